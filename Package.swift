@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "esfcheck",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "esfcheck", targets: ["esfcheck"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // C shim: module map + umbrella header only; flags come from pkg-config.
+        .systemLibrary(
+            name: "CLibXML2",
+            path: "Sources/CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
+        ),
+        .target(name: "ESFCore"),
+        .target(name: "ESFExpr", dependencies: ["ESFCore"]),
+        .target(name: "ESFRules", dependencies: ["ESFCore", "ESFExpr", "Yams"]),
+        .target(name: "ESFInputs", dependencies: ["ESFCore", "CLibXML2"]),
+        .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "ESFResources",
+            path: ".",
+            sources: ["Sources/ESFResources"],
+            resources: [.copy("Rules"), .copy("Fixtures")]
+        ),
+        .target(name: "ESFEngine", dependencies: ["ESFCore", "ESFExpr", "ESFRules", "ESFInputs", "ESFReports", "ESFResources"]),
+        .executableTarget(
+            name: "esfcheck",
+            dependencies: ["ESFEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
+        .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore"]),
+        .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["esfcheck"]),
+    ]
+)

@@ -1,0 +1,107 @@
+/// Severities, highest first (SPEC §2).
+public enum Severity: String, Sendable, Codable, CaseIterable, Comparable {
+    case fatal, error, review, warning, info
+
+    /// 0 for fatal … 4 for info.
+    public var rank: Int { Severity.allCases.firstIndex(of: self)! }
+
+    /// Higher severity compares greater.
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank > b.rank }
+}
+
+/// One term of a failed assertion with its value (`--explain`).
+public struct ExplainTerm: Sendable, Hashable, Codable {
+    public var expression: String
+    public var value: String
+    public init(expression: String, value: String) {
+        self.expression = expression
+        self.value = value
+    }
+}
+
+/// A rule matched a record: plain data, never thrown (STYLE: findings are data).
+public struct Finding: Sendable, Hashable, Codable {
+    public var ruleID: String
+    public var severity: Severity
+    public var message: String
+    /// The record key (SPEC §6): an id, `<participant id>/training`, or the operation id.
+    public var recordKey: String
+    public var participantID: String?
+    /// The entity of the record, or `aggregate`.
+    public var entity: String
+    public var location: SourceLocation?
+    public var pack: String?
+    public var title: String?
+    public var legalBasis: [String]
+    public var help: String?
+    /// The rule's assertion, and the values of its parts when it failed.
+    public var expression: String?
+    public var explain: [ExplainTerm]
+    /// Stable across unrelated edits: SHA-256 of rule id + record key + field (+ occurrence).
+    public var fingerprint: String
+    /// The occurrence number of a duplicate (2 for the second, …), when relevant.
+    public var occurrence: Int?
+
+    public init(ruleID: String, severity: Severity, message: String, recordKey: String, participantID: String? = nil,
+                entity: String, location: SourceLocation?, pack: String? = nil, title: String? = nil,
+                legalBasis: [String] = [], help: String? = nil, expression: String? = nil,
+                explain: [ExplainTerm] = [], fingerprint: String = "", occurrence: Int? = nil) {
+        self.ruleID = ruleID
+        self.severity = severity
+        self.message = message
+        self.recordKey = recordKey
+        self.participantID = participantID
+        self.entity = entity
+        self.location = location
+        self.pack = pack
+        self.title = title
+        self.legalBasis = legalBasis
+        self.help = help
+        self.expression = expression
+        self.explain = explain
+        self.fingerprint = fingerprint
+        self.occurrence = occurrence
+    }
+}
+
+/// Reserved finding ids that no pack rule produces (SPEC §6).
+public enum ReservedRule {
+    public static let schema = "ESFCHECK-XSD-001"
+    public static let unparseable = "ESFCHECK-IN-001"
+    public static let orphan = "ESFCHECK-IN-002"
+    public static let multiple = "ESFCHECK-IN-003"
+    public static let limit = "ESFCHECK-LIM-001"
+    public static let runtime = "ESFCHECK-RT-001"
+}
+
+/// A problem in a user-authored rule, model or config file, with its position.
+public struct Diagnostic: Sendable, Hashable, Codable, Error, CustomStringConvertible {
+    /// A stable code such as `expr.type_mismatch` or `rule.unknown_key`.
+    public var code: String
+    public var message: String
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(code: String, message: String, file: String, line: Int, column: Int) {
+        self.code = code
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    /// `file:line:column: error: message [code]`.
+    public var description: String { "\(file):\(line):\(column): error: \(message) [\(code)]" }
+}
+
+/// A thrown error that stops reading an input (exit code 3), rendered `path:line:column: message`.
+public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var location: SourceLocation
+    public var message: String
+    public init(location: SourceLocation, message: String) {
+        self.location = location
+        self.message = message
+    }
+    public var description: String { "\(location.short): \(message)" }
+}

@@ -1,0 +1,55 @@
+/// Where something was read: a file, and within it a line, column, XPath or CSV record.
+public struct SourceLocation: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int?
+    public var column: Int?
+    /// XML: `/operation/participants/participant[412]/employment[1]/@start`.
+    public var xpath: String?
+    /// CSV: the 1-based data record number (header excluded).
+    public var record: Int?
+    /// The field (XML attribute or CSV column) the location points at.
+    public var field: String?
+
+    public init(file: String, line: Int? = nil, column: Int? = nil, xpath: String? = nil, record: Int? = nil, field: String? = nil) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.xpath = xpath
+        self.record = record
+        self.field = field
+    }
+
+    /// `file:line:column`, as far as known.
+    public var short: String {
+        var s = file
+        if let line { s += ":\(line)" }
+        if let column { s += ":\(column)" }
+        return s
+    }
+}
+
+/// One record read from an input, with its values in the model's field order.
+public struct Record: Sendable {
+    /// The entity index in the data model.
+    public var entity: Int
+    public var values: [Value]
+    public var location: SourceLocation
+    /// Per field, the column where its value starts (CSV) when known.
+    public var fieldColumns: [Int32]?
+
+    public init(entity: Int, values: [Value], location: SourceLocation, fieldColumns: [Int32]? = nil) {
+        self.entity = entity
+        self.values = values
+        self.location = location
+        self.fieldColumns = fieldColumns
+    }
+
+    /// The location of one field of this record (XPath `/@field`, CSV column).
+    public func location(ofField index: Int, named name: String) -> SourceLocation {
+        var loc = location
+        loc.field = name
+        if let xpath = loc.xpath { loc.xpath = xpath + "/@" + name }
+        if let cols = fieldColumns, index < cols.count, cols[index] > 0 { loc.column = Int(cols[index]) }
+        return loc
+    }
+}

@@ -1,0 +1,102 @@
+/// What a reader reports while streaming an input.
+public enum InputEvent: Sendable {
+    /// A record, with the implicit parent-id field (`participant_id`) already set on nested records.
+    case record(Record)
+    /// All nested records of the most recent record of a root-child entity (an XML
+    /// `participant` element closed) have been delivered. CSV bundles never send it.
+    case groupEnd
+    /// A problem found while reading (unparseable value, unknown attribute, ragged row):
+    /// always a `fatal` finding with its location (ESFCHECK-IN-001, ESFCHECK-XSD-001, …).
+    case problem(InputProblem)
+    /// A record that could not be used at all (ragged row): counted as rejected.
+    case rejected(entity: Int, location: SourceLocation)
+}
+
+/// A problem found by a reader: becomes a `fatal` finding.
+public struct InputProblem: Sendable, Hashable {
+    public var ruleID: String
+    public var message: String
+    public var location: SourceLocation
+    /// The entity of the record concerned, when known.
+    public var entity: Int?
+    /// The key of the record concerned, when known.
+    public var recordKey: String?
+    public init(ruleID: String, message: String, location: SourceLocation, entity: Int? = nil, recordKey: String? = nil) {
+        self.ruleID = ruleID
+        self.message = message
+        self.location = location
+        self.entity = entity
+        self.recordKey = recordKey
+    }
+}
+
+/// A streaming reader of one input (an XML file or a CSV bundle).
+public protocol RecordSource {
+    /// A display path of the input, and the files it reads (for hashes and counts).
+    var displayPath: String { get }
+    var files: [String] { get }
+    /// Streams every record in input order to `sink`. Throws `InputError` when the
+    /// input cannot be read further (malformed XML, invalid UTF-8, unterminated quote).
+    /// `entityOrder` is the order in which a bundle should read its entity files
+    /// (ignored by document readers).
+    func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws
+}
+
+/// Parsing of field text into typed values, shared by every reader.
+public enum FieldParser {
+    /// Parses the text of a field. An empty text is `null`; nil means "not parseable as `type`".
+    public static func parse(_ bytes: ArraySlice<UInt8>, as type: FieldType) -> Value? {
+        if bytes.isEmpty { return .null }
+        switch type {
+        case .string:
+            guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
+            return .string(s)
+        case .date:
+            return CivilDate(isoUTF8: bytes).map(Value.date)
+        case .decimal:
+            return ExactDecimal(utf8: bytes).map(Value.decimal)
+        case .int:
+            var v: Int64 = 0
+            var i = bytes.startIndex
+            var negative = false
+            if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            if i == bytes.endIndex || bytes.endIndex - i > 18 { return nil }
+            while i < bytes.endIndex {
+                let c = bytes[i]
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int64(c - 48)
+                i += 1
+            }
+            return .int(negative ? -v : v)
+        case .bool:
+            if bytes.elementsEqual("true".utf8) { return .bool(true) }
+            if bytes.elementsEqual("false".utf8) { return .bool(false) }
+            return nil
+        case .code(let allowed):
+            guard let s = String(validating: bytes, as: UTF8.self), allowed.isEmpty || allowed.contains(s) else { return nil }
+            return .string(s)
+        case .codeSet(let allowed):
+            guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
+            var items: [Value] = []
+            for part in s.split(separator: " ", omittingEmptySubsequences: true) {
+                let code = String(part)
+                if !allowed.isEmpty && !allowed.contains(code) { return nil }
+                if !items.contains(.string(code)) { items.append(.string(code)) }
+            }
+            return .list(items)
+        }
+    }
+
+    /// A short description of what a type accepts, for error messages.
+    public static func expectation(for type: FieldType) -> String {
+        switch type {
+        case .string: return "text"
+        case .date: return "a date YYYY-MM-DD"
+        case .decimal: return "a decimal number with '.' as separator"
+        case .int: return "a whole number"
+        case .bool: return "true or false"
+        case .code(let v): return "one of " + v.joined(separator: ", ")
+        case .codeSet(let v): return "space-separated codes from " + v.joined(separator: ", ")
+        }
+    }
+}
