@@ -31,7 +31,7 @@ let package = Package(
             sources: ["Sources/ESFResources"],
             resources: [.copy("Rules"), .copy("Fixtures")]
         ),
-        .target(name: "ESFEngine", dependencies: ["ESFCore", "ESFExpr", "ESFRules", "ESFInputs", "ESFReports", "ESFResources"]),
+        .target(name: "ESFEngine", dependencies: ["ESFCore", "ESFExpr", "ESFRules", "ESFInputs", "ESFReports", "ESFResources", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "esfcheck",
             dependencies: ["ESFEngine", .product(name: "ArgumentParser", package: "swift-argument-parser")]

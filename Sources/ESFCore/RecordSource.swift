@@ -40,6 +40,14 @@ public protocol RecordSource {
     /// `entityOrder` is the order in which a bundle should read its entity files
     /// (ignored by document readers).
     func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws
+    /// Whether nested records arrive inside their parent's group, closed by `.groupEnd` (XML),
+    /// rather than in separate files joined by `participant_id` (CSV bundles).
+    var deliversGroups: Bool { get }
+}
+
+extension RecordSource {
+    /// By default nested records arrive in separate files.
+    public var deliversGroups: Bool { false }
 }
 
 /// Parsing of field text into typed values, shared by every reader.

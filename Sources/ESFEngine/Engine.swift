@@ -1,0 +1,563 @@
+import Crypto
+import ESFCore
+import ESFExpr
+import ESFReports
+import ESFRules
+import Foundation
+
+/// Options of one check run.
+public struct EngineOptions: Sendable {
+    /// Reveal personal data (EMŠO, names) in messages and explanations.
+    public var showPersonalData = false
+    /// Stop adding findings after this many (ESFCHECK-LIM-001 says so).
+    public var maxFindings = 100_000
+    /// Cost budget of one evaluation.
+    public var budget = Evaluator.defaultBudget
+    public init() {}
+}
+
+/// The outcome of checking one input.
+public struct InputResult: Sendable {
+    public var path: String
+    public var files: [String]
+    public var counts: [InputCounts]
+    public var findings: [Finding]
+    public var coverage: [RuleCoverage]
+    /// The root record (the operation), by field name, for indicators and the report.
+    public var root: [String: Value]
+}
+
+/// A record waiting for evaluation until its context or aggregates are complete.
+struct Snapshot {
+    var rules: [Int]
+    var entity: Int
+    var records: [[Value]?]
+    var location: SourceLocation
+    var key: String
+    var participantID: String?
+}
+
+/// Loads nothing itself: evaluates a compiled rule set over a stream of records.
+///
+/// Record rules run as records arrive; rules that read aggregates, lookups or
+/// records not yet complete are kept as small snapshots and run after the
+/// stream, from partial aggregates kept per key (never by reading an input twice).
+public final class Engine: EvaluationState {
+    public let ruleSet: RuleSet
+    let model: DataModel
+    let rules: [CompiledRule]
+    let options: EngineOptions
+
+    // plan
+    var immediateRules: [[Int]]
+    var deferredRules: [[Int]]
+    var relationRules: [[Int]]
+    var aggregateRules: [Int] = []
+    /// Fields of each entity read as context by some rule (kept per key in joined mode).
+    var contextFields: [Set<Int>]
+    var lookupEntities: Set<Int> = []
+    let childEntities: [[Int]]
+    let grouped: Bool
+
+    // state
+    var evaluator: Evaluator
+    var aggregates: AggregateStore
+    var findings: [Finding] = []
+    var coverage: [RuleCoverage]
+    var counts: [InputCounts]
+    var root: [Value]?
+    var rootCount = 0
+    var snapshots: [Snapshot] = []
+    var lookupIndex: [[Value: [Value]]]
+    /// Joined mode: projections of context records per parent key; keys of parents seen.
+    var projections: [[Value: [Value]]]
+    var parentKeys: Set<Value> = []
+    var optionalChildSeen: [Set<Value>]
+    var uniqueSeen: [Int: [[Value]: Int]] = [:]
+    var intervals: [Int: [Value: [(CivilDate, CivilDate)]]] = [:]
+    var group: [Record] = []
+    var limitHit = false
+
+    /// Prepares a run over one input; `grouped` is true for readers that deliver parent groups (XML).
+    public init(ruleSet: RuleSet, options: EngineOptions, grouped: Bool) {
+        self.ruleSet = ruleSet
+        self.model = ruleSet.model
+        self.rules = ruleSet.rules
+        self.options = options
+        self.grouped = grouped
+        let n = model.entities.count
+        immediateRules = Array(repeating: [], count: n)
+        deferredRules = Array(repeating: [], count: n)
+        relationRules = Array(repeating: [], count: n)
+        contextFields = Array(repeating: [], count: n)
+        lookupIndex = Array(repeating: [:], count: n)
+        projections = Array(repeating: [:], count: n)
+        optionalChildSeen = Array(repeating: [], count: n)
+        let m = model
+        childEntities = (0..<n).map { e in (0..<n).filter { m.parentIndex(of: $0) == e } }
+        evaluator = Evaluator(params: [], entityCount: n, budget: options.budget)
+        evaluator.aggregates = ruleSet.aggregates
+        evaluator.showPersonalData = options.showPersonalData
+        aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n)
+        coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
+        counts = model.entities.map { InputCounts(entity: $0.name) }
+        let order = Engine.readOrder(ruleSet: ruleSet)
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        for (i, rule) in rules.enumerated() {
+            lookupEntities.formUnion(rule.usage.lookups)
+            guard let scope = rule.scope else {
+                if case .relation(let spec) = rule.assertion {
+                    switch spec {
+                    case .unique(let e, _, _), .noOverlap(let e, _, _, _): relationRules[e].append(i)
+                    }
+                } else {
+                    aggregateRules.append(i)
+                }
+                continue
+            }
+            var exprs: [BoundExpr] = []
+            if let w = rule.when { exprs.append(w) }
+            if case .expression(let a) = rule.assertion { exprs.append(a) }
+            for case .value(let v) in rule.message.parts { exprs.append(v) }
+            for (ent, f) in exprs.flatMap({ $0.contextFields() }) where ent != scope {
+                contextFields[ent].insert(f)
+            }
+            let others = rule.usage.entities.subtracting([scope, model.root])
+            // Context is complete at record time when grouped (the group is evaluated at its end)
+            // or, joined, when every other entity is read before this one.
+            let contextReady = grouped || others.allSatisfy { (position[$0] ?? .max) < (position[scope] ?? .max) }
+            if !rule.usage.aggregates.isEmpty || !rule.usage.lookups.isEmpty || !contextReady {
+                deferredRules[scope].append(i)
+            } else {
+                immediateRules[scope].append(i)
+            }
+        }
+        for a in ruleSet.aggregates {
+            for k in a.outerKey { for (ent, f) in k.contextFields() { contextFields[ent].insert(f) } }
+        }
+        for e in 0..<n {
+            if let p = model.parentIndex(of: e), let pk = model.entities[p].keyField, let pf = model.entities[p].fieldIndex(pk) {
+                contextFields[p].insert(pf)
+            }
+        }
+        evaluator.state = self
+    }
+
+    /// The order in which a bundle should read its entity files: parents first, and the
+    /// records a rule reads as context before the records it checks, where possible.
+    public static func readOrder(ruleSet: RuleSet) -> [Int] {
+        let model = ruleSet.model
+        var deps = Array(repeating: Set<Int>(), count: model.entities.count)
+        for e in model.entities.indices { if let p = model.parentIndex(of: e) { deps[e].insert(p) } }
+        for e in model.entities.indices where e != model.root { deps[e].insert(model.root) }
+        for rule in ruleSet.rules {
+            guard let s = rule.scope else { continue }
+            for o in rule.usage.entities.union(rule.usage.lookups) where o != s && model.parentIndex(of: o) != s { deps[s].insert(o) }
+        }
+        var order: [Int] = []
+        var placed = Set<Int>()
+        while order.count < model.entities.count {
+            let ready = model.entities.indices.filter { !placed.contains($0) && deps[$0].isSubset(of: placed) }
+            // on a cycle, fall back to model order (those rules are deferred)
+            let next = ready.first ?? model.entities.indices.first { !placed.contains($0) }!
+            order.append(next)
+            placed.insert(next)
+        }
+        return order
+    }
+
+    // MARK: - EvaluationState
+
+    public func aggregateValue(_ id: Int, key: [Value]) -> Value { aggregates.value(id, key: key) }
+
+    public func lookup(_ entity: Int, key: Value) -> [Value]? { lookupIndex[entity][key.keyForm] }
+
+    // MARK: - Streaming
+
+    /// Consumes one event from a reader.
+    public func consume(_ event: InputEvent) {
+        switch event {
+        case .record(let r):
+            counts[r.entity].read += 1
+            accept(r)
+        case .groupEnd:
+            flushGroup()
+        case .problem(let p):
+            let entityName = p.entity.map { model.entities[$0].name } ?? "input"
+            add(Finding(ruleID: p.ruleID, severity: .fatal, message: p.message, recordKey: p.recordKey ?? "",
+                        entity: entityName, location: p.location, title: Engine.reservedTitles[p.ruleID],
+                        help: Engine.reservedHelp[p.ruleID]), field: p.location.field)
+        case .rejected(let e, _):
+            counts[e].read += 1
+            counts[e].rejected += 1
+        }
+    }
+
+    func recordKey(_ entity: Int, _ values: [Value]) -> String {
+        let e = model.entities[entity]
+        if let k = e.keyField, let i = e.fieldIndex(k) { return values[i].isNull ? "" : values[i].description }
+        if let pid = parentID(entity, values) { return "\(pid)/\(e.keySuffix ?? e.name)" }
+        return e.name
+    }
+
+    func parentID(_ entity: Int, _ values: [Value]) -> String? {
+        guard let pf = model.parentIDField(of: entity), let i = model.entities[entity].fieldIndex(pf), !values[i].isNull else { return nil }
+        return values[i].description
+    }
+
+    /// The participant id of a record: its own id for a root child with children, else its parent's.
+    func participantID(_ entity: Int, _ values: [Value]) -> String? {
+        if let p = parentID(entity, values) { return p }
+        if !childEntities[entity].isEmpty { return recordKey(entity, values) }
+        if let i = model.entities[entity].fieldIndex("participant_id"), !values[i].isNull { return values[i].description }
+        return nil
+    }
+
+    func accept(_ r: Record) {
+        let e = r.entity
+        if e == model.root {
+            rootCount += 1
+            if rootCount > 1 {
+                add(Finding(ruleID: ReservedRule.schema, severity: .fatal, message: "a second \(model.entities[e].name) record: an export holds exactly one",
+                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location), field: nil)
+                return
+            }
+            root = r.values
+            evaluator.records[e] = r.values
+        }
+        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator)
+        if lookupEntities.contains(e), let k = model.entities[e].keyField, let ki = model.entities[e].fieldIndex(k), !r.values[ki].isNull {
+            if lookupIndex[e][r.values[ki].keyForm] == nil { lookupIndex[e][r.values[ki].keyForm] = r.values }
+        }
+        for i in relationRules[e] { relate(i, r) }
+        if grouped {
+            if !childEntities[e].isEmpty {
+                flushGroup()
+                group = [r]
+            } else if model.parentIndex(of: e) != nil {
+                if group.isEmpty {
+                    // a nested record outside its parent: evaluated alone
+                    evaluateRecord(r, context: [:])
+                } else {
+                    checkMultiplicity(r)
+                    group.append(r)
+                }
+            } else {
+                evaluateRecord(r, context: [:])
+            }
+            return
+        }
+        // joined mode: remember parents and context projections, then evaluate
+        if !childEntities[e].isEmpty, let k = model.entities[e].keyField, let ki = model.entities[e].fieldIndex(k) {
+            parentKeys.insert(r.values[ki].keyForm)
+        }
+        var context: [Int: [Value]] = [:]
+        if let p = model.parentIndex(of: e), let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf) {
+            let pkey = r.values[pfi].keyForm
+            if !parentKeys.contains(pkey) {
+                add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
+                            message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(r.values[pfi])' matches no \(model.entities[p].name)",
+                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
+                            title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
+                return
+            }
+            checkMultiplicity(r)
+            for c in [p] + childEntities[p] where c != e {
+                if let proj = projections[c][pkey] { context[c] = proj }
+            }
+        }
+        if !contextFields[e].isEmpty {
+            let key: Value
+            if !childEntities[e].isEmpty, let k = model.entities[e].keyField, let ki = model.entities[e].fieldIndex(k) {
+                key = r.values[ki].keyForm
+            } else if let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf) {
+                key = r.values[pfi].keyForm
+            } else {
+                key = .null
+            }
+            if projections[e][key] == nil {
+                var proj = Array(repeating: Value.null, count: r.values.count)
+                for f in contextFields[e] { proj[f] = r.values[f] }
+                projections[e][key] = proj
+            }
+        }
+        evaluateRecord(r, context: context)
+    }
+
+    /// ESFCHECK-IN-003: more than one record of a 0..1 nested entity for one parent.
+    func checkMultiplicity(_ r: Record) {
+        let e = r.entity
+        guard model.entities[e].cardinality != .many, let pid = parentID(e, r.values) else { return }
+        if optionalChildSeen[e].contains(.string(pid)) {
+            add(Finding(ruleID: ReservedRule.multiple, severity: .fatal,
+                        message: "\(model.parentIndex(of: e).map { model.entities[$0].name } ?? "parent") \(pid) has more than one \(model.entities[e].name)",
+                        recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location,
+                        title: Engine.reservedTitles[ReservedRule.multiple], help: Engine.reservedHelp[ReservedRule.multiple]), field: nil)
+        } else {
+            optionalChildSeen[e].insert(.string(pid))
+        }
+    }
+
+    func flushGroup() {
+        guard !group.isEmpty else { return }
+        var context: [Int: [Value]] = [:]
+        for r in group where model.entities[r.entity].cardinality != .many || !childEntities[r.entity].isEmpty {
+            if context[r.entity] == nil { context[r.entity] = r.values }
+        }
+        for r in group {
+            var ctx = context
+            ctx[r.entity] = r.values
+            evaluateRecord(r, context: ctx)
+        }
+        group = []
+        // a parent group is complete: its 0..1 children cannot repeat any more
+        for e in optionalChildSeen.indices where !optionalChildSeen[e].isEmpty { optionalChildSeen[e].removeAll(keepingCapacity: true) }
+    }
+
+    func setContext(_ context: [Int: [Value]], own: Int, values: [Value]) {
+        for e in evaluator.records.indices where e != model.root { evaluator.records[e] = context[e] }
+        evaluator.records[own] = values
+    }
+
+    func evaluateRecord(_ r: Record, context: [Int: [Value]]) {
+        let e = r.entity
+        let imm = immediateRules[e], def = deferredRules[e]
+        guard !imm.isEmpty || !def.isEmpty else { return }
+        let key = recordKey(e, r.values)
+        let pid = participantID(e, r.values)
+        if !imm.isEmpty {
+            setContext(context, own: e, values: r.values)
+            for i in imm { check(i, key: key, participantID: pid, location: r.location) }
+        }
+        if !def.isEmpty {
+            var records = Array(repeating: [Value]?.none, count: model.entities.count)
+            for (k, v) in context { records[k] = v }
+            records[e] = r.values
+            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, key: key, participantID: pid))
+        }
+    }
+
+    /// Evaluates rule `i` in the evaluator's current context.
+    func check(_ i: Int, key: String, participantID: String?, location: SourceLocation?) {
+        let rule = rules[i]
+        evaluator.params = rule.params
+        coverage[i].evaluated += 1
+        for id in rule.usage.aggregates {
+            if let failure = aggregates.failures[id] {
+                runtimeFailure(i, key: key, participantID: participantID, location: location, message: failure)
+                return
+            }
+        }
+        do {
+            if let w = rule.when, Evaluator.truth(try evaluator.evaluate(w)) != true {
+                coverage[i].notApplicable += 1
+                return
+            }
+            guard case .expression(let a) = rule.assertion else { return }
+            switch Evaluator.truth(try evaluator.evaluate(a)) {
+            case true?:
+                coverage[i].passed += 1
+            case nil:
+                coverage[i].notApplicable += 1
+            case false?:
+                coverage[i].failed += 1
+                var tracer = evaluator
+                tracer.trace = []
+                _ = try? tracer.evaluate(a)
+                emit(i, key: key, participantID: participantID, location: location, explain: tracer.trace ?? [], occurrence: nil)
+            }
+        } catch {
+            runtimeFailure(i, key: key, participantID: participantID, location: location, message: error.message)
+        }
+    }
+
+    func runtimeFailure(_ i: Int, key: String, participantID: String?, location: SourceLocation?, message: String) {
+        let rule = rules[i]
+        coverage[i].errors += 1
+        add(Finding(ruleID: ReservedRule.runtime, severity: .fatal,
+                    message: "rule \(rule.id) could not be evaluated for \(key.isEmpty ? "the export" : key): \(message)",
+                    recordKey: key, participantID: participantID, entity: rule.scopeName, location: location, pack: rule.pack,
+                    title: Engine.reservedTitles[ReservedRule.runtime], legalBasis: rule.legalBasis,
+                    help: "fix the rule \(rule.id) (\(rule.file):\(rule.line)) or the data it divides by; a rule that fails never lets an export pass",
+                    expression: rule.assertText), field: rule.id)
+    }
+
+    func emit(_ i: Int, key: String, participantID: String?, location: SourceLocation?, explain: [ExplainTerm], occurrence: Int?) {
+        let rule = rules[i]
+        let reportType: String? = {
+            guard let root, let f = model.entities[model.root].fieldIndex("report_type"), case .string(let s) = root[f] else { return nil }
+            return s
+        }()
+        var loc = location
+        var field: String?
+        if let scope = rule.scope, let name = rule.usage.ownFields.first, let fi = model.entities[scope].fieldIndex(name) {
+            field = name
+            if let l = location {
+                let record = Record(entity: scope, values: [], location: l)
+                loc = record.location(ofField: fi, named: name)
+                loc?.column = l.column
+            }
+        }
+        add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: render(rule.message),
+                    recordKey: key, participantID: participantID, entity: rule.scopeName, location: loc, pack: rule.pack,
+                    title: rule.title, legalBasis: rule.legalBasis, help: rule.help, expression: rule.assertText,
+                    explain: explain, occurrence: occurrence), field: field)
+    }
+
+    func render(_ template: MessageTemplate) -> String {
+        var out = ""
+        for part in template.parts {
+            switch part {
+            case .text(let t): out += t
+            case .value(let b):
+                let v = (try? evaluator.evaluate(b)) ?? .null
+                if v.isNull { out += "(missing)" } else if b.personal && !options.showPersonalData { out += Masking.mask(v.description) } else { out += v.description }
+            }
+        }
+        return out
+    }
+
+    func add(_ f: Finding, field: String?) {
+        if findings.count >= options.maxFindings {
+            if !limitHit {
+                limitHit = true
+                findings.append(Finding(ruleID: ReservedRule.limit, severity: .fatal,
+                                        message: "more than \(options.maxFindings) findings: the rest are not listed (raise --max-findings)",
+                                        recordKey: "", entity: "input", location: nil, title: Engine.reservedTitles[ReservedRule.limit],
+                                        fingerprint: Engine.fingerprint([ReservedRule.limit])))
+            }
+            return
+        }
+        var f = f
+        f.fingerprint = Engine.fingerprint([f.ruleID, f.recordKey, field ?? "", f.occurrence.map(String.init) ?? ""])
+        findings.append(f)
+    }
+
+    static func fingerprint(_ parts: [String]) -> String {
+        let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: - Relations
+
+    func relate(_ i: Int, _ r: Record) {
+        let rule = rules[i]
+        guard case .relation(let spec) = rule.assertion else { return }
+        evaluator.params = rule.params
+        evaluator.aggregated = r.values
+        defer { evaluator.aggregated = nil }
+        let key = recordKey(r.entity, r.values)
+        let pid = participantID(r.entity, r.values)
+        do {
+            switch spec {
+            case .unique(_, let fields, let filter):
+                if let filter, Evaluator.truth(try evaluator.evaluate(filter)) != true {
+                    coverage[i].notApplicable += 1
+                    return
+                }
+                coverage[i].evaluated += 1
+                let k = fields.map { r.values[$0].keyForm }
+                let n = (uniqueSeen[i]?[k] ?? 0) + 1
+                uniqueSeen[i, default: [:]][k] = n
+                if n > 1 {
+                    coverage[i].failed += 1
+                    let shown = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(r.values[$0].isNull ? "(missing)" : r.values[$0].description)" }
+                    emitRelation(i, r, key: key, participantID: pid, explain: shown.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n)
+                } else {
+                    coverage[i].passed += 1
+                }
+            case .noOverlap(_, let keyField, let startExpr, let endExpr):
+                guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
+                    coverage[i].evaluated += 1
+                    coverage[i].notApplicable += 1
+                    return
+                }
+                coverage[i].evaluated += 1
+                let k = r.values[keyField].keyForm
+                let earlier = intervals[i]?[k] ?? []
+                if let clash = earlier.first(where: { $0.0 <= e && s <= $0.1 }) {
+                    coverage[i].failed += 1
+                    emitRelation(i, r, key: key, participantID: pid,
+                                 explain: [ExplainTerm(expression: "this interval", value: "\(s) – \(e)"),
+                                           ExplainTerm(expression: "earlier interval", value: "\(clash.0) – \(clash.1)")], occurrence: nil)
+                } else {
+                    coverage[i].passed += 1
+                }
+                intervals[i, default: [:]][k, default: []].append((s, e))
+            }
+        } catch {
+            runtimeFailure(i, key: key, participantID: pid, location: r.location, message: error.message)
+        }
+    }
+
+    func emitRelation(_ i: Int, _ r: Record, key: String, participantID: String?, explain: [ExplainTerm], occurrence: Int?) {
+        // the message is rendered in the context of the offending record
+        let saved = evaluator.records
+        for e in evaluator.records.indices where e != model.root { evaluator.records[e] = nil }
+        evaluator.records[r.entity] = r.values
+        let rule = rules[i]
+        let reportType: String? = {
+            guard let root, let f = model.entities[model.root].fieldIndex("report_type"), case .string(let s) = root[f] else { return nil }
+            return s
+        }()
+        var message = render(rule.message)
+        if let occurrence { message += " (occurrence \(occurrence))" }
+        add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: message,
+                    recordKey: key, participantID: participantID, entity: model.entities[r.entity].name, location: r.location,
+                    pack: rule.pack, title: rule.title, legalBasis: rule.legalBasis, help: rule.help,
+                    expression: rule.assertText, explain: explain, occurrence: occurrence), field: nil)
+        evaluator.records = saved
+    }
+
+    // MARK: - End of stream
+
+    /// Completes the run: deferred and aggregate rules, then sorts findings deterministically.
+    public func finish(path: String, files: [String]) -> InputResult {
+        flushGroup()
+        let rootKey = root.map { recordKey(model.root, $0) } ?? ""
+        if rootCount == 0 {
+            add(Finding(ruleID: ReservedRule.schema, severity: .fatal, message: "the export has no \(model.entities[model.root].name) record",
+                        recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path),
+                        title: Engine.reservedTitles[ReservedRule.schema]), field: nil)
+        }
+        for snap in snapshots {
+            evaluator.records = snap.records
+            evaluator.records[model.root] = root
+            for i in snap.rules { check(i, key: snap.key, participantID: snap.participantID, location: snap.location) }
+        }
+        snapshots = []
+        for e in evaluator.records.indices { evaluator.records[e] = nil }
+        evaluator.records[model.root] = root
+        let rootLocation = SourceLocation(file: path)
+        for i in aggregateRules { check(i, key: rootKey, participantID: nil, location: rootLocation) }
+        findings.sort(by: Engine.order)
+        var rootFields: [String: Value] = [:]
+        if let root { for (i, f) in model.entities[model.root].fields.enumerated() { rootFields[f.name] = root[i] } }
+        return InputResult(path: path, files: files, counts: counts, findings: findings, coverage: coverage, root: rootFields)
+    }
+
+    /// Deterministic order: by rule id, record key, occurrence, then location and message.
+    static func order(_ a: Finding, _ b: Finding) -> Bool {
+        if a.ruleID != b.ruleID { return a.ruleID < b.ruleID }
+        if a.recordKey != b.recordKey { return a.recordKey < b.recordKey }
+        if (a.occurrence ?? 0) != (b.occurrence ?? 0) { return (a.occurrence ?? 0) < (b.occurrence ?? 0) }
+        if (a.location?.line ?? 0) != (b.location?.line ?? 0) { return (a.location?.line ?? 0) < (b.location?.line ?? 0) }
+        return a.message < b.message
+    }
+
+    static let reservedTitles: [String: String] = [
+        ReservedRule.schema: "The export has the structure of its schema",
+        ReservedRule.unparseable: "Every value can be read as its type",
+        ReservedRule.orphan: "Every nested row belongs to a participant",
+        ReservedRule.multiple: "At most one training and one follow-up per participant",
+        ReservedRule.limit: "The run stayed within its limits",
+        ReservedRule.runtime: "Every rule could be evaluated",
+    ]
+
+    static let reservedHelp: [String: String] = [
+        ReservedRule.schema: "correct the structure of the export (element and attribute names, required ids)",
+        ReservedRule.unparseable: "write the value in the format its field expects (dates YYYY-MM-DD, decimals with '.', true/false)",
+        ReservedRule.orphan: "add the participant or correct the participant_id of the row",
+        ReservedRule.multiple: "keep one record per participant; merge or remove the others",
+    ]
+}

@@ -1,0 +1,103 @@
+import ESFCore
+
+/// Built-in scalar functions, resolved at compile time.
+public enum Builtin: String, Sendable, Hashable, CaseIterable {
+    case days, add_months, period_end, months_between, age_at, year
+    case round, abs, approx, min, max
+    case len, matches, starts_with
+    case emso_valid, emso_birth_date, tax_number_valid, registration_number_valid
+    case klasius_band, isced_band
+}
+
+/// Aggregate functions over an entity, evaluated from partial state kept while streaming.
+public enum AggregateKind: String, Sendable, Hashable {
+    case count, count_distinct, sum, min, max
+}
+
+/// An aggregate call site: `sum(expenditure.eligible where participant_id == participant.id and …)`.
+///
+/// Conjuncts of the filter that compare a field of the aggregated record with an
+/// expression of the current (outer) record are the *correlation*: partial
+/// aggregates are kept per correlation key, so memory is O(keys).
+public struct AggregateSpec: Sendable {
+    public var kind: AggregateKind
+    public var entity: Int
+    public var field: Int?
+    public var valueType: ExprType
+    /// The filter without the correlation conjuncts; evaluated on each aggregated record.
+    public var filter: BoundExpr?
+    /// Fields of the aggregated record forming the key…
+    public var innerKeyFields: [Int]
+    /// …and the expressions of the outer record they must equal.
+    public var outerKey: [BoundExpr]
+    public var text: String
+}
+
+/// A relation rule's check, evaluated per record while streaming (one finding per offender).
+public enum RelationSpec: Sendable {
+    /// `unique(E.a, E.b [where P])`: each combination occurs once.
+    case unique(entity: Int, fields: [Int], filter: BoundExpr?)
+    /// `no_overlap(E by key, start, end)`: closed intervals of one key do not overlap.
+    case noOverlap(entity: Int, keyField: Int, start: BoundExpr, end: BoundExpr)
+}
+
+/// Where a field value comes from at evaluation time.
+public enum FieldSource: Sendable, Hashable {
+    /// The current record of an entity in the evaluation context (own, parent, sibling, root).
+    case entity(Int)
+    /// The record being aggregated or related (inside `where`, `no_overlap` bounds).
+    case aggregated
+}
+
+/// A type-checked, name-resolved expression ready to evaluate.
+public indirect enum BoundKind: Sendable {
+    case literal(Value)
+    case field(FieldSource, Int)
+    case param(Int)
+    case member(BoundExpr, Int)
+    case unary(UnaryOp, BoundExpr)
+    case binary(BinaryOp, BoundExpr, BoundExpr)
+    case isNull(BoundExpr, negated: Bool)
+    case conditional(BoundExpr, BoundExpr, BoundExpr)
+    case list([BoundExpr])
+    case builtin(Builtin, [BoundExpr])
+    case aggregate(Int)
+    case lookup(entity: Int, key: BoundExpr)
+    case exists(entity: Int, key: BoundExpr)
+}
+
+/// A bound node with its static type and source text (for `--explain`).
+public struct BoundExpr: Sendable {
+    public var kind: BoundKind
+    public var type: ExprType
+    public var text: String
+    /// Whether the node reads a personal-data field directly (masked in outputs).
+    public var personal: Bool = false
+
+    public init(_ kind: BoundKind, _ type: ExprType, _ text: String, personal: Bool = false) {
+        self.kind = kind
+        self.type = type
+        self.text = text
+        self.personal = personal
+    }
+}
+
+extension BoundExpr {
+    /// Every `(entity, field)` this expression reads from context records (not the aggregated one).
+    public func contextFields() -> [(entity: Int, field: Int)] {
+        var out: [(Int, Int)] = []
+        func walk(_ e: BoundExpr) {
+            switch e.kind {
+            case .field(.entity(let ent), let f): out.append((ent, f))
+            case .literal, .param, .field, .aggregate: break
+            case .member(let b, _), .unary(_, let b), .isNull(let b, _): walk(b)
+            case .lookup(_, let k), .exists(_, let k): walk(k)
+            case .binary(_, let a, let b): walk(a); walk(b)
+            case .conditional(let a, let b, let c): walk(a); walk(b); walk(c)
+            case .list(let items), .builtin(_, let items): items.forEach(walk)
+            }
+        }
+        walk(self)
+        return out
+    }
+}

@@ -1,0 +1,295 @@
+import ESFCore
+
+/// A rule that could not be evaluated (division by zero, overflow, cost budget): becomes a `fatal` finding.
+public struct EvalError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var code: String
+    public var message: String
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// State kept by the engine that expressions read: aggregates and key indexes.
+public protocol EvaluationState: AnyObject {
+    /// The value of aggregate `id` for a correlation key (empty for uncorrelated aggregates).
+    func aggregateValue(_ id: Int, key: [Value]) -> Value
+    /// The record of `entity` whose key is `key`, if any.
+    func lookup(_ entity: Int, key: Value) -> [Value]?
+}
+
+/// Evaluates bound expressions with SPEC §4's three-valued logic and a cost budget.
+public struct Evaluator {
+    /// Parameter values, by parameter index.
+    public var params: [Value]
+    /// The current record of each entity in context (own, parent, siblings, root), by entity index.
+    public var records: [[Value]?]
+    /// The record being aggregated or related.
+    public var aggregated: [Value]?
+    public weak var state: (any EvaluationState)?
+    /// The aggregate call sites of the rule set, for correlated keys.
+    public var aggregates: [AggregateSpec] = []
+    /// The most nodes one evaluation may visit; beyond it the rule fails at run time.
+    public var budget: Int
+    /// When non-nil, the values of the expression's parts are recorded here (for `--explain`).
+    public var trace: [ExplainTerm]?
+    /// Whether traced personal-data values are shown unmasked.
+    public var showPersonalData = false
+
+    private var spent = 0
+    private let regexCache = RegexCache()
+
+    /// The default budget: generous for real rules, small enough to stop runaway ones.
+    public static let defaultBudget = 100_000
+
+    public init(params: [Value], entityCount: Int, state: (any EvaluationState)? = nil, budget: Int = Evaluator.defaultBudget) {
+        self.params = params
+        self.records = Array(repeating: nil, count: entityCount)
+        self.state = state
+        self.budget = budget
+    }
+
+    /// Evaluates `e` with a fresh budget.
+    public mutating func evaluate(_ e: BoundExpr) throws(EvalError) -> Value {
+        spent = 0
+        return try eval(e)
+    }
+
+    /// The value as a three-valued truth: true, false or nil (unknown).
+    public static func truth(_ v: Value) -> Bool? {
+        if case .bool(let b) = v { return b }
+        return nil
+    }
+
+    private mutating func charge(_ cost: Int) throws(EvalError) {
+        spent += cost
+        if spent > budget {
+            throw EvalError(code: "budget", message: "the evaluation exceeded its cost budget of \(budget) steps")
+        }
+    }
+
+    private mutating func record(_ e: BoundExpr, _ v: Value) {
+        guard trace != nil else { return }
+        switch e.kind {
+        case .literal, .list: return
+        case .binary(.and, _, _), .binary(.or, _, _), .unary(.not, _): return
+        default: break
+        }
+        if trace!.count >= 32 || trace!.contains(where: { $0.expression == e.text }) { return }
+        let shown = (e.personal && !showPersonalData) ? Masking.mask(v.description) : (v.isNull ? "null (missing)" : v.description)
+        trace!.append(ExplainTerm(expression: e.text, value: shown))
+    }
+
+    mutating func eval(_ e: BoundExpr) throws(EvalError) -> Value {
+        try charge(1)
+        let v = try evalNode(e)
+        if trace != nil { record(e, v) }
+        return v
+    }
+
+    private mutating func evalNode(_ e: BoundExpr) throws(EvalError) -> Value {
+        switch e.kind {
+        case .literal(let v): return v
+        case .field(.entity(let ent), let f):
+            guard let r = records[ent], f < r.count else { return .null }
+            return r[f]
+        case .field(.aggregated, let f):
+            guard let r = aggregated, f < r.count else { return .null }
+            return r[f]
+        case .param(let i): return params[i]
+        case .member(let base, let f):
+            guard case .record(_, let values) = try eval(base), f < values.count else { return .null }
+            return values[f]
+        case .isNull(let operand, let negated):
+            let v = try eval(operand)
+            return .bool(v.isNull != negated)
+        case .unary(.not, let operand):
+            guard let b = Evaluator.truth(try eval(operand)) else { return .null }
+            return .bool(!b)
+        case .unary(.negate, let operand):
+            switch try eval(operand) {
+            case .int(let i): return .int(-i)
+            case .decimal(let d): return .decimal(d.negated())
+            case .days(let n): return .days(-n)
+            default: return .null
+            }
+        case .binary(let op, let l, let r):
+            return try binary(op, l, r)
+        case .conditional(let c, let t, let f):
+            guard let b = Evaluator.truth(try eval(c)) else { return .null }
+            return try eval(b ? t : f)
+        case .list(let items):
+            var out: [Value] = []
+            out.reserveCapacity(items.count)
+            for i in items { out.append(try eval(i)) }
+            return .list(out)
+        case .builtin(let fn, let args):
+            var values: [Value] = []
+            values.reserveCapacity(args.count)
+            for a in args {
+                let v = try eval(a)
+                if v.isNull { return .null }
+                values.append(v)
+            }
+            return try Builtins.call(fn, values, regexCache: regexCache, charge: { (n: Int) throws(EvalError) in try self.charge(n) })
+        case .aggregate(let id):
+            guard let state, id < aggregates.count else { throw EvalError(code: "state", message: "aggregates are not available here") }
+            let key = try aggregateKey(aggregates[id])
+            return state.aggregateValue(id, key: key)
+        case .lookup(let ent, let keyExpr):
+            let key = try eval(keyExpr)
+            if key.isNull { return .null }
+            guard let state else { throw EvalError(code: "state", message: "lookups are not available here") }
+            return state.lookup(ent, key: key).map { .record(entity: ent, values: $0) } ?? .null
+        case .exists(let ent, let keyExpr):
+            let key = try eval(keyExpr)
+            if key.isNull { return .null }
+            guard let state else { throw EvalError(code: "state", message: "lookups are not available here") }
+            return .bool(state.lookup(ent, key: key) != nil)
+        }
+    }
+
+    /// Evaluates a correlated aggregate's outer key in the current context.
+    public mutating func aggregateKey(_ spec: AggregateSpec) throws(EvalError) -> [Value] {
+        var key: [Value] = []
+        for k in spec.outerKey { key.append(try eval(k).keyForm) }
+        return key
+    }
+
+    private mutating func binary(_ op: BinaryOp, _ l: BoundExpr, _ r: BoundExpr) throws(EvalError) -> Value {
+        switch op {
+        case .and:
+            let a = Evaluator.truth(try eval(l))
+            if a == false { return .bool(false) }
+            let b = Evaluator.truth(try eval(r))
+            if b == false { return .bool(false) }
+            if a == nil || b == nil { return .null }
+            return .bool(true)
+        case .or:
+            let a = Evaluator.truth(try eval(l))
+            if a == true { return .bool(true) }
+            let b = Evaluator.truth(try eval(r))
+            if b == true { return .bool(true) }
+            if a == nil || b == nil { return .null }
+            return .bool(false)
+        case .coalesce:
+            let a = try eval(l)
+            return a.isNull ? try eval(r) : a
+        default:
+            break
+        }
+        let a = try eval(l), b = try eval(r)
+        if a.isNull || b.isNull { return .null }
+        switch op {
+        case .in:
+            guard case .list(let items) = b else { return .null }
+            try charge(items.count)
+            return .bool(items.contains { $0.keyEquals(a) })
+        case .eq: return .bool(try Evaluator.compare(a, b) == 0)
+        case .ne: return .bool(try Evaluator.compare(a, b) != 0)
+        case .lt: return .bool(try Evaluator.compare(a, b) < 0)
+        case .le: return .bool(try Evaluator.compare(a, b) <= 0)
+        case .gt: return .bool(try Evaluator.compare(a, b) > 0)
+        case .ge: return .bool(try Evaluator.compare(a, b) >= 0)
+        default: return try Evaluator.arithmetic(op, a, b)
+        }
+    }
+
+    /// Orders two non-null values of compatible types (ints and decimals compare by value).
+    public static func compare(_ a: Value, _ b: Value) throws(EvalError) -> Int {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return x == y ? 0 : (x < y ? -1 : 1)
+        case (.date(let x), .date(let y)): return x == y ? 0 : (x < y ? -1 : 1)
+        case (.string(let x), .string(let y)): return x == y ? 0 : (x < y ? -1 : 1)
+        case (.bool(let x), .bool(let y)): return x == y ? 0 : (!x ? -1 : 1)
+        case (.days(let x), .days(let y)): return x == y ? 0 : (x < y ? -1 : 1)
+        case (.list(let x), .list(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.keyEquals($1) } ? 0 : 1
+        default:
+            guard let x = decimal(a), let y = decimal(b) else {
+                throw EvalError(code: "type", message: "cannot compare \(a) with \(b)")
+            }
+            return x == y ? 0 : (x < y ? -1 : 1)
+        }
+    }
+
+    /// The value as a decimal when it is a number.
+    public static func decimal(_ v: Value) -> ExactDecimal? {
+        switch v {
+        case .int(let i): return ExactDecimal(Int(i))
+        case .decimal(let d): return d
+        default: return nil
+        }
+    }
+
+    static func arithmetic(_ op: BinaryOp, _ a: Value, _ b: Value) throws(EvalError) -> Value {
+        func overflow() -> EvalError { EvalError(code: "overflow", message: "arithmetic overflow in \(a) \(op.rawValue) \(b)") }
+        switch (op, a, b) {
+        case (.add, .date(let d), .days(let n)), (.add, .days(let n), .date(let d)):
+            return try dateShift(d, Int(n))
+        case (.sub, .date(let d), .days(let n)):
+            return try dateShift(d, -Int(n))
+        case (.sub, .date(let x), .date(let y)):
+            return .int(Int64(x.dayNumber - y.dayNumber))
+        case (.add, .days(let x), .days(let y)): return .days(x &+ y)
+        case (.sub, .days(let x), .days(let y)): return .days(x &- y)
+        case (.mul, .int(let x), .days(let y)), (.mul, .days(let y), .int(let x)):
+            let (r, o) = x.multipliedReportingOverflow(by: y)
+            if o { throw overflow() }
+            return .days(r)
+        case (.add, .int(let x), .int(let y)):
+            let (r, o) = x.addingReportingOverflow(y); if o { throw overflow() }; return .int(r)
+        case (.sub, .int(let x), .int(let y)):
+            let (r, o) = x.subtractingReportingOverflow(y); if o { throw overflow() }; return .int(r)
+        case (.mul, .int(let x), .int(let y)):
+            let (r, o) = x.multipliedReportingOverflow(by: y); if o { throw overflow() }; return .int(r)
+        default:
+            guard let x = decimal(a), let y = decimal(b) else {
+                throw EvalError(code: "type", message: "'\(op.rawValue)' cannot combine \(a) and \(b)")
+            }
+            do throws(ExactDecimal.ArithmeticError) {
+                switch op {
+                case .add: return .decimal(try x.adding(y))
+                case .sub: return .decimal(try x.subtracting(y))
+                case .mul: return .decimal(try x.multiplied(by: y))
+                case .div: return .decimal(try x.divided(by: y))
+                default: throw .overflow
+                }
+            } catch .divisionByZero {
+                throw EvalError(code: "division_by_zero", message: "division by zero: \(a) / \(b)")
+            } catch {
+                throw overflow()
+            }
+        }
+    }
+
+    static func dateShift(_ d: CivilDate, _ n: Int) throws(EvalError) -> Value {
+        let r = d.adding(days: n)
+        guard (1...9999).contains(r.components.year) else { throw EvalError(code: "overflow", message: "date out of range: \(d) + \(n) days") }
+        return .date(r)
+    }
+}
+
+/// Compiled regular expressions, by pattern, for `matches`.
+final class RegexCache {
+    var compiled: [String: Regex<AnyRegexOutput>] = [:]
+
+    func regex(_ pattern: String) throws(EvalError) -> Regex<AnyRegexOutput> {
+        if let r = compiled[pattern] { return r }
+        guard let r = try? Regex(pattern) else { throw EvalError(code: "regex", message: "'\(pattern)' is not a valid regular expression") }
+        compiled[pattern] = r
+        return r
+    }
+}
+
+/// Masking of personal data (EMŠO, names) in every output unless revealed.
+public enum Masking {
+    /// Keeps the first 4 and last 3 characters of values longer than 8 (`0101******006`), else stars.
+    public static func mask(_ s: String) -> String {
+        let chars = Array(s)
+        if chars.count > 8 { return String(chars.prefix(4)) + String(repeating: "*", count: chars.count - 7) + String(chars.suffix(3)) }
+        if chars.count > 2 { return String(chars.prefix(1)) + String(repeating: "*", count: chars.count - 1) }
+        return String(repeating: "*", count: chars.count)
+    }
+}

@@ -1,0 +1,68 @@
+import ESFCore
+
+/// The human-readable report: findings grouped by rule, a summary line last.
+public struct TextReporter: Reporter {
+    public var color: Bool
+    public var explain: Bool
+    public init(color: Bool, explain: Bool) {
+        self.color = color
+        self.explain = explain
+    }
+
+    func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+
+    func severityLabel(_ s: Severity) -> String {
+        switch s {
+        case .fatal: return paint("fatal", "1;35")
+        case .error: return paint("error", "1;31")
+        case .review: return paint("review", "1;33")
+        case .warning: return paint("warning", "33")
+        case .info: return paint("info", "36")
+        }
+    }
+
+    public func render(_ report: Report) -> String {
+        var out = ""
+        for input in report.inputs {
+            let records = input.records.filter { $0.read > 0 }.map { "\($0.read) \($0.entity)" + ($0.rejected > 0 ? " (\($0.rejected) rejected)" : "") }
+            out += "checked \(input.path) (\(input.format)\(input.operation.map { ", operation \($0)" } ?? "")): \(records.joined(separator: ", "))\n"
+        }
+        out += "packs: " + report.packs.map { "\($0.id) \($0.version)\($0.provisional ? " (provisional)" : "")" }.joined(separator: ", ") + "\n\n"
+        // group by rule, most severe rules first
+        var groups: [String: [Finding]] = [:]
+        for f in report.findings { groups[f.ruleID, default: []].append(f) }
+        let ordered = groups.keys.sorted { a, b in
+            let sa = groups[a]!.map(\.severity).max()!, sb = groups[b]!.map(\.severity).max()!
+            return sa != sb ? sa > sb : a < b
+        }
+        for id in ordered {
+            let fs = groups[id]!
+            let first = fs[0]
+            out += "\(severityLabel(first.severity)) \(paint(id, "1")) \(first.title ?? "") (\(fs.count))\n"
+            if !first.legalBasis.isEmpty { out += "  legal basis: \(first.legalBasis.joined(separator: "; "))\n" }
+            for f in fs {
+                let loc = f.location.map { l -> String in
+                    var s = l.short
+                    if let x = l.xpath { s += " \(x)" } else if let r = l.record { s += " record \(r)" + (l.field.map { " column \($0)" } ?? "") }
+                    return s
+                } ?? ""
+                out += "  \(loc.isEmpty ? "" : loc + ": ")[\(f.recordKey.isEmpty ? "-" : f.recordKey)] \(f.message)\n"
+                if explain {
+                    for t in f.explain { out += "      \(t.expression) = \(t.value)\n" }
+                }
+            }
+            if let help = first.help { out += "  how to fix: \(help)\n" }
+            out += "\n"
+        }
+        let c = report.counts
+        out += "coverage: \(report.coverage.count) rules, \(report.coverage.filter { $0.failed > 0 || $0.errors > 0 }.count) with findings, \(report.coverage.filter { $0.evaluated == 0 }.count) never evaluated\n"
+        let verdictText: String
+        switch report.verdict {
+        case .accept: verdictText = paint("accept", "1;32")
+        case .review: verdictText = paint("review", "1;33")
+        case .reject: verdictText = paint("reject", "1;31")
+        }
+        out += "verdict: \(verdictText) — \(c.total) finding\(c.total == 1 ? "" : "s") (\(c.fatal) fatal, \(c.error) error, \(c.review) review, \(c.warning) warning, \(c.info) info); exit code \(report.exitCode)\n"
+        return out
+    }
+}

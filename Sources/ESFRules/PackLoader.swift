@@ -1,0 +1,160 @@
+import ESFCore
+import ESFExpr
+import Foundation
+
+/// Loads rule packs, type-checks every rule and reports every problem with file:line:column.
+public enum PackLoader {
+    static let packKeys: Set<String> = ["id", "title", "version", "provisional", "model", "selector", "valid_from", "valid_to", "parameters", "description"]
+    static let ruleKeys: Set<String> = ["id", "title", "severity", "scope", "when", "assert", "message", "legal_basis", "help", "examples", "description"]
+
+    /// Loads the packs in `directories` (each holding `pack.yaml`), resolving their model in `modelDirectories`.
+    /// `displayBase` shortens paths in diagnostics. Returns nil when any diagnostic was reported.
+    public static func load(directories: [String], modelDirectories: [String], sink: DiagnosticSink) -> RuleSet? {
+        var model: DataModel?
+        var compiler: ExprCompiler?
+        var packs: [Pack] = []
+        var seenIDs: [String: String] = [:]
+        for dir in directories {
+            let packFile = (dir as NSString).appendingPathComponent("pack.yaml")
+            let display = displayPath(packFile)
+            guard let root = loadYAML(path: packFile, displayPath: display, sink: sink) else { continue }
+            checkKeys(root, allowed: packKeys, what: "pack", sink: sink)
+            guard let id = root["id"]?.scalar, let modelID = root["model"]?.scalar else {
+                sink.add(root.diagnostic("pack.missing", "a pack needs 'id' and 'model'"))
+                continue
+            }
+            if model == nil {
+                let candidates = modelDirectories.map { ($0 as NSString).appendingPathComponent("\(modelID).yaml") }
+                guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+                    sink.add((root["model"] ?? root).diagnostic("pack.unknown_model", "model '\(modelID)' not found (looked in \(modelDirectories.joined(separator: ", ")))"))
+                    continue
+                }
+                guard let m = ModelLoader.load(path: path, displayPath: displayPath(path), sink: sink) else { continue }
+                model = m
+                compiler = ExprCompiler(model: m, params: [])
+            }
+            guard let model, let compiler else { continue }
+            if model.id != modelID {
+                sink.add((root["model"] ?? root).diagnostic("pack.model_mismatch", "pack \(id) is for model '\(modelID)', the other packs of this run are for '\(model.id)'"))
+                continue
+            }
+            let params = loadParameters(root["parameters"], sink: sink)
+            compiler.params = params
+            var selector: [String: String] = [:]
+            for e in root["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
+            var pack = Pack(id: id, title: root["title"]?.scalar ?? id, version: root["version"]?.scalar ?? "0",
+                            provisional: root["provisional"]?.scalar == "true", model: modelID, selector: selector,
+                            validFrom: root["valid_from"]?.scalar.flatMap { CivilDate(iso: Substring($0)) },
+                            validTo: root["valid_to"]?.scalar.flatMap { CivilDate(iso: Substring($0)) },
+                            parameters: params, rules: [], files: [packFile], directory: dir)
+            let ruleFiles = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && $0 != "pack.yaml" }
+                .sorted()
+            for name in ruleFiles {
+                let path = (dir as NSString).appendingPathComponent(name)
+                pack.files.append(path)
+                guard let doc = loadYAML(path: path, displayPath: displayPath(path), sink: sink) else { continue }
+                guard let list = doc.sequence else {
+                    sink.add(doc.diagnostic("rule.file", "a rule file is a list of rules (- id: …)"))
+                    continue
+                }
+                for node in list {
+                    guard let rule = compileRule(node, pack: id, params: params, compiler: compiler, sink: sink) else { continue }
+                    if let other = seenIDs[rule.id] {
+                        sink.add((node["id"] ?? node).diagnostic("rule.duplicate_id", "rule id \(rule.id) is already defined in \(other)"))
+                        continue
+                    }
+                    seenIDs[rule.id] = "\(rule.file):\(rule.line)"
+                    pack.rules.append(rule)
+                }
+            }
+            pack.files.sort()
+            packs.append(pack)
+        }
+        guard sink.isEmpty, let model, let compiler else { return nil }
+        return RuleSet(model: model, packs: packs, aggregates: compiler.aggregates)
+    }
+
+    /// Paths relative to the working directory when below it.
+    static func displayPath(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        return path.hasPrefix(cwd) ? String(path.dropFirst(cwd.count)) : path
+    }
+
+    static func loadParameters(_ node: YNode?, sink: DiagnosticSink) -> [ParameterDecl] {
+        var params: [ParameterDecl] = []
+        for entry in node?.mapping ?? [] {
+            var valueNode = entry.value
+            var declared: ExprType?
+            if entry.value.mapping != nil {
+                checkKeys(entry.value, allowed: ["type", "default", "description"], what: "parameter", sink: sink)
+                if let t = entry.value["type"]?.scalar {
+                    declared = parseType(t)
+                    if declared == nil { sink.add(entry.value.diagnostic("param.unknown_type", "unknown parameter type '\(t)' (int, decimal, date, bool, string, list<…>)")) }
+                }
+                guard let d = entry.value["default"] else {
+                    sink.add(entry.value.diagnostic("param.missing_default", "parameter \(entry.key) needs a default"))
+                    continue
+                }
+                valueNode = d
+            }
+            guard let value = typedValue(valueNode, as: declared, sink: sink) else { continue }
+            params.append(ParameterDecl(name: entry.key, type: declared ?? ExprType(of: value), value: value))
+        }
+        return params
+    }
+
+    static func parseType(_ t: String) -> ExprType? {
+        switch t {
+        case "int": return .int
+        case "decimal": return .decimal
+        case "date": return .date
+        case "bool": return .bool
+        case "string", "code": return .string
+        default:
+            if t.hasPrefix("list<"), t.hasSuffix(">"), let inner = parseType(String(t.dropFirst(5).dropLast())) { return .list(inner) }
+            return nil
+        }
+    }
+
+    /// A YAML value typed as `type`, or inferred from its text (int, decimal, date, bool, else string).
+    static func typedValue(_ node: YNode, as type: ExprType?, sink: DiagnosticSink) -> Value? {
+        if let items = node.sequence {
+            var element: ExprType?
+            if case .list(let e)? = type { element = e }
+            var values: [Value] = []
+            for item in items {
+                guard let v = typedValue(item, as: element, sink: sink) else { return nil }
+                values.append(v)
+            }
+            return .list(values)
+        }
+        guard let text = node.scalar else {
+            sink.add(node.diagnostic("param.invalid", "a parameter value must be a scalar or a list"))
+            return nil
+        }
+        if node.isNull { return .null }
+        let v = scalarValue(text, as: type)
+        if v == nil { sink.add(node.diagnostic("param.type_mismatch", "'\(text)' is not a \(type.map { "\($0)" } ?? "value")")) }
+        return v
+    }
+
+    /// Types a scalar's text.
+    public static func scalarValue(_ text: String, as type: ExprType?) -> Value? {
+        let bytes = Array(text.utf8)[...]
+        switch type {
+        case .int?: return FieldParser.parse(bytes, as: .int)
+        case .decimal?: return ExactDecimal(utf8: bytes).map(Value.decimal)
+        case .date?: return CivilDate(isoUTF8: bytes).map(Value.date)
+        case .bool?: return FieldParser.parse(bytes, as: .bool)
+        case .string?: return .string(text)
+        case .list?, .days?, .record?, .null?: return nil
+        case nil:
+            if let i = FieldParser.parse(bytes, as: .int), !text.isEmpty { return i }
+            if let d = ExactDecimal(utf8: bytes) { return .decimal(d) }
+            if let d = CivilDate(isoUTF8: bytes) { return .date(d) }
+            if text == "true" || text == "false" { return .bool(text == "true") }
+            return .string(text)
+        }
+    }
+}

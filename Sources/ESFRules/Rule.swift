@@ -1,0 +1,108 @@
+import ESFCore
+import ESFExpr
+
+/// A rule's severity: fixed, or keyed on `operation.report_type` (`{ final: review, interim: warning }`).
+public enum SeveritySpec: Sendable, Hashable, CustomStringConvertible {
+    case fixed(Severity)
+    case byReportType(final: Severity, interim: Severity)
+
+    /// The severity for a report type; a missing report type takes the `final` one (RULES.md).
+    public func resolve(reportType: String?) -> Severity {
+        switch self {
+        case .fixed(let s): return s
+        case .byReportType(let f, let i): return reportType == "interim" ? i : f
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .fixed(let s): return s.rawValue
+        case .byReportType(let f, let i): return "\(f.rawValue) (final) / \(i.rawValue) (interim)"
+        }
+    }
+}
+
+/// A message with `{expression}` placeholders, compiled in the rule's scope.
+public struct MessageTemplate: Sendable {
+    public enum Part: Sendable {
+        case text(String)
+        case value(BoundExpr)
+    }
+    public var parts: [Part]
+    public var source: String
+}
+
+/// What a rule asserts: an expression, or a relation over all records (`unique`, `no_overlap`).
+public enum RuleAssertion: Sendable {
+    case expression(BoundExpr)
+    case relation(RelationSpec)
+}
+
+/// Example data as written in the rule file (scalars kept as text, typed when used).
+public indirect enum ExampleData: Sendable, Hashable {
+    case null
+    case scalar(String)
+    case list([ExampleData])
+    case map([String: ExampleData], order: [String])
+}
+
+/// One pass or fail example of a rule, with its position in the rule file.
+public struct RuleExample: Sendable, Hashable {
+    public var shouldPass: Bool
+    public var data: ExampleData
+    public var file: String
+    public var line: Int
+    public var column: Int
+}
+
+/// A loaded, type-checked rule.
+public struct CompiledRule: Sendable {
+    public var id: String
+    public var title: String
+    public var pack: String
+    public var severity: SeveritySpec
+    /// The entity each evaluation sees, or nil for `aggregate`.
+    public var scope: Int?
+    public var scopeName: String
+    public var when: BoundExpr?
+    public var assertion: RuleAssertion
+    public var assertText: String
+    public var whenText: String?
+    public var message: MessageTemplate
+    public var legalBasis: [String]
+    public var help: String?
+    public var examples: [RuleExample]
+    /// What `when`, `assert` and the message read.
+    public var usage: ExprUsage
+    /// The values of the pack's parameters, by parameter index.
+    public var params: [Value]
+    public var file: String
+    public var line: Int
+}
+
+/// A rule pack: a folder with `pack.yaml` and rule files.
+public struct Pack: Sendable {
+    public var id: String
+    public var title: String
+    public var version: String
+    public var provisional: Bool
+    public var model: String
+    /// What exports the pack is for (matched against the root record for pack selection).
+    public var selector: [String: String]
+    public var validFrom: CivilDate?
+    public var validTo: CivilDate?
+    public var parameters: [ParameterDecl]
+    public var rules: [CompiledRule]
+    /// Every file of the pack (for hashes), absolute paths, sorted.
+    public var files: [String]
+    public var directory: String
+}
+
+/// Packs compiled together against one data model.
+public struct RuleSet: Sendable {
+    public var model: DataModel
+    public var packs: [Pack]
+    /// Every aggregate call site of every rule.
+    public var aggregates: [AggregateSpec]
+    public var rules: [CompiledRule] { packs.flatMap(\.rules) }
+}

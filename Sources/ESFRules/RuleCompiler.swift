@@ -1,0 +1,166 @@
+import ESFCore
+import ESFExpr
+
+extension PackLoader {
+    /// Compiles one rule mapping; every problem goes to `sink`.
+    static func compileRule(_ node: YNode, pack: String, params: [ParameterDecl], compiler: ExprCompiler, sink: DiagnosticSink) -> CompiledRule? {
+        guard node.mapping != nil else {
+            sink.add(node.diagnostic("rule.invalid", "a rule is a mapping with id, title, severity, scope, assert, message"))
+            return nil
+        }
+        checkKeys(node, allowed: ruleKeys, what: "rule", sink: sink)
+        let before = sink.diagnostics.count
+        func required(_ key: String) -> YNode? {
+            guard let v = node[key] else {
+                sink.add(node.diagnostic("rule.missing_key", "rule \(node["id"]?.scalar ?? "?") needs '\(key)'"))
+                return nil
+            }
+            return v
+        }
+        let idNode = required("id"), titleNode = required("title"), sevNode = required("severity")
+        let scopeNode = required("scope"), assertNode = required("assert"), messageNode = required("message")
+        guard let id = idNode?.scalar, let sevNode, let scopeNode, let assertNode, let messageNode else { return nil }
+        let severity = parseSeverity(sevNode, sink: sink)
+        let model = compiler.model
+        // scope
+        var scope: Int?
+        let scopeText = scopeNode.scalar ?? ""
+        if scopeText != "aggregate" {
+            let parts = scopeText.split(separator: ".").map(String.init)
+            if let last = parts.last, let e = model.entityIndex(last) {
+                var chain: [String] = [model.entities[e].name]
+                var p = model.parentIndex(of: e)
+                while let q = p { chain.insert(model.entities[q].name, at: 0); p = model.parentIndex(of: q) }
+                if chain == parts { scope = e }
+            }
+            if scope == nil {
+                let known = model.entities.map { e -> String in
+                    var chain = [e.name]
+                    var p = e.parent
+                    while let q = p { chain.insert(q, at: 0); p = model.entities.first { $0.name == q }?.parent }
+                    return chain.joined(separator: ".")
+                } + ["aggregate"]
+                sink.add(scopeNode.diagnostic("rule.unknown_scope", "unknown scope '\(scopeText)' (known: \(known.joined(separator: ", ")))"))
+                return nil
+            }
+        }
+        var usage = ExprUsage()
+        func compileExpr(_ n: YNode, expecting: ExprType?) -> BoundExpr? {
+            guard let text = n.scalar else {
+                sink.add(n.diagnostic("rule.invalid", "an expression must be text"))
+                return nil
+            }
+            switch compiler.compile(text, scope: scope, expecting: expecting) {
+            case .success(let (b, u)):
+                usage.merge(u)
+                return b
+            case .failure(let errors):
+                for e in errors.all {
+                    let pos = n.position(ofOffset: e.range.start)
+                    sink.add(Diagnostic(code: e.code, message: "\(id): \(e.message)", file: n.file, line: pos.line, column: pos.column))
+                }
+                return nil
+            }
+        }
+        var whenExpr: BoundExpr?
+        if let w = node["when"] { whenExpr = compileExpr(w, expecting: .bool) }
+        var assertion: RuleAssertion?
+        let assertText = assertNode.scalar ?? ""
+        if scope == nil, let rel = compiler.compileRelation(assertText) {
+            switch rel {
+            case .success(let (spec, u)):
+                usage.merge(u)
+                assertion = .relation(spec)
+            case .failure(let errors):
+                for e in errors.all {
+                    let pos = assertNode.position(ofOffset: e.range.start)
+                    sink.add(Diagnostic(code: e.code, message: "\(id): \(e.message)", file: assertNode.file, line: pos.line, column: pos.column))
+                }
+            }
+        } else if let b = compileExpr(assertNode, expecting: .bool) {
+            assertion = .expression(b)
+        }
+        let message = compileTemplate(messageNode, scope: scope, id: id, compiler: compiler, usage: &usage, sink: sink)
+        let legal = (node["legal_basis"]?.sequence?.compactMap(\.scalar)) ?? node["legal_basis"]?.scalar.map { [$0] } ?? []
+        var examples: [RuleExample] = []
+        if let ex = node["examples"] {
+            checkKeys(ex, allowed: ["pass", "fail"], what: "examples", sink: sink)
+            for (key, shouldPass) in [("pass", true), ("fail", false)] {
+                for item in ex[key]?.sequence ?? [] {
+                    examples.append(RuleExample(shouldPass: shouldPass, data: exampleData(item), file: item.file, line: item.line, column: item.column))
+                }
+            }
+        }
+        guard sink.diagnostics.count == before, let severity, let assertion, let message else { return nil }
+        return CompiledRule(id: id, title: titleNode?.scalar ?? id, pack: pack, severity: severity, scope: scope,
+                            scopeName: scopeText, when: whenExpr, assertion: assertion, assertText: assertText,
+                            whenText: node["when"]?.scalar, message: message, legalBasis: legal, help: node["help"]?.scalar,
+                            examples: examples, usage: usage, params: params.map(\.value), file: node.file, line: node.line)
+    }
+
+    static func parseSeverity(_ n: YNode, sink: DiagnosticSink) -> SeveritySpec? {
+        if let s = n.scalar {
+            guard let sev = Severity(rawValue: s) else {
+                sink.add(n.diagnostic("rule.unknown_severity", "unknown severity '\(s)' (fatal, error, review, warning, info)"))
+                return nil
+            }
+            return .fixed(sev)
+        }
+        checkKeys(n, allowed: ["final", "interim"], what: "severity", sink: sink)
+        guard let f = n["final"]?.scalar.flatMap(Severity.init(rawValue:)), let i = n["interim"]?.scalar.flatMap(Severity.init(rawValue:)) else {
+            sink.add(n.diagnostic("rule.unknown_severity", "a severity by report type needs 'final' and 'interim' severities"))
+            return nil
+        }
+        return .byReportType(final: f, interim: i)
+    }
+
+    static func compileTemplate(_ n: YNode, scope: Int?, id: String, compiler: ExprCompiler, usage: inout ExprUsage, sink: DiagnosticSink) -> MessageTemplate? {
+        guard let text = n.scalar else {
+            sink.add(n.diagnostic("rule.invalid", "the message must be text"))
+            return nil
+        }
+        var parts: [MessageTemplate.Part] = []
+        var ok = true
+        let bytes = Array(text.utf8)
+        var i = 0, literalStart = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "{") {
+                guard let close = bytes[i...].firstIndex(of: UInt8(ascii: "}")) else {
+                    let pos = n.position(ofOffset: i)
+                    sink.add(Diagnostic(code: "message.unclosed", message: "\(id): '{' in the message is not closed", file: n.file, line: pos.line, column: pos.column))
+                    return nil
+                }
+                if literalStart < i { parts.append(.text(String(decoding: bytes[literalStart..<i], as: UTF8.self))) }
+                let inner = String(decoding: bytes[(i + 1)..<close], as: UTF8.self)
+                switch compiler.compile(inner, scope: scope) {
+                case .success(let (b, u)):
+                    usage.merge(u)
+                    parts.append(.value(b))
+                case .failure(let errors):
+                    ok = false
+                    for e in errors.all {
+                        let pos = n.position(ofOffset: i + 1 + e.range.start)
+                        sink.add(Diagnostic(code: e.code, message: "\(id): in the message: \(e.message)", file: n.file, line: pos.line, column: pos.column))
+                    }
+                }
+                i = close + 1
+                literalStart = i
+            } else {
+                i += 1
+            }
+        }
+        if literalStart < bytes.count { parts.append(.text(String(decoding: bytes[literalStart...], as: UTF8.self))) }
+        return ok ? MessageTemplate(parts: parts, source: text) : nil
+    }
+
+    static func exampleData(_ n: YNode) -> ExampleData {
+        if let m = n.mapping {
+            var dict: [String: ExampleData] = [:]
+            for e in m { dict[e.key] = exampleData(e.value) }
+            return .map(dict, order: m.map(\.key))
+        }
+        if let s = n.sequence { return .list(s.map(exampleData)) }
+        if n.isNull { return .null }
+        return .scalar(n.scalar ?? "")
+    }
+}

@@ -1,0 +1,94 @@
+import ESFCore
+import Foundation
+import Yams
+
+/// Collects diagnostics for one run: every problem is reported, none thrown (STYLE: diagnostics sink).
+public final class DiagnosticSink {
+    public private(set) var diagnostics: [Diagnostic] = []
+    public init() {}
+    public func add(_ d: Diagnostic) { diagnostics.append(d) }
+    public var isEmpty: Bool { diagnostics.isEmpty }
+}
+
+/// A YAML node with the file it came from, for positioned diagnostics. Internal: Yams never leaves this module.
+struct YNode {
+    let node: Node
+    let file: String
+
+    var line: Int { node.mark?.line ?? 1 }
+    var column: Int { node.mark?.column ?? 1 }
+
+    var scalar: String? { node.scalar?.string }
+    var isScalar: Bool { node.scalar != nil }
+    var isNull: Bool { if let s = node.scalar { return (s.style == .plain && (s.string == "null" || s.string == "~" || s.string.isEmpty)) } else { return false } }
+
+    var mapping: [(key: String, keyNode: YNode, value: YNode)]? {
+        guard let m = node.mapping else { return nil }
+        return m.map { (k, v) in (k.scalar?.string ?? "", YNode(node: k, file: file), YNode(node: v, file: file)) }
+    }
+
+    var sequence: [YNode]? { node.sequence.map { $0.map { YNode(node: $0, file: file) } } }
+
+    subscript(_ key: String) -> YNode? { mapping?.first { $0.key == key }?.value }
+
+    func diagnostic(_ code: String, _ message: String) -> Diagnostic {
+        Diagnostic(code: code, message: message, file: file, line: line, column: column)
+    }
+
+    /// The position of a UTF-8 offset inside this scalar's text (exact for single-line plain and quoted scalars).
+    func position(ofOffset offset: Int) -> (line: Int, column: Int) {
+        guard let s = node.scalar, !s.string.contains("\n") else { return (line, column) }
+        let prefix = String(decoding: Array(s.string.utf8).prefix(offset), as: UTF8.self)
+        let shift = prefix.unicodeScalars.count
+        switch s.style {
+        case .plain: return (line, column + shift)
+        case .singleQuoted, .doubleQuoted: return (line, column + 1 + shift)
+        default: return (line, column)
+        }
+    }
+}
+
+/// Loads a YAML file into a node, turning syntax errors into positioned diagnostics.
+func loadYAML(path: String, displayPath: String, sink: DiagnosticSink) -> YNode? {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        sink.add(Diagnostic(code: "file.unreadable", message: "cannot read the file", file: displayPath, line: 1, column: 1))
+        return nil
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+        sink.add(Diagnostic(code: "file.encoding", message: "the file is not valid UTF-8", file: displayPath, line: 1, column: 1))
+        return nil
+    }
+    do {
+        guard let node = try Yams.compose(yaml: text) else {
+            sink.add(Diagnostic(code: "yaml.empty", message: "the file is empty", file: displayPath, line: 1, column: 1))
+            return nil
+        }
+        return YNode(node: node, file: displayPath)
+    } catch let error as YamlError {
+        var line = 1, column = 1
+        var problem = "\(error)"
+        switch error {
+        case .scanner(_, let p, let mark, _), .parser(_, let p, let mark, _), .composer(_, let p, let mark, _):
+            line = mark.line
+            column = mark.column
+            problem = p
+        case .duplicatedKeysInMapping(let dups, let context):
+            line = context.mark.line
+            column = context.mark.column
+            problem = "duplicate key\(dups.count > 1 ? "s" : "") \(dups.joined(separator: ", "))"
+        default: break
+        }
+        sink.add(Diagnostic(code: "yaml.syntax", message: "YAML: \(problem)", file: displayPath, line: line, column: column))
+        return nil
+    } catch {
+        sink.add(Diagnostic(code: "yaml.syntax", message: "YAML: \(error)", file: displayPath, line: 1, column: 1))
+        return nil
+    }
+}
+
+/// Checks that a mapping has only known keys, reporting each unknown one.
+func checkKeys(_ node: YNode, allowed: Set<String>, what: String, sink: DiagnosticSink) {
+    for entry in node.mapping ?? [] where !allowed.contains(entry.key) {
+        sink.add(entry.keyNode.diagnostic("\(what).unknown_key", "unknown key '\(entry.key)' in \(what) (allowed: \(allowed.sorted().joined(separator: ", ")))"))
+    }
+}
