@@ -158,3 +158,37 @@ public enum PackLoader {
         }
     }
 }
+
+/// What `pack.yaml` says about a pack, read without compiling its rules (for selection and listing).
+public struct PackHeader: Sendable, Hashable {
+    public var id: String
+    public var title: String
+    public var version: String
+    public var provisional: Bool
+    public var selector: [String: String]
+    public var directory: String
+}
+
+extension PackLoader {
+    /// Reads the headers of the packs under `root`: `root` itself when it holds `pack.yaml`, else its sub-folders.
+    public static func headers(under root: String) -> [PackHeader] {
+        let fm = FileManager.default
+        var dirs: [String] = []
+        if fm.fileExists(atPath: (root as NSString).appendingPathComponent("pack.yaml")) {
+            dirs = [root]
+        } else {
+            dirs = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted()
+                .map { (root as NSString).appendingPathComponent($0) }
+                .filter { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("pack.yaml")) }
+        }
+        let sink = DiagnosticSink()
+        return dirs.compactMap { dir in
+            let file = (dir as NSString).appendingPathComponent("pack.yaml")
+            guard let node = loadYAML(path: file, displayPath: file, sink: sink), let id = node["id"]?.scalar else { return nil }
+            var selector: [String: String] = [:]
+            for e in node["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
+            return PackHeader(id: id, title: node["title"]?.scalar ?? id, version: node["version"]?.scalar ?? "0",
+                              provisional: node["provisional"]?.scalar == "true", selector: selector, directory: dir)
+        }
+    }
+}

@@ -105,4 +105,10 @@ public struct RuleSet: Sendable {
     /// Every aggregate call site of every rule.
     public var aggregates: [AggregateSpec]
     public var rules: [CompiledRule] { packs.flatMap(\.rules) }
+
+    public init(model: DataModel, packs: [Pack], aggregates: [AggregateSpec]) {
+        self.model = model
+        self.packs = packs
+        self.aggregates = aggregates
+    }
 }

@@ -80,7 +80,16 @@ extension PackLoader {
         } else if let b = compileExpr(assertNode, expecting: .bool) {
             assertion = .expression(b)
         }
-        let message = compileTemplate(messageNode, scope: scope, id: id, compiler: compiler, usage: &usage, sink: sink)
+        // a relation's message speaks of the offending record, so it reads that record's fields
+        var messageScope = scope
+        var messageUsage = ExprUsage()
+        if case .relation(let spec)? = assertion {
+            switch spec {
+            case .unique(let e, _, _), .noOverlap(let e, _, _, _): messageScope = e
+            }
+        }
+        let message = compileTemplate(messageNode, scope: messageScope, id: id, compiler: compiler, usage: &messageUsage, sink: sink)
+        if messageScope == scope { usage.merge(messageUsage) }
         let legal = (node["legal_basis"]?.sequence?.compactMap(\.scalar)) ?? node["legal_basis"]?.scalar.map { [$0] } ?? []
         var examples: [RuleExample] = []
         if let ex = node["examples"] {

@@ -1,1 +1,170 @@
-@main struct Main { static func main() {} }
+import ArgumentParser
+import ESFCore
+import ESFEngine
+import ESFReports
+import ESFRules
+import Foundation
+
+@main
+struct ESFCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "esfcheck",
+        abstract: "Check European Social Fund operation exports against declarative co-financing and eligibility rules.",
+        discussion: """
+        EXIT CODES:
+          0  verdict accept (no finding at or above --fail-on) or review (a person must check the evidence)
+          1  verdict reject: a finding at or above --fail-on, or any fatal finding whatever --fail-on says
+          2  usage error, or a rule or config file is invalid (every problem listed with file:line:column)
+          3  an input could not be read or parsed (malformed XML, unreadable CSV, wrong encoding)
+        """,
+        version: esfcheckVersion,
+        subcommands: [Check.self, Rules.self, Verify.self],
+        defaultSubcommand: Check.self
+    )
+}
+
+/// Writes `text` to `path` atomically (temp file + rename), or to stdout.
+func emit(_ text: String, to path: String?) throws {
+    guard let path else {
+        FileHandle.standardOutput.write(Data(text.utf8))
+        return
+    }
+    let url = URL(fileURLWithPath: path)
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+    try Data(text.utf8).write(to: tmp)
+    if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp) } else { try FileManager.default.moveItem(at: tmp, to: url) }
+}
+
+func fail(_ error: CheckError) -> ExitCode {
+    FileHandle.standardError.write(Data((error.description + "\n").utf8))
+    return ExitCode(error.exitCode)
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case error, review, warning, info, never
+    var severity: Severity? { self == .never ? nil : Severity(rawValue: rawValue) }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check exports (an XML file, or a folder with a CSV bundle). With no input, checks the bundled sample.",
+        discussion: "Exit codes: 0 accept/review, 1 reject, 2 usage or rule-file error, 3 unreadable input."
+    )
+
+    @Argument(help: "XML export files, or folders holding a CSV bundle (operation.csv, participants.csv, …).")
+    var inputs: [String] = []
+
+    @Option(name: .customLong("pack"), help: "A rule pack to use (repeatable). Default: chosen from the export's period, programme and scheme.")
+    var packs: [String] = []
+
+    @Option(name: .customLong("rules"), help: "A folder with a user rule pack (pack.yaml + rule files), or a folder of packs (repeatable).")
+    var rules: [String] = []
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Write the report to this file (atomically) instead of stdout.")
+    var output: String?
+
+    @Option(name: .customLong("fail-on"), help: "The lowest severity that rejects the export (fatal findings always reject).")
+    var failOn: FailOn = .error
+
+    @Option(name: .customLong("max-findings"), help: "Stop listing findings after this many (a fatal ESFCHECK-LIM-001 says so).")
+    var maxFindings: Int = 100_000
+
+    @Flag(help: "Show the values of each failed assertion's parts in text output (always in JSON).")
+    var explain = false
+
+    @Flag(name: .customLong("show-personal-data"), help: "Reveal EMŠO numbers and names, masked by default.")
+    var showPersonalData = false
+
+    @Flag(help: "Omit the start time so that reports of the same inputs are byte-identical.")
+    var deterministic = false
+
+    func validate() throws {
+        if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1") }
+    }
+
+    func run() throws {
+        var request = CheckRequest()
+        request.inputs = inputs
+        request.packs = packs
+        request.rulePaths = rules
+        request.failOn = failOn.severity
+        request.showPersonalData = showPersonalData
+        request.deterministic = deterministic
+        request.maxFindings = maxFindings
+        let report: Report
+        do {
+            report = try Checker.check(request)
+        } catch {
+            throw fail(error)
+        }
+        let text: String
+        switch format {
+        case .text: text = TextReporter(color: output == nil && isatty(STDOUT_FILENO) == 1, explain: explain).render(report)
+        case .json: text = JSONReporter().render(report)
+        }
+        do { try emit(text, to: output) } catch {
+            throw fail(.usage("cannot write \(output ?? "stdout"): \(error.localizedDescription)"))
+        }
+        if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
+    }
+}
+
+struct Rules: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the rules of the built-in and user packs.", subcommands: [List.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List rule ids, severities, scopes and titles.")
+        @Option(name: .customLong("pack"), help: "Only this pack (repeatable).")
+        var packs: [String] = []
+        @Option(name: .customLong("rules"), help: "Also list the packs under this folder (repeatable).")
+        var rules: [String] = []
+
+        func run() throws {
+            var headers = Checker.availablePacks(rulePaths: rules)
+            if !packs.isEmpty {
+                for p in packs where !headers.contains(where: { $0.id == p }) { throw fail(.usage("unknown pack '\(p)'")) }
+                headers = headers.filter { packs.contains($0.id) }
+            }
+            let set: ESFRules.RuleSet
+            do { set = try Checker.loadRuleSet(headers, rulePaths: rules) } catch { throw fail(error) }
+            var out = ""
+            for pack in set.packs {
+                out += "\(pack.id) \(pack.version)\(pack.provisional ? " (provisional)" : "") — \(pack.title)\n"
+                for r in pack.rules {
+                    out += "  \(r.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.severity.description.padding(toLength: 9, withPad: " ", startingAt: 0)) \(r.scopeName.padding(toLength: 22, withPad: " ", startingAt: 0)) \(r.title)\n"
+                }
+            }
+            try emit(out, to: nil)
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run every rule's own pass and fail examples (built-in packs, or the packs under PATH).")
+    @Argument(help: "Folders with user packs; default: the built-in packs.")
+    var paths: [String] = []
+
+    func run() throws {
+        let headers = paths.isEmpty ? Checker.availablePacks(rulePaths: []) : paths.flatMap { ESFRules.PackLoader.headers(under: $0) }
+        let set: ESFRules.RuleSet
+        do { set = try Checker.loadRuleSet(headers, rulePaths: paths) } catch { throw fail(error) }
+        let outcomes = ExampleRunner.run(set)
+        var out = ""
+        for o in outcomes where !o.passed {
+            out += "\(o.example.file):\(o.example.line):\(o.example.column): \(o.ruleID) \(o.example.shouldPass ? "pass" : "fail") example: \(o.problem ?? "failed")\n"
+        }
+        let without = set.rules.filter { r in !r.examples.contains { $0.shouldPass } || !r.examples.contains { !$0.shouldPass } }
+        for r in without { out += "\(r.file):\(r.line): \(r.id) lacks a pass or a fail example\n" }
+        let failed = outcomes.filter { !$0.passed }.count
+        out += "\(outcomes.count) examples of \(set.rules.count) rules: \(outcomes.count - failed) behave as declared, \(failed) do not; \(without.count) rules lack examples\n"
+        try emit(out, to: nil)
+        if failed > 0 || !without.isEmpty { throw ExitCode(1) }
+    }
+}

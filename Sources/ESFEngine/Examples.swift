@@ -1,0 +1,136 @@
+import ESFCore
+import ESFExpr
+import ESFRules
+
+/// The outcome of one rule example.
+public struct ExampleOutcome: Sendable {
+    public var ruleID: String
+    public var example: RuleExample
+    public var passed: Bool
+    /// What went wrong when the example did not behave as declared.
+    public var problem: String?
+}
+
+/// Runs rules' own pass/fail examples through the real engine (SwiftLint-style: examples are tests and docs).
+public enum ExampleRunner {
+    /// Runs every example of every rule of `ruleSet`.
+    public static func run(_ ruleSet: RuleSet) -> [ExampleOutcome] {
+        var out: [ExampleOutcome] = []
+        for pack in ruleSet.packs {
+            for rule in pack.rules {
+                for ex in rule.examples { out.append(run(rule, ex, in: ruleSet, pack: pack)) }
+            }
+        }
+        return out
+    }
+
+    static func run(_ rule: CompiledRule, _ example: RuleExample, in ruleSet: RuleSet, pack: Pack) -> ExampleOutcome {
+        var single = pack
+        single.rules = [rule]
+        let set = RuleSet(model: ruleSet.model, packs: [single], aggregates: ruleSet.aggregates)
+        let model = set.model
+        func outcome(_ ok: Bool, _ problem: String?) -> ExampleOutcome {
+            ExampleOutcome(ruleID: rule.id, example: example, passed: ok, problem: problem)
+        }
+        guard case .map(let data, let order) = example.data else { return outcome(false, "an example is a mapping of fields (or of entities to records)") }
+        var events: [InputEvent] = []
+        var problems: [String] = []
+        func record(_ entity: Int, _ d: ExampleData, defaults: [String: String]) -> Record? {
+            guard case .map(let fields, _) = d else { problems.append("\(model.entities[entity].name): expected a mapping of fields"); return nil }
+            return makeRecord(entity, fields, defaults: defaults, model: model, problems: &problems, location: example)
+        }
+        let rootName = model.entities[model.root].name
+        var rootFields: [String: ExampleData] = [:]
+        if case .map(let m, _)? = data[rootName] { rootFields = m }
+        if let scope = rule.scope, scope == model.root {
+            for (k, v) in data where k != rootName { rootFields[k] = v }
+        }
+        guard let root = makeRecord(model.root, rootFields, defaults: ["id": "EXAMPLE"], model: model, problems: &problems, location: example) else {
+            return outcome(false, problems.joined(separator: "; "))
+        }
+        events.append(.record(root))
+        if let scope = rule.scope, scope != model.root {
+            // own fields at the top level; other entities as context records
+            var own: [String: ExampleData] = [:]
+            for k in order where model.entityIndex(k) == nil { own[k] = data[k] }
+            var chain: [Int] = []
+            var p = model.parentIndex(of: scope)
+            while let q = p { chain.insert(q, at: 0); p = model.parentIndex(of: q) }
+            var parentID = "P-EXAMPLE"
+            for anc in chain {
+                let given = data[model.entities[anc].name] ?? .map([:], order: [])
+                guard let r = record(anc, given, defaults: ["id": parentID]) else { break }
+                if let k = model.entities[anc].keyField, let ki = model.entities[anc].fieldIndex(k) { parentID = r.values[ki].description }
+                events.append(.record(r))
+            }
+            let parentField = model.parentIDField(of: scope)
+            for k in order {
+                guard let e = model.entityIndex(k), e != model.root, !chain.contains(e), e != scope, model.parentIndex(of: e) != nil else { continue }
+                if case .map = data[k]!, let r = record(e, data[k]!, defaults: [model.parentIDField(of: e) ?? "": parentID]) { events.append(.record(r)) }
+            }
+            var defaults: [String: String] = [:]
+            if let parentField { defaults[parentField] = parentID }
+            if let k = model.entities[scope].keyField { defaults[k] = "R-EXAMPLE" }
+            guard let r = makeRecord(scope, own, defaults: defaults, model: model, problems: &problems, location: example) else {
+                return outcome(false, problems.joined(separator: "; "))
+            }
+            events.append(.record(r))
+            events.append(.groupEnd)
+            for k in order {
+                guard let e = model.entityIndex(k), e != model.root, !chain.contains(e), e != scope, model.parentIndex(of: e) == nil else { continue }
+                for item in items(data[k]!) { if let r = record(e, item, defaults: [:]) { events.append(.record(r)) } }
+            }
+        } else {
+            for (e, ent) in model.entities.enumerated() where e != model.root {
+                guard let d = data[ent.name] else { continue }
+                for item in items(d) {
+                    guard let r = record(e, item, defaults: [:]) else { continue }
+                    events.append(.record(r))
+                    if model.parentIndex(of: e) == nil { events.append(.groupEnd) }
+                }
+            }
+        }
+        if !problems.isEmpty { return outcome(false, problems.joined(separator: "; ")) }
+        let engine = Engine(ruleSet: set, options: EngineOptions(), grouped: true)
+        for e in events { engine.consume(e) }
+        let result = engine.finish(path: example.file, files: [])
+        let own = result.findings.filter { $0.ruleID == rule.id }
+        let fatal = result.findings.filter { $0.severity == .fatal }
+        if let f = fatal.first { return outcome(false, "the example could not be evaluated: \(f.message)") }
+        if example.shouldPass {
+            return own.isEmpty ? outcome(true, nil) : outcome(false, "a pass example produced: \(own[0].message)")
+        }
+        return own.isEmpty ? outcome(false, "a fail example produced no finding") : outcome(true, nil)
+    }
+
+    static func items(_ d: ExampleData) -> [ExampleData] {
+        if case .list(let l) = d { return l }
+        return [d]
+    }
+
+    static func makeRecord(_ entity: Int, _ fields: [String: ExampleData], defaults: [String: String], model: DataModel,
+                           problems: inout [String], location: RuleExample) -> Record? {
+        let ent = model.entities[entity]
+        var values = Array(repeating: Value.null, count: ent.fields.count)
+        for (name, text) in defaults { if let i = ent.fieldIndex(name) { values[i] = .string(text) } }
+        for (name, d) in fields {
+            guard let i = ent.fieldIndex(name) else {
+                problems.append("unknown field '\(name)' of \(ent.name) in an example at \(location.file):\(location.line)")
+                continue
+            }
+            let text: String
+            switch d {
+            case .null: values[i] = .null; continue
+            case .scalar(let s): text = s
+            case .list(let l): text = l.compactMap { if case .scalar(let s) = $0 { return s } else { return nil } }.joined(separator: " ")
+            case .map: problems.append("\(ent.name).\(name) must be a value in the example at \(location.file):\(location.line)"); continue
+            }
+            guard let v = FieldParser.parse(Array(text.utf8)[...], as: ent.fields[i].type) else {
+                problems.append("\(ent.name).\(name): '\(text)' is not \(FieldParser.expectation(for: ent.fields[i].type)) (example at \(location.file):\(location.line))")
+                continue
+            }
+            values[i] = v
+        }
+        return Record(entity: entity, values: values, location: SourceLocation(file: location.file, line: location.line, column: location.column))
+    }
+}
