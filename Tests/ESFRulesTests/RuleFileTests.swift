@@ -1,0 +1,180 @@
+import ESFCore
+import ESFEngine
+import ESFRules
+import Foundation
+import Testing
+
+/// The repository's Rules/ folder, found from this file.
+let repositoryRules = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Rules").path
+
+func temporaryPack(_ files: [String: String]) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-pack-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    for (name, text) in files { try text.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+    return dir.path
+}
+
+let packYAML = """
+id: test-pack
+title: Test
+version: 1.0.0
+model: esf-operation-v1
+parameters:
+  tolerance: 0.01
+  months: 6
+
+"""
+
+func load(_ ruleFile: String) throws -> (RuleSet?, [Diagnostic], String) {
+    let dir = try temporaryPack(["pack.yaml": packYAML, "rules.yaml": ruleFile])
+    let sink = DiagnosticSink()
+    let set = PackLoader.load(directories: [dir], modelDirectories: [repositoryRules + "/models"], sink: sink)
+    return (set, sink.diagnostics, dir)
+}
+
+@Suite("Rule files")
+struct RuleFileTests {
+    @Test("every problem of a rule file is reported at once, each with file:line:column and a stable code")
+    func allDiagnosticsAtOnce() throws {
+        let (set, diagnostics, _) = try load("""
+        - id: T-001
+          title: unknown field
+          severity: error
+          scope: participant
+          assert: birth_dat <= entry_date
+          message: "x"
+        - id: T-002
+          title: type mismatch
+          severity: error
+          scope: participant.employment
+          assert: start + 1 > end
+          message: "x"
+        - id: T-003
+          title: unknown function and key
+          severity: error
+          scope: expenditure
+          asert: true
+          assert: frobnicate(eligible)
+          message: "x"
+        - id: T-004
+          title: arity
+          severity: error
+          scope: participant.training
+          assert: period_end(start) >= end
+          message: "x {nope}"
+        - id: T-005
+          title: bad severity and scope
+          severity: critical
+          scope: participant.employer
+          assert: true
+          message: "x"
+        """)
+        #expect(set == nil)
+        let found = diagnostics.map { "\($0.line):\($0.column) \($0.code)" }
+        #expect(found.contains("5:11 expr.unknown_field"))
+        #expect(found.contains("11:11 expr.type_mismatch"))
+        #expect(found.contains("17:3 rule.unknown_key"))
+        #expect(found.contains("18:11 expr.unknown_function"))
+        #expect(found.contains("24:11 expr.arity"))
+        #expect(found.contains("25:16 expr.unknown_field"))
+        #expect(found.contains("29:13 rule.unknown_severity"))
+        #expect(found.contains("30:10 rule.unknown_scope"))
+        #expect(diagnostics.allSatisfy { $0.file.hasSuffix("rules.yaml") })
+        #expect(diagnostics.count == 8)
+    }
+
+    @Test("a YAML syntax error is reported with its position")
+    func yamlSyntax() throws {
+        let (set, diagnostics, _) = try load("- id: T-001\n  title: [unclosed\n  severity: error\n")
+        #expect(set == nil)
+        let d = try #require(diagnostics.first)
+        #expect(d.code == "yaml.syntax")
+        #expect(d.line >= 2)
+    }
+
+    @Test("a duplicate rule id is an error")
+    func duplicateID() throws {
+        let rule = "- id: T-001\n  title: a\n  severity: error\n  scope: operation\n  assert: eu_rate <= 0.80\n  message: m\n"
+        let (_, diagnostics, _) = try load(rule + rule)
+        #expect(diagnostics.map(\.code) == ["rule.duplicate_id"])
+        #expect(diagnostics.first?.line == 7)
+    }
+
+    @Test("a valid rule compiles, with severity keyed on the report type")
+    func validRule() throws {
+        let (set, diagnostics, _) = try load("""
+        - id: T-010
+          title: target
+          severity: { final: review, interim: warning }
+          scope: aggregate
+          assert: count(participant where gender == "F") >= operation.target_participants
+          message: "{count(participant where gender == \\"F\\")} women"
+        """)
+        #expect(diagnostics.isEmpty)
+        let rule = try #require(set?.rules.first)
+        #expect(rule.severity.resolve(reportType: "interim") == .warning)
+        #expect(rule.severity.resolve(reportType: "final") == .review)
+        #expect(rule.severity.resolve(reportType: nil) == .review)
+    }
+}
+
+/// Every built-in rule, for the parameterized example test.
+let builtinRuleSet: RuleSet? = {
+    let root = repositoryRules
+    let dirs = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).sorted()
+        .map { root + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0 + "/pack.yaml") }
+    return PackLoader.load(directories: dirs, modelDirectories: [root + "/models"], sink: DiagnosticSink())
+}()
+
+@Suite("Built-in rules")
+struct BuiltinRuleTests {
+    @Test("the built-in packs load without diagnostics")
+    func packsLoad() throws {
+        let root = repositoryRules
+        let dirs = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+            .map { root + "/" + $0 }.filter { FileManager.default.fileExists(atPath: $0 + "/pack.yaml") }
+        let sink = DiagnosticSink()
+        let set = PackLoader.load(directories: dirs, modelDirectories: [root + "/models"], sink: sink)
+        #expect(sink.diagnostics.isEmpty, "\(sink.diagnostics)")
+        let ids = Set(set?.rules.map(\.id) ?? [])
+        for id in ["ESF-CF-001", "ESF-CF-003", "ESF-CF-004", "ESF-EL-001", "ESF-PD-002", "ESF-PD-003",
+                   "UD-TR-001", "UD-EM-002", "UD-EM-003", "UD-EM-005", "UD-IND-001", "UD-IND-002"] {
+            #expect(ids.contains(id), "missing \(id)")
+        }
+    }
+
+    @Test("every rule's examples behave as declared", arguments: builtinRuleSet?.rules.map(\.id) ?? [])
+    func examples(ruleID: String) throws {
+        let set = try #require(builtinRuleSet)
+        let pack = try #require(set.packs.first { $0.rules.contains { $0.id == ruleID } })
+        var single = set
+        single.packs = [pack]
+        single.packs[0].rules = pack.rules.filter { $0.id == ruleID }
+        let rule = try #require(single.packs[0].rules.first)
+        #expect(rule.examples.contains { $0.shouldPass }, "\(ruleID) has no pass example")
+        #expect(rule.examples.contains { !$0.shouldPass }, "\(ruleID) has no fail example")
+        for outcome in ExampleRunner.run(single) {
+            #expect(outcome.passed, "\(ruleID) \(outcome.example.shouldPass ? "pass" : "fail") example at line \(outcome.example.line): \(outcome.problem ?? "")")
+        }
+    }
+
+    @Test("a broken rule never lets an export pass: a run-time failure is a fatal finding")
+    func runtimeFailureIsFatal() throws {
+        let (set, diagnostics, _) = try load("""
+        - id: T-020
+          title: divides by zero
+          severity: info
+          scope: operation
+          assert: total_eligible / (eu_rate - eu_rate) > 0
+          message: "m"
+          examples:
+            fail: [ { total_eligible: 100.00, eu_rate: 0.80 } ]
+        """)
+        #expect(diagnostics.isEmpty)
+        let loaded = try #require(set)
+        let outcome = try #require(ExampleRunner.run(loaded).first)
+        #expect(!outcome.passed)
+        #expect(outcome.problem?.contains("division by zero") == true)
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+
+/// The package root, found from this file.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The built `esfcheck` binary: beside the test bundle that `swift test` runs.
+func binary() throws -> URL {
+    let candidates = [
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("esfcheck"),
+        Bundle.main.bundleURL.appendingPathComponent("esfcheck"),
+        Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("esfcheck"),
+        packageRoot.appendingPathComponent(".build/debug/esfcheck"),
+    ]
+    return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "esfcheck binary not found near \(CommandLine.arguments[0])")
+}
+
+struct RunResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the built binary from `directory` (a temporary folder by default, to prove it needs no repository).
+func run(_ arguments: [String], in directory: URL = FileManager.default.temporaryDirectory) throws -> RunResult {
+    let process = Process()
+    process.executableURL = try binary()
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+func fixture(_ path: String) -> String { packageRoot.appendingPathComponent("Fixtures/\(path)").path }
+
+/// (rule id, record key) pairs of an expected-findings.tsv file.
+func expected(_ scenario: String) throws -> [String] {
+    let text = try String(contentsOfFile: fixture("\(scenario)/expected-findings.tsv"), encoding: .utf8)
+    return text.split(separator: "\n").dropFirst().map { $0.replacingOccurrences(of: "\t", with: " ") }.sorted()
+}
+
+func findings(_ json: String) throws -> [[String: Any]] {
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    return try #require(object["findings"] as? [[String: Any]])
+}
+
+@Suite("End to end through the built binary")
+struct EndToEndTests {
+    @Test("the sample yields exactly its expected findings in both forms", arguments: ["export.xml", "csv"])
+    func sample(form: String) throws {
+        let r = try run(["check", fixture("ucne-delavnice/\(form)"), "--format", "json"])
+        #expect(r.status == 1, "reject → exit 1; stderr: \(r.stderr)")
+        let got = try findings(r.stdout).map { "\($0["ruleID"]!) \($0["recordKey"]!)" }.sorted()
+        #expect(got == (try expected("ucne-delavnice")))
+    }
+
+    @Test("XML and CSV forms of the same data give identical findings and messages")
+    func formsAgree() throws {
+        let x = try findings(run(["check", fixture("ucne-delavnice/export.xml"), "--format", "json"]).stdout)
+        let c = try findings(run(["check", fixture("ucne-delavnice/csv"), "--format", "json"]).stdout)
+        let key = { (f: [String: Any]) in "\(f["ruleID"]!)|\(f["recordKey"]!)|\(f["message"]!)|\(f["severity"]!)|\(f["fingerprint"]!)" }
+        #expect(x.map(key) == c.map(key))
+        #expect(x.count == 11)
+    }
+
+    @Test("the JSON report carries the verdict, counts, coverage, packs and inputs with hashes")
+    func jsonEnvelope() throws {
+        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--format", "json", "--deterministic"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(object["verdict"] as? String == "reject")
+        let counts = try #require(object["counts"] as? [String: Int])
+        #expect(counts["error"] == 10 && counts["review"] == 1 && counts["fatal"] == 0)
+        #expect(object["startedAt"] == nil)
+        let packs = try #require(object["packs"] as? [[String: Any]])
+        #expect(packs.map { $0["id"] as? String } == ["esf-2014-2020", "ucne-delavnice"])
+        #expect(packs.allSatisfy { ($0["sha256"] as? String)?.count == 64 })
+        let inputs = try #require(object["inputs"] as? [[String: Any]])
+        let records = try #require(inputs.first?["records"] as? [[String: Any]])
+        #expect(records.first { $0["entity"] as? String == "participant" }?["read"] as? Int == 41)
+        let coverage = try #require(object["coverage"] as? [[String: Any]])
+        #expect(coverage.count == 12)
+        let cf1 = try #require(try findings(r.stdout).first { $0["ruleID"] as? String == "ESF-CF-001" })
+        let explain = try #require(cf1["explain"] as? [[String: String]])
+        #expect(explain.contains { $0["expression"] == "eu_contribution" && $0["value"] == "311811.52" })
+        let location = try #require(cf1["location"] as? [String: Any])
+        #expect(location["line"] as? Int == 2)
+        #expect(location["xpath"] as? String == "/operation/@eu_contribution")
+        // personal data is masked by default
+        #expect(!r.stdout.contains("2810970505229"))
+        #expect(r.stdout.contains("2810******229"))
+    }
+
+    @Test("two runs with --deterministic are byte-identical")
+    func deterministic() throws {
+        let a = try run(["check", fixture("ucne-delavnice/csv"), "--format", "json", "--deterministic"])
+        let b = try run(["check", fixture("ucne-delavnice/csv"), "--format", "json", "--deterministic"])
+        #expect(a.stdout == b.stdout)
+    }
+
+    @Test("text output lists each finding with its record key, location and values, and a summary line last")
+    func textOutput() throws {
+        let r = try run(["check", fixture("ucne-delavnice/export.xml")])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("[UD-000013/training] training of participant UD-000013: 2020-03-01 – 2020-09-01 (6 months)"))
+        #expect(r.stdout.contains("export.xml:65 /operation/participants/participant[13]/training/@end"))
+        #expect(r.stdout.split(separator: "\n").last?.hasPrefix("verdict: reject — 11 findings") == true)
+    }
+
+    @Test("with no input, check runs on the bundled sample from any working directory")
+    func bundledSample() throws {
+        let r = try run(["check"], in: URL(fileURLWithPath: "/"))
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("operation UD-2019"))
+        #expect(r.stdout.contains("ESF-CF-001"))
+    }
+
+    @Test("the clean scenario is accepted in both forms", arguments: ["export.xml", "csv"])
+    func clean(form: String) throws {
+        let r = try run(["check", fixture("clean/\(form)")])
+        #expect(r.status == 0, r.stdout)
+        #expect(r.stdout.contains("verdict: accept — 0 findings"))
+    }
+
+    @Test("--fail-on never still rejects nothing but review keeps exit 0")
+    func failOn() throws {
+        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--fail-on", "never"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("verdict: review"))
+    }
+
+    @Test("an invalid user rule file exits 2 with file:line:column")
+    func invalidRules() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "id: mine\ntitle: Mine\nversion: 1\nmodel: esf-operation-v1\n".write(to: dir.appendingPathComponent("pack.yaml"), atomically: true, encoding: .utf8)
+        try "- id: MY-1\n  title: t\n  severity: error\n  scope: participant\n  assert: birth_dat != null\n  message: m\n".write(to: dir.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
+        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--rules", dir.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("rules.yaml:5:11: error: MY-1: unknown field 'birth_dat'"))
+    }
+
+    @Test("an unknown pack is a usage error that lists the packs")
+    func unknownPack() throws {
+        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--pack", "nope"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("esf-2014-2020"))
+    }
+
+    @Test("an export no pack matches stops with exit 2, never 'valid'")
+    func noMatchingPack() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let xml = try String(contentsOfFile: fixture("clean/export.xml"), encoding: .utf8).replacingOccurrences(of: "period=\"2014-2020\"", with: "period=\"2021-2027\"")
+        try xml.write(to: dir.appendingPathComponent("x.xml"), atomically: true, encoding: .utf8)
+        let r = try run(["check", dir.appendingPathComponent("x.xml").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no rule pack matches"))
+    }
+
+    @Test("malformed XML exits 3 with file and line")
+    func malformed() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("broken.xml")
+        try "<operation xmlns=\"urn:esfcheck:export:1\" id=\"X\" period=\"2014-2020\">\n<participants>\n<participant id=\"A\">\n</operation>\n".write(to: file, atomically: true, encoding: .utf8)
+        let r = try run(["check", file.path, "--pack", "esf-2014-2020"])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("broken.xml:"))
+    }
+
+    @Test("rules list shows every rule id; verify runs every example")
+    func rulesAndVerify() throws {
+        let list = try run(["rules", "list"])
+        #expect(list.status == 0)
+        for id in ["ESF-CF-001", "ESF-PD-003", "UD-EM-005", "UD-IND-002"] { #expect(list.stdout.contains(id)) }
+        let verify = try run(["verify"])
+        #expect(verify.status == 0, verify.stdout)
+        #expect(verify.stdout.contains("0 do not"))
+    }
+
+    @Test("--help documents the exit codes")
+    func help() throws {
+        let r = try run(["--help"])
+        #expect(r.stdout.contains("EXIT CODES"))
+        #expect(r.stdout.contains("3  an input could not be read"))
+    }
+}
