@@ -33,6 +33,7 @@ struct Snapshot {
     var entity: Int
     var records: [[Value]?]
     var location: SourceLocation
+    var columns: [Int32]?
     var key: String
     var participantID: String?
 }
@@ -77,6 +78,8 @@ public final class Engine: EvaluationState {
     var intervals: [Int: [Value: [(CivilDate, CivilDate)]]] = [:]
     var group: [Record] = []
     var limitHit = false
+    /// Per-field columns of the record being checked (CSV), for finding locations.
+    var currentColumns: [Int32]?
 
     /// Prepares a run over one input; `grouped` is true for readers that deliver parent groups (XML).
     public init(ruleSet: RuleSet, options: EngineOptions, grouped: Bool) {
@@ -325,6 +328,8 @@ public final class Engine: EvaluationState {
         guard !imm.isEmpty || !def.isEmpty else { return }
         let key = recordKey(e, r.values)
         let pid = participantID(e, r.values)
+        currentColumns = r.fieldColumns
+        defer { currentColumns = nil }
         if !imm.isEmpty {
             setContext(context, own: e, values: r.values)
             for i in imm { check(i, key: key, participantID: pid, location: r.location) }
@@ -333,7 +338,7 @@ public final class Engine: EvaluationState {
             var records = Array(repeating: [Value]?.none, count: model.entities.count)
             for (k, v) in context { records[k] = v }
             records[e] = r.values
-            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, key: key, participantID: pid))
+            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, columns: r.fieldColumns, key: key, participantID: pid))
         }
     }
 
@@ -393,9 +398,8 @@ public final class Engine: EvaluationState {
         if let scope = rule.scope, let name = rule.usage.ownFields.first, let fi = model.entities[scope].fieldIndex(name) {
             field = name
             if let l = location {
-                let record = Record(entity: scope, values: [], location: l)
+                let record = Record(entity: scope, values: [], location: l, fieldColumns: currentColumns)
                 loc = record.location(ofField: fi, named: name)
-                loc?.column = l.column
             }
         }
         add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: render(rule.message),
@@ -523,7 +527,9 @@ public final class Engine: EvaluationState {
         for snap in snapshots {
             evaluator.records = snap.records
             evaluator.records[model.root] = root
+            currentColumns = snap.columns
             for i in snap.rules { check(i, key: snap.key, participantID: snap.participantID, location: snap.location) }
+            currentColumns = nil
         }
         snapshots = []
         for e in evaluator.records.indices { evaluator.records[e] = nil }
