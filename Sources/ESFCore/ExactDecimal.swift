@@ -81,10 +81,16 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         return r
     }
 
+    /// 10^n, reporting overflow instead of trapping (Int128 holds up to 10^38).
+    private static func checkedPow10(_ n: Int) throws(ArithmeticError) -> Int128 {
+        guard n <= 38 else { throw .overflow }
+        return pow10(n)
+    }
+
     /// Rescales to a larger scale exactly.
     private func widened(to newScale: Int) throws(ArithmeticError) -> Int128 {
         if newScale == scale { return units }
-        let (r, o) = units.multipliedReportingOverflow(by: Self.pow10(newScale - scale))
+        let (r, o) = try units.multipliedReportingOverflow(by: Self.checkedPow10(newScale - scale))
         if o { throw .overflow }
         return r
     }
@@ -119,6 +125,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     /// Quotient with `divisionScale` fractional digits, rounded half away from zero.
     public func divided(by other: ExactDecimal) throws(ArithmeticError) -> ExactDecimal {
         if other.units == 0 { throw .divisionByZero }
+        if units == 0 { return ExactDecimal(0) }
         // self/other = (u1/10^s1)/(u2/10^s2); want q with scale d:
         // q = u1 * 10^(d + s2 - s1) / u2
         let d = Self.divisionScale
@@ -126,11 +133,11 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         var numerator = units
         var denominator = other.units
         if shift >= 0 {
-            let (n, o) = numerator.multipliedReportingOverflow(by: Self.pow10(shift))
+            let (n, o) = try numerator.multipliedReportingOverflow(by: Self.checkedPow10(shift))
             if o { throw .overflow }
             numerator = n
         } else {
-            let (n, o) = denominator.multipliedReportingOverflow(by: Self.pow10(-shift))
+            let (n, o) = try denominator.multipliedReportingOverflow(by: Self.checkedPow10(-shift))
             if o { throw .overflow }
             denominator = n
         }

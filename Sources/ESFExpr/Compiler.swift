@@ -226,8 +226,15 @@ private struct Binder {
 
     mutating func bindBinary(_ op: BinaryOp, _ l: Expr, _ r: Expr, _ range: SourceRange) -> BoundExpr? {
         if op == .eq || op == .ne {
-            if case .literal(.null) = r.kind, let bl = bind(l) { return BoundExpr(.isNull(bl, negated: op == .ne), .bool, text(range)) }
-            if case .literal(.null) = l.kind, let br = bind(r) { return BoundExpr(.isNull(br, negated: op == .ne), .bool, text(range)) }
+            // bind the operand once: a failing operand must not be bound (and reported) a second time below
+            if case .literal(.null) = r.kind {
+                guard let bl = bind(l) else { return nil }
+                return BoundExpr(.isNull(bl, negated: op == .ne), .bool, text(range))
+            }
+            if case .literal(.null) = l.kind {
+                guard let br = bind(r) else { return nil }
+                return BoundExpr(.isNull(br, negated: op == .ne), .bool, text(range))
+            }
         }
         let bl = bind(l), br = bind(r)
         guard let bl, let br else { return nil }
@@ -418,6 +425,9 @@ private struct Binder {
                 let used = usage
                 usage = saved
                 guard let bound else { return nil }
+                guard bound.type == .bool || bound.type == .null else {
+                    return mismatch("'where' needs a bool condition, got \(bound.type)", conjunct.range)
+                }
                 let outer = used.entities.subtracting([model.root])
                 if outer.isEmpty {
                     usage.merge(used)

@@ -108,10 +108,15 @@ public struct Evaluator {
             guard let b = Evaluator.truth(try eval(operand)) else { return .null }
             return .bool(!b)
         case .unary(.negate, let operand):
-            switch try eval(operand) {
-            case .int(let i): return .int(-i)
+            let v = try eval(operand)
+            switch v {
+            case .int(let i):
+                guard i != Int64.min else { throw EvalError(code: "overflow", message: "arithmetic overflow in -(\(v))") }
+                return .int(-i)
             case .decimal(let d): return .decimal(d.negated())
-            case .days(let n): return .days(-n)
+            case .days(let n):
+                guard n != Int64.min else { throw EvalError(code: "overflow", message: "arithmetic overflow in -(\(v))") }
+                return .days(-n)
             default: return .null
             }
         case .binary(let op, let l, let r):
@@ -227,13 +232,16 @@ public struct Evaluator {
         func overflow() -> EvalError { EvalError(code: "overflow", message: "arithmetic overflow in \(a) \(op.rawValue) \(b)") }
         switch (op, a, b) {
         case (.add, .date(let d), .days(let n)), (.add, .days(let n), .date(let d)):
-            return try dateShift(d, Int(n))
+            return try dateShift(d, n)
         case (.sub, .date(let d), .days(let n)):
-            return try dateShift(d, -Int(n))
+            guard n != Int64.min else { throw overflow() }
+            return try dateShift(d, -n)
         case (.sub, .date(let x), .date(let y)):
             return .int(Int64(x.dayNumber - y.dayNumber))
-        case (.add, .days(let x), .days(let y)): return .days(x &+ y)
-        case (.sub, .days(let x), .days(let y)): return .days(x &- y)
+        case (.add, .days(let x), .days(let y)):
+            let (r, o) = x.addingReportingOverflow(y); if o { throw overflow() }; return .days(r)
+        case (.sub, .days(let x), .days(let y)):
+            let (r, o) = x.subtractingReportingOverflow(y); if o { throw overflow() }; return .days(r)
         case (.mul, .int(let x), .days(let y)), (.mul, .days(let y), .int(let x)):
             let (r, o) = x.multipliedReportingOverflow(by: y)
             if o { throw overflow() }
@@ -264,8 +272,10 @@ public struct Evaluator {
         }
     }
 
-    static func dateShift(_ d: CivilDate, _ n: Int) throws(EvalError) -> Value {
-        let r = d.adding(days: n)
+    static func dateShift(_ d: CivilDate, _ n: Int64) throws(EvalError) -> Value {
+        // Any shift of more than 10,000 years leaves the calendar's range (and could overflow the day number).
+        guard n >= -3_700_000, n <= 3_700_000 else { throw EvalError(code: "overflow", message: "date out of range: \(d) + \(n) days") }
+        let r = d.adding(days: Int(n))
         guard (1...9999).contains(r.components.year) else { throw EvalError(code: "overflow", message: "date out of range: \(d) + \(n) days") }
         return .date(r)
     }

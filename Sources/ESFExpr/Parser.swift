@@ -8,6 +8,9 @@ public struct Parser {
     private var tokens: [Token]
     private var position = 0
     private var depth = 0
+    /// The height of the tree most recently returned by `expression` or `prefix`: left-associative
+    /// chains (`a + b + c …`) grow the tree without recursing here, yet binding and evaluation recurse on it.
+    private var lastHeight = 0
     /// Nesting deeper than this is refused (keeps hostile rule files from exhausting the stack).
     public static let maxDepth = 200
 
@@ -60,6 +63,14 @@ public struct Parser {
         return advance()
     }
 
+    /// Refuses a tree taller than `maxDepth` (the same limit as nesting).
+    private func bounded(_ height: Int, at range: SourceRange) throws(ExprError) -> Int {
+        if height > Parser.maxDepth {
+            throw ExprError(code: "expr.too_deep", message: "expression nested more than \(Parser.maxDepth) levels", range: range)
+        }
+        return height
+    }
+
     /// Binding power of the infix operator at the current token, if any.
     private func infixPower() -> (Int, String)? {
         switch peek.kind {
@@ -91,32 +102,39 @@ public struct Parser {
             throw ExprError(code: "expr.too_deep", message: "expression nested more than \(Parser.maxDepth) levels", range: peek.range)
         }
         var left = try prefix()
+        var height = try bounded(lastHeight, at: left.range)
         while let (power, op) = infixPower(), power > minPower {
             let opToken = advance()
             switch op {
             case "?":
                 let whenTrue = try expression(0)
+                let trueHeight = lastHeight
                 _ = try expect(":")
                 let whenFalse = try expression(power - 1)
+                height = 1 + Swift.max(height, trueHeight, lastHeight)
                 left = Expr(.conditional(left, whenTrue, whenFalse), SourceRange(left.range.start, whenFalse.range.end))
             case ".":
                 guard case .identifier(let name) = peek.kind else {
                     throw ExprError(code: "expr.syntax", message: "expected a field name after '.', found \(describe(peek))", range: peek.range)
                 }
                 let t = advance()
+                height += 1
                 left = Expr(.member(left, name), SourceRange(left.range.start, t.range.end))
             case "(":
                 guard case .name(let fname) = left.kind else {
                     throw ExprError(code: "expr.syntax", message: "only functions can be called", range: opToken.range)
                 }
                 var args: [CallArgument] = []
+                var argsHeight = 0
                 if !isSymbol(")") {
                     repeat {
                         let value = try expression(0)
+                        argsHeight = Swift.max(argsHeight, lastHeight)
                         var arg = CallArgument(value: value, filter: nil, by: nil)
                         if isKeyword("where") {
                             _ = advance()
                             arg.filter = try expression(0)
+                            argsHeight = Swift.max(argsHeight, lastHeight)
                         } else if isKeyword("by") {
                             _ = advance()
                             guard case .identifier(let key) = peek.kind else {
@@ -129,11 +147,13 @@ public struct Parser {
                     } while try acceptComma()
                 }
                 let close = try expect(")")
+                height = 1 + Swift.max(height, argsHeight)
                 left = Expr(.call(fname, args), SourceRange(left.range.start, close.range.end))
             default:
                 // `??` and `?:` are right-associative; everything else left.
                 let rightPower = op == "??" ? power - 1 : power
                 let right = try expression(rightPower)
+                height = 1 + Swift.max(height, lastHeight)
                 let bop: BinaryOp
                 switch op {
                 case "or": bop = .or
@@ -147,7 +167,9 @@ public struct Parser {
                 }
                 left = Expr(.binary(bop, left, right), SourceRange(left.range.start, right.range.end))
             }
+            height = try bounded(height, at: opToken.range)
         }
+        lastHeight = height
         return left
     }
 
@@ -158,6 +180,7 @@ public struct Parser {
 
     private mutating func prefix() throws(ExprError) -> Expr {
         let t = advance()
+        lastHeight = 1
         switch t.kind {
         case .integer(let v): return Expr(.literal(.int(v)), t.range)
         case .decimal(let d): return Expr(.literal(.decimal(d)), t.range)
@@ -170,6 +193,7 @@ public struct Parser {
             case "false": return Expr(.literal(.bool(false)), t.range)
             case "not":
                 let operand = try expression(45)
+                lastHeight += 1
                 return Expr(.unary(.not, operand), SourceRange(t.range.start, operand.range.end))
             case "and", "or", "in", "where", "by":
                 throw ExprError(code: "expr.syntax", message: "unexpected keyword '\(name)'", range: t.range)
@@ -185,15 +209,22 @@ public struct Parser {
                 let operand = try expression(80)
                 if case .literal(.int(let v)) = operand.kind { return Expr(.literal(.int(-v)), SourceRange(t.range.start, operand.range.end)) }
                 if case .literal(.decimal(let d)) = operand.kind { return Expr(.literal(.decimal(d.negated())), SourceRange(t.range.start, operand.range.end)) }
+                lastHeight += 1
                 return Expr(.unary(.negate, operand), SourceRange(t.range.start, operand.range.end))
             case "!":
                 let operand = try expression(45)
+                lastHeight += 1
                 return Expr(.unary(.not, operand), SourceRange(t.range.start, operand.range.end))
             case "[":
                 var items: [Expr] = []
+                var itemsHeight = 0
                 if !isSymbol("]") {
-                    repeat { items.append(try expression(0)) } while try acceptComma()
+                    repeat {
+                        items.append(try expression(0))
+                        itemsHeight = Swift.max(itemsHeight, lastHeight)
+                    } while try acceptComma()
                 }
+                lastHeight = 1 + itemsHeight
                 let close = try expect("]")
                 return Expr(.list(items), SourceRange(t.range.start, close.range.end))
             default:

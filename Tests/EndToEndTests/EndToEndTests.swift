@@ -123,7 +123,7 @@ struct EndToEndTests {
     @Test("the clean scenario is accepted in both forms", arguments: ["export.xml", "csv"])
     func clean(form: String) throws {
         let r = try run(["check", fixture("clean/\(form)")])
-        #expect(r.status == 0, r.stdout)
+        #expect(r.status == 0, "\(r.stdout)")
         #expect(r.stdout.contains("verdict: accept — 0 findings"))
     }
 
@@ -180,7 +180,7 @@ struct EndToEndTests {
         #expect(list.status == 0)
         for id in ["ESF-CF-001", "ESF-PD-003", "UD-EM-005", "UD-IND-002"] { #expect(list.stdout.contains(id)) }
         let verify = try run(["verify"])
-        #expect(verify.status == 0, verify.stdout)
+        #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("0 do not"))
     }
 

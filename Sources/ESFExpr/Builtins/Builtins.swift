@@ -37,11 +37,11 @@ enum DateBuiltins {
             return .days(Int64(n))
         case .add_months:
             guard let d = date(a[0]), let n = int(a[1]) else { return .null }
-            guard abs(n) < 120_000, let r = d.adding(months: n) else { throw range() }
+            guard n > -120_000, n < 120_000, let r = d.adding(months: n) else { throw range() }
             return .date(r)
         case .period_end:
             guard let d = date(a[0]), let n = int(a[1]) else { return .null }
-            guard abs(n) < 120_000, let r = d.periodEnd(months: n) else { throw range() }
+            guard n > -120_000, n < 120_000, let r = d.periodEnd(months: n) else { throw range() }
             return .date(r)
         case .months_between:
             guard let x = date(a[0]), let y = date(a[1]) else { return .null }
