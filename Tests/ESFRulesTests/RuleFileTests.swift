@@ -78,8 +78,8 @@ struct RuleFileTests {
         #expect(found.contains("18:11 expr.unknown_function"))
         #expect(found.contains("24:11 expr.arity"))
         #expect(found.contains("25:16 expr.unknown_field"))
-        #expect(found.contains("29:13 rule.unknown_severity"))
-        #expect(found.contains("30:10 rule.unknown_scope"))
+        #expect(found.contains("28:13 rule.unknown_severity"))
+        #expect(found.contains("29:10 rule.unknown_scope"))
         #expect(diagnostics.allSatisfy { $0.file.hasSuffix("rules.yaml") })
         #expect(diagnostics.count == 8)
     }

@@ -1,0 +1,164 @@
+import ESFCore
+import ESFInputs
+import Foundation
+import Testing
+
+@Suite("CSV reader")
+struct CSVReaderTests {
+    struct Row: Equatable, CustomStringConvertible {
+        var cells: [String]
+        var line: Int
+        var columns: [Int]
+        var blank: Bool
+        var description: String { "\(line): \(cells) @\(columns)\(blank ? " blank" : "")" }
+    }
+
+    func rows(_ bytes: [UInt8], chunkSize: Int = 1 << 20) throws -> [Row] {
+        var reader = CSVReader(bytes: bytes, chunkSize: chunkSize)
+        var out: [Row] = []
+        while try reader.next() {
+            out.append(Row(cells: reader.strings, line: reader.line, columns: (0..<reader.fieldCount).map(reader.column),
+                           blank: reader.isBlankLine))
+        }
+        return out
+    }
+
+    func rows(_ text: String, chunkSize: Int = 1 << 20) throws -> [Row] { try rows(Array(text.utf8), chunkSize: chunkSize) }
+
+    func error(_ bytes: [UInt8], chunkSize: Int = 1 << 20) -> InputError? {
+        inputError { _ = try rows(bytes, chunkSize: chunkSize) }
+    }
+
+    @Test func quotesEscapesAndEmbeddedNewlines() throws {
+        let text = "id,title,note\n1,\"a, b\",\"say \"\"hi\"\"\"\n2,\"two\nlines\",x\n3,,\"\"\n"
+        let result = try rows(text)
+        #expect(result.map(\.cells) == [
+            ["id", "title", "note"], ["1", "a, b", "say \"hi\""], ["2", "two\nlines", "x"], ["3", "", ""],
+        ])
+        // The row after an embedded newline starts on its physical line.
+        #expect(result.map(\.line) == [1, 2, 3, 5])
+        #expect(result[1].columns == [1, 3, 10])
+    }
+
+    @Test func crlfAndLoneCRLineEndings() throws {
+        let crlf = try rows("a,b\r\n1,2\r\n\"x\r\ny\",3\r\n4,5")
+        #expect(crlf.map(\.cells) == [["a", "b"], ["1", "2"], ["x\r\ny", "3"], ["4", "5"]])
+        #expect(crlf.map(\.line) == [1, 2, 3, 5])
+        let cr = try rows("a,b\r1,2\r")
+        #expect(cr.map(\.cells) == [["a", "b"], ["1", "2"]])
+        #expect(cr.map(\.line) == [1, 2])
+    }
+
+    @Test func bomIsSkippedAndColumnsCountCharacters() throws {
+        let result = try rows([0xEF, 0xBB, 0xBF] + Array("id,ime,priimek\n1,Žiga,Čeh\n".utf8))
+        #expect(result[0].cells == ["id", "ime", "priimek"])
+        #expect(result[0].columns == [1, 4, 8])
+        #expect(result[1].columns == [1, 3, 8])
+    }
+
+    @Test func chunkBoundariesDoNotMatter() throws {
+        let text = "\u{FEFF}id,title,note\r\n1,\"a, b\",\"say \"\"hi\"\"\"\r\n2,\"Šola\nčez vrstice\",€𝄞\n\n3,x,\"\"\r\n4,\"q\"\"\",\"\"\"\""
+        let reference = try rows(text)
+        #expect(reference.count == 6)
+        for size in [1, 2, 3, 4, 5, 7, 11, 64] {
+            #expect(try rows(text, chunkSize: size) == reference, "chunk size \(size)")
+        }
+    }
+
+    @Test func blankLinesAreMarked() throws {
+        let result = try rows("a\n\nb\n\"\"\n\n")
+        #expect(result.map(\.blank) == [false, true, false, false, true])
+        #expect(result.map(\.line) == [1, 2, 3, 4, 5])
+    }
+
+    @Test func recordIndexAndCellLines() throws {
+        var reader = CSVReader(bytes: Array("h1,h2\n\"x\ny\",z\n".utf8))
+        #expect(try reader.next())
+        #expect(reader.rowIndex == 1)
+        #expect(try reader.next())
+        #expect(reader.rowIndex == 2)
+        #expect(reader.line == 2)
+        #expect(reader.line(ofField: 1) == 3)
+        #expect(reader.column(1) == 4)
+        #expect(try !reader.next())
+        #expect(try !reader.next())
+    }
+
+    @Test func unterminatedQuoteThrowsWithTheLineWhereItOpened() throws {
+        let text = "id,title\n1,ok\n2,\"never closed\n3,more\n4,end\n"
+        for size in [1, 3, 1 << 20] {
+            let e = try #require(error(Array(text.utf8), chunkSize: size))
+            #expect(e.location.line == 3)
+            #expect(e.location.column == 3)
+            #expect(e.message.contains("unterminated"))
+        }
+    }
+
+    @Test func invalidUTF8ThrowsWithLineAndByteOffset() throws {
+        let cases: [(bytes: [UInt8], offset: Int, line: Int)] = [
+            (Array("id,name\n1,ab".utf8) + [0xFF] + Array("c\n".utf8), 12, 2),
+            (Array("id\nx".utf8) + [0xC3, 0x28], 4, 2),                // lead byte, then ASCII
+            (Array("id\n".utf8) + [0xC0, 0x80], 3, 2),                 // overlong
+            (Array("id\n".utf8) + [0xED, 0xA0, 0x80], 3, 2),           // surrogate
+            (Array("id\n\"a\nb".utf8) + [0xF4, 0x90, 0x80, 0x80], 7, 3), // above U+10FFFF, inside quotes
+            (Array("id\nab".utf8) + [0xE2, 0x82], 5, 2),               // truncated at end of file
+        ]
+        for c in cases {
+            for size in [1, 2, 1 << 20] {
+                let e = try #require(error(c.bytes, chunkSize: size), "\(c.bytes)")
+                #expect(e.message.contains("invalid UTF-8 at byte offset \(c.offset)"), "\(e.message) size \(size)")
+                #expect(e.location.line == c.line)
+            }
+        }
+    }
+
+    @Test func textAfterClosingQuoteAndNulBytesAreIssues() throws {
+        var reader = CSVReader(bytes: Array("a,b,c\n\"ab\"c,x\u{0}y,q\"r\n".utf8))
+        #expect(try reader.next())
+        #expect(reader.issues.isEmpty)
+        #expect(try reader.next())
+        #expect(reader.fieldCount == 3)
+        #expect(reader.issues == [
+            CSVIssue(kind: .textAfterQuote, field: 0, line: 2, column: 5),
+            CSVIssue(kind: .nulByte, field: 1, line: 2, column: 8),
+            CSVIssue(kind: .quoteInUnquotedField, field: 2, line: 2, column: 12),
+        ])
+        #expect(reader.strings == ["abc", "x\u{0}y", "q\"r"])
+    }
+
+    @Test func fieldsLongerThanAChunk() throws {
+        let long = String(repeating: "Ž0123456789", count: 140_000)  // 1.68 MB
+        let text = "id,text\n1,\"\(long)\"\n2,\(long)\n"
+        let result = try rows(text)
+        #expect(result.count == 3)
+        #expect(result[1].cells[1] == long)
+        #expect(result[2].cells[1] == long)
+        #expect(result[2].line == 3)
+        #expect(result[2].columns == [1, 3])
+    }
+
+    @Test func otherDialects() throws {
+        var reader = CSVReader(bytes: Array("a;b\n'x;y';'it''s'\n".utf8), dialect: CSVDialect(delimiter: UInt8(ascii: ";"), quote: UInt8(ascii: "'")))
+        #expect(try reader.next())
+        #expect(try reader.next())
+        #expect(reader.strings == ["x;y", "it's"])
+    }
+
+    @Test func readsFilesInChunks() throws {
+        let dir = try TempDir()
+        var text = "id,v\n"
+        for i in 0..<10_000 { text += "\(i),\"value \(i)\"\n" }
+        let path = try dir.write("big.csv", text)
+        var reader = try CSVReader(path: path, chunkSize: 4096)
+        var count = 0
+        var lastLine = 0
+        while try reader.next() {
+            count += 1
+            lastLine = reader.line
+        }
+        #expect(count == 10_001)
+        #expect(lastLine == 10_001)
+        let missing = inputError { _ = try CSVReader(path: dir.path + "/none.csv") }
+        #expect(missing?.message.contains("cannot open") == true)
+    }
+}
