@@ -109,10 +109,8 @@ public final class Engine: EvaluationState {
         for (i, rule) in rules.enumerated() {
             lookupEntities.formUnion(rule.usage.lookups)
             guard let scope = rule.scope else {
-                if case .relation(let spec) = rule.assertion {
-                    switch spec {
-                    case .unique(let e, _, _), .noOverlap(let e, _, _, _): relationRules[e].append(i)
-                    }
+                if case .relations(let specs) = rule.assertion, let first = specs.first {
+                    relationRules[first.entity].append(i)
                 } else {
                     aggregateRules.append(i)
                 }
@@ -172,6 +170,8 @@ public final class Engine: EvaluationState {
     // MARK: - EvaluationState
 
     public func aggregateValue(_ id: Int, key: [Value]) -> Value { aggregates.value(id, key: key) }
+
+    public func aggregateRecords(_ id: Int, key: [Value]) -> [[Value]] { aggregates.records(id, key: key) }
 
     public func lookup(_ entity: Int, key: Value) -> [Value]? { lookupIndex[entity][key.keyForm] }
 
@@ -444,53 +444,62 @@ public final class Engine: EvaluationState {
 
     // MARK: - Relations
 
+    /// The outcome of one relation for one record.
+    enum RelationOutcome {
+        case notApplicable, passed
+        case failed(explain: [ExplainTerm], occurrence: Int?)
+    }
+
     func relate(_ i: Int, _ r: Record) {
         let rule = rules[i]
-        guard case .relation(let spec) = rule.assertion else { return }
+        guard case .relations(let specs) = rule.assertion else { return }
         evaluator.params = rule.params
         evaluator.aggregated = r.values
         defer { evaluator.aggregated = nil }
         let key = recordKey(r.entity, r.values)
         let pid = participantID(r.entity, r.values)
+        var outcomes: [RelationOutcome] = []
         do {
-            switch spec {
-            case .unique(_, let fields, let filter):
-                if let filter, Evaluator.truth(try evaluator.evaluate(filter)) != true {
-                    coverage[i].notApplicable += 1
-                    return
-                }
-                coverage[i].evaluated += 1
-                let k = fields.map { r.values[$0].keyForm }
-                let n = (uniqueSeen[i]?[k] ?? 0) + 1
-                uniqueSeen[i, default: [:]][k] = n
-                if n > 1 {
-                    coverage[i].failed += 1
-                    let shown = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(r.values[$0].isNull ? "(missing)" : r.values[$0].description)" }
-                    emitRelation(i, r, key: key, participantID: pid, explain: shown.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n)
-                } else {
-                    coverage[i].passed += 1
-                }
-            case .noOverlap(_, let keyField, let startExpr, let endExpr):
-                guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
-                    coverage[i].evaluated += 1
-                    coverage[i].notApplicable += 1
-                    return
-                }
-                coverage[i].evaluated += 1
-                let k = r.values[keyField].keyForm
-                let earlier = intervals[i]?[k] ?? []
-                if let clash = earlier.first(where: { $0.0 <= e && s <= $0.1 }) {
-                    coverage[i].failed += 1
-                    emitRelation(i, r, key: key, participantID: pid,
-                                 explain: [ExplainTerm(expression: "this interval", value: "\(s) – \(e)"),
-                                           ExplainTerm(expression: "earlier interval", value: "\(clash.0) – \(clash.1)")], occurrence: nil)
-                } else {
-                    coverage[i].passed += 1
-                }
-                intervals[i, default: [:]][k, default: []].append((s, e))
-            }
+            // every relation sees every record, so that later duplicates and overlaps are found
+            for (n, spec) in specs.enumerated() { outcomes.append(try relate(spec, slot: i * 64 + n, r)) }
         } catch {
             runtimeFailure(i, key: key, participantID: pid, location: r.location, message: error.message)
+            return
+        }
+        if outcomes.allSatisfy({ if case .notApplicable = $0 { return true } else { return false } }) {
+            coverage[i].notApplicable += 1
+            return
+        }
+        coverage[i].evaluated += 1
+        for case .failed(let explain, let occurrence) in outcomes {
+            coverage[i].failed += 1
+            emitRelation(i, r, key: key, participantID: pid, explain: explain, occurrence: occurrence)
+            return
+        }
+        coverage[i].passed += 1
+    }
+
+    /// Checks one relation for one record and records the record for later ones.
+    func relate(_ spec: RelationSpec, slot: Int, _ r: Record) throws(EvalError) -> RelationOutcome {
+        switch spec {
+        case .unique(_, let fields, let filter):
+            if let filter, Evaluator.truth(try evaluator.evaluate(filter)) != true { return .notApplicable }
+            let k = fields.map { r.values[$0].keyForm }
+            let n = (uniqueSeen[slot]?[k] ?? 0) + 1
+            uniqueSeen[slot, default: [:]][k] = n
+            guard n > 1 else { return .passed }
+            let shown = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(r.values[$0].isNull ? "(missing)" : r.values[$0].description)" }
+            return .failed(explain: shown.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n)
+        case .noOverlap(_, let keyField, let startExpr, let endExpr):
+            guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
+                return .notApplicable
+            }
+            let k = r.values[keyField].keyForm
+            let earlier = intervals[slot]?[k] ?? []
+            intervals[slot, default: [:]][k, default: []].append((s, e))
+            guard let clash = earlier.first(where: { $0.0 <= e && s <= $0.1 }) else { return .passed }
+            return .failed(explain: [ExplainTerm(expression: "this interval", value: "\(s) – \(e)"),
+                                     ExplainTerm(expression: "earlier interval", value: "\(clash.0) – \(clash.1)")], occurrence: nil)
         }
     }
 

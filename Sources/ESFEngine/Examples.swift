@@ -76,9 +76,15 @@ public enum ExampleRunner {
             }
             events.append(.record(r))
             events.append(.groupEnd)
+            // lists of records (of any entity) feed aggregates and lookups
             for k in order {
-                guard let e = model.entityIndex(k), e != model.root, !chain.contains(e), e != scope, model.parentIndex(of: e) == nil else { continue }
-                for item in items(data[k]!) { if let r = record(e, item, defaults: [:]) { events.append(.record(r)) } }
+                guard let e = model.entityIndex(k), e != model.root, !chain.contains(e), e != scope else { continue }
+                if model.parentIndex(of: e) != nil, case .map = data[k]! { continue }
+                for item in items(data[k]!) {
+                    guard let r = record(e, item, defaults: [:]) else { continue }
+                    events.append(.record(r))
+                    if model.parentIndex(of: e) == nil { events.append(.groupEnd) }
+                }
             }
         } else {
             for (e, ent) in model.entities.enumerated() where e != model.root {

@@ -30,7 +30,28 @@ public struct AggregateSpec: Sendable {
     public var innerKeyFields: [Int]
     /// …and the expressions of the outer record they must equal.
     public var outerKey: [BoundExpr]
+
+    public init(kind: AggregateKind, entity: Int, field: Int?, valueType: ExprType, filter: BoundExpr?,
+                innerKeyFields: [Int], outerKey: [BoundExpr], text: String) {
+        self.kind = kind
+        self.entity = entity
+        self.field = field
+        self.valueType = valueType
+        self.filter = filter
+        self.innerKeyFields = innerKeyFields
+        self.outerKey = outerKey
+        self.text = text
+    }
+
+    /// Conditions comparing the aggregated record with the current one other than by `==`
+    /// (`start <= expenditure.incurred_on`): the records of each key are kept and these are
+    /// evaluated when the aggregate is read.
+    public var residual: BoundExpr?
+    /// A computed value per record (`sum(employment, monthly_subsidy * … where …)`) instead of a field.
+    public var value: BoundExpr?
     public var text: String
+    /// The parameter values of the pack whose rule holds this call site.
+    public var params: [Value] = []
 }
 
 /// A relation rule's check, evaluated per record while streaming (one finding per offender).
@@ -39,6 +60,13 @@ public enum RelationSpec: Sendable {
     case unique(entity: Int, fields: [Int], filter: BoundExpr?)
     /// `no_overlap(E by key, start, end)`: closed intervals of one key do not overlap.
     case noOverlap(entity: Int, keyField: Int, start: BoundExpr, end: BoundExpr)
+
+    /// The related entity.
+    public var entity: Int {
+        switch self {
+        case .unique(let e, _, _), .noOverlap(let e, _, _, _): return e
+        }
+    }
 }
 
 /// Where a field value comes from at evaluation time.

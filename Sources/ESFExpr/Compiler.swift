@@ -60,16 +60,36 @@ public final class ExprCompiler {
         return .success((bound, binder.usage))
     }
 
-    /// Parses a relation assert (`unique(…)`, `no_overlap(…)`) of an aggregate rule; nil when it is not one.
-    public func compileRelation(_ source: String) -> Result<(RelationSpec, ExprUsage), ExprErrors>? {
-        guard let ast = try? Parser.parse(source), case .call(let name, let args) = ast.kind,
-              name == "unique" || name == "no_overlap" else { return nil }
+    /// Parses a relation assert (`unique(…)`, `no_overlap(…)`, or several joined by `and`) of an
+    /// aggregate rule; nil when it is not one. All relations of one rule relate one entity.
+    public func compileRelation(_ source: String) -> Result<([RelationSpec], ExprUsage), ExprErrors>? {
+        guard let ast = try? Parser.parse(source) else { return nil }
+        func calls(_ e: Expr) -> [(String, [CallArgument], SourceRange)]? {
+            switch e.kind {
+            case .call(let name, let args) where name == "unique" || name == "no_overlap": return [(name, args, e.range)]
+            case .binary(.and, let l, let r):
+                guard let a = calls(l), let b = calls(r) else { return nil }
+                return a + b
+            default: return nil
+            }
+        }
+        guard let parts = calls(ast) else { return nil }
         var binder = Binder(compiler: self, source: Array(source.utf8), scope: nil)
-        guard let spec = binder.bindRelation(name, args, ast.range), binder.errors.isEmpty else { return .failure(ExprErrors(binder.errors)) }
-        return .success((spec, binder.usage))
+        var specs: [RelationSpec] = []
+        for (name, args, range) in parts {
+            guard let spec = binder.bindRelation(name, args, range) else { continue }
+            if let first = specs.first, first.entity != spec.entity {
+                binder.errors.append(ExprError(code: "expr.type_mismatch", message: "the relations of one rule must relate one entity", range: range))
+            }
+            specs.append(spec)
+        }
+        guard binder.errors.isEmpty, !specs.isEmpty else { return .failure(ExprErrors(binder.errors)) }
+        return .success((specs, binder.usage))
     }
 
     fileprivate func register(_ spec: AggregateSpec) -> Int {
+        var spec = spec
+        spec.params = params.map(\.value)
         aggregates.append(spec)
         return aggregates.count - 1
     }
@@ -389,32 +409,53 @@ private struct Binder {
 
     mutating func bindAggregate(_ name: String, _ args: [CallArgument], _ range: SourceRange) -> BoundExpr? {
         guard aggregatedEntity == nil else { return fail("expr.nested_aggregate", "aggregates cannot be nested", range) }
-        guard args.count == 1, args[0].by == nil else {
-            return fail("expr.arity", "\(name) takes one entity or field, optionally with 'where': \(name)(entity.field where …)", range)
+        // `sum(E.field where …)`, or with a computed value: `sum(E, expression where …)`
+        guard args.count == 1 || (args.count == 2 && name != "count" && args[0].filter == nil), args.allSatisfy({ $0.by == nil }) else {
+            return fail("expr.arity", "\(name) takes one entity or field, optionally with 'where': \(name)(entity.field where …), or an entity and a value: \(name)(entity, expression where …)", range)
         }
         guard let kind = AggregateKind(rawValue: name),
-              let (ent, field) = aggregateTarget(args[0].value, needsField: kind != .count, function: name) else {
+              let (ent, field) = aggregateTarget(args[0].value, needsField: kind != .count && args.count == 1, function: name) else {
             if AggregateKind(rawValue: name) == nil { return fail("expr.unknown_function", "unknown aggregate '\(name)'", range) }
             return nil
         }
+        var valueExpr: BoundExpr?
+        if args.count == 2 {
+            guard field == nil, kind != .count else {
+                return fail("expr.arity", "\(name)(entity, expression) takes the entity alone as its first argument", args[0].value.range)
+            }
+            aggregatedEntity = ent
+            let saved = usage
+            usage = ExprUsage()
+            let v = bind(args[1].value)
+            let used = usage
+            usage = saved
+            aggregatedEntity = nil
+            guard let v else { return nil }
+            guard used.entities.subtracting([model.root]).isEmpty else {
+                return fail("expr.correlation", "the value of an aggregate reads only the aggregated \(model.entities[ent].name), the operation and parameters", args[1].value.range)
+            }
+            usage.merge(used)
+            valueExpr = v
+        }
+        let filterNode = args.last?.filter
         var valueType = ExprType.int
-        if let field {
-            let ft = ExprType(model.entities[ent].fields[field].type)
+        let ft: ExprType? = valueExpr?.type ?? field.map { ExprType(model.entities[ent].fields[$0].type) }
+        if let ft {
             switch kind {
-            case .count: valueType = .int
-            case .count_distinct: valueType = .int
+            case .count, .count_distinct: valueType = .int
             case .sum:
-                guard ft == .int || ft == .decimal else { return mismatch("sum needs a number field, \(model.entities[ent].name).\(model.entities[ent].fields[field].name) is \(ft)", args[0].value.range) }
+                guard ft == .int || ft == .decimal else { return mismatch("sum needs numbers, got \(ft)", (args.last ?? args[0]).value.range) }
                 valueType = ft
             case .min, .max:
-                guard [.int, .decimal, .date, .string].contains(ft) else { return mismatch("\(name) needs an ordered field, got \(ft)", args[0].value.range) }
+                guard [.int, .decimal, .date, .string].contains(ft) else { return mismatch("\(name) needs ordered values, got \(ft)", (args.last ?? args[0]).value.range) }
                 valueType = ft
             }
         }
         var filterParts: [BoundExpr] = []
+        var residualParts: [BoundExpr] = []
         var innerKey: [Int] = []
         var outerKey: [BoundExpr] = []
-        if let filter = args[0].filter {
+        if let filter = filterNode {
             for conjunct in conjuncts(filter) {
                 // Bind the conjunct once to learn what it reads.
                 let saved = usage
@@ -434,27 +475,31 @@ private struct Binder {
                     filterParts.append(bound)
                     continue
                 }
-                // a correlation: aggregated.field == outer expression
-                guard case .binary(.eq, let l, let r) = bound.kind else {
-                    return fail("expr.correlation", "a condition that reads the current record must compare a field of \(model.entities[ent].name) with it using '==', e.g. participant_id == participant.id", conjunct.range)
-                }
-                if case .field(.aggregated, let f) = l.kind, !reads(r, aggregated: true) {
-                    innerKey.append(f); outerKey.append(r)
-                } else if case .field(.aggregated, let f) = r.kind, !reads(l, aggregated: true) {
-                    innerKey.append(f); outerKey.append(l)
-                } else {
-                    return fail("expr.correlation", "compare one field of \(model.entities[ent].name) with an expression of the current record", conjunct.range)
-                }
                 var outerUsage = used
                 outerUsage.aggregated = false
                 usage.merge(outerUsage)
+                // a correlation: aggregated.field == outer expression
+                if case .binary(.eq, let l, let r) = bound.kind, case .field(.aggregated, let f) = l.kind, !reads(r, aggregated: true) {
+                    innerKey.append(f); outerKey.append(r)
+                } else if case .binary(.eq, let l, let r) = bound.kind, case .field(.aggregated, let f) = r.kind, !reads(l, aggregated: true) {
+                    innerKey.append(f); outerKey.append(l)
+                } else {
+                    residualParts.append(bound)
+                }
             }
         }
-        let filterExpr = filterParts.dropFirst().reduce(filterParts.first) { acc, next in
-            acc.map { BoundExpr(.binary(.and, $0, next), .bool, "\($0.text) and \(next.text)") }
+        if !residualParts.isEmpty && innerKey.isEmpty {
+            return fail("expr.correlation", "a condition that reads the current record needs a key: compare a field of \(model.entities[ent].name) with the current record using '==' as well, e.g. participant_id == participant.id", filterNode?.range ?? range)
         }
-        let spec = AggregateSpec(kind: kind, entity: ent, field: field, valueType: valueType, filter: filterExpr,
+        func conjunction(_ parts: [BoundExpr]) -> BoundExpr? {
+            parts.dropFirst().reduce(parts.first) { acc, next in
+                acc.map { BoundExpr(.binary(.and, $0, next), .bool, "\($0.text) and \(next.text)") }
+            }
+        }
+        var spec = AggregateSpec(kind: kind, entity: ent, field: field, valueType: valueType, filter: conjunction(filterParts),
                                  innerKeyFields: innerKey, outerKey: outerKey, text: text(range))
+        spec.residual = conjunction(residualParts)
+        spec.value = valueExpr
         let id = compiler.register(spec)
         usage.aggregates.insert(id)
         return BoundExpr(.aggregate(id), valueType, text(range))

@@ -15,6 +15,8 @@ public struct EvalError: Error, Sendable, Hashable, CustomStringConvertible {
 public protocol EvaluationState: AnyObject {
     /// The value of aggregate `id` for a correlation key (empty for uncorrelated aggregates).
     func aggregateValue(_ id: Int, key: [Value]) -> Value
+    /// The records kept for a correlated aggregate with residual conditions.
+    func aggregateRecords(_ id: Int, key: [Value]) -> [[Value]]
     /// The record of `entity` whose key is `key`, if any.
     func lookup(_ entity: Int, key: Value) -> [Value]?
 }
@@ -140,8 +142,23 @@ public struct Evaluator {
             return try Builtins.call(fn, values, regexCache: regexCache, charge: { (n: Int) throws(EvalError) in try self.charge(n) })
         case .aggregate(let id):
             guard let state, id < aggregates.count else { throw EvalError(code: "state", message: "aggregates are not available here") }
-            let key = try aggregateKey(aggregates[id])
-            return state.aggregateValue(id, key: key)
+            let spec = aggregates[id]
+            let key = try aggregateKey(spec)
+            guard let residual = spec.residual else { return state.aggregateValue(id, key: key) }
+            // keep the outer record's context; evaluate the residual per kept record
+            let savedAggregated = aggregated
+            defer { aggregated = savedAggregated }
+            var acc = AggregateAccumulator()
+            for values in state.aggregateRecords(id, key: key) {
+                try charge(1)
+                aggregated = values
+                guard Evaluator.truth(try eval(residual)) == true else { continue }
+                let v: Value
+                if let valueExpr = spec.value { v = try eval(valueExpr) } else { v = spec.field.map { values[$0] } ?? .bool(true) }
+                if spec.kind == .count && v.isNull { continue }
+                acc.add(v, kind: spec.kind)
+            }
+            return acc.value(spec)
         case .lookup(let ent, let keyExpr):
             let key = try eval(keyExpr)
             if key.isNull { return .null }

@@ -35,7 +35,7 @@ public struct MessageTemplate: Sendable {
 /// What a rule asserts: an expression, or a relation over all records (`unique`, `no_overlap`).
 public enum RuleAssertion: Sendable {
     case expression(BoundExpr)
-    case relation(RelationSpec)
+    case relations([RelationSpec])
 }
 
 /// Example data as written in the rule file (scalars kept as text, typed when used).

@@ -68,9 +68,9 @@ extension PackLoader {
         let assertText = assertNode.scalar ?? ""
         if scope == nil, let rel = compiler.compileRelation(assertText) {
             switch rel {
-            case .success(let (spec, u)):
+            case .success(let (specs, u)):
                 usage.merge(u)
-                assertion = .relation(spec)
+                assertion = .relations(specs)
             case .failure(let errors):
                 for e in errors.all {
                     let pos = assertNode.position(ofOffset: e.range.start)
@@ -83,11 +83,7 @@ extension PackLoader {
         // a relation's message speaks of the offending record, so it reads that record's fields
         var messageScope = scope
         var messageUsage = ExprUsage()
-        if case .relation(let spec)? = assertion {
-            switch spec {
-            case .unique(let e, _, _), .noOverlap(let e, _, _, _): messageScope = e
-            }
-        }
+        if case .relations(let specs)? = assertion, let first = specs.first { messageScope = first.entity }
         let message = compileTemplate(messageNode, scope: messageScope, id: id, compiler: compiler, usage: &messageUsage, sink: sink)
         if messageScope == scope { usage.merge(messageUsage) }
         let legal = (node["legal_basis"]?.sequence?.compactMap(\.scalar)) ?? node["legal_basis"]?.scalar.map { [$0] } ?? []

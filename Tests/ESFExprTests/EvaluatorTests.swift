@@ -60,6 +60,9 @@ final class StubState: EvaluationState {
     }
 
     func lookup(_ entity: Int, key: Value) -> [Value]? { index[entity]?[key.keyForm] }
+
+    var keptRecords: [Int: [[Value]: [[Value]]]] = [:]
+    func aggregateRecords(_ id: Int, key: [Value]) -> [[Value]] { keptRecords[id]?[key] ?? [] }
 }
 
 @Suite("Evaluator")
@@ -461,6 +464,34 @@ struct EvaluatorTests {
         #expect(state.asked.first?.1 == [.string("UD-000001")])
         let other = Rec.participant(id: "UD-000002")
         #expect(try evaluate(src, records: [TM.participant: other], state: state, compiler: TM.compiler()) == .null)
+    }
+
+    @Test("a correlated aggregate with a range condition folds the kept records of its key")
+    func residualAggregate() throws {
+        let compiler = TM.compiler()
+        let state = StubState()
+        func employment(_ id: String, hours: Int64) -> [Value] {
+            [.string("UD-000001"), .string(id), .date(date("2020-09-01")), .date(date("2021-02-28")), .null, .int(hours)]
+        }
+        state.keptRecords[0] = [[.string("UD-000001")]: [employment("E1", hours: 40), employment("E2", hours: 20)]]
+        let src = "count(employment where participant_id == expenditure.participant_id and weekly_hours * 100 >= expenditure.eligible)"
+        // 40 h → 4000 and 20 h → 2000 against the expenditure's eligible amount
+        #expect(try evaluate(src, scope: TM.expenditure, records: [TM.expenditure: Rec.expenditure(eligible: "3000.00")], state: state, compiler: compiler) == .int(1))
+        #expect(try evaluate(src, scope: TM.expenditure, records: [TM.expenditure: Rec.expenditure(eligible: "1000.00")], state: state, compiler: TM.compiler()) == .int(2))
+        #expect(try evaluate(src, scope: TM.expenditure, records: [TM.expenditure: Rec.expenditure(participantID: "UD-000009")], state: state, compiler: TM.compiler()) == .int(0))
+        #expect(compiler.aggregates.first?.residual != nil)
+        #expect(compiler.aggregates.first?.innerKeyFields == [0])
+    }
+
+    @Test("an aggregate can sum a computed value per record")
+    func computedSum() throws {
+        let compiler = TM.compiler()
+        _ = try compiled("sum(employment, weekly_hours * 2 where participant_id == participant.id) > 0", scope: TM.participant, compiler: compiler)
+        let spec = try #require(compiler.aggregates.first)
+        #expect(spec.value?.type == .int)
+        #expect(spec.valueType == .int)
+        #expect(spec.outerKey.count == 1)
+        #expect(compileErrors("sum(employment, participant.birth_date)", scope: TM.participant).map(\.code) == ["expr.correlation"])
     }
 
     @Test("an aggregate without the engine's state is an EvalError")

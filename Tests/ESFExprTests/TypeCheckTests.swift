@@ -259,13 +259,13 @@ struct TypeCheckTests {
     @Test("unique over one or more fields of one entity, with an optional filter")
     func uniqueRelation() throws {
         let compiler = TM.compiler()
-        guard case .success(let (spec, _))? = compiler.compileRelation("unique(participant.id)"),
+        guard case .success(let (specs, _))? = compiler.compileRelation("unique(participant.id)"), specs.count == 1, let spec = specs.first,
               case .unique(let entity, let fields, let filter) = spec else { Issue.record("not a unique relation"); return }
         #expect(entity == TM.participant)
         #expect(fields == [0])
         #expect(filter == nil)
 
-        guard case .success(let (spec2, _))? = compiler.compileRelation("unique(employment.participant_id, employment.start where weekly_hours > 0)"),
+        guard case .success(let (specs2, _))? = compiler.compileRelation("unique(employment.participant_id, employment.start where weekly_hours > 0)"), let spec2 = specs2.first,
               case .unique(let entity2, let fields2, let filter2) = spec2 else { Issue.record("not a unique relation"); return }
         #expect(entity2 == TM.employment)
         #expect(fields2 == [0, 2])
@@ -275,13 +275,27 @@ struct TypeCheckTests {
     @Test("no_overlap binds its key and interval bounds on the related entity")
     func noOverlapRelation() throws {
         let compiler = TM.compiler()
-        guard case .success(let (spec, _))? = compiler.compileRelation("no_overlap(employment by participant_id, start, extension_end ?? end)"),
+        guard case .success(let (specs, _))? = compiler.compileRelation("no_overlap(employment by participant_id, start, extension_end ?? end)"), let spec = specs.first,
               case .noOverlap(let entity, let keyField, let start, let end) = spec else { Issue.record("not a no_overlap relation"); return }
         #expect(entity == TM.employment)
         #expect(keyField == 0)
         #expect(start.type == .date)
         #expect(end.type == .date)
         #expect(end.text == "extension_end ?? end")
+    }
+
+    @Test("relations joined by 'and' relate one entity")
+    func relationConjunction() {
+        guard case .success(let (specs, _))? = TM.compiler().compileRelation("unique(employment.id) and no_overlap(employment by participant_id, start, end)") else {
+            Issue.record("not compiled"); return
+        }
+        #expect(specs.count == 2)
+        #expect(specs.allSatisfy { $0.entity == TM.employment })
+        guard case .failure(let errors)? = TM.compiler().compileRelation("unique(employment.id) and unique(participant.id)") else {
+            Issue.record("two entities must be refused"); return
+        }
+        #expect(errors.all.map(\.code) == ["expr.type_mismatch"])
+        #expect(errors.all.first?.range.start == 26)
     }
 
     @Test("an expression that is not a relation is left to compile")

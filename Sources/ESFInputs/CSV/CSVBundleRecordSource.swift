@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ESFCore
+
+/// Reads a CSV bundle: a folder with one file per entity (`operation.csv`, `participants.csv`, …).
+///
+/// Entities, file names and columns all come from the `DataModel`. Each data
+/// row becomes a `Record` with its values in the model's field order; problems
+/// (unknown columns, ragged rows, unparseable values) are reported as events,
+/// never thrown. Only what stops reading is thrown: a missing root file, an
+/// I/O error, invalid UTF-8 or an unterminated quote. Never emits `.groupEnd`.
+public final class CSVBundleRecordSource: RecordSource {
+    /// The bundle folder.
+    public let directory: String
+    /// The data model the files and columns come from.
+    public let model: DataModel
+    /// Delimiter and quote of every file of the bundle.
+    public let dialect: CSVDialect
+    private let plans: [EntityPlan]
+    private let chunkSize: Int
+
+    /// Creates a reader of the bundle in `directory`; nothing is opened before `read`.
+    public init(directory: String, model: DataModel, dialect: CSVDialect = .canonical, chunkSize: Int = 1 << 20) {
+        self.directory = directory
+        self.model = model
+        self.dialect = dialect
+        self.chunkSize = chunkSize
+        self.plans = model.entities.indices.map { EntityPlan(model: model, index: $0) }
+    }
+
+    /// The folder, as given.
+    public var displayPath: String { directory }
+
+    /// The entity files that exist, in model order.
+    public var files: [String] {
+        model.entities.indices.compactMap { path(of: $0) }.filter(CSVBundleRecordSource.exists)
+    }
+
+    /// The path of an entity's file in this bundle, whether or not it exists.
+    public func path(of entity: Int) -> String? {
+        guard let file = model.entities[entity].csvFile else { return nil }
+        return directory.hasSuffix("/") ? directory + file : directory + "/" + file
+    }
+
+    private static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// Streams every entity file: first those in `entityOrder`, then the others in model order.
+    public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
+        var order: [Int] = []
+        for e in entityOrder where model.entities.indices.contains(e) && !order.contains(e) { order.append(e) }
+        for e in model.entities.indices where !order.contains(e) { order.append(e) }
+
+        let root = model.root
+        if let rootPath = path(of: root), !CSVBundleRecordSource.exists(rootPath) {
+            let name = model.entities[root].csvFile ?? rootPath
+            throw InputError(location: SourceLocation(file: rootPath),
+                             message: "\(name) is missing: a CSV bundle needs \(name) with the \(model.entities[root].name) row")
+        }
+        for e in order {
+            guard let file = path(of: e) else { continue }
+            if e != root && !CSVBundleRecordSource.exists(file) { continue }
+            try readEntity(e, path: file, sink)
+        }
+    }
+
+    /// Reads one entity file.
+    private func readEntity(_ entity: Int, path: String, _ sink: (InputEvent) throws -> Void) throws {
+        let plan = plans[entity]
+        let fileName = model.entities[entity].csvFile ?? path
+        var reader = try CSVReader(path: path, dialect: dialect, chunkSize: chunkSize)
+
+        guard try reader.next() else {
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.schema,
+                message: "\(fileName) is empty: it needs a header row of field names",
+                location: SourceLocation(file: path, line: 1), entity: entity)))
+            return
+        }
+
+        // Header: map each column to a field (-1: ignored).
+        let headerLine = reader.line
+        let headerCount = reader.fieldCount
+        var columnField = [Int](repeating: -1, count: headerCount)
+        var seen = [Bool](repeating: false, count: plan.fieldNames.count)
+        for c in 0..<headerCount {
+            let name = String(decoding: reader.field(c), as: UTF8.self)
+            let location = SourceLocation(file: path, line: reader.line(ofField: c), column: reader.column(c), field: name)
+            guard let f = plan.fieldNames.firstIndex(of: name) else {
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.schema,
+                    message: "\(fileName): unknown column '\(InputMessages.display(reader.field(c)))' (not a field of \(plan.name)); rename or remove it",
+                    location: location, entity: entity)))
+                continue
+            }
+            if seen[f] {
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.schema,
+                    message: "\(fileName): column '\(name)' appears more than once; only the first is read, remove the others",
+                    location: location, entity: entity)))
+                continue
+            }
+            seen[f] = true
+            columnField[c] = f
+        }
+        var rejectAll = false
+        var mustHave = plan.requiredIndices
+        if let p = plan.implicitIndex, !mustHave.contains(p) { mustHave.append(p) }
+        for f in mustHave where !seen[f] {
+            rejectAll = true
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.schema,
+                message: "\(fileName): required column '\(plan.fieldNames[f])' is missing; no \(plan.name) row can be read without it",
+                location: SourceLocation(file: path, line: headerLine, field: plan.fieldNames[f]), entity: entity)))
+        }
+
+        // Rows.
+        var recordNumber = 0
+        var pendingBlankLines: [Int] = []
+        let fieldCount = plan.fieldNames.count
+        while try reader.next() {
+            if reader.isBlankLine {
+                // Dropped if only blank lines follow up to the end of the file.
+                pendingBlankLines.append(reader.line)
+                continue
+            }
+            for blankLine in pendingBlankLines {
+                recordNumber += 1
+                let location = SourceLocation(file: path, line: blankLine, record: recordNumber)
+                if headerCount == 1 && !rejectAll {
+                    // A one-column file: an empty line is a row whose only cell is empty.
+                    let values = [Value](repeating: .null, count: fieldCount)
+                    var columns = [Int32](repeating: 0, count: fieldCount)
+                    if columnField[0] >= 0 { columns[columnField[0]] = 1 }
+                    try emitRequiredProblems(plan, values: values, skip: [], location: location, sink)
+                    try sink(.record(Record(entity: entity, values: values, location: location, fieldColumns: columns)))
+                } else {
+                    try rejectRow(plan, fileName: fileName, cells: 1, headerCount: headerCount, location: location,
+                                  reportCount: !rejectAll, sink)
+                }
+            }
+            pendingBlankLines.removeAll()
+
+            recordNumber += 1
+            let location = SourceLocation(file: path, line: reader.line, record: recordNumber)
+            if reader.fieldCount != headerCount || rejectAll {
+                try rejectRow(plan, fileName: fileName, cells: reader.fieldCount, headerCount: headerCount,
+                              location: location, reportCount: reader.fieldCount != headerCount, sink)
+                continue
+            }
+
+            var values = [Value](repeating: .null, count: fieldCount)
+            var columns = [Int32](repeating: 0, count: fieldCount)
+            let issues = reader.issues
+            var unparseable: [(field: Int, raw: [UInt8])] = []
+            for c in 0..<headerCount {
+                let f = columnField[c]
+                if f < 0 { continue }
+                columns[f] = Int32(reader.column(c))
+                // A cell with a NUL byte or text after its closing quote is wrong whatever its type: left null.
+                if !issues.isEmpty && issues.contains(where: { $0.field == c }) { continue }
+                let bytes = reader.field(c)
+                if let value = plan.decoders[f].parse(bytes) {
+                    values[f] = value
+                } else {
+                    unparseable.append((f, Array(bytes)))
+                }
+            }
+            let record = Record(entity: entity, values: values, location: location, fieldColumns: columns)
+            if !issues.isEmpty || !unparseable.isEmpty || plan.requiredIndices.contains(where: { values[$0].isNull }) {
+                try emitProblems(plan, record: record, issues: issues, unparseable: unparseable, columnField: columnField,
+                                 headerCount: headerCount, sink)
+            }
+            try sink(.record(record))
+        }
+    }
+
+    /// Sends the problems of one row: broken cells, unparseable values, missing required values.
+    private func emitProblems(_ plan: EntityPlan, record: Record, issues: [CSVIssue], unparseable: [(field: Int, raw: [UInt8])],
+                              columnField: [Int], headerCount: Int, _ sink: (InputEvent) throws -> Void) throws {
+        let (label, key) = plan.label(values: record.values)
+        var broken: [Int] = []
+        for issue in issues {
+            let cell = issue.field
+            let f = cell < columnField.count ? columnField[cell] : -1
+            if f >= 0 { broken.append(f) }
+            let columnName = f >= 0 ? plan.fieldNames[f] : "column \(cell + 1)"
+            var location = record.location
+            location.line = issue.line
+            location.column = issue.column
+            location.field = columnName
+            let what: String
+            switch issue.kind {
+            case .nulByte: what = "contains a NUL byte; remove it"
+            case .textAfterQuote: what = "has text after its closing quote; quote the whole cell and write inner quotes as \"\""
+            case .quoteInUnquotedField: what = "has a quote inside an unquoted cell; quote the whole cell and write inner quotes as \"\""
+            }
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.unparseable, message: "\(label): \(columnName) \(what)",
+                location: location, entity: plan.index, recordKey: key)))
+        }
+        for (f, raw) in unparseable {
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.unparseable,
+                message: InputMessages.unparseable(label: label, field: plan.fieldNames[f], raw: raw, type: plan.fieldTypes[f]),
+                location: record.location(ofField: f, named: plan.fieldNames[f]), entity: plan.index, recordKey: key)))
+        }
+        let skip = unparseable.map(\.field) + broken
+        try emitRequiredProblems(plan, values: record.values, skip: skip, location: record.location, record: record, sink)
+    }
+
+    private func rejectRow(_ plan: EntityPlan, fileName: String, cells: Int, headerCount: Int, location: SourceLocation,
+                           reportCount: Bool, _ sink: (InputEvent) throws -> Void) throws {
+        if reportCount {
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.unparseable,
+                message: "\(fileName) line \(location.line ?? 0): \(cells) \(cells == 1 ? "cell" : "cells"), the header has \(headerCount); the row is not read",
+                location: location, entity: plan.index)))
+        }
+        try sink(.rejected(entity: plan.index, location: location))
+    }
+
+    private func emitRequiredProblems(_ plan: EntityPlan, values: [Value], skip: [Int], location: SourceLocation,
+                                      record: Record? = nil, _ sink: (InputEvent) throws -> Void) throws {
+        for f in plan.requiredIndices where values[f].isNull && !skip.contains(f) {
+            let (label, key) = plan.label(values: values)
+            var where_ = record?.location(ofField: f, named: plan.fieldNames[f]) ?? location
+            where_.field = plan.fieldNames[f]
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.schema,
+                message: InputMessages.requiredMissing(label: label, entity: plan.name, field: plan.fieldNames[f]),
+                location: where_, entity: plan.index, recordKey: key)))
+        }
+    }
+}

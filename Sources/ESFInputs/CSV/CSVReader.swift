@@ -1,0 +1,492 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ESFCore
+
+/// The dialect of a delimited text file: which byte separates cells and which quotes them.
+public struct CSVDialect: Sendable, Hashable {
+    /// The cell separator (`,` in the canonical bundle, `;` in many legacy exports).
+    public var delimiter: UInt8
+    /// The quote character; a quote inside a quoted cell is written twice.
+    public var quote: UInt8
+
+    /// Creates a dialect; delimiter and quote must differ and be neither CR, LF nor NUL.
+    public init(delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\"")) {
+        self.delimiter = delimiter
+        self.quote = quote
+    }
+
+    /// RFC 4180: comma and double quote.
+    public static let canonical = CSVDialect()
+}
+
+/// A recoverable defect in one cell of a row (the row is still returned).
+public struct CSVIssue: Sendable, Hashable {
+    /// What is wrong with the cell.
+    public enum Kind: Sendable, Hashable {
+        /// `"ab"c`: text after a closing quote.
+        case textAfterQuote
+        /// `ab"c`: a quote inside a cell that does not start with one.
+        case quoteInUnquotedField
+        /// A NUL byte in the cell.
+        case nulByte
+    }
+
+    /// What is wrong.
+    public var kind: Kind
+    /// The 0-based cell index in the row.
+    public var field: Int
+    /// Where the offending byte is: physical line and 1-based character column.
+    public var line: Int
+    /// The 1-based character column of the offending byte.
+    public var column: Int
+
+    /// Creates an issue.
+    public init(kind: Kind, field: Int, line: Int, column: Int) {
+        self.kind = kind
+        self.field = field
+        self.line = line
+        self.column = column
+    }
+}
+
+/// The file (or bytes) a `CSVReader` reads, and its chunk buffer.
+///
+/// A class so that the descriptor is closed and the buffer freed exactly once;
+/// its hot fields are `let`s, so reading them costs no exclusivity check.
+final class CSVInput {
+    let fd: Int32
+    let memory: [UInt8]?
+    var memoryOffset = 0
+    /// The chunk buffer, owned by this object (allocated in init, freed in deinit).
+    let buffer: UnsafeMutablePointer<UInt8>
+    let capacity: Int
+    /// Byte classes: `special` ends a plain run outside quotes, `quotedSpecial` inside quotes.
+    let special: UnsafeMutablePointer<Bool>
+    let quotedSpecial: UnsafeMutablePointer<Bool>
+
+    init(fd: Int32, memory: [UInt8]?, capacity: Int, dialect: CSVDialect) {
+        self.fd = fd
+        self.memory = memory
+        self.capacity = max(4, capacity)
+        buffer = .allocate(capacity: self.capacity)
+        special = .allocate(capacity: 256)
+        quotedSpecial = .allocate(capacity: 256)
+        for b in 0..<256 {
+            special[b] = b >= 0x80
+            quotedSpecial[b] = b >= 0x80
+        }
+        for b in [dialect.delimiter, dialect.quote, 0x0A, 0x0D, 0x00] { special[Int(b)] = true }
+        for b in [dialect.quote, 0x0A, 0x00] { quotedSpecial[Int(b)] = true }
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+        buffer.deallocate()
+        special.deallocate()
+        quotedSpecial.deallocate()
+    }
+}
+
+/// A streaming, byte-level RFC 4180 reader.
+///
+/// Reads the file in large chunks (never the whole file), handles quoted cells
+/// with `""` escapes and embedded newlines, CRLF and LF (and lone CR) line
+/// endings, and skips a UTF-8 BOM at the start. The whole byte stream is
+/// validated as strict UTF-8 (delimiters, quotes and newlines are ASCII, so this
+/// is the same as validating every cell). For each row it tracks the physical
+/// line where the row starts, and for each cell its line and 1-based character
+/// column. A value type so that its state needs no runtime exclusivity checks;
+/// do not copy a reader that is in use (copies share the file position).
+public struct CSVReader {
+    /// The path shown in errors and locations.
+    public let path: String
+    /// Delimiter and quote.
+    public let dialect: CSVDialect
+
+    /// Physical line (1-based) where the current row starts.
+    public private(set) var line = 0
+    /// 1-based index of the current row in the file (the header row is 1).
+    public private(set) var rowIndex = 0
+    /// Whether the current row is an empty line (no character, no quote).
+    public private(set) var isBlankLine = false
+    /// Recoverable defects in cells of the current row.
+    public private(set) var issues: [CSVIssue] = []
+
+    // Input.
+    private let input: CSVInput
+    private var bufferLength = 0
+    private var bufferPosition = 0
+    /// Absolute file offset of `buffer[0]`.
+    private var chunkBase = 0
+    private var atEOF = false
+    private var startChecked = false
+
+    // Position.
+    private var currentLine = 1
+    private var lineStart = 0
+    /// UTF-8 continuation bytes seen since `lineStart`, so columns count characters.
+    private var continuationsInLine = 0
+    private var utf8Need = 0
+    private var utf8Low: UInt8 = 0x80
+    private var utf8High: UInt8 = 0xBF
+    /// Offset and column of the lead byte of the sequence being validated (reported when it fails).
+    private var utf8Start = 0
+    private var utf8StartColumn = 0
+    private var pendingCR = false
+
+    // Current row.
+    private var state = State.rowStart
+    private var rowBytes: [UInt8] = []
+    private var fieldEnds: [Int] = []
+    private var fieldColumns: [Int32] = []
+    private var fieldLines: [Int] = []
+    /// Absolute offset of the current row's first byte (a blank line ends right there).
+    private var rowStartOffset = 0
+    private var quoteLine = 0
+    private var quoteColumn = 0
+    private var currentFieldHasIssue = false
+
+    private enum State: UInt8 {
+        case rowStart, fieldStart, unquoted, quoted, quoteInQuoted, garbage
+    }
+
+    /// Opens a file for reading.
+    public init(path: String, dialect: CSVDialect = .canonical, chunkSize: Int = 1 << 20) throws(InputError) {
+        self.path = path
+        self.dialect = dialect
+        let fd = open(path, O_RDONLY)
+        if fd < 0 {
+            throw InputError(location: SourceLocation(file: path), message: "cannot open the file: \(String(cString: strerror(errno)))")
+        }
+        self.input = CSVInput(fd: fd, memory: nil, capacity: chunkSize, dialect: dialect)
+    }
+
+    /// Reads from bytes in memory (tests, fuzzing); `chunkSize` still applies, to exercise chunk boundaries.
+    public init(bytes: [UInt8], path: String = "<memory>", dialect: CSVDialect = .canonical, chunkSize: Int = 1 << 20) {
+        self.path = path
+        self.dialect = dialect
+        self.input = CSVInput(fd: -1, memory: bytes, capacity: chunkSize, dialect: dialect)
+    }
+
+    // MARK: - Row access
+
+    /// The number of cells in the current row.
+    public var fieldCount: Int { fieldEnds.count }
+
+    /// The bytes of cell `i` (quotes removed, `""` unescaped). Valid until the next call to `next()`.
+    public func field(_ i: Int) -> ArraySlice<UInt8> {
+        let start = i == 0 ? 0 : fieldEnds[i - 1]
+        return rowBytes[start..<fieldEnds[i]]
+    }
+
+    /// The 1-based character column where cell `i` starts, within its line.
+    public func column(_ i: Int) -> Int { Int(fieldColumns[i]) }
+
+    /// The columns of every cell of the current row.
+    public var columns: [Int32] { fieldColumns }
+
+    /// The physical line where cell `i` starts (differs from `line` after an embedded newline).
+    public func line(ofField i: Int) -> Int { fieldLines[i] }
+
+    /// The cell texts of the current row (the input is validated UTF-8, so nothing is lost).
+    public var strings: [String] { (0..<fieldCount).map { String(decoding: field($0), as: UTF8.self) } }
+
+    // MARK: - Reading
+
+    /// Reads the next row; false at end of file.
+    ///
+    /// Throws on invalid UTF-8 (with line, column and byte offset), on an
+    /// unterminated quoted cell at end of file (with the line where the quote
+    /// opened), and on I/O errors.
+    public mutating func next() throws(InputError) -> Bool {
+        while true {
+            if bufferPosition >= bufferLength {
+                if atEOF { return try finishAtEOF() }
+                try refill()
+                if bufferLength == 0 {
+                    atEOF = true
+                    return try finishAtEOF()
+                }
+                if !startChecked {
+                    startChecked = true
+                    let b = input.buffer
+                    if bufferLength >= 3, b[0] == 0xEF, b[1] == 0xBB, b[2] == 0xBF {
+                        bufferPosition = 3
+                        lineStart = 3
+                    }
+                }
+                continue
+            }
+            if try scan(UnsafeBufferPointer(start: input.buffer, count: bufferLength)) { return true }
+        }
+    }
+
+    private mutating func refill() throws(InputError) {
+        chunkBase += bufferLength
+        bufferPosition = 0
+        bufferLength = 0
+        let input = self.input
+        let capacity = input.capacity
+        if let memory = input.memory {
+            let n = min(capacity, memory.count - input.memoryOffset)
+            if n > 0 {
+                memory.withUnsafeBufferPointer { src in
+                    guard let s = src.baseAddress else { return }
+                    input.buffer.update(from: s + input.memoryOffset, count: n)
+                }
+                input.memoryOffset += n
+            }
+            bufferLength = n
+            return
+        }
+        var got = 0
+        var failure: Int32 = 0
+        // The first chunk holds at least 3 bytes when the file does, so a BOM is seen whole.
+        let wanted = startChecked ? 1 : 3
+        while got < wanted {
+            let n = read(input.fd, input.buffer + got, capacity - got)
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                break
+            }
+            if n == 0 { break }
+            got += n
+        }
+        if failure != 0 {
+            throw InputError(location: SourceLocation(file: path, line: currentLine),
+                             message: "cannot read the file: \(String(cString: strerror(failure)))")
+        }
+        bufferLength = got
+    }
+
+    /// The 1-based character column of the byte at absolute offset `offset` on the current line.
+    @inline(__always)
+    private func columnAt(_ offset: Int) -> Int32 {
+        Int32(truncatingIfNeeded: offset - lineStart - continuationsInLine + 1)
+    }
+
+    /// An invalid byte at `offset`, or (`inSequence`) a bad or missing continuation of the sequence at `utf8Start`.
+    private func invalidUTF8(at offset: Int, inSequence: Bool = false) -> InputError {
+        let column = inSequence ? utf8StartColumn : Int(columnAt(offset))
+        let offset = inSequence ? utf8Start : offset
+        return InputError(
+            location: SourceLocation(file: path, line: currentLine, column: column),
+            message: "invalid UTF-8 at byte offset \(offset) (line \(currentLine), column \(column)); the file must be UTF-8: convert it, or use a mapping profile that names its encoding")
+    }
+
+    private mutating func beginRow(at offset: Int) {
+        rowBytes.removeAll(keepingCapacity: true)
+        fieldEnds.removeAll(keepingCapacity: true)
+        fieldColumns.removeAll(keepingCapacity: true)
+        fieldLines.removeAll(keepingCapacity: true)
+        issues.removeAll(keepingCapacity: true)
+        line = currentLine
+        rowStartOffset = offset
+        isBlankLine = false
+        fieldColumns.append(columnAt(offset))
+        fieldLines.append(currentLine)
+        currentFieldHasIssue = false
+    }
+
+    private mutating func addIssue(_ kind: CSVIssue.Kind, at offset: Int) {
+        if currentFieldHasIssue { return }
+        currentFieldHasIssue = true
+        issues.append(CSVIssue(kind: kind, field: fieldEnds.count, line: currentLine, column: Int(columnAt(offset))))
+    }
+
+    private mutating func finishAtEOF() throws(InputError) -> Bool {
+        if utf8Need > 0 { throw invalidUTF8(at: chunkBase + bufferLength, inSequence: true) }
+        switch state {
+        case .rowStart:
+            return false
+        case .quoted:
+            throw InputError(
+                location: SourceLocation(file: path, line: quoteLine, column: quoteColumn),
+                message: "unterminated quoted cell: the quote opened on line \(quoteLine), column \(quoteColumn) is never closed; close it, and write a quote inside a quoted cell as \"\"")
+        case .fieldStart, .unquoted, .quoteInQuoted, .garbage:
+            fieldEnds.append(rowBytes.count)
+            state = .rowStart
+            rowIndex += 1
+            return true
+        }
+    }
+
+    /// Scans from `bufferPosition`; returns true when a row is complete.
+    private mutating func scan(_ p: UnsafeBufferPointer<UInt8>) throws(InputError) -> Bool {
+        let n = bufferLength
+        var i = bufferPosition
+        let delimiter = dialect.delimiter
+        let quote = dialect.quote
+        var segmentStart = (state == .unquoted || state == .quoted || state == .garbage) ? i : -1
+
+        @inline(__always) func flush(_ end: Int) {
+            if segmentStart >= 0 && end > segmentStart {
+                rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[segmentStart..<end]))
+            }
+            segmentStart = -1
+        }
+
+        // A multi-byte UTF-8 sequence split by the previous chunk boundary.
+        while utf8Need > 0 && i < n {
+            let b = p[i]
+            if b < utf8Low || b > utf8High { throw invalidUTF8(at: chunkBase + i, inSequence: true) }
+            utf8Need -= 1
+            utf8Low = 0x80
+            utf8High = 0xBF
+            continuationsInLine += 1
+            i += 1
+        }
+        if pendingCR && i < n {
+            pendingCR = false
+            if p[i] == 0x0A {
+                i += 1
+                lineStart = chunkBase + i
+                continuationsInLine = 0
+            }
+        }
+
+        let plain = input.special
+        let quotedTable = input.quotedSpecial
+        while i < n {
+            switch state {
+            case .rowStart:
+                beginRow(at: chunkBase + i)
+                state = .fieldStart
+            case .fieldStart:
+                if p[i] == quote {
+                    quoteLine = currentLine
+                    quoteColumn = Int(columnAt(chunkBase + i))
+                    state = .quoted
+                    i += 1
+                    segmentStart = i
+                } else {
+                    state = .unquoted
+                    segmentStart = i
+                }
+            case .unquoted, .garbage:
+                while i < n && !plain[Int(p[i])] { i += 1 }
+                if i == n { break }
+                let b = p[i]
+                if b == delimiter {
+                    flush(i)
+                    endField(nextStart: chunkBase + i + 1)
+                    i += 1
+                } else if b == 0x0A || b == 0x0D {
+                    flush(i)
+                    endRow(terminator: b, p, at: &i)
+                    bufferPosition = i
+                    return true
+                } else if b == quote {
+                    if state == .unquoted { addIssue(.quoteInUnquotedField, at: chunkBase + i) }
+                    i += 1
+                } else if b == 0 {
+                    addIssue(.nulByte, at: chunkBase + i)
+                    i += 1
+                } else {
+                    try consumeMultibyte(p, &i, n)
+                }
+            case .quoted:
+                while i < n && !quotedTable[Int(p[i])] { i += 1 }
+                if i == n { break }
+                let b = p[i]
+                if b == quote {
+                    flush(i)
+                    state = .quoteInQuoted
+                    i += 1
+                } else if b == 0x0A {
+                    i += 1
+                    currentLine += 1
+                    lineStart = chunkBase + i
+                    continuationsInLine = 0
+                } else if b == 0 {
+                    addIssue(.nulByte, at: chunkBase + i)
+                    i += 1
+                } else {
+                    try consumeMultibyte(p, &i, n)
+                }
+            case .quoteInQuoted:
+                let b = p[i]
+                if b == quote {
+                    // `""`: the second quote starts the next literal run.
+                    segmentStart = i
+                    state = .quoted
+                    i += 1
+                } else if b == delimiter {
+                    endField(nextStart: chunkBase + i + 1)
+                    i += 1
+                } else if b == 0x0A || b == 0x0D {
+                    endRow(terminator: b, p, at: &i)
+                    bufferPosition = i
+                    return true
+                } else {
+                    addIssue(.textAfterQuote, at: chunkBase + i)
+                    state = .garbage
+                    segmentStart = i
+                }
+            }
+        }
+        flush(n)
+        bufferPosition = n
+        return false
+    }
+
+    /// Validates a UTF-8 sequence starting at `p[i]` (a byte ≥ 0x80) and steps over it.
+    @inline(__always)
+    private mutating func consumeMultibyte(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) throws(InputError) {
+        let lead = p[i]
+        switch lead {
+        case 0xC2...0xDF: utf8Need = 1; utf8Low = 0x80; utf8High = 0xBF
+        case 0xE0: utf8Need = 2; utf8Low = 0xA0; utf8High = 0xBF
+        case 0xE1...0xEC, 0xEE...0xEF: utf8Need = 2; utf8Low = 0x80; utf8High = 0xBF
+        case 0xED: utf8Need = 2; utf8Low = 0x80; utf8High = 0x9F
+        case 0xF0: utf8Need = 3; utf8Low = 0x90; utf8High = 0xBF
+        case 0xF1...0xF3: utf8Need = 3; utf8Low = 0x80; utf8High = 0xBF
+        case 0xF4: utf8Need = 3; utf8Low = 0x80; utf8High = 0x8F
+        default: throw invalidUTF8(at: chunkBase + i)
+        }
+        utf8Start = chunkBase + i
+        utf8StartColumn = Int(columnAt(utf8Start))
+        i += 1
+        while utf8Need > 0 && i < n {
+            let b = p[i]
+            if b < utf8Low || b > utf8High { throw invalidUTF8(at: chunkBase + i, inSequence: true) }
+            utf8Need -= 1
+            utf8Low = 0x80
+            utf8High = 0xBF
+            continuationsInLine += 1
+            i += 1
+        }
+    }
+
+    private mutating func endField(nextStart: Int) {
+        fieldEnds.append(rowBytes.count)
+        fieldColumns.append(columnAt(nextStart))
+        fieldLines.append(currentLine)
+        currentFieldHasIssue = false
+        state = .fieldStart
+    }
+
+    private mutating func endRow(terminator: UInt8, _ p: UnsafeBufferPointer<UInt8>, at i: inout Int) {
+        isBlankLine = state == .unquoted && fieldEnds.isEmpty && chunkBase + i == rowStartOffset
+        fieldEnds.append(rowBytes.count)
+        state = .rowStart
+        rowIndex += 1
+        i += 1
+        currentLine += 1
+        if terminator == 0x0D {
+            if i < bufferLength {
+                if p[i] == 0x0A { i += 1 }
+            } else {
+                pendingCR = true
+            }
+        }
+        lineStart = chunkBase + i
+        continuationsInLine = 0
+    }
+}

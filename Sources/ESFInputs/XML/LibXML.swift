@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+internal import CLibXML2
+import ESFCore
+
+/// The C boundary with libxml2. Nothing in this file is visible outside the module.
+///
+/// Ownership rules followed here (see the style notes on libxml2):
+/// - `xmlTextReaderConst*` results and the fields of the reader's current node
+///   (`name`, `ns->href`, attribute text) belong to the reader and are only valid
+///   until the next `xmlTextReaderRead`/`Next`: they are read or copied at once.
+/// - Non-const results (`xmlNodeListGetString`) belong to us and are freed with
+///   `clibxml2_free`.
+/// - The reader itself is freed with `xmlFreeTextReader` by `LibXMLReader.deinit`.
+/// - C callbacks cannot capture; they get their Swift object as an unretained
+///   context pointer, and `LibXMLReader` keeps those objects alive as long as the reader.
+enum LibXML {
+    /// `xmlInitParser()` runs once per process, before any reader is created.
+    static let initialized: Bool = {
+        xmlInitParser()
+        return true
+    }()
+
+    /// Parser options: no network, lines above 65,535 kept in text nodes.
+    ///
+    /// Never `XML_PARSE_NOENT` (expands entities), `XML_PARSE_DTDLOAD` or
+    /// `XML_PARSE_DTDVALID` (load external DTDs) or `XML_PARSE_HUGE` (lifts the
+    /// depth and size limits). Blanks are kept on purpose: whitespace text nodes
+    /// carry exact line numbers (see `XMLRecordSource`).
+    static let options = Int32(bitPattern: XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue)
+}
+
+/// The first error libxml2 reports for one reader (warnings are ignored).
+final class XMLErrorSink {
+    struct Entry {
+        var message: String
+        var line: Int
+        var column: Int
+        var code: Int32
+    }
+
+    private(set) var first: Entry?
+
+    func record(message: String, line: Int, column: Int, code: Int32) {
+        if first == nil { first = Entry(message: message, line: line, column: column, code: code) }
+    }
+}
+
+/// Feeds a file to libxml2 through `xmlReaderForIO`, guarding the prolog.
+final class XMLFeed {
+    let fd: Int32
+    private(set) var guardian = PrologGuard()
+    private(set) var bytesRead = 0
+    private(set) var readError: Int32 = 0
+
+    init(fd: Int32) { self.fd = fd }
+
+    deinit { close(fd) }
+
+    /// Fills `buffer` with up to `count` bytes; 0 at end of file, -1 to make libxml2 stop.
+    func read(into buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int32 {
+        if case .doctype = guardian.outcome { return -1 }
+        var n: Int
+        repeat {
+            n = posixRead(fd, buffer, count)
+        } while n < 0 && errno == EINTR
+        if n < 0 {
+            readError = errno
+            return -1
+        }
+        if n == 0 {
+            guardian.finish()
+            return 0
+        }
+        bytesRead += n
+        if guardian.outcome == .scanning {
+            // The DOCTYPE bytes are never returned to the parser: it stops before them.
+            if case .doctype = guardian.feed(UnsafeRawBufferPointer(start: buffer, count: n)) { return -1 }
+        }
+        return Int32(n)
+    }
+}
+
+/// One libxml2 text reader over one file, freed when this object goes away. Not `Sendable`.
+final class LibXMLReader {
+    /// The `xmlTextReaderPtr`; only this class frees it.
+    let reader: OpaquePointer
+    let feed: XMLFeed
+    let errors: XMLErrorSink
+
+    /// Opens `path` and creates a reader with the safe options; throws if the file cannot be opened.
+    init(path: String) throws(InputError) {
+        _ = LibXML.initialized
+        let fd = open(path, O_RDONLY)
+        if fd < 0 {
+            throw InputError(location: SourceLocation(file: path),
+                             message: "cannot open the file: \(String(cString: strerror(errno)))")
+        }
+        let feed = XMLFeed(fd: fd)
+        let errors = XMLErrorSink()
+        // ioclose is nil: the feed closes its descriptor in deinit.
+        let created = xmlReaderForIO(
+            { context, buffer, length in
+                guard let context, let buffer, length > 0 else { return -1 }
+                return Unmanaged<XMLFeed>.fromOpaque(context).takeUnretainedValue().read(into: buffer, count: Int(length))
+            },
+            nil,
+            Unmanaged.passUnretained(feed).toOpaque(),
+            path, nil, LibXML.options)
+        guard let created else {
+            if case .doctype(let line) = feed.guardian.outcome {
+                throw XMLRecordSource.refusal(path: path, line: line)
+            }
+            throw InputError(location: SourceLocation(file: path, line: 1),
+                             message: feed.bytesRead == 0 ? "the file is empty: an XML export needs a root element"
+                                                          : "libxml2 could not start reading the file")
+        }
+        self.reader = created
+        self.feed = feed
+        self.errors = errors
+        // Parameter types are left to inference: libxml2 2.9/2.10 pass `xmlErrorPtr`,
+        // 2.12+ pass `const xmlError *`.
+        xmlTextReaderSetStructuredErrorHandler(reader, { userData, error in
+            guard let userData, let error else { return }
+            let sink = Unmanaged<XMLErrorSink>.fromOpaque(userData).takeUnretainedValue()
+            let e = error.pointee
+            guard e.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+            var message = e.message.map { String(cString: $0) } ?? "XML error \(e.code)"
+            while let last = message.last, last.isWhitespace { message.removeLast() }
+            sink.record(message: message, line: Int(e.line), column: Int(e.int2), code: e.code)
+        }, Unmanaged.passUnretained(errors).toOpaque())
+    }
+
+    deinit {
+        xmlFreeTextReader(reader)
+    }
+}
+
+/// `read(2)`, named apart from `XMLFeed.read`.
+@inline(__always)
+private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}

@@ -1,0 +1,418 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+internal import CLibXML2
+import ESFCore
+
+/// Streams the records of an XML export with libxml2's text reader.
+///
+/// Generic over the `DataModel`: entity elements, wrappers, attributes and the
+/// namespace come from the model. Each entity element becomes a `Record` at its
+/// start tag (its attributes are complete then); nested records follow as they
+/// come, and `.groupEnd` is sent when the element of an entity that has nested
+/// entities closes. Nothing is kept after it is sent, so memory does not grow
+/// with the number of records.
+///
+/// Security: a DOCTYPE (and with it every entity declaration and external DTD)
+/// is refused before libxml2 sees it (see `PrologGuard`); entity references are
+/// refused; the network is off and libxml2's size and depth limits stay on.
+///
+/// Lines: libxml2 stores an element's line in 16 bits and at the end of its
+/// start tag, so the reader takes each element's start line from the
+/// whitespace text node before it (exact, also above 65,535 thanks to
+/// `XML_PARSE_BIG_LINES`), falling back to `xmlGetLineNo` of the element. Columns
+/// are not given per node by libxml2 2.9, so record locations have none.
+public final class XMLRecordSource: RecordSource {
+    /// The file, as given.
+    public let path: String
+    /// The data model the elements and attributes come from.
+    public let model: DataModel
+    private let plan: XMLPlan
+
+    /// Creates a reader of the XML file at `path`; nothing is opened before `read`.
+    public init(path: String, model: DataModel) {
+        self.path = path
+        self.model = model
+        self.plan = XMLPlan(model: model)
+    }
+
+    /// The file, as given.
+    public var displayPath: String { path }
+
+    /// The one file read.
+    public var files: [String] { [path] }
+
+    /// The error for a refused DOCTYPE or entity.
+    static func refusal(path: String, line: Int?) -> InputError {
+        InputError(location: SourceLocation(file: path, line: line),
+                   message: "DOCTYPE/entity declarations are not allowed in an export (refused, nothing fetched or expanded)")
+    }
+
+    /// Streams every record in document order; `entityOrder` is ignored.
+    public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
+        let libxml = try LibXMLReader(path: path)
+        var walker = XMLWalker(path: path, plan: plan, reader: libxml.reader, feed: libxml.feed)
+        try withExtendedLifetime(libxml) {
+            var status = xmlTextReaderRead(libxml.reader)
+            while status == 1 {
+                status = try walker.step(sink)
+            }
+            if let error = libxml.errors.first {
+                throw failure(error, libxml)
+            }
+            if status < 0 {
+                if case .doctype(let line) = libxml.feed.guardian.outcome { throw Self.refusal(path: path, line: line) }
+                if libxml.feed.readError != 0 {
+                    throw InputError(location: SourceLocation(file: path),
+                                     message: "cannot read the file: \(String(cString: strerror(libxml.feed.readError)))")
+                }
+                throw InputError(location: SourceLocation(file: path, line: walker.lastLine),
+                                 message: "malformed XML: libxml2 stopped without saying why")
+            }
+            if !walker.rootSeen {
+                throw InputError(location: SourceLocation(file: path, line: 1),
+                                 message: libxml.feed.bytesRead == 0 ? "the file is empty: an XML export needs a root element"
+                                                                     : "no root element: this is not an XML export")
+            }
+        }
+    }
+
+    private func failure(_ error: XMLErrorSink.Entry, _ libxml: LibXMLReader) -> InputError {
+        if case .doctype(let line) = libxml.feed.guardian.outcome { return Self.refusal(path: path, line: line) }
+        if libxml.feed.readError != 0 {
+            return InputError(location: SourceLocation(file: path),
+                              message: "cannot read the file: \(String(cString: strerror(libxml.feed.readError)))")
+        }
+        let location = SourceLocation(file: path, line: error.line > 0 ? error.line : nil,
+                                      column: error.column > 0 ? error.column : nil)
+        if libxml.feed.bytesRead == 0 {
+            return InputError(location: SourceLocation(file: path, line: 1), message: "the file is empty: an XML export needs a root element")
+        }
+        // XML_ERR_ENTITY_LOOP, XML_ERR_ENTITY_IS_EXTERNAL, XML_ERR_ENTITY_BOUNDARY: entity trouble that only a DTD can cause.
+        if [89, 29, 90].contains(error.code) { return Self.refusal(path: path, line: location.line) }
+        if error.message.contains("Excessive depth") {
+            return InputError(location: location,
+                              message: "malformed XML: elements are nested more than 256 levels deep (refused); an export is only a few levels deep")
+        }
+        var message = error.message
+        if let first = message.first, first.isUppercase { message = first.lowercased() + message.dropFirst() }
+        return InputError(location: location, message: "malformed XML: \(message)")
+    }
+}
+
+/// The state of one pass over a document: open elements, sibling counters, the line tracker.
+struct XMLWalker {
+    struct Frame {
+        let kind: Int
+        let xpath: String
+        /// The nearest enclosing entity and its key (for the implicit parent-id field).
+        let ownerEntity: Int?
+        let ownerKey: Value
+        /// Where this frame's child counters start in `counters`.
+        let counterBase: Int
+    }
+
+    let path: String
+    let plan: XMLPlan
+    let reader: OpaquePointer
+    /// The input feed, for the root line its prolog guard found.
+    let feed: XMLFeed
+    var frames: [Frame] = []
+    /// Per open element, how many children of each kind it has had so far (XPath positions).
+    var counters: [Int32] = []
+    var rootSeen = false
+    /// The line where the previous node ended, and whether that is known exactly.
+    var lastLine = 1
+    var lastLineExact = false
+    /// Reused buffer for attribute values, so parsing a value allocates nothing (strings excepted).
+    var scratch: [UInt8] = []
+
+    private static let xsiNamespace = Array("http://www.w3.org/2001/XMLSchema-instance".utf8)
+    private static let element = Int32(XML_READER_TYPE_ELEMENT.rawValue)
+    private static let endElement = Int32(XML_READER_TYPE_END_ELEMENT.rawValue)
+    private static let text = Int32(XML_READER_TYPE_TEXT.rawValue)
+    private static let cdata = Int32(XML_READER_TYPE_CDATA.rawValue)
+    private static let whitespace = Int32(XML_READER_TYPE_WHITESPACE.rawValue)
+    private static let significantWhitespace = Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue)
+    private static let comment = Int32(XML_READER_TYPE_COMMENT.rawValue)
+    private static let processingInstruction = Int32(XML_READER_TYPE_PROCESSING_INSTRUCTION.rawValue)
+    private static let documentType = Int32(XML_READER_TYPE_DOCUMENT_TYPE.rawValue)
+    private static let entityReference = Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue)
+    private static let entity = Int32(XML_READER_TYPE_ENTITY.rawValue)
+
+    init(path: String, plan: XMLPlan, reader: OpaquePointer, feed: XMLFeed) {
+        self.path = path
+        self.plan = plan
+        self.reader = reader
+        self.feed = feed
+        scratch.reserveCapacity(256)
+    }
+
+    /// Handles the node the reader is on and moves on; returns the reader's status (1: more nodes).
+    mutating func step(_ sink: (InputEvent) throws -> Void) throws -> Int32 {
+        let type = xmlTextReaderNodeType(reader)
+        switch type {
+        case Self.element:
+            guard let node = xmlTextReaderCurrentNode(reader) else { break }
+            return try startElement(node, sink)
+        case Self.endElement:
+            if let frame = frames.popLast(), let e = plan.kinds[frame.kind].entity, plan.entities[e].hasChildren {
+                try sink(.groupEnd)
+            }
+        case Self.whitespace, Self.significantWhitespace:
+            // A text node's line is where it ends, i.e. where the next tag starts; exact above 65,535 too.
+            if let node = xmlTextReaderCurrentNode(reader) {
+                let line = xmlGetLineNo(node)
+                if line > 0 {
+                    lastLine = line
+                    lastLineExact = true
+                }
+            }
+        case Self.text, Self.cdata:
+            guard let node = xmlTextReaderCurrentNode(reader) else { break }
+            let line = xmlGetLineNo(node)
+            if line > 0 {
+                lastLine = line
+                lastLineExact = true
+            }
+            if let content = node.pointee.content, !isBlank(content), let frame = frames.last {
+                let snippet = InputMessages.display(UnsafeBufferPointer(start: content, count: min(cStringLength(content), 40)))
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.schema,
+                    message: "unexpected text '\(snippet)' inside \(plan.kinds[frame.kind].xpathName); values belong in attributes",
+                    location: SourceLocation(file: path, line: lastLine, xpath: frame.xpath + "/text()"),
+                    entity: plan.kinds[frame.kind].entity)))
+            }
+        case Self.comment, Self.processingInstruction:
+            if let node = xmlTextReaderCurrentNode(reader) {
+                let line = xmlGetLineNo(node)
+                if line > 0 && line < 65535 {
+                    lastLine = line
+                    lastLineExact = true
+                }
+            }
+        case Self.documentType, Self.entityReference, Self.entity:
+            throw XMLRecordSource.refusal(path: path, line: lastLine)
+        default:
+            break
+        }
+        return xmlTextReaderRead(reader)
+    }
+
+    private func isBlank(_ p: UnsafePointer<UInt8>) -> Bool {
+        var i = 0
+        while p[i] != 0 {
+            switch p[i] {
+            case 0x20, 0x09, 0x0A, 0x0D: i += 1
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// Skips the current element's subtree; the reader ends on the node after it.
+    private mutating func skip() -> Int32 {
+        lastLineExact = false
+        return xmlTextReaderNext(reader)
+    }
+
+    private mutating func startElement(_ node: UnsafeMutablePointer<xmlNode>, _ sink: (InputEvent) throws -> Void) throws -> Int32 {
+        // Line of the end of the start tag, trusted only below libxml2's 16-bit cap.
+        let tagEnd = xmlGetLineNo(node)
+        let tagEndKnown = tagEnd > 0 && tagEnd < 65535
+        let line: Int
+        if !rootSeen, case .root(let rootLine) = feed.guardian.outcome {
+            line = rootLine
+        } else if lastLineExact || !tagEndKnown {
+            line = lastLine
+        } else {
+            line = tagEnd
+        }
+        lastLine = tagEndKnown ? tagEnd : line
+        lastLineExact = true
+        let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
+
+        guard let name = node.pointee.name else { return skip() }
+        let nsHref = node.pointee.ns?.pointee.href
+        let inNamespace: Bool
+        if let expected = plan.namespace {
+            inNamespace = nsHref.map { cStringEquals($0, expected) } ?? false
+        } else {
+            inNamespace = true
+        }
+
+        let kind: Int
+        let parent = frames.last
+        if let parent {
+            guard inNamespace, let k = plan.child(of: parent.kind, named: name) else {
+                try reportUnknownElement(name: name, namespace: nsHref, inNamespace: inNamespace, parent: parent, line: line, sink)
+                return skip()
+            }
+            kind = k
+        } else {
+            rootSeen = true
+            guard inNamespace, cStringEquals(name, plan.kinds[plan.rootKind].name) else {
+                let found = String(cString: name)
+                let expected = plan.kinds[plan.rootKind].xpathName
+                let message: String
+                if let ns = plan.namespaceText, !inNamespace, found == expected {
+                    let actual = nsHref.map { "namespace '\(String(cString: $0))'" } ?? "no namespace"
+                    message = "the root element '\(found)' is in \(actual), expected namespace '\(ns)'; nothing in it was read (set xmlns=\"\(ns)\")"
+                } else {
+                    let nsText = plan.namespaceText.map { " in namespace '\($0)'" } ?? ""
+                    message = "the root element is '\(found)', expected '\(expected)'\(nsText); nothing in it was read"
+                }
+                try sink(.problem(InputProblem(ruleID: ReservedRule.schema, message: message,
+                                               location: SourceLocation(file: path, line: line, xpath: "/" + found))))
+                return skip()
+            }
+            kind = plan.rootKind
+        }
+
+        let k = plan.kinds[kind]
+        var xpath = parent?.xpath ?? ""
+        xpath.append("/")
+        xpath.append(k.xpathName)
+        if let parent {
+            let slot = parent.counterBase + kind
+            counters[slot] += 1
+            let position = counters[slot]
+            if !(k.singleton && position == 1) {
+                xpath.append("[")
+                xpath.append(String(position))
+                xpath.append("]")
+            }
+        }
+
+        var ownerEntity = parent?.ownerEntity
+        var ownerKey = parent?.ownerKey ?? .null
+        if let e = k.entity {
+            let values = try emitRecord(node: node, entity: e, xpath: xpath, line: line, parent: parent, sink)
+            ownerEntity = e
+            if let keyIndex = plan.entities[e].keyIndex { ownerKey = values[keyIndex] } else { ownerKey = .null }
+            if isEmpty && plan.entities[e].hasChildren { try sink(.groupEnd) }
+        }
+        if !isEmpty {
+            let base = frames.count * plan.kinds.count
+            if counters.count < base + plan.kinds.count {
+                counters.append(contentsOf: repeatElement(0, count: base + plan.kinds.count - counters.count))
+            }
+            for i in base..<(base + plan.kinds.count) { counters[i] = 0 }
+            frames.append(Frame(kind: kind, xpath: xpath, ownerEntity: ownerEntity, ownerKey: ownerKey, counterBase: base))
+        }
+        return xmlTextReaderRead(reader)
+    }
+
+    private func reportUnknownElement(name: UnsafePointer<UInt8>, namespace: UnsafePointer<UInt8>?, inNamespace: Bool,
+                                      parent: Frame, line: Int, _ sink: (InputEvent) throws -> Void) throws {
+        let found = String(cString: name)
+        let parentName = plan.kinds[parent.kind].xpathName
+        let message: String
+        if !inNamespace, let ns = plan.namespaceText {
+            let actual = namespace.map { "namespace '\(String(cString: $0))'" } ?? "no namespace"
+            message = "element '\(found)' inside \(parentName) is in \(actual), expected '\(ns)'; it was not read"
+        } else {
+            let homes = plan.containers(ofElementNamed: found)
+            if homes.isEmpty {
+                let allowed = plan.kinds[parent.kind].children.map { plan.kinds[$0.kind].xpathName }
+                let hint = allowed.isEmpty ? "\(parentName) has no child elements" : "expected " + allowed.joined(separator: ", ")
+                message = "unknown element '\(found)' inside \(parentName) (\(hint)); it was not read"
+            } else {
+                message = "element '\(found)' is not allowed inside \(parentName); it belongs inside \(homes.joined(separator: " or ")); it was not read"
+            }
+        }
+        try sink(.problem(InputProblem(
+            ruleID: ReservedRule.schema, message: message,
+            location: SourceLocation(file: path, line: line, xpath: parent.xpath + "/" + found),
+            entity: plan.kinds[parent.kind].entity)))
+    }
+
+    /// Builds the record of an entity element from its attributes and sends problems, then the record.
+    private mutating func emitRecord(node: UnsafeMutablePointer<xmlNode>, entity e: Int, xpath: String, line: Int,
+                                     parent: Frame?, _ sink: (InputEvent) throws -> Void) throws -> [Value] {
+        let ep = plan.entities[e]
+        var values = [Value](repeating: .null, count: ep.fieldNames.count)
+        var unparseable: [(field: Int, raw: String)] = []
+        var unknown: [String] = []
+        var hint = 0
+        var attribute = node.pointee.properties
+        while let a = attribute {
+            attribute = a.pointee.next
+            guard let aname = a.pointee.name else { continue }
+            if let ns = a.pointee.ns {
+                if let href = ns.pointee.href, cStringEquals(href, Self.xsiNamespace) { continue }
+                let prefix = ns.pointee.prefix.map { String(cString: $0) + ":" } ?? ""
+                unknown.append(prefix + String(cString: aname))
+                continue
+            }
+            guard let f = ep.field(named: aname, hint: &hint), f != ep.implicitIndex else {
+                unknown.append(String(cString: aname))
+                continue
+            }
+            loadValue(of: a, document: node.pointee.doc)
+            if let value = ep.decoders[f].parse(scratch[...]) {
+                values[f] = value
+            } else {
+                unparseable.append((f, InputMessages.display(scratch)))
+            }
+        }
+        if let p = ep.implicitIndex, let parent, parent.ownerEntity == ep.parentIndex {
+            values[p] = parent.ownerKey
+        }
+
+        let record = Record(entity: e, values: values, location: SourceLocation(file: path, line: line, xpath: xpath))
+        if !unknown.isEmpty || !unparseable.isEmpty || ep.requiredIndices.contains(where: { values[$0].isNull }) {
+            let (label, key) = ep.label(values: values)
+            for name in unknown {
+                var location = record.location
+                location.xpath = xpath + "/@" + name
+                location.field = name
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.schema,
+                    message: "\(label): unknown attribute '\(name)' (not a field of \(ep.name)); rename or remove it",
+                    location: location, entity: e, recordKey: key)))
+            }
+            for (f, raw) in unparseable {
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.unparseable,
+                    message: "\(label): \(ep.fieldNames[f]) '\(raw)' is not \(FieldParser.expectation(for: ep.fieldTypes[f]))",
+                    location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key)))
+            }
+            for f in ep.requiredIndices where values[f].isNull && !unparseable.contains(where: { $0.field == f }) {
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.schema,
+                    message: InputMessages.requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
+                    location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key)))
+            }
+        }
+        try sink(.record(record))
+        return values
+    }
+
+    /// Copies an attribute's value into `scratch`.
+    ///
+    /// The usual case is one text child whose `content` the reader owns: copied, not freed.
+    /// Anything else (several children) goes through `xmlNodeListGetString`, whose
+    /// result we own and free.
+    private mutating func loadValue(of attribute: UnsafeMutablePointer<xmlAttr>, document: UnsafeMutablePointer<xmlDoc>?) {
+        scratch.removeAll(keepingCapacity: true)
+        guard let child = attribute.pointee.children else { return }
+        if child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE, let content = child.pointee.content {
+            scratch.append(contentsOf: UnsafeBufferPointer(start: content, count: cStringLength(content)))
+            return
+        }
+        guard let text = xmlNodeListGetString(document, child, 1) else { return }
+        defer { clibxml2_free(text) }
+        scratch.append(contentsOf: UnsafeBufferPointer(start: text, count: cStringLength(text)))
+    }
+}
+
+/// The length of a NUL-terminated UTF-8 string owned by libxml2.
+@inline(__always)
+func cStringLength(_ p: UnsafePointer<UInt8>) -> Int {
+    strlen(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))
+}
