@@ -80,26 +80,27 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The same day `n` months later, clamped to the month's last day (2021-01-31 + 1 = 2021-02-28).
     public func adding(months n: Int) -> CivilDate? {
+        guard let (y, m, day) = shiftedMonth(n) else { return nil }
+        return CivilDate(year: y, month: m, day: Swift.min(day, CivilDate.daysInMonth(year: y, month: m)))
+    }
+
+    /// The year and month `n` months later, with this date's day (not yet clamped).
+    private func shiftedMonth(_ n: Int) -> (year: Int, month: Int, day: Int)? {
         let c = components
         let total = c.year * 12 + (c.month - 1) + n
         let y = total >= 0 ? total / 12 : (total - 11) / 12
-        let m = total - y * 12 + 1
         guard (1...9999).contains(y) else { return nil }
-        return CivilDate(year: y, month: m, day: Swift.min(c.day, CivilDate.daysInMonth(year: y, month: m)))
+        return (y, total - y * 12 + 1, c.day)
     }
 
     /// The last day of a period of `n` months that starts on this date (included):
     /// the day before the same date `n` months later, or that month's last day when
     /// it has no such date (2020-08-31, 6 → 2021-02-28).
     public func periodEnd(months n: Int) -> CivilDate? {
-        let c = components
-        let total = c.year * 12 + (c.month - 1) + n
-        let y = total >= 0 ? total / 12 : (total - 11) / 12
-        let m = total - y * 12 + 1
-        guard (1...9999).contains(y) else { return nil }
+        guard let (y, m, day) = shiftedMonth(n) else { return nil }
         let last = CivilDate.daysInMonth(year: y, month: m)
-        if c.day > last { return CivilDate(year: y, month: m, day: last) }
-        return CivilDate(year: y, month: m, day: c.day)?.adding(days: -1)
+        if day > last { return CivilDate(year: y, month: m, day: last) }
+        return CivilDate(year: y, month: m, day: day)?.adding(days: -1)
     }
 
     /// The largest `n` with `self.adding(months: n) <= other` (negative when `other` is earlier).

@@ -389,10 +389,6 @@ public final class Engine: EvaluationState {
 
     func emit(_ i: Int, key: String, participantID: String?, location: SourceLocation?, explain: [ExplainTerm], occurrence: Int?) {
         let rule = rules[i]
-        let reportType: String? = {
-            guard let root, let f = model.entities[model.root].fieldIndex("report_type"), case .string(let s) = root[f] else { return nil }
-            return s
-        }()
         var loc = location
         var field: String?
         if let scope = rule.scope, let name = rule.usage.ownFields.first, let fi = model.entities[scope].fieldIndex(name) {
@@ -406,6 +402,12 @@ public final class Engine: EvaluationState {
                     recordKey: key, participantID: participantID, entity: rule.scopeName, location: loc, pack: rule.pack,
                     title: rule.title, legalBasis: rule.legalBasis, help: rule.help, expression: rule.assertText,
                     explain: explain, occurrence: occurrence), field: field)
+    }
+
+    /// The operation's report type, which severities such as `{ final: review, interim: warning }` depend on.
+    var reportType: String? {
+        guard let root, let f = model.entities[model.root].fieldIndex("report_type"), case .string(let s) = root[f] else { return nil }
+        return s
     }
 
     func render(_ template: MessageTemplate) -> String {
@@ -509,10 +511,6 @@ public final class Engine: EvaluationState {
         for e in evaluator.records.indices where e != model.root { evaluator.records[e] = nil }
         evaluator.records[r.entity] = r.values
         let rule = rules[i]
-        let reportType: String? = {
-            guard let root, let f = model.entities[model.root].fieldIndex("report_type"), case .string(let s) = root[f] else { return nil }
-            return s
-        }()
         var message = render(rule.message)
         if let occurrence { message += " (occurrence \(occurrence))" }
         add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: message,
