@@ -26,7 +26,7 @@ public enum CheckError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .usage(let m): return "error: \(m)"
-        case .diagnostics(let ds): return ds.map(\.description).joined(separator: "\n") + "\n\(ds.count) problem\(ds.count == 1 ? "" : "s") in the rule files"
+        case .diagnostics(let ds): return ds.map(\.description).joined(separator: "\n") + "\n\(ds.count) problem\(ds.count == 1 ? "" : "s") in the rule and config files"
         case .input(let e): return "\(e.description)"
         }
     }
@@ -41,6 +41,8 @@ public struct CheckRequest: Sendable {
     public var showPersonalData = false
     public var deterministic = false
     public var maxFindings = 100_000
+    /// The project configuration (`esfcheck.yaml`), if any.
+    public var config: ProjectConfig?
     public init() {}
 }
 
@@ -75,12 +77,36 @@ public enum Checker {
         return dirs
     }
 
-    /// Loads and compiles the given packs; exit 2 with every diagnostic when any is invalid.
-    public static func loadRuleSet(_ packs: [PackHeader], rulePaths: [String]) throws(CheckError) -> RuleSet {
+    /// Loads and compiles the given packs with the config's parameter overrides, severities and
+    /// switched-off rules; exit 2 with every diagnostic when anything is invalid.
+    public static func loadRuleSet(_ packs: [PackHeader], rulePaths: [String], config: ProjectConfig? = nil) throws(CheckError) -> RuleSet {
         let sink = DiagnosticSink()
-        let set = PackLoader.load(directories: packs.map(\.directory), modelDirectories: modelDirectories(rulePaths: rulePaths), sink: sink)
-        guard let set, sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+        for d in config?.diagnostics ?? [] { sink.add(d) }
+        let loaded = PackLoader.load(directories: packs.map(\.directory), modelDirectories: modelDirectories(rulePaths: rulePaths),
+                                     overrides: config?.parameters ?? [:], sink: sink)
+        guard var set = loaded, sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+        if let config {
+            for id in config.parameters.keys where !set.packs.contains(where: { $0.id == id }) {
+                let v = config.parameters[id]!.values.first!
+                sink.add(Diagnostic(code: "config.unknown_pack", message: "parameters for pack '\(id)', which this run does not use", file: v.file, line: v.line, column: v.column))
+            }
+            config.apply(to: &set, sink: sink)
+            guard sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+        }
         return set
+    }
+
+    /// Loads `esfcheck.yaml`: the given path, else the one in the working directory, else none.
+    public static func loadConfig(path: String?) throws(CheckError) -> ProjectConfig? {
+        let candidate = path ?? "esfcheck.yaml"
+        guard FileManager.default.fileExists(atPath: candidate) else {
+            if let path { throw .usage("config file \(path) not found") }
+            return nil
+        }
+        let sink = DiagnosticSink()
+        // problems inside the config are reported with those of the packs, all at once
+        guard let config = ProjectConfig.load(path: candidate, sink: sink) else { throw .diagnostics(sink.diagnostics) }
+        return config
     }
 
     /// Opens an input: a folder is a CSV bundle, a `.csv` file stands for its folder, anything else is XML.
@@ -158,8 +184,13 @@ public enum Checker {
             inputs = [sample]
         }
         let started = request.deterministic ? nil : ISO8601DateFormatter().string(from: Date())
+        var request = request
+        if let config = request.config {
+            if request.packs.isEmpty { request.packs = config.packs }
+            request.rulePaths = config.rules + request.rulePaths
+        }
         let headers = try selectPacks(request, inputs: inputs)
-        let ruleSet = try loadRuleSet(headers, rulePaths: request.rulePaths)
+        let ruleSet = try loadRuleSet(headers, rulePaths: request.rulePaths, config: request.config)
         var options = EngineOptions()
         options.showPersonalData = request.showPersonalData
         options.maxFindings = request.maxFindings
@@ -201,8 +232,14 @@ public enum Checker {
         }
         var opts: [String: String] = ["fail_on": request.failOn?.rawValue ?? "never"]
         if request.showPersonalData { opts["show_personal_data"] = "true" }
-        return Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
-                      failOn: request.failOn, coverage: coverage, findings: findings)
+        if let config = request.config { opts["config"] = displayPath(config.file) }
+        var report = Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
+                            failOn: request.failOn, coverage: coverage, findings: findings)
+        report.disabledRules = (request.config?.disabled ?? []).map { DisabledRule(ruleID: $0.ruleID, reason: $0.value) }
+        report.parameters = ruleSet.packs.map { p in
+            PackParameters(pack: p.id, values: Dictionary(uniqueKeysWithValues: p.parameters.map { ($0.name, $0.value.description) }))
+        }
+        return report
     }
 
     /// A path as the user would write it: relative to the working directory when below it;

@@ -111,6 +111,10 @@ public struct Report: Sendable, Codable {
     public var counts: SeverityCounts
     public var coverage: [RuleCoverage]
     public var findings: [Finding]
+    /// Rules switched off by the project config, with the reasons an auditor reads.
+    public var disabledRules: [DisabledRule] = []
+    /// The parameter values in force, per pack (defaults with the config's overrides).
+    public var parameters: [PackParameters] = []
 
     public init(toolVersion: String, startedAt: String?, options: [String: String], packs: [PackInfo], inputs: [InputInfo],
                 failOn: Severity?, coverage: [RuleCoverage], findings: [Finding]) {
@@ -124,6 +128,26 @@ public struct Report: Sendable, Codable {
         self.counts = SeverityCounts(findings)
         self.coverage = coverage
         self.findings = findings
+    }
+}
+
+/// A rule switched off by the project config.
+public struct DisabledRule: Sendable, Codable, Hashable {
+    public var ruleID: String
+    public var reason: String
+    public init(ruleID: String, reason: String) {
+        self.ruleID = ruleID
+        self.reason = reason
+    }
+}
+
+/// The parameter values of one pack, as text.
+public struct PackParameters: Sendable, Codable, Hashable {
+    public var pack: String
+    public var values: [String: String]
+    public init(pack: String, values: [String: String]) {
+        self.pack = pack
+        self.values = values
     }
 }
 

@@ -27,7 +27,9 @@ public struct TextReporter: Reporter {
             let records = input.records.filter { $0.read > 0 }.map { "\($0.read) \($0.entity)" + ($0.rejected > 0 ? " (\($0.rejected) rejected)" : "") }
             out += "checked \(input.path) (\(input.format)\(input.operation.map { ", operation \($0)" } ?? "")): \(records.joined(separator: ", "))\n"
         }
-        out += "packs: " + report.packs.map { "\($0.id) \($0.version)\($0.provisional ? " (provisional)" : "")" }.joined(separator: ", ") + "\n\n"
+        out += "packs: " + report.packs.map { "\($0.id) \($0.version)\($0.provisional ? " (provisional)" : "")" }.joined(separator: ", ") + "\n"
+        for d in report.disabledRules { out += "rule \(d.ruleID) switched off: \(d.reason)\n" }
+        out += "\n"
         // group by rule, most severe rules first
         var groups: [String: [Finding]] = [:]
         for f in report.findings { groups[f.ruleID, default: []].append(f) }

@@ -4,12 +4,13 @@ import Foundation
 
 /// Loads rule packs, type-checks every rule and reports every problem with file:line:column.
 public enum PackLoader {
-    static let packKeys: Set<String> = ["id", "title", "version", "provisional", "model", "selector", "valid_from", "valid_to", "parameters", "description"]
+    static let packKeys: Set<String> = ["id", "title", "version", "provisional", "model", "selector", "valid_from", "valid_to", "parameters", "description", "extends"]
     static let ruleKeys: Set<String> = ["id", "title", "severity", "scope", "when", "assert", "message", "legal_basis", "help", "examples", "description"]
 
     /// Loads the packs in `directories` (each holding `pack.yaml`), resolving their model in `modelDirectories`.
     /// `displayBase` shortens paths in diagnostics. Returns nil when any diagnostic was reported.
-    public static func load(directories: [String], modelDirectories: [String], sink: DiagnosticSink) -> RuleSet? {
+    public static func load(directories: [String], modelDirectories: [String], overrides: [String: [String: ConfigValue]] = [:],
+                            sink: DiagnosticSink) -> RuleSet? {
         var model: DataModel?
         var compiler: ExprCompiler?
         var packs: [Pack] = []
@@ -38,7 +39,32 @@ public enum PackLoader {
                 sink.add((root["model"] ?? root).diagnostic("pack.model_mismatch", "pack \(id) is for model '\(modelID)', the other packs of this run are for '\(model.id)'"))
                 continue
             }
-            let params = loadParameters(root["parameters"], sink: sink)
+            // a pack may extend another (its rules renamed, some excluded), with parameters of its own
+            var inherited: [(path: String, rename: (String) -> String, exclude: Set<String>)] = []
+            var baseParams: [ParameterDecl] = []
+            if let ext = root["extends"] {
+                checkKeys(ext, allowed: ["pack", "rename", "exclude"], what: "extends", sink: sink)
+                guard let baseID = ext["pack"]?.scalar, let baseDir = siblingPack(baseID, of: dir) else {
+                    sink.add(ext.diagnostic("pack.unknown_base", "extends: pack '\(ext["pack"]?.scalar ?? "")' not found beside \(id)"))
+                    continue
+                }
+                let renames = (ext["rename"]?.mapping ?? []).map { ($0.key, $0.value.scalar ?? "") }
+                let exclude = Set((ext["exclude"]?.sequence ?? []).compactMap(\.scalar))
+                let rename: (String) -> String = { ruleID in
+                    for (from, to) in renames where ruleID.hasPrefix(from) { return to + ruleID.dropFirst(from.count) }
+                    return ruleID
+                }
+                let baseFile = (baseDir as NSString).appendingPathComponent("pack.yaml")
+                if let baseRoot = loadYAML(path: baseFile, displayPath: displayPath(baseFile), sink: sink) {
+                    baseParams = loadParameters(baseRoot["parameters"], sink: sink)
+                }
+                for name in ruleFileNames(in: baseDir) {
+                    inherited.append(((baseDir as NSString).appendingPathComponent(name), rename, exclude))
+                }
+            }
+            var params = loadParameters(root["parameters"], sink: sink)
+            for base in baseParams where !params.contains(where: { $0.name == base.name }) { params.append(base) }
+            params = applyOverrides(overrides[id] ?? [:], to: params, pack: id, sink: sink)
             compiler.params = params
             var selector: [String: String] = [:]
             for e in root["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
@@ -47,11 +73,8 @@ public enum PackLoader {
                             validFrom: root["valid_from"]?.scalar.flatMap { CivilDate(iso: Substring($0)) },
                             validTo: root["valid_to"]?.scalar.flatMap { CivilDate(iso: Substring($0)) },
                             parameters: params, rules: [], files: [packFile], directory: dir)
-            let ruleFiles = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && $0 != "pack.yaml" }
-                .sorted()
-            for name in ruleFiles {
-                let path = (dir as NSString).appendingPathComponent(name)
+            let own = ruleFileNames(in: dir).map { ((dir as NSString).appendingPathComponent($0), { (s: String) in s }, Set<String>()) }
+            for (path, rename, exclude) in inherited + own {
                 pack.files.append(path)
                 guard let doc = loadYAML(path: path, displayPath: displayPath(path), sink: sink) else { continue }
                 guard let list = doc.sequence else {
@@ -59,7 +82,8 @@ public enum PackLoader {
                     continue
                 }
                 for node in list {
-                    guard let rule = compileRule(node, pack: id, params: params, compiler: compiler, sink: sink) else { continue }
+                    if let ruleID = node["id"]?.scalar, exclude.contains(ruleID) { continue }
+                    guard let rule = compileRule(node, pack: id, params: params, compiler: compiler, rename: rename, sink: sink) else { continue }
                     if let other = seenIDs[rule.id] {
                         sink.add((node["id"] ?? node).diagnostic("rule.duplicate_id", "rule id \(rule.id) is already defined in \(other)"))
                         continue
@@ -73,6 +97,19 @@ public enum PackLoader {
         }
         guard sink.isEmpty, let model, let compiler else { return nil }
         return RuleSet(model: model, packs: packs, aggregates: compiler.aggregates)
+    }
+
+    /// The rule files of a pack folder: every YAML file but pack.yaml, sorted.
+    static func ruleFileNames(in dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+            .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && $0 != "pack.yaml" }
+            .sorted()
+    }
+
+    /// The folder of pack `id` beside `dir` (packs extend packs of the same rules folder).
+    static func siblingPack(_ id: String, of dir: String) -> String? {
+        let parent = (dir as NSString).deletingLastPathComponent
+        return headers(under: parent).first { $0.id == id }?.directory
     }
 
     /// Paths relative to the working directory when below it.

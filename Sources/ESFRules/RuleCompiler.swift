@@ -3,7 +3,8 @@ import ESFExpr
 
 extension PackLoader {
     /// Compiles one rule mapping; every problem goes to `sink`.
-    static func compileRule(_ node: YNode, pack: String, params: [ParameterDecl], compiler: ExprCompiler, sink: DiagnosticSink) -> CompiledRule? {
+    static func compileRule(_ node: YNode, pack: String, params: [ParameterDecl], compiler: ExprCompiler,
+                            rename: (String) -> String = { $0 }, sink: DiagnosticSink) -> CompiledRule? {
         guard node.mapping != nil else {
             sink.add(node.diagnostic("rule.invalid", "a rule is a mapping with id, title, severity, scope, assert, message"))
             return nil
@@ -19,7 +20,7 @@ extension PackLoader {
         }
         let idNode = required("id"), titleNode = required("title"), sevNode = required("severity")
         let scopeNode = required("scope"), assertNode = required("assert"), messageNode = required("message")
-        guard let id = idNode?.scalar, let sevNode, let scopeNode, let assertNode, let messageNode else { return nil }
+        guard let id = idNode?.scalar.map(rename), let sevNode, let scopeNode, let assertNode, let messageNode else { return nil }
         let severity = parseSeverity(sevNode, sink: sink)
         let model = compiler.model
         // scope

@@ -49,7 +49,7 @@ struct YNode {
 }
 
 /// Loads a YAML file into a node, turning syntax errors into positioned diagnostics.
-func loadYAML(path: String, displayPath: String, sink: DiagnosticSink) -> YNode? {
+func loadYAML(path: String, displayPath: String, sink: DiagnosticSink, allowEmpty: Bool = false) -> YNode? {
     guard let data = FileManager.default.contents(atPath: path) else {
         sink.add(Diagnostic(code: "file.unreadable", message: "cannot read the file", file: displayPath, line: 1, column: 1))
         return nil
@@ -60,6 +60,7 @@ func loadYAML(path: String, displayPath: String, sink: DiagnosticSink) -> YNode?
     }
     do {
         guard let node = try Yams.compose(yaml: text) else {
+            if allowEmpty { return YNode(node: Node.mapping(Node.Mapping([])), file: displayPath) }
             sink.add(Diagnostic(code: "yaml.empty", message: "the file is empty", file: displayPath, line: 1, column: 1))
             return nil
         }

@@ -18,7 +18,7 @@ struct ESFCheck: ParsableCommand {
           3  an input could not be read or parsed (malformed XML, unreadable CSV, wrong encoding)
         """,
         version: esfcheckVersion,
-        subcommands: [Check.self, Rules.self, Verify.self],
+        subcommands: [Check.self, Rules.self, Verify.self, Init.self],
         defaultSubcommand: Check.self
     )
 }
@@ -64,14 +64,17 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("rules"), help: "A folder with a user rule pack (pack.yaml + rule files), or a folder of packs (repeatable).")
     var rules: [String] = []
 
-    @Option(help: "Output format.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format (default: the config's, else text).")
+    var format: OutputFormat?
+
+    @Option(help: "The project configuration (default: esfcheck.yaml in the working directory, when present).")
+    var config: String?
 
     @Option(help: "Write the report to this file (atomically) instead of stdout.")
     var output: String?
 
-    @Option(name: .customLong("fail-on"), help: "The lowest severity that rejects the export (fatal findings always reject).")
-    var failOn: FailOn = .error
+    @Option(name: .customLong("fail-on"), help: "The lowest severity that rejects the export (fatal findings always reject; default: the config's, else error).")
+    var failOn: FailOn?
 
     @Option(name: .customLong("max-findings"), help: "Stop listing findings after this many (a fatal ESFCHECK-LIM-001 says so).")
     var maxFindings: Int = 100_000
@@ -91,6 +94,19 @@ struct Check: ParsableCommand {
 
     func run() throws {
         var request = CheckRequest()
+        do { request.config = try Checker.loadConfig(path: config) } catch { throw fail(error) }
+        var format = self.format ?? .text
+        var failOn = self.failOn ?? .error
+        if let cfg = request.config {
+            if self.format == nil, let f = cfg.format {
+                guard let parsed = OutputFormat(rawValue: f) else { throw fail(.usage("\(cfg.file): unknown format '\(f)' (text, json)")) }
+                format = parsed
+            }
+            if self.failOn == nil, let f = cfg.failOn {
+                guard let parsed = FailOn(rawValue: f) else { throw fail(.usage("\(cfg.file): unknown fail_on '\(f)' (error, review, warning, info, never)")) }
+                failOn = parsed
+            }
+        }
         request.inputs = inputs
         request.packs = packs
         request.rulePaths = rules
@@ -143,6 +159,20 @@ struct Rules: ParsableCommand {
             }
             try emit(out, to: nil)
         }
+    }
+}
+
+struct Init: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a commented esfcheck.yaml in the working directory.")
+    @Flag(help: "Overwrite an existing esfcheck.yaml.")
+    var force = false
+
+    func run() throws {
+        if FileManager.default.fileExists(atPath: "esfcheck.yaml") && !force {
+            throw fail(.usage("esfcheck.yaml already exists (use --force to overwrite it)"))
+        }
+        try emit(ESFRules.ProjectConfig.template, to: "esfcheck.yaml")
+        FileHandle.standardError.write(Data("wrote esfcheck.yaml\n".utf8))
     }
 }
 

@@ -1,0 +1,189 @@
+import ESFCore
+import ESFExpr
+import Foundation
+
+/// A value written in a config file, kept as text with its position until the type it must have is known.
+public struct ConfigValue: Sendable, Hashable {
+    public var text: String?
+    public var items: [String]?
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    init(_ node: YNode) {
+        text = node.isNull ? nil : node.scalar
+        items = node.sequence?.compactMap(\.scalar)
+        file = node.file
+        line = node.line
+        column = node.column
+    }
+
+    func diagnostic(_ code: String, _ message: String) -> Diagnostic {
+        Diagnostic(code: code, message: message, file: file, line: line, column: column)
+    }
+}
+
+/// A setting about one rule in the config (`severity:` or `disabled:`), with its position.
+public struct RuleSetting: Sendable, Hashable {
+    public var ruleID: String
+    public var value: String
+    public var file: String
+    public var line: Int
+    public var column: Int
+}
+
+/// The project configuration `esfcheck.yaml`.
+public struct ProjectConfig: Sendable {
+    public var file: String
+    public var packs: [String] = []
+    /// Extra rule-pack folders, resolved against the config file's folder.
+    public var rules: [String] = []
+    /// Parameter overrides by pack id.
+    public var parameters: [String: [String: ConfigValue]] = [:]
+    /// Severity re-grading per rule id (`value` is the new severity).
+    public var severities: [RuleSetting] = []
+    /// Rules switched off, each with the reason (`value`).
+    public var disabled: [RuleSetting] = []
+    public var format: String?
+    public var failOn: String?
+    /// Problems found in the file itself, reported together with those of the packs.
+    public var diagnostics: [Diagnostic] = []
+
+    /// The keys a config may have.
+    static let keys: Set<String> = ["packs", "rules", "parameters", "severity", "disabled", "format", "fail_on"]
+
+    /// Loads a config file; every problem goes to `sink` with file:line:column.
+    public static func load(path: String, sink: DiagnosticSink) -> ProjectConfig? {
+        let display = PackLoader.displayPath(path)
+        guard let root = loadYAML(path: path, displayPath: display, sink: sink, allowEmpty: true) else { return nil }
+        guard root.mapping != nil else {
+            sink.add(root.diagnostic("config.invalid", "esfcheck.yaml is a mapping (packs, rules, parameters, severity, disabled, format, fail_on)"))
+            return nil
+        }
+        checkKeys(root, allowed: keys, what: "config", sink: sink)
+        var config = ProjectConfig(file: display)
+        let base = (path as NSString).deletingLastPathComponent
+        func list(_ key: String) -> [String] {
+            guard let n = root[key] else { return [] }
+            if let s = n.scalar, !n.isNull { return [s] }
+            guard let items = n.sequence else {
+                sink.add(n.diagnostic("config.invalid", "'\(key)' is a list"))
+                return []
+            }
+            return items.compactMap(\.scalar)
+        }
+        config.packs = list("packs")
+        config.rules = list("rules").map { $0.hasPrefix("/") ? $0 : (base as NSString).appendingPathComponent($0) }
+        for pack in root["parameters"]?.mapping ?? [] {
+            guard let entries = pack.value.mapping else {
+                sink.add(pack.value.diagnostic("config.invalid", "parameters of \(pack.key) are a mapping of name: value"))
+                continue
+            }
+            var values: [String: ConfigValue] = [:]
+            for e in entries { values[e.key] = ConfigValue(e.value) }
+            config.parameters[pack.key] = values
+        }
+        for e in root["severity"]?.mapping ?? [] {
+            let value = e.value.scalar ?? ""
+            if Severity(rawValue: value) == nil {
+                sink.add(e.value.diagnostic("config.unknown_severity", "unknown severity '\(value)' for \(e.key) (fatal, error, review, warning, info)"))
+            }
+            config.severities.append(RuleSetting(ruleID: e.key, value: value, file: display, line: e.keyNode.line, column: e.keyNode.column))
+        }
+        for item in root["disabled"]?.sequence ?? [] {
+            checkKeys(item, allowed: ["rule", "reason"], what: "disabled", sink: sink)
+            guard let rule = item["rule"]?.scalar, let reason = item["reason"]?.scalar, !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                sink.add(item.diagnostic("config.disabled_reason", "a rule is switched off with its id and a reason: - { rule: ID, reason: \"…\" }"))
+                continue
+            }
+            config.disabled.append(RuleSetting(ruleID: rule, value: reason, file: display, line: item.line, column: item.column))
+        }
+        if let f = root["format"] { config.format = f.scalar }
+        if let f = root["fail_on"] { config.failOn = f.scalar }
+        config.diagnostics = sink.diagnostics
+        return config
+    }
+
+    /// Applies severity re-grading and switched-off rules to a loaded rule set; unknown ids are diagnostics.
+    public func apply(to set: inout RuleSet, sink: DiagnosticSink) {
+        let known = Set(set.rules.map(\.id))
+        for s in severities + disabled where !known.contains(s.ruleID) {
+            sink.add(Diagnostic(code: "config.unknown_rule", message: "no rule \(s.ruleID) in the packs of this run", file: s.file, line: s.line, column: s.column))
+        }
+        let off = Set(disabled.map(\.ruleID))
+        for p in set.packs.indices {
+            set.packs[p].rules.removeAll { off.contains($0.id) }
+            for r in set.packs[p].rules.indices {
+                if let s = severities.last(where: { $0.ruleID == set.packs[p].rules[r].id }), let sev = Severity(rawValue: s.value) {
+                    set.packs[p].rules[r].severity = .fixed(sev)
+                }
+            }
+        }
+    }
+
+    /// A commented starting config, written by `esfcheck init`.
+    public static let template = """
+    # esfcheck project configuration (found in the working directory, or given with --config).
+    # Every key is optional.
+
+    # Rule packs to use. Without this list, packs are chosen from the export
+    # itself (its period, programme and scheme); see `esfcheck rules list`.
+    # packs: [esf-2014-2020, ucne-delavnice]
+
+    # Folders with your own rule packs (pack.yaml + rule files), relative to this file.
+    # rules: [./rules]
+
+    # Parameter overrides, per pack. Types follow the pack's parameters.
+    # parameters:
+    #   ucne-delavnice:
+    #     training_unit_cost: 560.00      # EUR per month and participant (2020 call)
+    #     subsidy_full_time_monthly: 740.00
+    #   esf-2014-2020:
+    #     tolerance: 0.01
+
+    # Severity re-grading per rule id (fatal, error, review, warning, info).
+    # severity:
+    #   UD-TR-004: warning
+
+    # Rules switched off for this project, each with the reason an auditor will read.
+    # disabled:
+    #   - rule: ESF-PD-005
+    #     reason: "KLASIUS-to-ISCED mapping under review with the managing authority"
+
+    # Default output format (text or json) and the lowest severity that rejects an export.
+    # format: text
+    # fail_on: error
+
+    """
+}
+
+extension PackLoader {
+    /// Overrides parameter values from a config, typed as the pack declares them.
+    static func applyOverrides(_ overrides: [String: ConfigValue], to params: [ParameterDecl], pack: String, sink: DiagnosticSink) -> [ParameterDecl] {
+        var result = params
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            guard let i = result.firstIndex(where: { $0.name == name }) else {
+                sink.add(value.diagnostic("config.unknown_parameter", "pack \(pack) has no parameter '\(name)' (known: \(params.map(\.name).sorted().joined(separator: ", ")))"))
+                continue
+            }
+            let type = result[i].type
+            var typed: Value?
+            if let items = value.items {
+                if case .list(let element) = type {
+                    let values = items.map { scalarValue($0, as: element) }
+                    if values.allSatisfy({ $0 != nil }) { typed = .list(values.compactMap { $0 }) }
+                }
+            } else if let text = value.text {
+                typed = scalarValue(text, as: type)
+            } else {
+                typed = .null
+            }
+            guard let typed else {
+                sink.add(value.diagnostic("config.type_mismatch", "parameter \(pack).\(name) is \(type), got '\(value.text ?? value.items?.joined(separator: ", ") ?? "")'"))
+                continue
+            }
+            result[i].value = typed
+        }
+        return result
+    }
+}
