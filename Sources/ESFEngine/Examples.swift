@@ -26,6 +26,8 @@ public enum ExampleRunner {
 
     static func run(_ rule: CompiledRule, _ example: RuleExample, in ruleSet: RuleSet, pack: Pack) -> ExampleOutcome {
         var single = pack
+        var rule = rule
+        if let base = rule.exampleParams { rule.params = base }
         single.rules = [rule]
         let set = RuleSet(model: ruleSet.model, packs: [single], aggregates: ruleSet.aggregates)
         let model = set.model

@@ -41,6 +41,7 @@ public enum PackLoader {
             }
             // a pack may extend another (its rules renamed, some excluded), with parameters of its own
             var inherited: [(path: String, rename: (String) -> String, exclude: Set<String>)] = []
+            var inheritedFiles: Set<String> = []
             var baseParams: [ParameterDecl] = []
             if let ext = root["extends"] {
                 checkKeys(ext, allowed: ["pack", "rename", "exclude"], what: "extends", sink: sink)
@@ -60,6 +61,7 @@ public enum PackLoader {
                 }
                 for name in ruleFileNames(in: baseDir) {
                     inherited.append(((baseDir as NSString).appendingPathComponent(name), rename, exclude))
+                    inheritedFiles.insert((baseDir as NSString).appendingPathComponent(name))
                 }
             }
             var params = loadParameters(root["parameters"], sink: sink)
@@ -83,7 +85,11 @@ public enum PackLoader {
                 }
                 for node in list {
                     if let ruleID = node["id"]?.scalar, exclude.contains(ruleID) { continue }
-                    guard let rule = compileRule(node, pack: id, params: params, compiler: compiler, rename: rename, sink: sink) else { continue }
+                    guard var rule = compileRule(node, pack: id, params: params, compiler: compiler, rename: rename, sink: sink) else { continue }
+                    if inheritedFiles.contains(path) {
+                        // the examples of an inherited rule were written for the base pack's parameters
+                        rule.exampleParams = params.map { p in baseParams.first { $0.name == p.name }?.value ?? p.value }
+                    }
                     if let other = seenIDs[rule.id] {
                         sink.add((node["id"] ?? node).diagnostic("rule.duplicate_id", "rule id \(rule.id) is already defined in \(other)"))
                         continue

@@ -76,6 +76,9 @@ public struct CompiledRule: Sendable {
     public var usage: ExprUsage
     /// The values of the pack's parameters, by parameter index.
     public var params: [Value]
+    /// For a rule inherited from another pack: the parameter values its examples were written
+    /// for (the base pack's), by the same index. Nil for a pack's own rules.
+    public var exampleParams: [Value]?
     public var file: String
     public var line: Int
 }

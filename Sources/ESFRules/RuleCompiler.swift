@@ -101,7 +101,7 @@ extension PackLoader {
         return CompiledRule(id: id, title: titleNode?.scalar ?? id, pack: pack, severity: severity, scope: scope,
                             scopeName: scopeText, when: whenExpr, assertion: assertion, assertText: assertText,
                             whenText: node["when"]?.scalar, message: message, legalBasis: legal, help: node["help"]?.scalar,
-                            examples: examples, usage: usage, params: params.map(\.value), file: node.file, line: node.line)
+                            examples: examples, usage: usage, params: params.map(\.value), exampleParams: nil, file: node.file, line: node.line)
     }
 
     static func parseSeverity(_ n: YNode, sink: DiagnosticSink) -> SeveritySpec? {

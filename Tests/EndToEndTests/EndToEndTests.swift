@@ -157,7 +157,7 @@ struct EndToEndTests {
     func noMatchingPack() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let xml = try String(contentsOfFile: fixture("clean/export.xml"), encoding: .utf8).replacingOccurrences(of: "period=\"2014-2020\"", with: "period=\"2021-2027\"")
+        let xml = try String(contentsOfFile: fixture("clean/export.xml"), encoding: .utf8).replacingOccurrences(of: "period=\"2014-2020\"", with: "period=\"2007-2013\"")
         try xml.write(to: dir.appendingPathComponent("x.xml"), atomically: true, encoding: .utf8)
         let r = try run(["check", dir.appendingPathComponent("x.xml").path])
         #expect(r.status == 2)
