@@ -221,10 +221,12 @@ public enum Checker {
                 coverage[i].notApplicable += c.notApplicable
                 coverage[i].errors += c.errors
             }
-            inputInfos.append(InputInfo(path: displayPath(input), format: src.deliversGroups ? "xml" : "csv",
-                                        operation: result.root["id"]?.description,
-                                        files: src.files.map { FileHash(path: displayPath($0), sha256: sha256(file: $0)) },
-                                        records: result.counts))
+            var info = InputInfo(path: displayPath(input), format: src.deliversGroups ? "xml" : "csv",
+                                 operation: result.root["id"]?.description,
+                                 files: src.files.map { FileHash(path: displayPath($0), sha256: sha256(file: $0)) },
+                                 records: result.counts)
+            info.indicators = result.indicators
+            inputInfos.append(info)
         }
         let packs = ruleSet.packs.map { p in
             PackInfo(id: p.id, title: p.title, version: p.version, provisional: p.provisional,

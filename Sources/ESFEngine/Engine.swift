@@ -25,6 +25,7 @@ public struct InputResult: Sendable {
     public var coverage: [RuleCoverage]
     /// The root record (the operation), by field name, for indicators and the report.
     public var root: [String: Value]
+    public var indicators: [IndicatorValue] = []
 }
 
 /// A record waiting for evaluation until its context or aggregates are complete.
@@ -544,9 +545,37 @@ public final class Engine: EvaluationState {
         let rootLocation = SourceLocation(file: path)
         for i in aggregateRules { check(i, key: rootKey, participantID: nil, location: rootLocation) }
         findings.sort(by: Engine.order)
+        let indicatorValues = ruleSet.packs.flatMap { pack in pack.indicators.map { indicator(pack.id, $0) } }
         var rootFields: [String: Value] = [:]
         if let root { for (i, f) in model.entities[model.root].fields.enumerated() { rootFields[f.name] = root[i] } }
-        return InputResult(path: path, files: files, counts: counts, findings: findings, coverage: coverage, root: rootFields)
+        var result = InputResult(path: path, files: files, counts: counts, findings: findings, coverage: coverage, root: rootFields)
+        result.indicators = indicatorValues
+        return result
+    }
+
+    /// Evaluates one indicator after the stream; a value that cannot be computed (no data) is shown as n/a.
+    func indicator(_ pack: String, _ def: IndicatorDefinition) -> IndicatorValue {
+        evaluator.params = def.params
+        let value = (try? evaluator.evaluate(def.value)) ?? .null
+        var target: Value?
+        if let t = def.target { target = (try? evaluator.evaluate(t)) ?? .null }
+        var met: Bool?
+        if let target, !value.isNull, !target.isNull, let c = try? Evaluator.compare(value, target) { met = c >= 0 }
+        return IndicatorValue(pack: pack, id: def.id, title: def.title, unit: def.unit,
+                              value: value.isNull ? nil : value.description, display: Engine.display(value, unit: def.unit),
+                              target: target.flatMap { $0.isNull ? nil : $0.description },
+                              targetDisplay: target.flatMap { $0.isNull ? nil : Engine.display($0, unit: def.unit) }, met: met)
+    }
+
+    /// An indicator value as a person reads it.
+    static func display(_ v: Value, unit: String) -> String {
+        guard let d = Evaluator.decimal(v) else { return v.isNull ? "n/a" : v.description }
+        switch unit {
+        case "share": return ((try? d.multiplied(by: ExactDecimal(100))) ?? d).rounded(1).formatted(minimumScale: 1) + " %"
+        case "amount": return d.rounded(2).formatted(minimumScale: 2) + " EUR"
+        case "ratio": return d.rounded(4).formatted()
+        default: return d.formatted()
+        }
     }
 
     /// Deterministic order: by rule id, record key, occurrence, then location and message.

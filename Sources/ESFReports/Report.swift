@@ -65,19 +65,48 @@ public struct FileHash: Sendable, Codable, Hashable {
     }
 }
 
-/// One input checked: its files and record counts per entity.
+/// One input checked: its files, record counts per entity and indicator values.
 public struct InputInfo: Sendable, Codable, Hashable {
     public var path: String
     public var format: String
     public var operation: String?
     public var files: [FileHash]
     public var records: [InputCounts]
+    public var indicators: [IndicatorValue] = []
     public init(path: String, format: String, operation: String?, files: [FileHash], records: [InputCounts]) {
         self.path = path
         self.format = format
         self.operation = operation
         self.files = files
         self.records = records
+    }
+}
+
+/// The value of one indicator for one input, next to its target.
+public struct IndicatorValue: Sendable, Codable, Hashable {
+    public var pack: String
+    public var id: String
+    public var title: String
+    public var unit: String
+    /// The exact value (a share as a fraction), or nil when it cannot be computed (no data).
+    public var value: String?
+    /// The value as a person reads it (`66.4 %`, `1,234.50 EUR`).
+    public var display: String
+    public var target: String?
+    public var targetDisplay: String?
+    /// Whether the value reaches the target (value ≥ target), when both are known.
+    public var met: Bool?
+    public init(pack: String, id: String, title: String, unit: String, value: String?, display: String,
+                target: String?, targetDisplay: String?, met: Bool?) {
+        self.pack = pack
+        self.id = id
+        self.title = title
+        self.unit = unit
+        self.value = value
+        self.display = display
+        self.target = target
+        self.targetDisplay = targetDisplay
+        self.met = met
     }
 }
 

@@ -56,6 +56,16 @@ public struct TextReporter: Reporter {
             if let help = first.help { out += "  how to fix: \(help)\n" }
             out += "\n"
         }
+        for input in report.inputs where !input.indicators.isEmpty {
+            out += "indicators\(report.inputs.count > 1 ? " of \(input.path)" : ""):\n"
+            let width = input.indicators.map(\.title.count).max() ?? 0
+            for i in input.indicators {
+                var line = "  " + i.title.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + i.display
+                if let t = i.targetDisplay { line += "  (target \(t)\(i.met == false ? ", " + paint("not reached", "33") : i.met == true ? ", reached" : ""))" }
+                out += line + "\n"
+            }
+            out += "\n"
+        }
         let c = report.counts
         out += "coverage: \(report.coverage.count) rules, \(report.coverage.filter { $0.failed > 0 || $0.errors > 0 }.count) with findings, \(report.coverage.filter { $0.evaluated == 0 }.count) never evaluated\n"
         let verdictText: String

@@ -4,7 +4,7 @@ import Foundation
 
 /// Loads rule packs, type-checks every rule and reports every problem with file:line:column.
 public enum PackLoader {
-    static let packKeys: Set<String> = ["id", "title", "version", "provisional", "model", "selector", "valid_from", "valid_to", "parameters", "description", "extends"]
+    static let packKeys: Set<String> = ["id", "title", "version", "provisional", "model", "selector", "valid_from", "valid_to", "parameters", "description", "extends", "indicators"]
     static let ruleKeys: Set<String> = ["id", "title", "severity", "scope", "when", "assert", "message", "legal_basis", "help", "examples", "description"]
 
     /// Loads the packs in `directories` (each holding `pack.yaml`), resolving their model in `modelDirectories`.
@@ -75,6 +75,14 @@ public enum PackLoader {
                             validFrom: root["valid_from"]?.scalar.flatMap { CivilDate(iso: Substring($0)) },
                             validTo: root["valid_to"]?.scalar.flatMap { CivilDate(iso: Substring($0)) },
                             parameters: params, rules: [], files: [packFile], directory: dir)
+            var indicatorNodes = root["indicators"]?.sequence ?? []
+            if let ext = root["extends"], let baseID = ext["pack"]?.scalar, let baseDir = siblingPack(baseID, of: dir) {
+                let baseFile = (baseDir as NSString).appendingPathComponent("pack.yaml")
+                let own = Set(indicatorNodes.compactMap { $0["id"]?.scalar })
+                let base = loadYAML(path: baseFile, displayPath: displayPath(baseFile), sink: sink)?["indicators"]?.sequence ?? []
+                indicatorNodes = base.filter { !own.contains($0["id"]?.scalar ?? "") } + indicatorNodes
+            }
+            pack.indicators = indicatorNodes.compactMap { compileIndicator($0, params: params, compiler: compiler, sink: sink) }
             let own = ruleFileNames(in: dir).map { ((dir as NSString).appendingPathComponent($0), { (s: String) in s }, Set<String>()) }
             for (path, rename, exclude) in inherited + own {
                 pack.files.append(path)
@@ -103,6 +111,42 @@ public enum PackLoader {
         }
         guard sink.isEmpty, let model, let compiler else { return nil }
         return RuleSet(model: model, packs: packs, aggregates: compiler.aggregates)
+    }
+
+    static func compileIndicator(_ node: YNode, params: [ParameterDecl], compiler: ExprCompiler, sink: DiagnosticSink) -> IndicatorDefinition? {
+        checkKeys(node, allowed: ["id", "title", "value", "target", "unit"], what: "indicator", sink: sink)
+        guard let id = node["id"]?.scalar, let valueNode = node["value"], let valueText = valueNode.scalar else {
+            sink.add(node.diagnostic("indicator.missing", "an indicator needs 'id' and 'value'"))
+            return nil
+        }
+        let unit = node["unit"]?.scalar ?? "count"
+        guard ["count", "share", "amount", "ratio"].contains(unit) else {
+            sink.add((node["unit"] ?? node).diagnostic("indicator.unit", "unit is count, share, amount or ratio, not '\(unit)'"))
+            return nil
+        }
+        func compile(_ n: YNode, _ text: String) -> BoundExpr? {
+            switch compiler.compile(text, scope: nil) {
+            case .success(let (b, _)):
+                guard b.type.isNumeric else {
+                    sink.add(n.diagnostic("expr.type_mismatch", "indicator \(id): a value or target must be a number, got \(b.type)"))
+                    return nil
+                }
+                return b
+            case .failure(let errors):
+                for e in errors.all {
+                    let pos = n.position(ofOffset: e.range.start)
+                    sink.add(Diagnostic(code: e.code, message: "indicator \(id): \(e.message)", file: n.file, line: pos.line, column: pos.column))
+                }
+                return nil
+            }
+        }
+        guard let value = compile(valueNode, valueText) else { return nil }
+        var target: BoundExpr?
+        if let t = node["target"], let text = t.scalar {
+            guard let b = compile(t, text) else { return nil }
+            target = b
+        }
+        return IndicatorDefinition(id: id, title: node["title"]?.scalar ?? id, value: value, target: target, unit: unit, params: params.map(\.value))
     }
 
     /// The rule files of a pack folder: every YAML file but pack.yaml, sorted.

@@ -96,9 +96,24 @@ public struct Pack: Sendable {
     public var validTo: CivilDate?
     public var parameters: [ParameterDecl]
     public var rules: [CompiledRule]
+    /// Indicator values computed on every run (not findings), with the operation's targets.
+    public var indicators: [IndicatorDefinition] = []
     /// Every file of the pack (for hashes), absolute paths, sorted.
     public var files: [String]
     public var directory: String
+}
+
+/// An indicator of a pack: an aggregate expression, optionally compared with a target.
+public struct IndicatorDefinition: Sendable {
+    public var id: String
+    public var title: String
+    public var value: BoundExpr
+    /// The target it is shown against (`operation.target_participants`); met when value ≥ target.
+    public var target: BoundExpr?
+    /// How to show the value: `count`, `share` (a fraction shown as a percentage), `amount` (EUR) or `ratio`.
+    public var unit: String
+    /// The parameter values of the pack, by index.
+    public var params: [Value]
 }
 
 /// Packs compiled together against one data model.

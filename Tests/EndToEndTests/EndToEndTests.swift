@@ -97,6 +97,34 @@ struct EndToEndTests {
         #expect(r.stdout.contains("2810******229"))
     }
 
+    @Test("indicators are computed on every run, next to the operation's targets, identically in both forms")
+    func indicators() throws {
+        func indicators(_ form: String) throws -> [String: [String: Any]] {
+            let r = try run(["check", fixture("ucne-delavnice/\(form)"), "--format", "json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let inputs = try #require(object["inputs"] as? [[String: Any]])
+            let list = try #require(inputs.first?["indicators"] as? [[String: Any]])
+            return Dictionary(uniqueKeysWithValues: list.map { ($0["id"] as! String, $0) })
+        }
+        let x = try indicators("export.xml"), c = try indicators("csv")
+        #expect(NSDictionary(dictionary: x).isEqual(to: c))
+        // 40 distinct participant ids against a target of 50 (the planted UD-IND-001 finding)
+        #expect(x["participants"]?["value"] as? String == "40")
+        #expect(x["participants"]?["target"] as? String == "50")
+        #expect(x["participants"]?["met"] as? Bool == false)
+        // 24 of 40 participants employed: 0.6 against 0.25
+        #expect(x["employment_rate"]?["display"] as? String == "60.0 %")
+        #expect(x["employment_rate"]?["met"] as? Bool == true)
+        #expect(x["subsidised_employments"]?["value"] as? String == "25")
+        // EU and national totals are exact sums of the expenditure lines
+        #expect(x["eu_claimed"]?["display"] as? String == "300272.54 EUR")
+        #expect(x["national_claimed"]?["display"] as? String == "75068.12 EUR")
+        for id in ["participants_east", "participants_west", "participants_women", "participants_men", "ltu_share",
+                   "basic_education_share", "over_50_share", "over_55_share", "employed_day30", "employed_month12", "eu_share"] {
+            #expect(x[id] != nil, "missing indicator \(id)")
+        }
+    }
+
     @Test("two runs with --deterministic are byte-identical")
     func deterministic() throws {
         let a = try run(["check", fixture("ucne-delavnice/csv"), "--format", "json", "--deterministic"])
