@@ -38,7 +38,7 @@ let package = Package(
         ),
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
         .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore"]),
-        .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFCore"]),
+        .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["esfcheck"]),
     ]
 )

@@ -86,9 +86,8 @@ public enum Checker {
                                      overrides: config?.parameters ?? [:], sink: sink)
         guard var set = loaded, sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
         if let config {
-            for id in config.parameters.keys where !set.packs.contains(where: { $0.id == id }) {
-                let v = config.parameters[id]!.values.first!
-                sink.add(Diagnostic(code: "config.unknown_pack", message: "parameters for pack '\(id)', which this run does not use", file: v.file, line: v.line, column: v.column))
+            for (id, at) in config.parameterPacks.sorted(by: { $0.key < $1.key }) where !set.packs.contains(where: { $0.id == id }) {
+                sink.add(Diagnostic(code: "config.unknown_pack", message: "parameters for pack '\(id)', which this run does not use", file: at.file, line: at.line, column: at.column))
             }
             config.apply(to: &set, sink: sink)
             guard sink.isEmpty else { throw .diagnostics(sink.diagnostics) }

@@ -9,13 +9,18 @@ public struct ConfigValue: Sendable, Hashable {
     public var file: String
     public var line: Int
     public var column: Int
+    /// Where the name it is given for was written.
+    public var keyLine: Int
+    public var keyColumn: Int
 
-    init(_ node: YNode) {
+    init(_ node: YNode, key: YNode) {
         text = node.isNull ? nil : node.scalar
         items = node.sequence?.compactMap(\.scalar)
         file = node.file
         line = node.line
         column = node.column
+        keyLine = key.line
+        keyColumn = key.column
     }
 
     func diagnostic(_ code: String, _ message: String) -> Diagnostic {
@@ -40,6 +45,8 @@ public struct ProjectConfig: Sendable {
     public var rules: [String] = []
     /// Parameter overrides by pack id.
     public var parameters: [String: [String: ConfigValue]] = [:]
+    /// Where each pack id of `parameters` was written (line, column).
+    public var parameterPacks: [String: RuleSetting] = [:]
     /// Severity re-grading per rule id (`value` is the new severity).
     public var severities: [RuleSetting] = []
     /// Rules switched off, each with the reason (`value`).
@@ -80,8 +87,9 @@ public struct ProjectConfig: Sendable {
                 continue
             }
             var values: [String: ConfigValue] = [:]
-            for e in entries { values[e.key] = ConfigValue(e.value) }
+            for e in entries { values[e.key] = ConfigValue(e.value, key: e.keyNode) }
             config.parameters[pack.key] = values
+            config.parameterPacks[pack.key] = RuleSetting(ruleID: pack.key, value: "", file: display, line: pack.keyNode.line, column: pack.keyNode.column)
         }
         for e in root["severity"]?.mapping ?? [] {
             let value = e.value.scalar ?? ""
@@ -163,7 +171,9 @@ extension PackLoader {
         var result = params
         for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
             guard let i = result.firstIndex(where: { $0.name == name }) else {
-                sink.add(value.diagnostic("config.unknown_parameter", "pack \(pack) has no parameter '\(name)' (known: \(params.map(\.name).sorted().joined(separator: ", ")))"))
+                sink.add(Diagnostic(code: "config.unknown_parameter",
+                                    message: "pack \(pack) has no parameter '\(name)' (known: \(params.map(\.name).sorted().joined(separator: ", ")))",
+                                    file: value.file, line: value.keyLine, column: value.keyColumn))
                 continue
             }
             let type = result[i].type

@@ -32,7 +32,12 @@ func emit(_ text: String, to path: String?) throws {
     let url = URL(fileURLWithPath: path)
     let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
     try Data(text.utf8).write(to: tmp)
-    if FileManager.default.fileExists(atPath: url.path) { _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp) } else { try FileManager.default.moveItem(at: tmp, to: url) }
+    // rename(2) replaces the target atomically: a reader sees the old report or the new one, never half
+    guard rename(tmp.path, url.path) == 0 else {
+        let message = String(cString: strerror(errno))
+        try? FileManager.default.removeItem(at: tmp)
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: message])
+    }
 }
 
 func fail(_ error: CheckError) -> ExitCode {
@@ -133,27 +138,61 @@ struct Check: ParsableCommand {
 }
 
 struct Rules: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the rules of the built-in and user packs.", subcommands: [List.self], defaultSubcommand: List.self)
+    static let configuration = CommandConfiguration(abstract: "List, show and document the rules of the built-in and user packs.",
+                                                    subcommands: [List.self, Show.self, Doc.self], defaultSubcommand: List.self)
 
-    struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List rule ids, severities, scopes and titles.")
+    /// Options shared by the rules subcommands.
+    struct PackOptions: ParsableArguments {
         @Option(name: .customLong("pack"), help: "Only this pack (repeatable).")
         var packs: [String] = []
-        @Option(name: .customLong("rules"), help: "Also list the packs under this folder (repeatable).")
+        @Option(name: .customLong("rules"), help: "Also the packs under this folder (repeatable).")
         var rules: [String] = []
 
-        func run() throws {
+        /// Loads the chosen packs (all built-in ones by default).
+        func load() throws -> ESFRules.RuleSet {
             var headers = Checker.availablePacks(rulePaths: rules)
             if !packs.isEmpty {
                 for p in packs where !headers.contains(where: { $0.id == p }) { throw fail(.usage("unknown pack '\(p)'")) }
                 headers = headers.filter { packs.contains($0.id) }
             }
-            let set: ESFRules.RuleSet
-            do { set = try Checker.loadRuleSet(headers, rulePaths: rules) } catch { throw fail(error) }
+            do { return try Checker.loadRuleSet(headers, rulePaths: rules) } catch { throw fail(error) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one rule: its assertion, message, legal basis, help and examples.")
+        @Argument(help: "The rule id, e.g. UD-EM-003.")
+        var id: String
+        @OptionGroup var options: PackOptions
+
+        func run() throws {
+            let set = try options.load()
+            guard let rule = set.rules.first(where: { $0.id == id }) else { throw fail(.usage("no rule \(id); see esfcheck rules list")) }
+            try emit(RuleDocumentation.rule(rule).trimmingCharacters(in: .newlines) + "\n", to: nil)
+        }
+    }
+
+    struct Doc: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the rule catalogue in Markdown (docs/rules.md is generated with it).")
+        @OptionGroup var options: PackOptions
+        @Option(help: "Write to this file instead of stdout.")
+        var output: String?
+
+        func run() throws {
+            try emit(RuleDocumentation.markdown(try options.load()), to: output)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List rule ids, severities, scopes and titles.")
+        @OptionGroup var options: PackOptions
+
+        func run() throws {
+            let set = try options.load()
             var out = ""
             for pack in set.packs {
                 out += "\(pack.id) \(pack.version)\(pack.provisional ? " (provisional)" : "") — \(pack.title)\n"
-                for r in pack.rules {
+                for r in pack.rules.sorted(by: { $0.id < $1.id }) {
                     out += "  \(r.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.severity.description.padding(toLength: 9, withPad: " ", startingAt: 0)) \(r.scopeName.padding(toLength: 22, withPad: " ", startingAt: 0)) \(r.title)\n"
                 }
             }

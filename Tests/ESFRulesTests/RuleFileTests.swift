@@ -1,5 +1,6 @@
 import ESFCore
 import ESFEngine
+import ESFReports
 import ESFRules
 import Foundation
 import Testing
@@ -176,5 +177,24 @@ struct BuiltinRuleTests {
         let outcome = try #require(ExampleRunner.run(loaded).first)
         #expect(!outcome.passed)
         #expect(outcome.problem?.contains("division by zero") == true)
+    }
+}
+
+@Suite("Generated rule catalogue")
+struct RuleCatalogueTests {
+    /// docs/rules.md is generated from the packs; set ESFCHECK_RECORD=1 to rewrite it (the test then fails once on purpose).
+    @Test("docs/rules.md is in sync with the packs")
+    func catalogueInSync() throws {
+        let set = try #require(builtinRuleSet)
+        let generated = RuleDocumentation.markdown(set)
+        let path = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().appendingPathComponent("docs/rules.md")
+        if ProcessInfo.processInfo.environment["ESFCHECK_RECORD"] == "1" {
+            try generated.write(to: path, atomically: true, encoding: .utf8)
+            Issue.record("docs/rules.md re-recorded; run the tests again without ESFCHECK_RECORD")
+            return
+        }
+        let committed = try String(contentsOf: path, encoding: .utf8)
+        #expect(committed == generated, "docs/rules.md is out of date: run `swift run esfcheck rules doc --output docs/rules.md` (or the tests with ESFCHECK_RECORD=1)")
+        for id in set.rules.map(\.id) { #expect(committed.contains("### \(id)\n"), "\(id) is not documented") }
     }
 }

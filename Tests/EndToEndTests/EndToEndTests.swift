@@ -37,6 +37,12 @@ func run(_ arguments: [String], in directory: URL = FileManager.default.temporar
     return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }
 
+func temporaryDirectory() throws -> URL {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-e2e-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    return dir
+}
+
 func fixture(_ path: String) -> String { packageRoot.appendingPathComponent("Fixtures/\(path)").path }
 
 /// (rule id, record key) pairs of an expected-findings.tsv file.
@@ -211,6 +217,79 @@ struct EndToEndTests {
         let verify = try run(["verify"])
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("0 do not"))
+    }
+
+    @Test("--output writes the report atomically and leaves no temporary file")
+    func outputFile() throws {
+        let dir = try temporaryDirectory()
+        let out = dir.appendingPathComponent("report.json")
+        try "stale".write(to: out, atomically: true, encoding: .utf8)
+        let r = try run(["check", fixture("clean/csv"), "--format", "json", "--output", out.path])
+        #expect(r.status == 0)
+        #expect(r.stdout.isEmpty)
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any]
+        #expect(object?["verdict"] as? String == "accept")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["report.json"])
+    }
+
+    @Test("init writes a commented config; the config overrides parameters, re-grades and switches off rules")
+    func config() throws {
+        let dir = try temporaryDirectory()
+        #expect(try run(["init"], in: dir).status == 0)
+        let template = try String(contentsOf: dir.appendingPathComponent("esfcheck.yaml"), encoding: .utf8)
+        #expect(template.contains("# parameters:"))
+        // the commented template changes nothing
+        #expect(try run(["check", fixture("ucne-delavnice/export.xml")], in: dir).stdout.contains("11 findings"))
+        #expect(try run(["init"], in: dir).status == 2)
+        try """
+        parameters:
+          ucne-delavnice:
+            training_unit_cost: 600.00
+        severity:
+          UD-IND-001: info
+        disabled:
+          - rule: ESF-PD-002
+            reason: "EMŠO check under review"
+        format: json
+        """.write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
+        let r = try run(["check", fixture("ucne-delavnice/export.xml")], in: dir)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let found = try findings(r.stdout)
+        // 40 trainings of 6 months at 560.00 no longer match a unit cost of 600.00
+        #expect(found.filter { $0["ruleID"] as? String == "UD-TR-002" }.count == 40)
+        #expect(!found.contains { $0["ruleID"] as? String == "ESF-PD-002" })
+        #expect(found.first { $0["ruleID"] as? String == "UD-IND-001" }?["severity"] as? String == "info")
+        let disabled = try #require(object["disabledRules"] as? [[String: String]])
+        #expect(disabled == [["ruleID": "ESF-PD-002", "reason": "EMŠO check under review"]])
+    }
+
+    @Test("an invalid config exits 2 listing every problem with file:line:column")
+    func invalidConfig() throws {
+        let dir = try temporaryDirectory()
+        try """
+        parameters:
+          ucne-delavnice:
+            training_months: six
+            nope: 1
+        disabled:
+          - rule: ESF-PD-002
+        colour: always
+        """.write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
+        let r = try run(["check", fixture("ucne-delavnice/export.xml")], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("esfcheck.yaml:3:22: error: parameter ucne-delavnice.training_months is int, got 'six'"))
+        #expect(r.stderr.contains("esfcheck.yaml:4:5: error: pack ucne-delavnice has no parameter 'nope'"))
+        #expect(r.stderr.contains("esfcheck.yaml:6:5: error: a rule is switched off with its id and a reason"))
+        #expect(r.stderr.contains("esfcheck.yaml:7:1: error: unknown key 'colour'"))
+    }
+
+    @Test("rules show prints one rule with its legal basis and examples")
+    func rulesShow() throws {
+        let r = try run(["rules", "show", "UD-EM-003"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("assert: `extension_start != null"))
+        #expect(r.stdout.contains("legal basis: ZRSZ"))
+        #expect(try run(["rules", "show", "NOPE-1"]).status == 2)
     }
 
     @Test("--help documents the exit codes")
