@@ -224,11 +224,23 @@ public final class Engine: EvaluationState {
             if rootCount > 1 {
                 add(Finding(ruleID: ReservedRule.schema, severity: .fatal, message: "a second \(model.entities[e].name) record: an export holds exactly one",
                             recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location), field: nil)
+                counts[e].rejected += 1
                 return
             }
             root = r.values
             evaluator.records[e] = r.values
         }
+        // joined mode: a nested row whose parent is not in the export is rejected, not evaluated
+        if !grouped, let p = model.parentIndex(of: e), let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf),
+           !parentKeys.contains(r.values[pfi].keyForm) {
+            add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
+                        message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(r.values[pfi])' matches no \(model.entities[p].name)",
+                        recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
+                        title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
+            counts[e].rejected += 1
+            return
+        }
+        counts[e].evaluated += 1
         aggregates.feed(entity: e, values: r.values, evaluator: &evaluator)
         if lookupEntities.contains(e), let k = model.entities[e].keyField, let ki = model.entities[e].fieldIndex(k), !r.values[ki].isNull {
             if lookupIndex[e][r.values[ki].keyForm] == nil { lookupIndex[e][r.values[ki].keyForm] = r.values }
@@ -258,13 +270,6 @@ public final class Engine: EvaluationState {
         var context: [Int: [Value]] = [:]
         if let p = model.parentIndex(of: e), let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf) {
             let pkey = r.values[pfi].keyForm
-            if !parentKeys.contains(pkey) {
-                add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
-                            message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(r.values[pfi])' matches no \(model.entities[p].name)",
-                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
-                            title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
-                return
-            }
             checkMultiplicity(r)
             for c in [p] + childEntities[p] where c != e {
                 if let proj = projections[c][pkey] { context[c] = proj }

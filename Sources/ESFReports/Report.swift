@@ -20,7 +20,10 @@ public struct RuleCoverage: Sendable, Codable, Hashable {
 public struct InputCounts: Sendable, Codable, Hashable {
     public var entity: String
     public init(entity: String) { self.entity = entity }
+    /// Records read from the input, rows rejected as a whole (ragged, orphaned, a second root)
+    /// and records evaluated by the rules: read = evaluated + rejected.
     public var read = 0
+    public var evaluated = 0
     public var rejected = 0
 }
 

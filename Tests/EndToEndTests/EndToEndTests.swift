@@ -292,6 +292,108 @@ struct EndToEndTests {
         #expect(try run(["rules", "show", "NOPE-1"]).status == 2)
     }
 
+    @Test("record counts add up: read = evaluated + rejected, and match the rows of the files")
+    func recordCounts() throws {
+        let dir = try temporaryDirectory()
+        let bundle = dir.appendingPathComponent("csv")
+        try FileManager.default.copyItem(atPath: fixture("clean/csv"), toPath: bundle.path)
+        // a ragged row and an orphaned employment row
+        let participants = bundle.appendingPathComponent("participants.csv")
+        try (try String(contentsOf: participants, encoding: .utf8) + "UD-999998,too,few\n").write(to: participants, atomically: true, encoding: .utf8)
+        let employments = bundle.appendingPathComponent("employments.csv")
+        var text = try String(contentsOf: employments, encoding: .utf8)
+        let header = text.split(separator: "\n").first.map(String.init) ?? ""
+        let cells = header.split(separator: ",").map { $0 == "participant_id" ? "UD-777777" : ($0 == "id" ? "UD-777777-E1" : "") }
+        text += cells.joined(separator: ",") + "\n"
+        try text.write(to: employments, atomically: true, encoding: .utf8)
+        let r = try run(["check", bundle.path, "--format", "json"])
+        #expect(r.status == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let inputs = try #require(object["inputs"] as? [[String: Any]])
+        let records = try #require(inputs.first?["records"] as? [[String: Any]])
+        for rec in records {
+            let read = rec["read"] as? Int ?? -1, evaluated = rec["evaluated"] as? Int ?? -1, rejected = rec["rejected"] as? Int ?? -1
+            #expect(read == evaluated + rejected, "\(rec)")
+            let file = bundle.appendingPathComponent(["operation": "operation.csv", "provider": "providers.csv", "participant": "participants.csv",
+                                                      "training": "trainings.csv", "employment": "employments.csv", "follow_up": "follow_ups.csv",
+                                                      "expenditure": "expenditures.csv"][rec["entity"] as! String]!)
+            let rows = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").count - 1
+            #expect(read == rows, "\(rec["entity"]!): \(read) read, \(rows) rows")
+        }
+        #expect(records.first { $0["entity"] as? String == "participant" }?["rejected"] as? Int == 1)
+        #expect(records.first { $0["entity"] as? String == "employment" }?["rejected"] as? Int == 1)
+        let ids = try findings(r.stdout).map { $0["ruleID"] as? String }
+        #expect(ids.contains("ESFCHECK-IN-001"))
+        #expect(ids.contains("ESFCHECK-IN-002"))
+    }
+
+    @Test("hostile XML is refused with exit 3: nothing fetched, expanded or echoed", arguments: ["xxe", "laughs", "dtd"])
+    func hostile(kind: String) throws {
+        let dir = try temporaryDirectory()
+        let secret = dir.appendingPathComponent("secret.txt")
+        try "TOP-SECRET-7f3a9c".write(to: secret, atomically: true, encoding: .utf8)
+        let doc: String
+        switch kind {
+        case "xxe":
+            doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE operation [<!ENTITY x SYSTEM \"file://\(secret.path)\">]>\n<operation xmlns=\"urn:esfcheck:export:1\" id=\"&x;\" period=\"2014-2020\"/>\n"
+        case "laughs":
+            var entities = "<!ENTITY l0 \"lol\">"
+            for i in 1...9 { entities += "<!ENTITY l\(i) \"" + String(repeating: "&l\(i - 1);", count: 10) + "\">" }
+            doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE operation [\(entities)]>\n<operation xmlns=\"urn:esfcheck:export:1\" id=\"&l9;\" period=\"2014-2020\"/>\n"
+        default:
+            doc = "<?xml version=\"1.0\"?>\n<!DOCTYPE operation SYSTEM \"http://127.0.0.1:9/x.dtd\">\n<operation xmlns=\"urn:esfcheck:export:1\" id=\"X\" period=\"2014-2020\"/>\n"
+        }
+        let file = dir.appendingPathComponent("\(kind).xml")
+        try doc.write(to: file, atomically: true, encoding: .utf8)
+        let r = try run(["check", file.path, "--pack", "esf-2014-2020", "--format", "json"])
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("\(kind).xml:2"))
+        #expect(!r.stdout.contains("TOP-SECRET") && !r.stderr.contains("TOP-SECRET"))
+        #expect(!r.stderr.contains("lollollol"))
+    }
+
+    @Test("broken input gets a clear message with its location and no crash", arguments: [
+        ("truncated.xml", "<operation xmlns=\"urn:esfcheck:export:1\" id=\"X\" period=\"2014-2020\">\n<participants>\n<participant id=\"A\"", 3),
+        ("notxml.xml", "this is not XML\n", 3),
+        ("nul.xml", "<operation xmlns=\"urn:esfcheck:export:1\" id=\"X\u{0}\" period=\"2014-2020\"/>\n", 3),
+    ])
+    func brokenXML(name: String, content: String, status: Int32) throws {
+        let dir = try temporaryDirectory()
+        let file = dir.appendingPathComponent(name)
+        try content.write(to: file, atomically: true, encoding: .utf8)
+        let r = try run(["check", file.path, "--pack", "esf-2014-2020"])
+        #expect(r.status == status)
+        #expect(r.stderr.contains("\(name):"))
+    }
+
+    @Test("impossible dates and malformed amounts are fatal findings with the raw value and location")
+    func badValues() throws {
+        let dir = try temporaryDirectory()
+        let bundle = dir.appendingPathComponent("csv")
+        try FileManager.default.copyItem(atPath: fixture("clean/csv"), toPath: bundle.path)
+        let expenditures = bundle.appendingPathComponent("expenditures.csv")
+        var lines = try String(contentsOf: expenditures, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = lines[0].split(separator: ",").map(String.init)
+        var cells = lines[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        cells[header.firstIndex(of: "incurred_on")!] = "2022-02-31"
+        cells[header.firstIndex(of: "eligible")!] = "1.2.3"
+        lines[1] = cells.joined(separator: ",")
+        try lines.joined(separator: "\n").write(to: expenditures, atomically: true, encoding: .utf8)
+        let r = try run(["check", bundle.path, "--format", "json"])
+        #expect(r.status == 1)
+        let bad = try findings(r.stdout).filter { $0["ruleID"] as? String == "ESFCHECK-IN-001" }
+        #expect(bad.count == 2)
+        let messages = bad.compactMap { $0["message"] as? String }
+        #expect(messages.contains { $0.contains("2022-02-31") })
+        #expect(messages.contains { $0.contains("1.2.3") })
+        for f in bad {
+            let loc = try #require(f["location"] as? [String: Any])
+            #expect(loc["line"] as? Int == 2)
+            #expect((loc["file"] as? String)?.hasSuffix("expenditures.csv") == true)
+            #expect(loc["column"] != nil)
+        }
+    }
+
     @Test("--help documents the exit codes")
     func help() throws {
         let r = try run(["--help"])
