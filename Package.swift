@@ -28,6 +28,10 @@ let package = Package(
         .target(
             name: "ESFResources",
             path: ".",
+            // the package root is this target's folder, so that Rules/ and Fixtures/ travel with the
+            // binary as resources; everything else there belongs to other targets or to no target
+            exclude: ["Sources/CLibXML2", "Sources/ESFCore", "Sources/ESFExpr", "Sources/ESFRules", "Sources/ESFInputs",
+                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/esfcheck", "Tests", "docs", "README.md"],
             sources: ["Sources/ESFResources"],
             resources: [.copy("Rules"), .copy("Fixtures")]
         ),
