@@ -56,6 +56,45 @@ func findings(_ json: String) throws -> [[String: Any]] {
     return try #require(object["findings"] as? [[String: Any]])
 }
 
+/// Every fixture scenario with an expected-findings file: the sample, the clean operation and one per rule family.
+let scenarios: [String] = {
+    var found = ["ucne-delavnice", "clean"]
+    let dir = packageRoot.appendingPathComponent("Fixtures/scenarios")
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+    for n in names.sorted() where FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(n)/expected-findings.tsv").path) {
+        found.append("scenarios/\(n)")
+    }
+    return found
+}()
+
+@Suite("Fixture scenarios through the built binary")
+struct ScenarioTests {
+    @Test("each scenario yields exactly its expected findings, verdict and exit code in both forms",
+          arguments: scenarios.flatMap { [($0, "export.xml"), ($0, "csv")] })
+    func scenario(name: String, form: String) throws {
+        let r = try run(["check", fixture("\(name)/\(form)"), "--format", "json", "--deterministic"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+        let found = try findings(r.stdout)
+        let got = found.map { "\($0["ruleID"]!) \($0["recordKey"]!)" }.sorted()
+        #expect(got == (try expected(name)), "\(name)/\(form)")
+        // the verdict and exit code SPEC §2 gives for these findings (default --fail-on error)
+        let severities = Set(found.compactMap { $0["severity"] as? String })
+        let verdict = !severities.isDisjoint(with: ["fatal", "error"]) ? "reject" : (severities.contains("review") ? "review" : "accept")
+        #expect(object["verdict"] as? String == verdict)
+        #expect(r.status == (verdict == "reject" ? 1 : 0))
+    }
+
+    @Test("every rule of the 2014–2020 packs is violated by some scenario")
+    func everyRuleCovered() throws {
+        var violated = Set<String>()
+        for name in scenarios { violated.formUnion(try expected(name).map { String($0.split(separator: " ")[0]) }) }
+        let list = try run(["rules", "list", "--pack", "esf-2014-2020", "--pack", "ucne-delavnice"])
+        let ids = list.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { String($0.split(separator: " ")[0]) }
+        #expect(ids.count >= 43)
+        for id in ids { #expect(violated.contains(id), "no scenario violates \(id)") }
+    }
+}
+
 @Suite("End to end through the built binary")
 struct EndToEndTests {
     @Test("the sample yields exactly its expected findings in both forms", arguments: ["export.xml", "csv"])

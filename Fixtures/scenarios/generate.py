@@ -1,0 +1,897 @@
+#!/usr/bin/env python3
+"""Generate one fixture scenario per rule family (Python 3 standard library only).
+
+    python3 Fixtures/scenarios/generate.py
+
+writes, deterministically (re-running reproduces byte-identical files), one folder
+per rule family under `Fixtures/scenarios/`:
+
+    co-financing       ESF-CF-001..005
+    eligibility        ESF-EL-001..005, ESF-REF-003
+    participant-data   ESF-PD-001..006, ESF-REF-001, ESF-REF-002
+    target-group       UD-TG-001..004
+    training           UD-TR-001..007, UD-CL-001
+    employment         UD-EM-001..005, UD-EM-007, UD-CL-002, UD-CL-003
+    indicators         UD-IND-001..003 (an interim report: severity warning)
+    follow-up          UD-FU-001
+
+Each starts from the clean operation of `Fixtures/clean/` (built by the same code,
+`Fixtures/lib/esfdata.py`), adds a few participants where the family needs them,
+and plants at least one violation of every rule of its family, next to boundary
+cases that must pass. Each folder gets `export.xml`, `csv/`, `expected-findings.tsv`
+and `README.md`. After writing, the script reads both forms back and runs the
+shared Python re-implementation of every rule of both packs over them; it fails
+unless the findings are exactly the planted ones (and no rule of another family
+fires). `check-all.sh` runs the real binary over every scenario.
+"""
+
+import collections
+import copy
+import datetime
+import os
+import sys
+
+sys.dont_write_bytecode = True  # the Fixtures folder is bundled as a resource: no __pycache__
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
+
+import esfdata as ed  # noqa: E402
+from esfdata import D, ONE_DAY, CENT, Decimal, E, P, add_months, period_end, months_between  # noqa: E402
+
+DAYS = datetime.timedelta
+
+FAMILIES = {
+    "co-financing": ["ESF-CF-001", "ESF-CF-002", "ESF-CF-003", "ESF-CF-004", "ESF-CF-005"],
+    "eligibility": ["ESF-EL-001", "ESF-EL-002", "ESF-EL-003", "ESF-EL-004", "ESF-EL-005", "ESF-REF-003"],
+    "participant-data": ["ESF-PD-001", "ESF-PD-002", "ESF-PD-003", "ESF-PD-004", "ESF-PD-005", "ESF-PD-006",
+                         "ESF-REF-001", "ESF-REF-002"],
+    "target-group": ["UD-TG-001", "UD-TG-002", "UD-TG-003", "UD-TG-004"],
+    "training": ["UD-TR-001", "UD-TR-002", "UD-TR-003", "UD-TR-004", "UD-TR-005", "UD-TR-006", "UD-TR-007",
+                 "UD-CL-001"],
+    "employment": ["UD-EM-001", "UD-EM-002", "UD-EM-003", "UD-EM-004", "UD-EM-005", "UD-EM-007", "UD-CL-002",
+                   "UD-CL-003"],
+    "indicators": ["UD-IND-001", "UD-IND-002", "UD-IND-003"],
+    "follow-up": ["UD-FU-001"],
+}
+SEVERITY = {r[0]: r[1] for r in ed.RULES}
+TARGET_RULES = {"UD-IND-001", "UD-IND-002", "UD-IND-003"}
+
+
+# ---------------------------------------------------------------------------
+# A scenario: the clean operation plus extra participants, then planted changes
+# ---------------------------------------------------------------------------
+
+class Scenario:
+    def __init__(self, family, title, extra_specs=(), operation=None):
+        self.family, self.title = family, title
+        clean = [s for s in ed.PARTICIPANTS if s["n"] in ed.CLEAN_PICK]
+        # entry order: by training start (the clean picks are already in that order)
+        specs = sorted(clean + list(extra_specs), key=lambda s: (s["start"], s["n"]))
+        self.n_extra = len(extra_specs)
+        self.model, _, _, _ = ed.build(family, specs=specs, operation=operation)
+        self.op = self.model["operation"]
+        self.expected = collections.Counter()
+        self.plants = []   # (rule, key, what is wrong, boundary tested)
+        self.passes = []   # (rules, keys, case)
+        self.notes = []
+        self.fixed_targets = False
+        self.fixed_totals = False
+
+    # --- lookups -----------------------------------------------------------
+
+    def people(self, name):
+        found = [p for p in self.model["participants"] if p["record"]["name"] == name]
+        assert found, name
+        return found
+
+    def person(self, name):
+        found = self.people(name)
+        assert len(found) == 1, name
+        return found[0]
+
+    def pid(self, name):
+        return self.person(name)["record"]["id"]
+
+    def tkey(self, name):
+        return self.pid(name) + "/training"
+
+    def lines(self, pid, category=None):
+        return [x for x in self.model["expenditures"]
+                if x["participant_id"] == pid and (category is None or x["category"] == category)]
+
+    def line(self, pid, category):
+        found = self.lines(pid, category)
+        assert len(found) == 1, (pid, category)
+        return found[0]
+
+    def line_by_invoice(self, invoice):
+        found = [x for x in self.model["expenditures"] if x["invoice_number"] == invoice]
+        assert len(found) == 1, invoice
+        return found[0]
+
+    # --- changes -------------------------------------------------------------
+
+    def resplit(self, x):
+        x["eu"], x["national"] = ed.split(x["eligible"], self.op["eu_rate"])
+
+    def add_line(self, category, incurred_on, paid_on, eligible, participant_id=None, invoice_number=None,
+                 vat=Decimal("0.00"), vat_recoverable=False, id=None):
+        xs = self.model["expenditures"]
+        next_id = "X-%06d" % (1 + max(int(l["id"][2:]) for l in xs))
+        x = ed.record(ed.EXPENDITURE_FIELDS, id=id or next_id, category=category,
+                      participant_id=participant_id, incurred_on=incurred_on, paid_on=paid_on,
+                      eligible=Decimal(eligible), vat=vat, vat_recoverable=vat_recoverable,
+                      invoice_number=invoice_number)
+        self.resplit(x)
+        xs.append(x)
+        return x
+
+    def drop_lines(self, pid, category):
+        before = len(self.model["expenditures"])
+        self.model["expenditures"] = [x for x in self.model["expenditures"]
+                                      if not (x["participant_id"] == pid and x["category"] == category)]
+        assert len(self.model["expenditures"]) < before
+
+    def employment_claim(self, p, e, paid_by=None):
+        """Re-derive the subsidy line of employment e from its (changed) dates and subsidy."""
+        x = self.line_by_invoice("ZZ-" + e["id"])
+        c = ed.employment_claim(p["record"]["id"], e)
+        x.update(incurred_on=c["incurred_on"], paid_on=c["paid_on"], eligible=c["eligible"])
+        if paid_by is not None:
+            x["paid_on"] = min(x["paid_on"], paid_by)
+        self.resplit(x)
+        return x
+
+    def add_employment(self, p, suffix, employer, start, hours=40):
+        e = ed.record(ed.EMPLOYMENT_FIELDS, id=p["record"]["id"] + suffix, employer_id=employer, start=start,
+                      end=period_end(start, 6), weekly_hours=hours, disabled_part_time=False,
+                      monthly_subsidy=ed.round2(ed.FULL_TIME_SUBSIDY * min(hours, 40) / 40))
+        p["employments"].append(e)
+        c = ed.employment_claim(p["record"]["id"], e)
+        self.add_line(c["category"], c["incurred_on"], c["paid_on"], c["eligible"], c["participant_id"],
+                      c["invoice_number"])
+        return e
+
+    def extra_participant(self, after_id, name, gender, birth, emso, klasius, isced, criteria, rus, entry,
+                          exit_date, pid=None):
+        """A participant record without nested records, inserted after the record `after_id`
+        (or at the end), with the id `pid` (or the next free one)."""
+        ps = self.model["participants"]
+        pid = pid or "UD-%06d" % (len({p["record"]["id"] for p in ps}) + 1)
+        rec = ed.record(ed.PARTICIPANT_FIELDS, id=pid, emso=emso, name=name, birth_date=D(birth), gender=gender,
+                        region="EAST", education_klasius=klasius, education_isced=isced,
+                        labour_status="unemployed", registered_unemployed_since=D(rus), entry_date=entry,
+                        exit_date=exit_date, criteria=tuple(criteria.split()))
+        at = len(ps) if after_id is None else 1 + max(i for i, p in enumerate(ps) if p["record"]["id"] == after_id)
+        ps.insert(at, dict(record=rec, training=None, employments=[], follow_up=None))
+        return rec
+
+    # --- documentation -------------------------------------------------------
+
+    def plant(self, rule, key, what, boundary=""):
+        self.expected[(rule, key)] += 1
+        self.plants.append((rule, key, what, boundary))
+
+    def passes_(self, rules, keys, case):
+        self.passes.append((rules, keys if isinstance(keys, list) else [keys], case))
+
+    def note(self, text):
+        self.notes.append(text)
+
+    # --- finishing -----------------------------------------------------------
+
+    def finish(self):
+        m = self.model
+        ids = {p["record"]["id"] for p in m["participants"]}
+        if not self.fixed_targets:
+            self.op["target_participants"] = len(ids)
+        claimed = sum(x["eligible"] for x in m["expenditures"])
+        if not self.fixed_totals:
+            assert claimed <= self.op["total_eligible"]
+        planted_rules = {r for r, _ in self.expected}
+        own = set(FAMILIES[self.family])
+        assert own <= planted_rules, ("every rule of the family has a finding", own - planted_rules)
+        # nothing outside the family, except the findings documented as unavoidable
+        self.stats = dict(
+            participants=len(m["participants"]), ids=len(ids), extra=self.n_extra,
+            trainings=sum(1 for p in m["participants"] if p["training"]),
+            employments=sum(len(p["employments"]) for p in m["participants"]),
+            employed=len({p["record"]["id"] for p in m["participants"] if p["employments"]}),
+            follow_ups=sum(1 for p in m["participants"] if p["follow_up"]),
+            lines=len(m["expenditures"]), claimed=claimed)
+        return self
+
+
+def new_emso(birth, serial):
+    return ed.make_emso(D(birth) if isinstance(birth, str) else birth, serial)
+
+
+def emso_check_10(birth):
+    """An EMŠO whose check value is 10 (never issued; fails unless emso_check_10_valid)."""
+    for serial in range(900, 1000):
+        first12 = "%02d%02d%03d50%03d" % (birth.day, birth.month, birth.year % 1000, serial)
+        if ed.emso_check_value(first12) == 10:
+            return first12 + "0"
+    raise AssertionError("no serial with check value 10")
+
+
+# ---------------------------------------------------------------------------
+# co-financing: ESF-CF-001..005
+# ---------------------------------------------------------------------------
+
+def co_financing():
+    s = Scenario("co-financing", "Co-financing: the EU rate, the operation's totals and the split of each line",
+                 operation=dict(eu_rate=Decimal("0.85")))
+    op = s.op
+    rate = op["eu_rate"]
+    s.plant("ESF-CF-002", op["id"], "`eu_rate` is 0.85, above `max_eu_rate` 0.80 (every expenditure line is split at 0.85, the operation's own rate, so ESF-CF-004 fails only where planted)",
+            "0.80 itself passes: every other scenario")
+
+    # ESF-CF-004: the split of each line, at the operation's rate 0.85
+    x = s.line(s.pid("Boštjan Novak"), "unit_cost_training")
+    good = ed.round2(x["eligible"] * rate)
+    x["eu"], x["national"] = good + 2 * CENT, x["eligible"] - good - 2 * CENT
+    s.plant("ESF-CF-004", x["id"], "training line: eligible %s, `eu` %s is 0.02 above round(%s × 0.85, 2) = %s; `national` %s keeps the sum exact" % (
+        x["eligible"], x["eu"], x["eligible"], good, x["national"]), "EU share off by 0.02 fails")
+    x = [l for l in s.model["expenditures"] if l["invoice_number"] == "PL-2019" and l["category"] == "staff"][0]
+    x["national"] += 2 * CENT
+    s.plant("ESF-CF-004", x["id"], "staff line: `eu` %s is right, `national` %s makes `eu` + `national` = %s, 0.02 above `eligible` %s" % (
+        x["eu"], x["national"], x["eu"] + x["national"], x["eligible"]), "sum off by 0.02 fails")
+    x = [l for l in s.model["expenditures"] if l["invoice_number"] == "PL-2020" and l["category"] == "indirect"][0]
+    x["national"] += CENT
+    s.passes_(["ESF-CF-004"], x["id"], "indirect line: `eu` + `national` = %s, 0.01 above `eligible` %s: passes (tolerance inclusive)" % (x["eu"] + x["national"], x["eligible"]))
+    x = [l for l in s.model["expenditures"] if l["invoice_number"] == "PL-2022" and l["category"] == "staff"][0]
+    s.passes_(["ESF-CF-004"], x["id"], "staff line: `eu` %s is 0.01 above round(%s × 0.85, 2) = %s, `national` = eligible − eu: passes" % (x["eu"], x["eligible"], ed.round2(x["eligible"] * rate)))
+    x = s.line(s.pid("Mojca Žagar"), "employment_subsidy")
+    x["eu"] -= CENT
+    x["national"] += CENT
+    s.passes_(["ESF-CF-004"], x["id"], "subsidy line: `eu` %s is 0.01 below round(%s × 0.85, 2), `national` %s: passes" % (x["eu"], x["eligible"], x["national"]))
+
+    # operation totals
+    claimed = sum(l["eligible"] for l in s.model["expenditures"])
+    total = claimed - 2 * CENT
+    eu_ok = ed.round2(total * rate)
+    op["total_eligible"] = total
+    op["eu_contribution"] = eu_ok + 2 * CENT
+    op["national_contribution"] = total - eu_ok
+    s.fixed_totals = True
+    s.plant("ESF-CF-001", op["id"], "`eu_contribution` %s is 0.02 above round(%s × 0.85, 2) = %s" % (op["eu_contribution"], total, eu_ok),
+            "off by 0.02 fails (0.01 passes: scenario `eligibility`)")
+    s.plant("ESF-CF-003", op["id"], "`eu_contribution` %s + `national_contribution` %s = %s, 0.02 above `total_eligible` %s" % (
+        op["eu_contribution"], op["national_contribution"], op["eu_contribution"] + op["national_contribution"], total),
+        "off by 0.02 fails (0.01 passes: scenario `eligibility`)")
+    s.plant("ESF-CF-005", op["id"], "the %d expenditure lines claim %s eligible, 0.02 above `total_eligible` %s (their EU share round(%s × 0.85, 2) = %s stays within `eu_contribution` + 0.01)" % (
+        len(s.model["expenditures"]), claimed, total, claimed, ed.round2(claimed * rate)),
+        "claims 0.02 above the total fail (0.01 above passes: scenario `eligibility`)")
+    s.note("One operation per export: ESF-CF-001, -002, -003 and -005 can give one finding each here, so their "
+           "passing side at the tolerance is in scenario `eligibility` (an operation whose `eu_contribution` is 0.01 "
+           "above the rate's share, whose EU + national is 0.01 above the total, and whose claims are 0.01 above the "
+           "total), and `eu_rate` 0.80 passes ESF-CF-002 in every other scenario.")
+    s.note("`total_eligible` is set to the sum of the claims minus 0.02, so the approved budget is exactly what "
+           "ESF-CF-005 measures against.")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
+# eligibility: ESF-EL-001..005, ESF-REF-003
+# ---------------------------------------------------------------------------
+
+def eligibility():
+    s = Scenario("eligibility", "Eligibility of expenditure: dates, VAT, double claims, the participant referred to")
+    # ESF-EL-001
+    x = s.add_line("staff", D("2013-12-30"), D("2014-01-10"), "1846.20", invoice_number="PL-2013-12")
+    s.plant("ESF-EL-001", x["id"], "preparatory staff cost incurred 2013-12-30, paid 2014-01-10: incurred before `eligible_from` 2014-01-01", "incurred two days before the window fails")
+    x = s.add_line("other", D("2022-09-15"), None, "480.00", invoice_number="2022-0915")
+    s.plant("ESF-EL-001", x["id"], "`paid_on` missing (incurred 2022-09-15)", "missing fails; ESF-EL-002 and ESF-EL-005 are not applicable to it")
+    x = s.add_line("staff", D("2014-01-01"), D("2014-01-15"), "1210.40", invoice_number="PL-2014-01")
+    s.passes_(["ESF-EL-001"], x["id"], "incurred exactly on `eligible_from` 2014-01-01: passes (window closed at both ends)")
+    # ESF-EL-002
+    x = s.add_line("other", D("2021-03-15"), D("2021-03-10"), "615.00", invoice_number="2021-0310")
+    s.plant("ESF-EL-002", x["id"], "paid 2021-03-10, five days before it was incurred 2021-03-15 (an advance)", "paid before incurred fails")
+    x = s.add_line("other", D("2021-05-20"), D("2021-05-20"), "212.50", invoice_number="2021-0520")
+    s.passes_(["ESF-EL-002"], x["id"], "paid on the day it was incurred: passes")
+    # ESF-EL-003
+    x = s.add_line("other", D("2020-10-05"), D("2020-10-19"), "122.00", invoice_number="2020-1005",
+                   vat=Decimal("22.00"), vat_recoverable=True)
+    s.plant("ESF-EL-003", x["id"], "`vat_recoverable` true and `vat` 22.00 included in `eligible` 122.00", "")
+    x = s.add_line("other", D("2020-11-09"), D("2020-11-20"), "244.00", invoice_number="2020-1109",
+                   vat=Decimal("44.00"), vat_recoverable=False)
+    s.passes_(["ESF-EL-003"], x["id"], "`vat` 44.00 with `vat_recoverable` false: VAT that cannot be recovered is eligible")
+    x = s.add_line("other", D("2020-12-01"), D("2020-12-10"), "61.00", invoice_number="2020-1201",
+                   vat=Decimal("11.00"), vat_recoverable=None)
+    s.passes_(["ESF-EL-003"], x["id"], "`vat` 11.00 with `vat_recoverable` missing: a missing boolean counts as false, passes")
+    s.passes_(["ESF-EL-003"], s.line_by_invoice("2019-0312")["id"], "`vat_recoverable` true with `vat` 0.00: passes")
+    # ESF-EL-004
+    first = s.add_line("other", D("2021-06-14"), D("2021-06-28"), "95.00", invoice_number="2021-0614")
+    dup_id = first["id"]
+    s.add_line("other", D("2021-07-12"), D("2021-07-26"), "140.00", invoice_number="2021-0712", id=dup_id)
+    s.add_line("other", D("2021-08-09"), D("2021-08-23"), "75.00", invoice_number="2021-0809", id=dup_id)
+    s.plant("ESF-EL-004", dup_id, "three lines with id %s (three different invoices): second occurrence" % dup_id, "a duplicate is reported once per occurrence after the first")
+    s.plant("ESF-EL-004", dup_id, "three lines with id %s: third occurrence" % dup_id, "… so three occurrences give two findings")
+    orig = s.line_by_invoice("2019-0312")
+    x = s.add_line("other", D("2019-03-15"), D("2019-03-29"), "1250.00", invoice_number="2019-0312",
+                   vat_recoverable=True)
+    s.plant("ESF-EL-004", x["id"], "the publicity invoice 2019-0312 (`other`, no participant) of %s claimed again under a new id" % orig["id"],
+            "a missing `participant_id` equals another missing one")
+    a = s.line(s.pid("Boštjan Novak"), "unit_cost_training")
+    b = s.line(s.pid("Vesna Zupančič"), "unit_cost_training")
+    b["invoice_number"] = a["invoice_number"]
+    s.passes_(["ESF-EL-004"], [a["id"], b["id"]], "one collective invoice %s of provider P002 for two trainees: same invoice and category, different `participant_id`: not a duplicate" % a["invoice_number"])
+    # ESF-EL-005
+    x = s.add_line("staff", D("2023-06-30"), D("2023-06-30"), "2110.35", invoice_number="PL-2023-06")
+    s.passes_(["ESF-EL-005"], x["id"], "June 2023 payroll incurred and paid on the report date 2023-06-30: passes")
+    x = s.add_line("other", D("2023-06-30"), D("2023-07-05"), "86.40", invoice_number="2023-0630")
+    s.plant("ESF-EL-005", x["id"], "incurred on the report date 2023-06-30 but paid 2023-07-05, after it", "paid after the report date fails")
+    # ESF-REF-003
+    x = s.add_line("other", D("2022-03-14"), D("2022-03-25"), "38.60", participant_id="UD-000099", invoice_number="PN-2022-03")
+    s.plant("ESF-REF-003", x["id"], "travel reimbursement (`other`) for participant UD-000099, who is not in the export", "")
+    pid = s.pid("Nataša Kranjc")
+    x = s.add_line("other", D("2019-10-14"), D("2019-10-25"), "42.20", participant_id=pid, invoice_number="PN-2019-10")
+    s.passes_(["ESF-REF-003"], x["id"], "travel reimbursement for participant %s, who exists: passes" % pid)
+
+    # the operation-level tolerance boundaries of ESF-CF-001, -003, -005 (they fail in scenario co-financing)
+    op = s.op
+    claimed = sum(l["eligible"] for l in s.model["expenditures"])
+    total = claimed - CENT
+    eu_ok = ed.round2(total * op["eu_rate"])
+    op["total_eligible"], op["eu_contribution"], op["national_contribution"] = total, eu_ok + CENT, total - eu_ok
+    s.fixed_totals = True
+    s.passes_(["ESF-CF-001", "ESF-CF-003", "ESF-CF-005"], op["id"],
+              "the operation at the tolerance: claims %s are 0.01 above `total_eligible` %s; `eu_contribution` %s is 0.01 above round(%s × 0.80, 2) = %s; EU + national = %s, 0.01 above the total: all pass" % (
+                  claimed, total, op["eu_contribution"], total, eu_ok, op["eu_contribution"] + op["national_contribution"]))
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
+# participant-data: ESF-PD-001..006, ESF-REF-001, ESF-REF-002
+# ---------------------------------------------------------------------------
+
+def participant_data():
+    extra = [
+        # 14 at entry: turns 15 the day after
+        P(41, "Nik Hribar", "M", "2006-09-02", "EAST", "11001", 1, "roma", "2021-03-01", "2021-09-01", "P001"),
+        # 15 on the day of entry
+        P(42, "Lana Kralj", "F", "2006-10-04", "EAST", "11001", 1, "roma", "2021-04-06", "2021-10-04", "P002"),
+        # the same person as Boštjan Novak, entered again in 2022 under a new id
+        P(43, "Boštjan Novak", "M", "1978-02-28", "EAST", "15001", 3, "ltu24", "2017-04-15", "2022-03-01", "P005"),
+    ]
+    s = Scenario("participant-data", "Participant data: completeness, EMŠO, uniqueness, dates, education, references", extra)
+    # ESF-PD-001
+    p = s.person("Maja Mlakar")["record"]
+    p["education_klasius"] = p["education_isced"] = None
+    s.plant("ESF-PD-001", p["id"], "neither `education_isced` nor `education_klasius`", "missing fails")
+    p = s.person("Robert Hočevar")["record"]
+    p["gender"] = None
+    s.plant("ESF-PD-001", p["id"], "`gender` missing", "missing fails")
+    s.passes_(["ESF-PD-001", "ESF-PD-005"], s.pid("Vesna Zupančič"), "`education_klasius` missing, `education_isced` 2: complete (one of the two suffices); ESF-PD-005 not applicable")
+    # ESF-PD-002
+    p = s.person("Nataša Kranjc")["record"]
+    good = p["emso"]
+    p["emso"] = good[:12] + str((int(good[12]) + 1) % 10)
+    s.plant("ESF-PD-002", p["id"], "EMŠO check digit %s, the right one is %s (the date part equals `birth_date`)" % (p["emso"][12], good[12]), "")
+    p = s.person("Marjeta Šinkovec")["record"]
+    p["emso"] = emso_check_10(p["birth_date"])
+    s.plant("ESF-PD-002", p["id"], "EMŠO whose check value is 10 (written as check digit 0): never issued", "`emso_check_10_valid` false")
+    p = s.person("Simona Žnidaršič")["record"]
+    p["emso"] = new_emso(p["birth_date"] + DAYS(days=10), 611)
+    s.plant("ESF-PD-002", p["id"], "a valid EMŠO of 19 September 1982, `birth_date` 1982-09-09", "the date must equal `birth_date`")
+    s.passes_(["ESF-PD-002"], s.pid("Urška Božič"), "born 2000-08-11: EMŠO year digits 000 read as 2000")
+    # ESF-PD-004
+    p = s.person("Nik Hribar")["record"]
+    s.plant("ESF-PD-004", p["id"], "born 2006-09-02, entered 2021-09-01: 14 at entry (turns 15 the next day)", "`min_age` 15 inclusive")
+    s.passes_(["ESF-PD-004"], s.pid("Lana Kralj"), "born 2006-10-04, entered 2021-10-04: exactly 15 at entry, passes")
+    p = s.person("Urška Božič")["record"]
+    p["exit_date"] = p["entry_date"] - ONE_DAY
+    s.plant("ESF-PD-004", p["id"], "`exit_date` %s, the day before `entry_date` %s" % (p["exit_date"], p["entry_date"]), "exit one day before entry fails")
+    # ESF-PD-005
+    p = s.person("Tanja Jerše")["record"]
+    p["education_isced"] = 4
+    s.plant("ESF-PD-005", p["id"], "ISCED 4 (band 3-4) with KLASIUS 12001 (band 0-2)", "")
+    # ESF-PD-006: the same EMŠO on three participants
+    first, second = s.people("Boštjan Novak")
+    second["record"]["emso"] = first["record"]["emso"]
+    s.plant("ESF-PD-006", second["record"]["id"], "Boštjan Novak (%s) entered again in 2022 under a new id, with his training" % first["record"]["id"],
+            "one finding per participant whose EMŠO appeared earlier")
+    third = s.extra_participant(None, "Boštjan Novak", "M", "1978-02-28", first["record"]["emso"], "15001", 3, "ltu24",
+                                "2017-04-15", D("2023-02-01"), D("2023-02-01"))
+    s.plant("ESF-PD-006", third["id"], "… and a third time in 2023 (no training, withdrew on the day of entry)", "… so three records give two findings")
+    # ESF-PD-003: two other persons keyed in under the id of Vesna Zupančič (no EMŠO, no nested records)
+    v = s.person("Vesna Zupančič")
+    vid, entry = v["record"]["id"], v["record"]["entry_date"]
+    s.extra_participant(s.pid("Matjaž Kovač"), "Katarina Mlinar", "F", "1975-05-30", None, "11002", 1, "basic_education",
+                        "2018-03-12", entry, entry, pid=vid)
+    s.extra_participant(None, "Drago Pavlin", "M", "1963-11-11", None, "12001", 2, "basic_education ltu24",
+                        "2016-06-06", entry, entry, pid=vid)
+    s.plant("ESF-PD-003", vid, "a second person (Katarina Mlinar) keyed in under the id of Vesna Zupančič", "one finding per occurrence after the first")
+    s.plant("ESF-PD-003", vid, "a third person (Drago Pavlin) under the same id", "… so three records give two findings")
+    s.passes_(["ESF-PD-002", "ESF-PD-006"], vid + " (2nd, 3rd)", "no EMŠO: ESF-PD-002 not applicable, and two missing EMŠOs are not the same person")
+    s.passes_(["ESF-PD-004"], vid + " (2nd, 3rd)", "`exit_date` equal to `entry_date` (withdrew on the day of entry): passes")
+    s.note("The two records that share the id of %s have no training, employment, follow-up or expenditure and "
+           "entered on the same day as she did, so whichever record an implementation joins her training and her "
+           "unit-cost line to, UD-TR-005, UD-CL-001, UD-CL-002 and UD-CL-003 find nothing. In the CSV bundle her "
+           "training row carries the shared id." % vid)
+    # ESF-REF-001, ESF-REF-002
+    e = s.person("Tjaša Čeh")["employments"][0]
+    e["employer_id"] = "P099"
+    s.plant("ESF-REF-001", e["id"], "`employer_id` P099 is not among the providers", "")
+    p = s.person("Matjaž Kovač")
+    p["training"]["provider_id"] = "P077"
+    s.plant("ESF-REF-002", s.tkey("Matjaž Kovač"), "training `provider_id` P077 is not among the providers", "")
+    s.plant("UD-TR-003", s.tkey("Matjaž Kovač"), "the same unknown provider P077: its status and registration cannot be shown",
+            "unavoidable: RULES.md says an unknown provider fails UD-TR-003 too")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
+# target-group: UD-TG-001..004
+# ---------------------------------------------------------------------------
+
+def target_group():
+    extra = [
+        # exactly 55 at entry, no criterion declared, no other criterion holds
+        P(41, "Ivan Rupnik", "M", "1966-03-01", "EAST", "14001", 3, "", "2020-09-14", "2021-03-01", "P001"),
+        # exactly 55 at entry, over55 declared (ltu24 holds)
+        P(42, "Anton Majcen", "M", "1966-05-03", "WEST", "14001", 3, "over55 ltu24", "2018-02-05", "2021-05-03", "P003"),
+        # 56th birthday on the day of entry, over55 declared and nothing else
+        P(43, "Milena Bregar", "F", "1965-06-01", "EAST", "14001", 3, "over55", "2020-11-09", "2021-06-01", "P002"),
+        # registered one day short of 24 months, nothing declared
+        P(44, "Gregor Zorko", "M", "1981-04-12", "EAST", "15001", 3, "", "2019-09-02", "2021-09-01", "P004"),
+        # ltu24 declared one day short of 24 months (basic education holds)
+        P(45, "Sonja Ribič", "F", "1979-01-20", "EAST", "12001", 2, "ltu24 basic_education", "2019-10-05", "2021-10-04", "P005"),
+        # basic_education declared with upper-secondary KLASIUS (ltu24 holds)
+        P(46, "Peter Gorenc", "M", "1972-07-15", "WEST", "15001", 3, "basic_education ltu24", "2018-05-07", "2022-01-10", "P001"),
+        # first_job_6m declared, registered one day short of 6 months
+        P(47, "Klemen Zadnik", "M", "1999-03-03", "EAST", "14001", 3, "first_job_6m", "2021-08-02", "2022-02-01", "P002"),
+    ]
+    s = Scenario("target-group", "Target group: registered unemployment, the criteria, the previous employer", extra)
+    # UD-TG-001
+    p = s.person("Maja Mlakar")["record"]
+    p["labour_status"] = "inactive"
+    s.plant("UD-TG-001", p["id"], "`labour_status` inactive at entry", "")
+    p = s.person("Simona Žnidaršič")["record"]
+    p["registered_unemployed_since"] = p["entry_date"] + ONE_DAY
+    s.plant("UD-TG-001", p["id"], "registered unemployed %s, the day after entry %s" % (p["registered_unemployed_since"], p["entry_date"]), "one day after entry fails")
+    p = s.person("Mojca Žagar")["record"]
+    p["registered_unemployed_since"] = None
+    s.plant("UD-TG-001", p["id"], "`registered_unemployed_since` missing (criterion `disability` needs no date)", "missing fails")
+    p = s.person("Tjaša Čeh")["record"]
+    p["registered_unemployed_since"] = p["entry_date"]
+    s.passes_(["UD-TG-001"], p["id"], "registered unemployed on the day of entry %s: passes" % p["entry_date"])
+    # UD-TG-002
+    s.plant("UD-TG-002", s.pid("Ivan Rupnik"), "exactly 55 at entry (born 1966-03-01, entered 2021-03-01), KLASIUS 14001, registered unemployed since 2020-09-14, nothing declared", "55 is not over 55")
+    s.plant("UD-TG-002", s.pid("Gregor Zorko"), "registered 2019-09-02, one day short of 24 months before entry 2021-09-01; KLASIUS 15001, 40 years old, nothing declared", "LTU one day short fails")
+    s.passes_(["UD-TG-002", "UD-TG-003"], s.pid("Boštjan Novak"), "`ltu24`: registered exactly 24 months before entry: passes")
+    s.passes_(["UD-TG-002", "UD-TG-003"], s.pid("Vesna Zupančič"), "`basic_education` with KLASIUS missing and ISCED 2 (the ISCED fallback): passes")
+    # UD-TG-003
+    s.plant("UD-TG-003", s.pid("Anton Majcen"), "`over55` declared, exactly 55 at entry (born 1966-05-03, entered 2021-05-03)", "age exactly 55 is not over 55")
+    s.passes_(["UD-TG-002", "UD-TG-003"], s.pid("Milena Bregar"), "`over55` declared, 56th birthday on the day of entry 2021-06-01: passes (and is her only criterion)")
+    s.plant("UD-TG-003", s.pid("Sonja Ribič"), "`ltu24` declared, registered 2019-10-05, one day short of 24 months before entry 2021-10-04", "one day short fails")
+    s.plant("UD-TG-003", s.pid("Peter Gorenc"), "`basic_education` declared, KLASIUS 15001 (upper secondary)", "KLASIUS takes precedence over ISCED")
+    s.plant("UD-TG-003", s.pid("Klemen Zadnik"), "`first_job_6m` declared, registered 2021-08-02, one day short of 6 months before entry 2022-02-01", "one day short fails")
+    p = s.person("Vesna Zupančič")["record"]
+    p["criteria"] = p["criteria"] + ("after_prison",)
+    p["registered_unemployed_since"] = add_months(p["entry_date"], -6)
+    s.passes_(["UD-TG-003"], p["id"], "`after_prison` declared, registered %s, exactly 6 months before entry %s: passes" % (p["registered_unemployed_since"], p["entry_date"]))
+    # UD-TG-004
+    p = s.person("Nataša Kranjc")
+    e = p["employments"][0]
+    p["record"]["previous_employer_id"] = e["employer_id"]
+    p["record"]["previous_employment_end"] = add_months(e["start"], -12)
+    s.plant("UD-TG-004", e["id"], "previously employed by the employer %s until %s, exactly 12 months before the start %s" % (
+        e["employer_id"], p["record"]["previous_employment_end"], e["start"]), "exactly 12 months before fails (inclusive)")
+    p = s.person("Matjaž Kovač")
+    e = p["employments"][0]
+    p["record"]["previous_employer_id"] = e["employer_id"]
+    p["record"]["previous_employment_end"] = D("2020-06-30")
+    s.plant("UD-TG-004", e["id"], "previously employed by %s until 2020-06-30, 8 months before the start %s" % (e["employer_id"], e["start"]), "")
+    s.passes_(["UD-TG-004"], s.person("Marjeta Šinkovec")["employments"][0]["id"], "previously employed by the same employer until 2019-12-31, the day before add_months(start 2021-01-01, −12): passes")
+    p = s.person("Robert Hočevar")
+    p["record"]["previous_employer_id"], p["record"]["previous_employment_end"] = "P005", D("2022-05-31")
+    s.passes_(["UD-TG-004"], p["employments"][0]["id"], "previously employed until 2022-05-31 by P005, another provider than the employer P002: passes")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
+# training: UD-TR-001..007, UD-CL-001
+# ---------------------------------------------------------------------------
+
+def training():
+    extra = [
+        # starts before the operation (2019-01-01)
+        P(41, "Rudi Kokalj", "M", "1976-04-22", "EAST", "14001", 3, "ltu24", "2016-03-14", "2018-12-03", "P003"),
+        # P006 registered 2018-03-01: one day short of 12 months before this start
+        P(42, "Aljaž Pintar", "M", "1990-05-17", "EAST", "13001", 3, "addiction", "2018-06-11", "2019-02-28", "P006"),
+        # 2019-09-01 + 6 months ends 2020-02-29
+        P(43, "Igor Mavrič", "M", "1971-11-05", "WEST", "14001", 3, "ltu24", "2016-10-03", "2019-09-01", "P001"),
+        # from 29 February: ends 2020-08-28
+        P(44, "Leon Vidic", "M", "1984-12-09", "EAST", "11002", 1, "basic_education", "2019-05-20", "2020-02-29", "P005"),
+        P(45, "Eva Kastelic", "F", "1992-03-26", "EAST", "12001", 2, "roma", "2019-08-05", "2020-02-29", "P004"),
+        # ends on the operation's end
+        P(46, "Tina Oblak", "F", "1987-07-14", "EAST", "14001", 3, "reactivated", "2022-09-12", "2023-01-01", "P001"),
+        # ends after the operation's end
+        P(47, "Lara Kunej", "F", "1996-01-28", "WEST", "14001", 3, "first_job_6m", "2022-05-16", "2023-01-09", "P002"),
+        # end not recorded
+        P(48, "Jan Kotnik", "M", "1983-10-02", "EAST", "13001", 3, "after_prison", "2022-06-27", "2023-02-06", "P005"),
+    ]
+    s = Scenario("training", "Training: duration, amount, provider, mentoring, dates, claims", extra)
+    m = s.model
+    m["providers"].append(ed.record(ed.PROVIDER_FIELDS, id="P007", name="Gradbeništvo Kovač d.o.o.",
+                                    tax_number=ed.make_tax_number("7734105"),
+                                    registration_number=ed.make_registration_number("588214"),
+                                    status="other", registered_on=D("2009-04-01"), region="EAST"))
+
+    def retime_training_line(name, end):
+        x = s.line(s.pid(name), "unit_cost_training")
+        x["incurred_on"], x["paid_on"] = end, end + DAYS(days=12)
+        return x
+
+    # UD-TR-001
+    t = s.person("Eva Kastelic")["training"]
+    t["end"] = t["end"] + ONE_DAY
+    retime_training_line("Eva Kastelic", t["end"])
+    s.plant("UD-TR-001", s.tkey("Eva Kastelic"), "from 2020-02-29 to 2020-08-29, one day after period_end(2020-02-29, 6) = 2020-08-28", "29 February start: one day late fails")
+    s.passes_(["UD-TR-001", "UD-TR-006"], s.tkey("Leon Vidic"), "from 2020-02-29 to 2020-08-28 (six months from 29 February): passes")
+    s.passes_(["UD-TR-001", "UD-TR-006"], s.tkey("Igor Mavrič"), "from 2019-09-01 to 2020-02-29 (leap year): passes")
+    s.passes_(["UD-TR-001", "UD-TR-006"], s.tkey("Nataša Kranjc"), "from 2019-08-31 to 2020-02-29 (31 August start, no 31 February: last day of the month): passes")
+    s.passes_(["UD-TR-001", "UD-TR-006"], s.tkey("Matjaž Kovač"), "from 2020-08-31 to 2021-02-28 (31 August start, not a leap year): passes")
+    p = s.person("Boštjan Novak")
+    t = p["training"]
+    t["months"], t["end"], t["amount"] = 7, period_end(t["start"], 7), ed.UNIT_COST * 7
+    x = retime_training_line("Boštjan Novak", t["end"])
+    x["eligible"] = t["amount"]
+    s.resplit(x)
+    p["record"]["exit_date"] = t["end"]
+    s.plant("UD-TR-001", s.tkey("Boštjan Novak"), "a seven-month training: `months` 7, %s – %s, amount 3920.00 (delivered and claimed in full)" % (t["start"], t["end"]), "`months` above `training_months` fails")
+    # UD-TR-002
+    t = s.person("Vesna Zupančič")["training"]
+    t["amount"] = Decimal("3360.02")
+    s.plant("UD-TR-002", s.tkey("Vesna Zupančič"), "`amount` 3360.02 for 6 months at 560.00 (3360.00); the claim is 3360.00", "off by 0.02 fails")
+    t = s.person("Maja Mlakar")["training"]
+    t["amount"] = Decimal("3360.01")
+    s.passes_(["UD-TR-002"], s.tkey("Maja Mlakar"), "`amount` 3360.01 for 6 months: off by 0.01, passes")
+    # UD-TR-003
+    s.person("Robert Hočevar")["training"]["provider_id"] = "P007"
+    s.plant("UD-TR-003", s.tkey("Robert Hočevar"), "provider P007 has status `other` (a construction company, registered 2009)", "")
+    s.plant("UD-TR-003", s.tkey("Aljaž Pintar"), "provider P006 registered 2018-03-01, training from 2019-02-28: add_months(start, −12) = 2018-02-28 is before the registration", "one day short of 12 months fails")
+    s.passes_(["UD-TR-003"], s.tkey("Mojca Žagar"), "provider P006 registered 2018-03-01, exactly 12 months before the start 2019-03-01: passes")
+    # UD-TR-004
+    s.person("Marjeta Šinkovec")["training"]["internal_mentor_hours_per_month"] = 59
+    s.plant("UD-TR-004", s.tkey("Marjeta Šinkovec"), "internal mentor 59 h/month", "one hour below 60 fails")
+    s.person("Simona Žnidaršič")["training"]["external_mentor_hours"] = None
+    s.plant("UD-TR-004", s.tkey("Simona Žnidaršič"), "external mentor hours missing", "missing fails")
+    s.passes_(["UD-TR-004"], s.tkey("Maja Mlakar"), "exactly the minimum: 60 h/month internal, 12 h external: passes")
+    # UD-TR-005
+    p = s.person("Tanja Jerše")
+    p["record"]["entry_date"] = p["training"]["start"] + ONE_DAY
+    s.plant("UD-TR-005", s.tkey("Tanja Jerše"), "training from %s, the day before the entry date %s" % (p["training"]["start"], p["record"]["entry_date"]), "one day early fails")
+    s.passes_(["UD-TR-005"], s.tkey("Vesna Zupančič"), "training starting 14 days after entry; every other training starts on the entry day: passes")
+    # UD-TR-006
+    t = s.person("Urška Božič")["training"]
+    t["end"] = t["end"] - ONE_DAY
+    retime_training_line("Urška Božič", t["end"])
+    s.plant("UD-TR-006", s.tkey("Urška Božič"), "`months` 6 declared for %s – %s: months_between(start, end + 1 day) = %d" % (
+        t["start"], t["end"], months_between(t["start"], t["end"] + ONE_DAY)), "one day short of six months fails")
+    # UD-TR-007
+    s.plant("UD-TR-007", s.tkey("Rudi Kokalj"), "training from 2018-12-03, before the operation's start 2019-01-01", "")
+    p = s.person("Lara Kunej")
+    s.drop_lines(p["record"]["id"], "unit_cost_training")
+    p["record"]["exit_date"] = None
+    s.plant("UD-TR-007", s.tkey("Lara Kunej"), "training %s – %s ends after the operation's end 2023-06-30 (not yet claimed)" % (p["training"]["start"], p["training"]["end"]), "")
+    p = s.person("Jan Kotnik")
+    p["training"]["end"] = None
+    s.drop_lines(p["record"]["id"], "unit_cost_training")
+    p["record"]["exit_date"] = None
+    s.plant("UD-TR-007", s.tkey("Jan Kotnik"), "training from 2023-02-06, `end` missing (not yet claimed); UD-TR-001 and UD-TR-006 are not applicable", "missing fails")
+    x = s.line(s.pid("Tina Oblak"), "unit_cost_training")
+    x["paid_on"] = s.op["report_date"]
+    s.passes_(["UD-TR-007"], s.tkey("Tina Oblak"), "training 2023-01-01 – 2023-06-30 ends on the operation's end (claimed and paid on 2023-06-30): passes")
+    # UD-CL-001
+    pid = s.pid("Mojca Žagar")
+    s.add_line("unit_cost_training", D("2019-08-31"), D("2019-09-12"), "560.00", participant_id=pid, invoice_number="P006/2019/017")
+    s.plant("UD-CL-001", s.tkey("Mojca Žagar"), "a second unit-cost line of 560.00 (a seventh month) on top of 3360.00: 3920.00 claimed, the training allows 3360.00", "")
+    x = s.line(s.pid("Matjaž Kovač"), "unit_cost_training")
+    x["eligible"] = Decimal("3360.01")
+    s.resplit(x)
+    s.passes_(["UD-CL-001"], s.tkey("Matjaž Kovač"), "3360.01 claimed for a training of 3360.00: within the tolerance, passes")
+    s.passes_(["UD-CL-001"], [s.tkey("Lara Kunej"), s.tkey("Jan Kotnik")], "nothing claimed yet: passes")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
+# employment: UD-EM-001..005, UD-EM-007, UD-CL-002, UD-CL-003
+# ---------------------------------------------------------------------------
+
+def employment():
+    extra = [
+        # training ends 2020-02-28; employment from 29 February, extended
+        P(41, "Borut Kranjec", "M", "1980-06-18", "EAST", "14001", 3, "ltu24", "2016-11-21", "2019-08-29", "P002", E("P002", extended=True), fu=(True, True)),
+        # training from 29 February; employment from 2020-08-29 ends 2021-02-28
+        P(42, "Sabina Cvetko", "F", "1986-09-30", "EAST", "13001", 3, "addiction", "2019-04-08", "2020-02-29", "P005", E("P005"), fu=(True, True)),
+        P(43, "Urban Smrekar", "M", "1985-04-04", "WEST", "14001", 3, "after_prison", "2020-05-11", "2021-02-01", "P003", E("P003"), fu=(True, True)),
+        P(44, "Darko Kern", "M", "1977-12-12", "EAST", "14001", 3, "ltu24", "2018-01-15", "2021-06-01", "P001", E("P001"), fu=(True, False)),
+        P(45, "Zoran Kos", "M", "1974-08-23", "EAST", "14001", 3, "ltu24", "2017-05-22", "2021-09-01", "P004", E("P004", hours=20, disabled_part_time=True), fu=(True, False)),
+        P(46, "Tilen Žibert", "M", "1988-01-19", "EAST", "13001", 3, "disability", "2020-02-03", "2021-11-02", "P002", E("P002"), fu=(True, False)),
+        P(47, "Vid Lesjak", "M", "1991-10-10", "EAST", "11001", 1, "roma", "2021-03-01", "2022-01-03", "P005", E("P005", extended=True)),
+        P(48, "Metka Rozman", "F", "1983-02-07", "WEST", "12001", 2, "basic_education", "2021-10-04", "2022-07-01", "P003", E("P003")),
+        P(49, "Ajda Pogačar", "F", "1995-05-05", "EAST", "14001", 3, "first_job_6m", "2022-01-10", "2022-09-01", "P001", E("P001")),
+    ]
+    s = Scenario("employment", "Subsidised employment: after the training, six months, extension, hours and subsidy, overlaps, claims", extra)
+    rd = s.op["report_date"]
+
+    def emp(name, i=0):
+        return s.person(name), s.person(name)["employments"][i]
+
+    # UD-EM-001
+    p, e = emp("Robert Hočevar")
+    p["training"] = None
+    s.drop_lines(p["record"]["id"], "unit_cost_training")
+    s.plant("UD-EM-001", e["id"], "a subsidised employment of a participant without a training", "a missing training fails")
+    p, e = emp("Urška Božič")
+    e["start"] = p["training"]["end"]
+    e["end"] = period_end(e["start"], 6)
+    s.employment_claim(p, e)
+    s.plant("UD-EM-001", e["id"], "starts %s, the training's last day" % e["start"], "start = training end fails (must be after)")
+    s.passes_(["UD-EM-001"], "every other employment", "starts the day after the training ends: passes")
+    # UD-EM-002
+    p, e = emp("Marjeta Šinkovec")
+    e["end"] = e["end"] - ONE_DAY
+    s.employment_claim(p, e)
+    s.plant("UD-EM-002", e["id"], "%s – %s: one day before period_end(%s, 6) = %s (5 months claimed)" % (e["start"], e["end"], e["start"], e["end"] + ONE_DAY), "one day early fails")
+    p, e = emp("Nataša Kranjc")
+    e["end"] = e["end"] + ONE_DAY
+    s.employment_claim(p, e)
+    s.plant("UD-EM-002", e["id"], "%s – %s: one day after period_end(%s, 6) = %s" % (e["start"], e["end"], e["start"], e["end"] - ONE_DAY), "one day late fails")
+    s.passes_(["UD-EM-002"], s.person("Metka Rozman")["employments"][0]["id"], "2023-01-01 – 2023-06-30, exactly period_end(2023-01-01, 6): passes (as does every employment not listed above)")
+    s.passes_(["UD-EM-002", "UD-EM-003"], s.person("Borut Kranjec")["employments"][0]["id"], "from 29 February 2020 to 2020-08-28; extension from 2020-08-29 (end + 1 day) to 2021-02-28 (no 29 February 2021): passes")
+    s.passes_(["UD-EM-002"], s.person("Sabina Cvetko")["employments"][0]["id"], "2020-08-29 – 2021-02-28 (no 29 February 2021: last day of the month): passes")
+    # UD-EM-003
+    p, e = emp("Mojca Žagar")
+    e["extension_start"] = e["end"] + DAYS(days=2)
+    e["extension_end"] = period_end(e["extension_start"], 6)
+    s.employment_claim(p, e)
+    s.plant("UD-EM-003", e["id"], "subsidised period ends %s, the extension starts %s (end + 2 days) and runs to %s" % (e["end"], e["extension_start"], e["extension_end"]), "end + 2 days fails (end + 1 passes)")
+    p, e = emp("Tjaša Čeh")
+    e["extension_end"] = e["extension_end"] + ONE_DAY
+    s.employment_claim(p, e)
+    s.plant("UD-EM-003", e["id"], "extension %s – %s: one day after period_end(%s, 6) = %s" % (e["extension_start"], e["extension_end"], e["extension_start"], e["extension_end"] - ONE_DAY), "one day too long fails")
+    p, e = emp("Matjaž Kovač")
+    e["extension_start"] = None
+    s.plant("UD-EM-003", e["id"], "`extension_end` %s without `extension_start`" % e["extension_end"], "an extension date without the other fails (docs/architecture.md: UD-EM-003 applies when either is present, then needs both)")
+    # UD-EM-004
+    p, e = emp("Tanja Jerše")
+    e["weekly_hours"], e["monthly_subsidy"] = 35, Decimal("647.50")
+    s.employment_claim(p, e)
+    s.plant("UD-EM-004", e["id"], "35 h/week (subsidy 647.50, pro rata): below 36 h", "one hour below the minimum fails")
+    p, e = emp("Darko Kern")
+    e["monthly_subsidy"] = Decimal("740.02")
+    s.employment_claim(p, e)
+    s.plant("UD-EM-004", e["id"], "40 h/week, `monthly_subsidy` 740.02", "off by 0.02 fails")
+    p, e = emp("Metka Rozman")
+    e["monthly_subsidy"] = Decimal("740.01")
+    x = s.employment_claim(p, e, paid_by=rd)
+    s.passes_(["UD-EM-004"], e["id"], "40 h/week, `monthly_subsidy` 740.01: off by 0.01, passes")
+    s.plant("UD-EM-004", s.person("Zoran Kos")["employments"][0]["id"], "`disabled_part_time` with 20 h/week (subsidy 370.00), but `disability` is not among his criteria (`ltu24`)", "")
+    s.passes_(["UD-EM-004"], s.person("Simona Žnidaršič")["employments"][0]["id"], "`disabled_part_time` 20 h/week with `disability` declared, subsidy 370.00: passes")
+    s.passes_(["UD-EM-004"], s.person("Urška Božič")["employments"][0]["id"], "36 h/week, subsidy 666.00: passes")
+    # UD-EM-005
+    p, e = emp("Simona Žnidaršič")
+    e2 = s.add_employment(p, "-E2", "P001", D("2022-01-10"))
+    s.plant("UD-EM-005", e2["id"], "second subsidised employment %s – %s while the first (%s – %s) runs" % (e2["start"], e2["end"], e["start"], e["end"]), "")
+    p, e = emp("Borut Kranjec")
+    e2 = s.add_employment(p, "-E2", "P004", e["extension_end"])
+    s.plant("UD-EM-005", e2["id"], "second employment from %s, the last day of the first's extension" % e2["start"], "closed intervals, `extension_end ?? end`: one shared day fails")
+    p, e = emp("Sabina Cvetko")
+    e2 = s.add_employment(p, "-E2", "P001", e["end"] + ONE_DAY)
+    s.passes_(["UD-EM-005"], e2["id"], "second employment from %s, the day after the first ends: passes" % e2["start"])
+    # UD-EM-007
+    p, e = emp("Vid Lesjak")
+    x = s.line_by_invoice("ZZ-" + e["id"])
+    x["incurred_on"] = x["paid_on"] = rd
+    x["eligible"] = e["monthly_subsidy"] * months_between(e["start"], rd + ONE_DAY)
+    s.resplit(x)
+    s.plant("UD-EM-007", e["id"], "extension %s – %s ends after the operation's end 2023-06-30 (the months to the report date are claimed)" % (e["extension_start"], e["extension_end"]), "`extension_end ?? end`")
+    p, e = emp("Ajda Pogačar")
+    x = s.line_by_invoice("ZZ-" + e["id"])
+    x["incurred_on"] = x["paid_on"] = rd
+    x["eligible"] = e["monthly_subsidy"] * months_between(e["start"], rd + ONE_DAY)
+    s.resplit(x)
+    s.plant("UD-EM-007", e["id"], "subsidised %s – %s ends after the operation's end (4 months claimed to the report date)" % (e["start"], e["end"]), "")
+    p, e = emp("Tilen Žibert")
+    e["end"] = None
+    s.drop_lines(p["record"]["id"], "employment_subsidy")
+    s.plant("UD-EM-007", e["id"], "`end` missing (nothing claimed); UD-EM-002 and UD-FU-001 are not applicable", "missing fails")
+    s.passes_(["UD-EM-007"], s.person("Metka Rozman")["employments"][0]["id"], "2023-01-01 – 2023-06-30 ends on the operation's end: passes")
+    # UD-CL-002
+    p, e = emp("Sabina Cvetko", 1)
+    s.add_line("employment_subsidy", D("2021-08-31"), D("2021-09-10"), "740.00", participant_id=p["record"]["id"], invoice_number="ZZ-%s-X" % e["id"])
+    s.plant("UD-CL-002", p["record"]["id"], "two employments allow 2 × 6 × 740.00 = 8880.00; 9620.00 claimed (a month claimed twice)", "")
+    p, e = emp("Metka Rozman")
+    x = s.line_by_invoice("ZZ-" + e["id"])
+    x["eligible"] += CENT
+    s.resplit(x)
+    s.passes_(["UD-CL-002"], p["record"]["id"], "%s claimed, the employment allows 6 × 740.01 = 4440.06: within the tolerance, passes" % x["eligible"])
+    # UD-CL-003
+    p = s.person("Vesna Zupančič")
+    x = s.line(p["record"]["id"], "unit_cost_training")
+    x["incurred_on"] = p["training"]["end"] + ONE_DAY
+    s.plant("UD-CL-003", x["id"], "training unit cost incurred %s, the day after the training ended" % x["incurred_on"], "one day after fails")
+    x = s.add_line("employment_subsidy", D("2021-06-30"), D("2021-07-10"), "740.00", invoice_number="ZZ-2021-06")
+    s.plant("UD-CL-003", x["id"], "a subsidy line without `participant_id` (ESF-REF-003 is not applicable to it)", "missing fails")
+    p, e = emp("Urban Smrekar")
+    x = s.line_by_invoice("ZZ-" + e["id"])
+    x["incurred_on"] = e["start"] - ONE_DAY
+    s.plant("UD-CL-003", x["id"], "subsidy line dated %s, the day before the employment starts" % x["incurred_on"], "one day before fails")
+    s.passes_(["UD-CL-003"], "every training and subsidy line of the clean operation", "incurred on the last day of the training or of the (extended) employment: passes")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
+# indicators: UD-IND-001..003
+# ---------------------------------------------------------------------------
+
+def indicators():
+    s = Scenario("indicators", "Indicators: the operation's targets, in an interim report",
+                 operation=dict(report_type="interim"))
+    p = s.person("Nataša Kranjc")
+    e = p["employments"][0]
+    e2 = s.add_employment(p, "-E2", "P003", e["end"] + ONE_DAY)
+    m = s.model
+    ids = {q["record"]["id"] for q in m["participants"]}
+    employed = {q["record"]["id"] for q in m["participants"] if q["employments"]}
+    n_emp = sum(len(q["employments"]) for q in m["participants"])
+    op = s.op
+    op["target_participants"] = len(ids) + 1
+    op["target_employment_rate"] = Decimal("0.80")
+    op["target_subsidised_employments"] = n_emp + 1
+    s.fixed_targets = True
+    s.plant("UD-IND-001", op["id"], "%d distinct participants, `target_participants` %d (severity warning: `report_type` interim)" % (len(ids), op["target_participants"]), "one short fails")
+    s.plant("UD-IND-002", op["id"], "%d of %d participants employed, below 0.80 × %d = %s" % (
+        len(employed), len(ids), len(ids), Decimal("0.80") * len(ids)),
+        "participants are counted once: %s has two employments, so %d employments would have met the rate" % (p["record"]["id"], n_emp))
+    s.plant("UD-IND-003", op["id"], "%d subsidised employments, `target_subsidised_employments` %d" % (n_emp, op["target_subsidised_employments"]), "one short fails")
+    s.passes_(["UD-EM-005"], e2["id"], "second employment of %s from %s, the day after the first ends: no overlap" % (p["record"]["id"], e2["start"]))
+    s.note("Every other scenario (and `Fixtures/clean`) meets `target_participants` exactly (= the number of distinct "
+           "ids): that is the passing side of UD-IND-001. Its `report_type` is `final`, so the severity there would be "
+           "`review`; here it is `warning`.")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
+# follow-up: UD-FU-001
+# ---------------------------------------------------------------------------
+
+def follow_up():
+    extra = [
+        # subsidised employment ends 2023-06-01: day 30 falls after the report date
+        P(41, "Sara Lipovšek", "F", "1990-03-15", "EAST", "11001", 1, "roma", "2021-11-08", "2022-06-02", "P001", E("P001")),
+        # subsidised period ends 2022-12-31, its extension 2023-06-30
+        P(42, "Gorazd Vrhovnik", "M", "1970-09-09", "EAST", "14001", 3, "ltu24", "2019-06-03", "2022-01-01", "P004", E("P004", extended=True)),
+    ]
+    s = Scenario("follow-up", "Follow-up: the day-30 status once it is due", extra)
+    rd = s.op["report_date"]
+    p = s.person("Robert Hočevar")
+    p["follow_up"] = None
+    e = p["employments"][0]
+    s.plant("UD-FU-001", e["id"], "subsidised employment ended %s; day 30 is the report date %s and no follow-up is recorded" % (e["end"], rd), "due on the report date itself fails")
+    p = s.person("Marjeta Šinkovec")
+    p["follow_up"]["employed_day30"] = None
+    e = p["employments"][0]
+    s.plant("UD-FU-001", e["id"], "employment ended %s; the follow-up records `employed_month12` but not `employed_day30`" % e["end"], "a follow-up without the day-30 status fails")
+    p = s.person("Sara Lipovšek")
+    s.passes_(["UD-FU-001"], p["employments"][0]["id"], "ended 2023-06-01: day 30 is 2023-07-01, after the report date; no follow-up, not applicable")
+    p = s.person("Gorazd Vrhovnik")
+    e = p["employments"][0]
+    x = s.line_by_invoice("ZZ-" + e["id"])
+    x["paid_on"] = rd
+    s.passes_(["UD-FU-001", "UD-EM-007"], e["id"], "subsidised period ended %s (day 30 long past), but its extension ends %s, on the operation's end: the follow-up is due from the extension's end, not applicable" % (e["end"], e["extension_end"]))
+    s.passes_(["UD-FU-001"], s.person("Nataša Kranjc")["employments"][0]["id"], "`employed_day30` false is recorded: passes")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
+# README
+# ---------------------------------------------------------------------------
+
+def severity(rule, op):
+    if rule in TARGET_RULES:
+        return "warning" if op["report_type"] == "interim" else "review"
+    return SEVERITY[rule]
+
+
+def readme(s):
+    op, st = s.op, s.stats
+    out = ["# Scenario `%s` — %s" % (s.family, s.title), ""]
+    out.append("Generated by `Fixtures/scenarios/generate.py` (Python 3, standard library only; the data builder, "
+               "writers and rule re-implementation are `Fixtures/lib/esfdata.py`). Do not edit by hand. "
+               "Rules of this family: %s." % ", ".join(FAMILIES[s.family]))
+    out.append("")
+    base = "the clean operation of `Fixtures/clean/` (12 participants, clean for every rule of both packs)"
+    if st["extra"]:
+        base += " plus %d participants built the same way for the cases below" % st["extra"]
+    out.append("It starts from %s; then the changes below are planted. `%s`, `%s` report of %s, EU rate %s. "
+               "Both forms hold the same data: `export.xml` and `csv/`." % (
+                   base, op["id"], op["report_type"], op["report_date"], op["eu_rate"]))
+    out.append("")
+    out.append("| | |")
+    out.append("|---|---|")
+    out.append("| participant records | %d (%d distinct ids) |" % (st["participants"], st["ids"]))
+    out.append("| trainings, employments, follow-ups | %d, %d (of %d participants), %d |" % (st["trainings"], st["employments"], st["employed"], st["follow_ups"]))
+    out.append("| expenditure lines | %d, EUR %s eligible |" % (st["lines"], st["claimed"]))
+    out.append("| operation | total_eligible %s, eu_contribution %s, national_contribution %s |" % (op["total_eligible"], op["eu_contribution"], op["national_contribution"]))
+    out.append("| targets | %s participants, employment rate %s, %s subsidised employments |" % (op["target_participants"], op["target_employment_rate"], op["target_subsidised_employments"]))
+    out.append("")
+    n = sum(s.expected.values())
+    out.append("## Planted violations: %d findings" % n)
+    out.append("")
+    out.append("`expected-findings.tsv` lists exactly these (rule id, record key), sorted; a pair that occurs twice is listed twice.")
+    out.append("")
+    out.append("| rule | severity | record key | what is wrong | boundary tested |")
+    out.append("|---|---|---|---|---|")
+    order = {r: i for i, r in enumerate(FAMILIES[s.family])}
+    for rule, key, what, boundary in sorted(s.plants, key=lambda p: (order.get(p[0], 99), p[0])):
+        out.append("| %s | %s | `%s` | %s | %s |" % (rule, severity(rule, op), key, what, boundary or "—"))
+    out.append("")
+    if s.passes:
+        out.append("## Boundary cases that must pass")
+        out.append("")
+        out.append("| rule | record key | case |")
+        out.append("|---|---|---|")
+        for rules, keys, case in s.passes:
+            ks = ", ".join(k if " " in k and not k.startswith("UD-") else "`%s`" % k for k in keys)
+            out.append("| %s | %s | %s |" % (", ".join(rules), ks, case))
+        out.append("")
+    if s.notes:
+        out.append("## Notes")
+        out.append("")
+        for t in s.notes:
+            out.append("- " + t)
+        out.append("")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+BUILDERS = [co_financing, eligibility, participant_data, target_group, training, employment, indicators, follow_up]
+
+
+def index(rows):
+    out = ["# Rule-family scenarios", ""]
+    out.append("One export per rule family, each the clean operation of `Fixtures/clean/` (plus a few participants) "
+               "with at least one planted violation of every rule of the family and the boundary cases around it; "
+               "each folder's README lists them. Generated by `generate.py` (shared code: `../lib/esfdata.py`), "
+               "which also checks every scenario with its own Python re-implementation of all rules of both packs.")
+    out.append("")
+    out.append("    python3 Fixtures/scenarios/generate.py             # regenerate (byte-identical) and self-check")
+    out.append("    Fixtures/scenarios/check-all.sh [path/to/esfcheck]  # run the binary on both forms and diff")
+    out.append("")
+    out.append("| scenario | rules | findings | participant records |")
+    out.append("|---|---|---|---|")
+    for family, n, participants, outside in rows:
+        rules = ", ".join(FAMILIES[family]) + (" (+ %s, unavoidable)" % ", ".join(outside) if outside else "")
+        out.append("| [`%s`](%s/README.md) | %s | %d | %d |" % (family, family, rules, n, participants))
+    out.append("")
+    return "\n".join(out)
+
+
+def main():
+    total, rows = 0, []
+    for make in BUILDERS:
+        s = make()
+        folder = os.path.join(HERE, s.family)
+        ed.write_scenario(folder, s.model, s.expected, readme(s))
+        found = ed.check_scenario(folder, s.model, s.expected)
+        outside = sorted({r for r, _ in found} - set(FAMILIES[s.family]))
+        n = sum(found.values())
+        total += n
+        rows.append((s.family, n, s.stats["participants"], outside))
+        print("%-17s %3d finding(s), %2d participants, %2d lines%s" % (
+            s.family, n, s.stats["participants"], s.stats["lines"],
+            "; also " + ", ".join(outside) + " (documented)" if outside else ""))
+    ed.write_file(os.path.join(HERE, "README.md"), index(rows))
+    print("self-check passed: %d findings in %d scenarios" % (total, len(BUILDERS)))
+
+
+if __name__ == "__main__":
+    main()
