@@ -190,10 +190,14 @@ struct Rules: ParsableCommand {
         func run() throws {
             let set = try options.load()
             var out = ""
+            func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+            let idWidth = set.rules.map(\.id.count).max() ?? 0
+            let sevWidth = set.rules.map(\.severity.description.count).max() ?? 0
+            let scopeWidth = set.rules.map(\.scopeName.count).max() ?? 0
             for pack in set.packs {
                 out += "\(pack.id) \(pack.version)\(pack.provisional ? " (provisional)" : "") — \(pack.title)\n"
                 for r in pack.rules.sorted(by: { $0.id < $1.id }) {
-                    out += "  \(r.id.padding(toLength: 12, withPad: " ", startingAt: 0)) \(r.severity.description.padding(toLength: 9, withPad: " ", startingAt: 0)) \(r.scopeName.padding(toLength: 22, withPad: " ", startingAt: 0)) \(r.title)\n"
+                    out += "  \(pad(r.id, idWidth))  \(pad(r.severity.description, sevWidth))  \(pad(r.scopeName, scopeWidth))  \(r.title)\n"
                 }
             }
             try emit(out, to: nil)

@@ -252,7 +252,21 @@ struct EndToEndTests {
     func rulesAndVerify() throws {
         let list = try run(["rules", "list"])
         #expect(list.status == 0)
-        for id in ["ESF-CF-001", "ESF-PD-003", "UD-EM-005", "UD-IND-002"] { #expect(list.stdout.contains(id)) }
+        // every id of the catalogue (RULES.md), and its 2021–2027 twin (UD-EM-003 has none: no extension rule)
+        let catalogue = ["ESF-CF-001", "ESF-CF-002", "ESF-CF-003", "ESF-CF-004", "ESF-CF-005", "ESF-EL-001",
+                         "ESF-EL-002", "ESF-EL-003", "ESF-EL-004", "ESF-EL-005", "ESF-PD-001", "ESF-PD-002",
+                         "ESF-PD-003", "ESF-PD-004", "ESF-PD-005", "ESF-PD-006", "ESF-REF-001", "ESF-REF-002",
+                         "ESF-REF-003", "UD-CL-001", "UD-CL-002", "UD-CL-003", "UD-EM-001", "UD-EM-002",
+                         "UD-EM-003", "UD-EM-004", "UD-EM-005", "UD-EM-007", "UD-FU-001", "UD-IND-001",
+                         "UD-IND-002", "UD-IND-003", "UD-TG-001", "UD-TG-002", "UD-TG-003", "UD-TG-004",
+                         "UD-TR-001", "UD-TR-002", "UD-TR-003", "UD-TR-004", "UD-TR-005", "UD-TR-006",
+                         "UD-TR-007"]
+        let listed = Set(list.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { String($0.split(separator: " ")[0]) })
+        for id in catalogue {
+            #expect(listed.contains(id), "\(id) missing")
+            let twin = id.hasPrefix("ESF-") ? "ESF21-" + id.dropFirst(4) : "UDP-" + id.dropFirst(3)
+            if id != "UD-EM-003" { #expect(listed.contains(twin), "\(twin) missing") }
+        }
         let verify = try run(["verify"])
         #expect(verify.status == 0, "\(verify.stdout)")
         #expect(verify.stdout.contains("0 do not"))
