@@ -1,10 +1,12 @@
 """Shared code of the esfcheck fixture generators (Python 3 standard library only).
 
 One copy of: the date, money and identifier helpers; the canonical model (SPEC §3.1);
-the data builder of the Učne delavnice sample operation; the XML and CSV writers and
-readers; and an independent re-implementation of every rule of the packs
-`esf-2014-2020` and `ucne-delavnice` (RULES.md, with the rule YAML as the truth
-where RULES.md is ambiguous). Used by
+the data builder of the Učne delavnice sample operation (and of a 2021–2027 Učne
+delavnice plus operation); the XML and CSV writers and readers; and an independent
+re-implementation of every rule of the packs `esf-2014-2020` and `ucne-delavnice`
+and of the provisional 2021–2027 packs `esf-2021-2027` and `ucne-delavnice-plus`,
+chosen by the operation's period and scheme (RULES.md, with the rule YAML as the
+truth where RULES.md is ambiguous). Used by
 
     Fixtures/ucne-delavnice/generate.py   the sample and the clean operation
     Fixtures/scenarios/generate.py        one scenario per rule family
@@ -613,6 +615,172 @@ def build(scenario, specs=None, operation=None):
 
 
 # ---------------------------------------------------------------------------
+# Scenario data, programme period 2021–2027: Učne delavnice plus (provisional packs)
+# ---------------------------------------------------------------------------
+
+# An operation of the 2021–2027 programme, checked by the provisional packs `esf-2021-2027`
+# and `ucne-delavnice-plus` (selected by `period` and `scheme`). Its approved budget is one
+# cent under EUR 5 million, the threshold from which recoverable VAT is ineligible
+# (ESF21-EL-003). priority_axis is left out: the programme's priority is not settled here.
+OPERATION_PLUS = dict(
+    id="UDP-2023",
+    title="Učne delavnice plus 2023–2027",
+    programme="PEKP2021-2027",
+    period="2021-2027",
+    fund="ESF+",
+    scheme="ucne-delavnice-plus",
+    start=D("2023-01-01"),
+    end=D("2027-12-31"),
+    total_eligible=Decimal("4999999.99"),
+    eu_rate=Decimal("0.85"),
+    region_category="less_developed",
+    report_type="interim",
+    report_date=D("2027-06-30"),
+)
+
+# The provisional parameters of ucne-delavnice-plus (RULES.md, "Packs for 2021–2027").
+TRAINING_MONTHS_PLUS = 4
+SUBSIDY_MONTHS_PLUS = 12
+
+# Staff costs of the project office per year, with indirect costs at 15 % of them.
+STAFF_PLUS = [
+    ("2023-12-31", "2024-01-15", "21480.62", "PL-2023"),
+    ("2024-12-31", "2025-01-15", "23107.45", "PL-2024"),
+    ("2025-12-31", "2026-01-15", "23955.18", "PL-2025"),
+    ("2026-12-31", "2027-01-15", "24612.09", "PL-2026"),
+]
+# A publicity cost whose recoverable VAT (22.00) is included in the eligible amount:
+# eligible in an operation under EUR 5 million (Reg. 2021/1060 Art. 64(1)(c)).
+OTHER_PLUS = dict(incurred_on="2023-02-15", paid_on="2023-03-01", eligible="122.00", vat="22.00",
+                  invoice_number="2023-0215")
+
+
+def make_providers():
+    return [record(PROVIDER_FIELDS, id=pid, name=name, tax_number=make_tax_number(tax_seed),
+                   registration_number=make_registration_number(reg_seed), status=status,
+                   registered_on=D(reg), region=region)
+            for pid, name, status, reg, region, tax_seed, reg_seed in PROVIDERS]
+
+
+def coach_hours(n):
+    """(internal mentor hours a month, job coach hours) of participant spec n."""
+    return 60 + (n * 7) % 21, 12 + (n * 5) % 13
+
+
+def training_claim_plus(pid, t, seq):
+    """The unit-cost line of training t: months × unit cost, incurred on its last day.
+    seq: a dict counting invoices per (provider, year)."""
+    year = t["end"].year
+    seq[(t["provider_id"], year)] = seq.get((t["provider_id"], year), 0) + 1
+    return dict(category="unit_cost_training", participant_id=pid, incurred_on=t["end"],
+                paid_on=t["end"] + datetime.timedelta(days=12), eligible=t["amount"],
+                invoice_number="%s/%d/%03d" % (t["provider_id"], year, seq[(t["provider_id"], year)]))
+
+
+def employment_claim_plus(pid, e, report_date):
+    """The subsidy line of employment e in a report of `report_date`: every month delivered by
+    then (at most SUBSIDY_MONTHS_PLUS), incurred on the employment's last day, or on the report
+    date while it still runs; paid ten days later, but not after the report date."""
+    last = e["extension_end"] or e["end"]
+    until = min(last, report_date)
+    months = min(months_between(e["start"], until + ONE_DAY), SUBSIDY_MONTHS_PLUS)
+    return dict(category="employment_subsidy", participant_id=pid, incurred_on=until,
+                paid_on=min(until + datetime.timedelta(days=10), report_date),
+                eligible=e["monthly_subsidy"] * months, invoice_number="ZZ-" + e["id"])
+
+
+def finish_expenditures(lines, rate):
+    """Sort the lines (as build() does), give them ids and split them at the operation's rate."""
+    rank = {"unit_cost_training": 0, "employment_subsidy": 1, "staff": 2, "indirect": 3, "other": 4}
+    lines.sort(key=lambda l: (l["incurred_on"], rank[l["category"]], l.get("participant_id") or "", l.get("invoice_number") or ""))
+    out = []
+    for i, l in enumerate(lines, start=1):
+        eu, national = split(l["eligible"], rate)
+        out.append(record(EXPENDITURE_FIELDS, id="X-%06d" % i, category=l["category"],
+                          participant_id=l.get("participant_id"), incurred_on=l["incurred_on"],
+                          paid_on=l["paid_on"], eligible=l["eligible"], eu=eu, national=national,
+                          vat=l.get("vat", Decimal("0.00")), vat_recoverable=l.get("vat_recoverable", False),
+                          invoice_number=l.get("invoice_number")))
+    return out
+
+
+def build_plus(specs, operation=None):
+    """The model of a clean Učne delavnice plus operation (OPERATION_PLUS, updated with `operation`)
+    from participant specs made with P() (in entry order): 4-month trainings at 560.00 a month with
+    mentor and job coach hours (no external mentor), 12-month subsidised employments without
+    extension, claims up to the report date, follow-ups where due; targets met exactly. A spec may
+    carry `emp_start` (the employment's start, default the day after the training)."""
+    op = dict(OPERATION_PLUS)
+    op.update(operation or {})
+    rd, rate = op["report_date"], op["eu_rate"]
+    participants, lines, seq = [], [], {}
+    serial = {"M": 211, "F": 617}
+
+    def next_serial(gender):
+        s = serial[gender]
+        serial[gender] += 41
+        return s % 500 + (500 if gender == "F" else 0)
+
+    for pos, s in enumerate(specs, start=1):
+        assert s["plant"] is None and s["prev"] is None
+        pid = "UDP-%06d" % pos
+        start = s["start"]
+        entry = start - datetime.timedelta(days=s["entry_before"])
+        t_end = period_end(start, TRAINING_MONTHS_PLUS)
+        internal, coach = coach_hours(s["n"])
+        training = record(TRAINING_FIELDS, provider_id=s["provider"], start=start, end=t_end,
+                          months=TRAINING_MONTHS_PLUS, amount=UNIT_COST * TRAINING_MONTHS_PLUS,
+                          internal_mentor_hours_per_month=internal, job_coach_hours=coach)
+        lines.append(training_claim_plus(pid, training, seq))
+        employments = []
+        if s["emp"]:
+            em = s["emp"]
+            assert not em["extended"], "no extension in Učne delavnice plus"
+            e_start = s.get("emp_start") or t_end + ONE_DAY
+            e = record(EMPLOYMENT_FIELDS, id=pid + "-E1", employer_id=em["employer"], start=e_start,
+                       end=period_end(e_start, SUBSIDY_MONTHS_PLUS), weekly_hours=em["hours"],
+                       disabled_part_time=em["disabled_part_time"],
+                       monthly_subsidy=round2(FULL_TIME_SUBSIDY * min(em["hours"], 40) / 40))
+            employments.append(e)
+            lines.append(employment_claim_plus(pid, e, rd))
+        last_day = max([t_end] + [e["end"] for e in employments])
+        follow_up = None
+        if any(e["end"] + datetime.timedelta(days=30) <= rd for e in employments):
+            day30, month12 = s["fu"]
+            follow_up = record(FOLLOW_UP_FIELDS, employed_day30=day30,
+                               employed_month12=month12 if add_months(last_day, 12) <= rd else None)
+        participants.append(dict(
+            record=record(PARTICIPANT_FIELDS, id=pid, emso=make_emso(s["birth"], next_serial(s["gender"])),
+                          name=s["name"], birth_date=s["birth"], gender=s["gender"], region=s["region"],
+                          education_klasius=s["klasius"], education_isced=s["isced"],
+                          labour_status="unemployed", registered_unemployed_since=s["rus"],
+                          entry_date=entry, exit_date=last_day if last_day <= rd else None,
+                          criteria=s["criteria"]),
+            training=training, employments=employments, follow_up=follow_up))
+
+    for inc, paid, amount, ref in STAFF_PLUS:
+        staff = Decimal(amount)
+        lines.append(dict(category="staff", incurred_on=D(inc), paid_on=D(paid), eligible=staff, invoice_number=ref))
+        lines.append(dict(category="indirect", incurred_on=D(inc), paid_on=D(paid),
+                          eligible=round2(staff * INDIRECT_RATE), invoice_number=ref))
+    o = OTHER_PLUS
+    lines.append(dict(category="other", incurred_on=D(o["incurred_on"]), paid_on=D(o["paid_on"]),
+                      eligible=Decimal(o["eligible"]), vat=Decimal(o["vat"]), vat_recoverable=True,
+                      invoice_number=o["invoice_number"]))
+    expenditures = finish_expenditures(lines, rate)
+
+    total = op["total_eligible"]
+    assert sum(x["eligible"] for x in expenditures) <= total
+    op["eu_contribution"] = round2(total * rate)
+    op["national_contribution"] = total - op["eu_contribution"]
+    op["target_participants"] = len({p["record"]["id"] for p in participants})
+    op["target_employment_rate"] = Decimal("0.25")
+    op["target_subsidised_employments"] = sum(len(p["employments"]) for p in participants)
+    return dict(operation=record(OPERATION_FIELDS, **op), providers=make_providers(),
+                participants=participants, expenditures=expenditures)
+
+
+# ---------------------------------------------------------------------------
 # Writers
 # ---------------------------------------------------------------------------
 
@@ -874,12 +1042,13 @@ def unemployed_6m(p):
 
 DECLARED_ONLY = ["first_job_6m", "disability", "addiction", "after_prison", "roma", "reactivated"]
 
-RULES = []  # (rule_id, severity, scope, function)
+RULES = []  # (rule_id, severity, scope, function): the packs esf-2014-2020 and ucne-delavnice
+RULES_2021_OWN = []  # the rules the 2021–2027 packs define themselves (in place of excluded ones)
 
 
-def rule(rule_id, severity, scope):
+def rule(rule_id, severity, scope, into=None):
     def deco(fn):
-        RULES.append((rule_id, severity, scope, fn))
+        (RULES if into is None else into).append((rule_id, severity, scope, fn))
         return fn
     return deco
 
@@ -1255,6 +1424,85 @@ def _(p, e, ctx):
     return p["follow_up"] is not None and p["follow_up"]["employed_day30"] is not None
 
 
+# --- packs esf-2021-2027 and ucne-delavnice-plus (provisional) ------------
+#
+# RULES.md "Packs for 2021–2027": the rules above under the ids ESF21-… and UDP-…, run with the
+# 2021–2027 parameters (PARAMS_2021), except ESF-CF-002, ESF-EL-003, UD-EM-003 and UD-TR-004,
+# which are replaced by the three rules below (Rules/esf-2021-2027/co-financing.yaml,
+# Rules/ucne-delavnice-plus/training.yaml).
+
+PARAMS_2014 = PARAMS
+PARAMS_2021 = dict(
+    PARAMS_2014,
+    # esf-2021-2027
+    eligible_from=D("2021-01-01"), eligible_to=D("2029-12-31"),
+    max_eu_rate_less_developed=Decimal("0.85"), max_eu_rate_transition=Decimal("0.60"),
+    max_eu_rate_more_developed=Decimal("0.40"), vat_ineligible_from_total=Decimal("5000000.00"),
+    # ucne-delavnice-plus (eligible_from and eligible_to are the same as above)
+    training_months=4, subsidy_months=12, extension_months=0, min_job_coach_hours=12,
+)
+# Inherited by the packs but used only by the excluded rules: left out, so that a rule that
+# still used them would fail loudly here.
+del PARAMS_2021["max_eu_rate"], PARAMS_2021["min_external_mentor_hours"]
+
+
+@rule("ESF21-CF-002", "error", "operation", into=RULES_2021_OWN)
+def _(op, ctx):
+    # a missing region_category (or rate) fails; any other category than less developed or
+    # transition gets the more-developed cap (the YAML's conditional)
+    rc, rate = op["region_category"], op["eu_rate"]
+    if rc is None or rate is None:
+        return False
+    cap = {"less_developed": PARAMS["max_eu_rate_less_developed"],
+           "transition": PARAMS["max_eu_rate_transition"]}.get(rc, PARAMS["max_eu_rate_more_developed"])
+    return rate <= cap
+
+
+@rule("ESF21-EL-003", "error", "expenditure", into=RULES_2021_OWN)
+def _(x, ctx):
+    # when: recoverable VAT in an operation of at least EUR 5 million (a missing total: not applicable)
+    total = ctx.op["total_eligible"]
+    if not (x["vat_recoverable"] or False) or total is None or total < PARAMS["vat_ineligible_from_total"]:
+        return None
+    return cmp(x["vat"], "==", Decimal("0"))
+
+
+@rule("UDP-TR-004", "review", "participant.training", into=RULES_2021_OWN)
+def _(p, t, ctx):
+    # missing fails: internal mentor hours as before, job coach hours instead of external mentor hours
+    i, j = t["internal_mentor_hours_per_month"], t["job_coach_hours"]
+    return (i is not None and i >= PARAMS["min_internal_mentor_hours"]
+            and j is not None and j >= PARAMS["min_job_coach_hours"])
+
+
+def derived_rules(prefix_from, prefix_to, base_ids, exclude, own_prefix):
+    """The rules of a pack that extends another: renamed, minus the excluded, plus its own."""
+    by_id = {r[0]: r for r in RULES}
+    out = []
+    for rid in base_ids:
+        if rid in exclude:
+            continue
+        _, severity, scope, fn = by_id[rid]
+        out.append((prefix_to + rid[len(prefix_from):], severity, scope, fn))
+    out.extend(r for r in RULES_2021_OWN if r[0].startswith(own_prefix))
+    return out
+
+
+def rules_for(op):
+    """(pack ids, rules, parameters) for an operation, chosen like the packs' selectors:
+    esf-2014-2020 {period 2014-2020} + ucne-delavnice {period 2014-2020, scheme ucne-delavnice},
+    esf-2021-2027 {period 2021-2027} + ucne-delavnice-plus {period 2021-2027, scheme ucne-delavnice-plus}.
+    Anything not of 2021–2027 gets both 2014–2020 packs, as every scenario before them did."""
+    if op["period"] != "2021-2027":
+        return ["esf-2014-2020", "ucne-delavnice"], RULES, PARAMS_2014
+    packs = ["esf-2021-2027"]
+    rules = derived_rules("ESF-", "ESF21-", RULE_IDS["esf-2014-2020"], ("ESF-CF-002", "ESF-EL-003"), "ESF21-")
+    if op["scheme"] == "ucne-delavnice-plus":
+        packs.append("ucne-delavnice-plus")
+        rules = rules + derived_rules("UD-", "UDP-", RULE_IDS["ucne-delavnice"], ("UD-EM-003", "UD-TR-004"), "UDP-")
+    return packs, rules, PARAMS_2021
+
+
 class Ctx:
     def __init__(self, model):
         self.op = model["operation"]
@@ -1265,10 +1513,21 @@ class Ctx:
 
 
 def run_rules(model):
-    """Return (Counter of (rule_id, record_key), coverage per rule)."""
+    """Return (Counter of (rule_id, record_key), coverage per rule) of the packs the operation
+    selects (rules_for), each rule run with those packs' parameters."""
+    global PARAMS
+    _packs, rules, params = rules_for(model["operation"])
+    saved, PARAMS = PARAMS, params  # the rule functions read the module's PARAMS
+    try:
+        return _run_rules(model, rules)
+    finally:
+        PARAMS = saved
+
+
+def _run_rules(model, rules):
     ctx = Ctx(model)
     findings, coverage = collections.Counter(), {}
-    for rule_id, _severity, scope, fn in RULES:
+    for rule_id, _severity, scope, fn in rules:
         cov = coverage.setdefault(rule_id, [0, 0, 0, 0])  # evaluated, passed, failed, not applicable
 
         def tally(result, key):
@@ -1324,6 +1583,20 @@ RULE_IDS = {
 }
 assert sorted(r[0] for r in RULES) == sorted(sum(RULE_IDS.values(), [])), "every rule of both packs is implemented once"
 
+# The rule ids of the 2021–2027 packs (`esfcheck rules list --pack esf-2021-2027 --pack ucne-delavnice-plus`).
+RULE_IDS_2021 = {
+    "esf-2021-2027": ["ESF21-CF-001", "ESF21-CF-002", "ESF21-CF-003", "ESF21-CF-004", "ESF21-CF-005",
+                      "ESF21-EL-001", "ESF21-EL-002", "ESF21-EL-003", "ESF21-EL-004", "ESF21-EL-005",
+                      "ESF21-PD-001", "ESF21-PD-002", "ESF21-PD-003", "ESF21-PD-004", "ESF21-PD-005",
+                      "ESF21-PD-006", "ESF21-REF-001", "ESF21-REF-002", "ESF21-REF-003"],
+    "ucne-delavnice-plus": ["UDP-CL-001", "UDP-CL-002", "UDP-CL-003", "UDP-EM-001", "UDP-EM-002", "UDP-EM-004",
+                            "UDP-EM-005", "UDP-EM-007", "UDP-FU-001", "UDP-IND-001", "UDP-IND-002", "UDP-IND-003",
+                            "UDP-TG-001", "UDP-TG-002", "UDP-TG-003", "UDP-TG-004", "UDP-TR-001", "UDP-TR-002",
+                            "UDP-TR-003", "UDP-TR-004", "UDP-TR-005", "UDP-TR-006", "UDP-TR-007"],
+}
+RULES_2021 = rules_for(dict(period="2021-2027", scheme="ucne-delavnice-plus"))[1]
+assert sorted(r[0] for r in RULES_2021) == sorted(sum(RULE_IDS_2021.values(), [])), "every rule of the 2021–2027 packs once"
+
 
 # ---------------------------------------------------------------------------
 # Writing a scenario folder and checking it
@@ -1371,7 +1644,7 @@ def check_scenario(folder, model, expected, verbose=False, label=None):
     label = label or os.path.relpath(folder, FIXTURES)
     if verbose:
         print("  %-11s %9s %6s %6s %6s" % ("rule", "evaluated", "passed", "failed", "n/a"))
-        for rid, sev, scope, _ in RULES:
+        for rid in coverage:  # in rule order
             ev, ok, bad, na = coverage[rid]
             print("  %-11s %9d %6d %6d %6d" % (rid, ev, ok, bad, na))
         for rk in sorted(found.elements()):

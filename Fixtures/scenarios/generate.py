@@ -14,6 +14,9 @@ per rule family under `Fixtures/scenarios/`:
     employment         UD-EM-001..005, UD-EM-007, UD-CL-002, UD-CL-003
     indicators         UD-IND-001..003 (an interim report: severity warning)
     follow-up          UD-FU-001
+    plus-2021-2027     the provisional 2021–2027 packs esf-2021-2027 and ucne-delavnice-plus:
+                       ESF21-CF-002, UDP-TR-001, UDP-TR-004, UDP-EM-002, UDP-EM-007 (its own
+                       Učne delavnice plus operation, not the clean 2014–2020 one)
 
 Each starts from the clean operation of `Fixtures/clean/` (built by the same code,
 `Fixtures/lib/esfdata.py`), adds a few participants where the family needs them,
@@ -52,9 +55,10 @@ FAMILIES = {
                    "UD-CL-003"],
     "indicators": ["UD-IND-001", "UD-IND-002", "UD-IND-003"],
     "follow-up": ["UD-FU-001"],
+    "plus-2021-2027": ["ESF21-CF-002", "UDP-TR-001", "UDP-TR-004", "UDP-EM-002", "UDP-EM-007"],
 }
-SEVERITY = {r[0]: r[1] for r in ed.RULES}
-TARGET_RULES = {"UD-IND-001", "UD-IND-002", "UD-IND-003"}
+SEVERITY = {r[0]: r[1] for r in ed.RULES + ed.RULES_2021}
+TARGET_RULES = {"UD-IND-001", "UD-IND-002", "UD-IND-003", "UDP-IND-001", "UDP-IND-002", "UDP-IND-003"}
 
 
 # ---------------------------------------------------------------------------
@@ -62,14 +66,20 @@ TARGET_RULES = {"UD-IND-001", "UD-IND-002", "UD-IND-003"}
 # ---------------------------------------------------------------------------
 
 class Scenario:
-    def __init__(self, family, title, extra_specs=(), operation=None):
+    def __init__(self, family, title, extra_specs=(), operation=None, model=None):
         self.family, self.title = family, title
-        clean = [s for s in ed.PARTICIPANTS if s["n"] in ed.CLEAN_PICK]
-        # entry order: by training start (the clean picks are already in that order)
-        specs = sorted(clean + list(extra_specs), key=lambda s: (s["start"], s["n"]))
-        self.n_extra = len(extra_specs)
-        self.model, _, _, _ = ed.build(family, specs=specs, operation=operation)
+        if model is None:
+            clean = [s for s in ed.PARTICIPANTS if s["n"] in ed.CLEAN_PICK]
+            # entry order: by training start (the clean picks are already in that order)
+            specs = sorted(clean + list(extra_specs), key=lambda s: (s["start"], s["n"]))
+            self.n_extra = len(extra_specs)
+            self.model, _, _, _ = ed.build(family, specs=specs, operation=operation)
+        else:
+            self.n_extra = 0  # a model of its own, not the clean operation
+            self.model = model
         self.op = self.model["operation"]
+        self.intro = None  # README: what the scenario starts from (default: the clean operation)
+        self.rules_label = "Rules of this family"
         self.expected = collections.Counter()
         self.plants = []   # (rule, key, what is wrong, boundary tested)
         self.passes = []   # (rules, keys, case)
@@ -789,6 +799,171 @@ def follow_up():
 
 
 # ---------------------------------------------------------------------------
+# plus-2021-2027: the provisional packs esf-2021-2027 and ucne-delavnice-plus
+# ---------------------------------------------------------------------------
+
+PLUS_SPECS = [
+    # the training starts on the operation's first day
+    P(1, "Lucija Zorman", "F", "1990-04-11", "WEST", "12001", 2, "basic_education", "2022-06-13", "2023-01-01", "P003", E("P003"), fu=(True, True)),
+    P(2, "Andrej Pirc", "M", "1968-11-22", "WEST", "14001", 3, "ltu24", "2020-09-14", "2023-03-06", "P004", E("P004"), fu=(True, False)),
+    # training 2023-04-30 – 2023-08-29; the subsidised employment starts on 31 August
+    dict(P(3, "Helena Vovk", "F", "1979-08-31", "WEST", "13001", 3, "addiction", "2022-11-07", "2023-04-30", "P001", E("P001"), fu=(True, True)),
+         emp_start=D("2023-08-31")),
+    P(4, "Blaž Kovačević", "M", "2001-02-14", "WEST", "11001", 1, "first_job_6m basic_education", "2022-10-03", "2023-06-05", "P002"),
+    P(5, "Nina Bergant", "F", "1985-03-03", "EAST", "14001", 3, "disability", "2022-02-21", "2023-09-04", "P006", E("P006", hours=36), fu=(True, True)),
+    # training from 29 October ends 2024-02-28, the employment from 29 February 2024 ends 2025-02-28
+    P(6, "Marko Zupan", "M", "1976-06-06", "WEST", "15001", 3, "ltu24", "2021-05-10", "2023-10-29", "P003", E("P003"), fu=(True, True)),
+    # training from 31 October ends 2024-02-29 (leap year), the employment from 1 March 2024 ends 2025-02-28
+    P(7, "Teja Furlan", "F", "1994-12-24", "WEST", "12001", 2, "basic_education", "2023-02-06", "2023-10-31", "P004", E("P004"), fu=(False, False)),
+    P(8, "Rok Medved", "M", "1972-09-17", "WEST", "14001", 3, "ltu24", "2019-04-01", "2024-01-08", "P001"),
+    # training 2024-04-30 – 2024-08-29; the subsidised employment starts on 31 August
+    dict(P(9, "Klara Jamnik", "F", "1988-07-07", "WEST", "13001", 3, "after_prison", "2023-08-21", "2024-04-30", "P002", E("P002"), fu=(True, True)),
+         emp_start=D("2024-08-31")),
+    # training from 31 October ends 2025-02-28 (not a leap year)
+    P(10, "Sebastjan Debeljak", "M", "1963-05-20", "WEST", "14001", 3, "over55", "2024-03-04", "2024-10-31", "P003", E("P003"), fu=(True, True)),
+    P(11, "Eva Kralj", "F", "1997-10-10", "WEST", "15001", 3, "reactivated", "2024-05-13", "2025-01-06", "P004"),
+    # the employment ends 2027-05-31: day 30 is the report date, so the follow-up is due
+    P(12, "Ivana Petek", "F", "1981-01-29", "EAST", "12001", 2, "basic_education ltu24", "2023-11-06", "2026-02-01", "P005", E("P005"), fu=(True, None)),
+    # the employment 2027-01-01 – 2027-12-31 ends on the operation's end (running at the report date)
+    P(13, "Luka Rupar", "M", "1999-09-09", "WEST", "14001", 3, "first_job_6m", "2025-12-01", "2026-09-01", "P003", E("P003")),
+    # the employment 2027-02-01 – 2028-01-31 runs past the operation's end
+    P(14, "Maša Kos", "F", "1992-02-02", "WEST", "11002", 1, "basic_education", "2026-03-02", "2026-10-01", "P004", E("P004")),
+]
+
+
+def plus_2021_2027():
+    model = ed.build_plus(PLUS_SPECS, operation=dict(region_category="more_developed"))
+    s = Scenario("plus-2021-2027", "Učne delavnice plus, programme period 2021–2027 (provisional packs)", model=model)
+    op = s.op
+    rd = op["report_date"]
+    s.rules_label = ("Rules with planted findings (packs `esf-2021-2027` and `ucne-delavnice-plus`, both "
+                     "provisional; every other ESF21-… and UDP-… rule passes or is not applicable)")
+    s.intro = (
+        "An operation of its own, not the clean 2014–2020 one: `%s` (%s), programme `%s`, period `%s`, fund `%s`, "
+        "scheme `%s`, %s – %s, `%s` report of %s. An export with `period` 2021-2027 and `scheme` "
+        "ucne-delavnice-plus gets the packs `esf-2021-2027` and `ucne-delavnice-plus`, both marked provisional "
+        "(in their pack.yaml and in every report): the 2014–2020 rules under the ids ESF21-… and UDP-… with the "
+        "2021–2027 parameters (eligibility 2021-01-01 – 2029-12-31; trainings of at most 4 months at 560.00 a "
+        "month; subsidised employments of exactly 12 months, no extension rule), ESF21-CF-002 (a cap per category "
+        "of region), ESF21-EL-003 (recoverable VAT ineligible only from EUR 5 million) and UDP-TR-004 (job coach "
+        "hours instead of external mentor hours). %d participants, each with a 4-month training and most with a "
+        "12-month subsidised employment; then the changes below are planted. Both forms hold the same data: "
+        "`export.xml` and `csv/`." % (
+            op["id"], op["title"], op["programme"], op["period"], op["fund"], op["scheme"], op["start"], op["end"],
+            op["report_type"], rd, len(model["participants"])))
+
+    def training_line(p):
+        t = p["training"]
+        x = s.line(p["record"]["id"], "unit_cost_training")
+        x.update(incurred_on=t["end"], paid_on=t["end"] + DAYS(days=12), eligible=t["amount"])
+        s.resplit(x)
+        p["record"]["exit_date"] = max([t["end"]] + [e["end"] for e in p["employments"]])
+        return x
+
+    def subsidy_line(p, e):
+        x = s.line_by_invoice("ZZ-" + e["id"])
+        c = ed.employment_claim_plus(p["record"]["id"], e, rd)
+        x.update(incurred_on=c["incurred_on"], paid_on=c["paid_on"], eligible=c["eligible"])
+        s.resplit(x)
+        p["record"]["exit_date"] = max([p["training"]["end"]] + [f["end"] for f in p["employments"]])
+        return x
+
+    # ESF21-CF-002 (and the co-financing rules that must still pass)
+    s.plant("ESF21-CF-002", op["id"], "`region_category` more_developed with `eu_rate` 0.85: the more-developed cap is 0.40 "
+            "(0.85 is the less-developed cap)", "the cap is chosen by `region_category`")
+    s.passes_(["ESF21-CF-001", "ESF21-CF-003"], op["id"], "`eu_contribution` %s = round(%s × 0.85, 2), `national_contribution` %s: "
+              "the operation's own rate, even above its cap, gives the EU share" % (op["eu_contribution"], op["total_eligible"], op["national_contribution"]))
+    s.passes_(["ESF21-CF-004"], "every expenditure line", "split at the operation's rate 0.85: `eu` = round(`eligible` × 0.85, 2), `national` = the rest")
+    # ESF21-EL-003 and ESF21-EL-001
+    x = s.line_by_invoice(ed.OTHER_PLUS["invoice_number"])
+    s.passes_(["ESF21-EL-003"], x["id"], "publicity cost of %s with `vat` %s included and `vat_recoverable` true: not applicable, the "
+              "operation's `total_eligible` %s is one cent under EUR 5 million (ESF-EL-003 of 2014–2020 would fail it)" % (
+                  x["eligible"], x["vat"], op["total_eligible"]))
+    s.passes_(["ESF21-EL-001"], "every line dated 2024 or later", "within the 2021–2029 window (the 2014–2020 window ends 2023-12-31)")
+
+    # UDP-TR-001
+    p = s.person("Rok Medved")
+    t = p["training"]
+    t["months"], t["end"], t["amount"] = 5, period_end(t["start"], 5), ed.UNIT_COST * 5
+    training_line(p)
+    s.plant("UDP-TR-001", s.tkey("Rok Medved"), "a five-month training (the 2014–2020 length was 6): `months` 5, %s – %s, amount %s, "
+            "delivered and claimed in full (UDP-TR-002, UDP-TR-006 and UDP-CL-001 pass)" % (t["start"], t["end"], t["amount"]),
+            "`months` above `training_months` 4")
+    p = s.person("Eva Kralj")
+    t = p["training"]
+    t["end"] = t["end"] + ONE_DAY
+    training_line(p)
+    s.plant("UDP-TR-001", s.tkey("Eva Kralj"), "`months` 4, %s – %s: one day after period_end(%s, 4) = %s" % (
+        t["start"], t["end"], t["start"], t["end"] - ONE_DAY), "one day late fails")
+    s.passes_(["UDP-TR-001", "UDP-TR-002", "UDP-TR-006"], "every other training", "exactly 4 months, period_end(start, 4), amount 4 × 560.00 = 2240.00: passes")
+    for name in ("Marko Zupan", "Teja Furlan", "Sebastjan Debeljak"):
+        t = s.person(name)["training"]
+        s.passes_(["UDP-TR-001", "UDP-TR-006"], s.tkey(name), "%s – %s: passes" % (t["start"], t["end"]))
+    s.passes_(["UDP-TR-007"], s.tkey("Lucija Zorman"), "training from %s, the operation's first day: passes" % op["start"])
+
+    # UDP-TR-004
+    t = s.person("Blaž Kovačević")["training"]
+    t["job_coach_hours"] = 11
+    s.plant("UDP-TR-004", s.tkey("Blaž Kovačević"), "job coach 11 h (internal mentor %d h/month)" % t["internal_mentor_hours_per_month"], "one hour below 12 fails")
+    t = s.person("Sebastjan Debeljak")["training"]
+    t["job_coach_hours"], t["external_mentor_hours"] = None, 14
+    s.plant("UDP-TR-004", s.tkey("Sebastjan Debeljak"), "no job coach hours, only 14 external mentor hours (the 2014–2020 field)", "missing fails; external mentor hours do not count")
+    t = s.person("Nina Bergant")["training"]
+    t["internal_mentor_hours_per_month"], t["job_coach_hours"] = 60, 12
+    s.passes_(["UDP-TR-004"], s.tkey("Nina Bergant"), "exactly the minimum: internal mentor 60 h/month, job coach 12 h: passes")
+    s.passes_(["UDP-TR-004"], "every other training", "no `external_mentor_hours` (the 2014–2020 UD-TR-004 would fail them all): not needed")
+
+    # UDP-EM-002
+    p = s.person("Andrej Pirc")
+    e = p["employments"][0]
+    e["end"] = period_end(e["start"], 6)
+    subsidy_line(p, e)
+    s.plant("UDP-EM-002", e["id"], "a six-month subsidised period %s – %s (the 2014–2020 rule, 6 × 740.00 claimed): period_end(%s, 12) = %s" % (
+        e["start"], e["end"], e["start"], period_end(e["start"], 12)), "the old length now fails")
+    p = s.person("Klara Jamnik")
+    e = p["employments"][0]
+    e["end"] = e["end"] + ONE_DAY
+    x = subsidy_line(p, e)
+    s.plant("UDP-EM-002", e["id"], "%s – %s, the last day of August a year later; period_end(%s, 12) = %s (12 × 740.00 = %s claimed)" % (
+        e["start"], e["end"], e["start"], e["end"] - ONE_DAY, x["eligible"]), "31 August + 12 months: one day late fails")
+    e = s.person("Helena Vovk")["employments"][0]
+    s.passes_(["UDP-EM-002"], e["id"], "%s – %s: a 12-month period from 31 August ends on 30 August (the day before 31 August a year later): passes" % (e["start"], e["end"]))
+    for name in ("Marko Zupan", "Teja Furlan"):
+        e = s.person(name)["employments"][0]
+        s.passes_(["UDP-EM-002"], e["id"], "%s – %s: passes" % (e["start"], e["end"]))
+    s.passes_(["UDP-CL-002"], "every employment", "the monthly subsidy × the months delivered by the report date (12 for a finished 12-month period) claimed: within `subsidy_months` 12 + `extension_months` 0, passes")
+
+    # UDP-EM-007
+    e = s.person("Maša Kos")["employments"][0]
+    x = s.line_by_invoice("ZZ-" + e["id"])
+    s.plant("UDP-EM-007", e["id"], "subsidised %s – %s ends after the operation's end %s (%s, %d months, claimed to the report date)" % (
+        e["start"], e["end"], op["end"], x["eligible"], months_between(e["start"], rd + ONE_DAY)), "")
+    e = s.person("Luka Rupar")["employments"][0]
+    s.passes_(["UDP-EM-007"], e["id"], "%s – %s ends on the operation's end: passes" % (e["start"], e["end"]))
+
+    # UDP-FU-001
+    e = s.person("Ivana Petek")["employments"][0]
+    s.passes_(["UDP-FU-001"], e["id"], "ended %s: day 30 is the report date %s, the follow-up is recorded: passes" % (e["end"], rd))
+
+    s.note("One operation per export: ESF21-CF-002 can give one finding here. Its passing side is the rule's own "
+           "examples (`esfcheck verify`) and the same data with `region_category` less_developed, where 0.85 is exactly "
+           "the cap (checked with the binary on a temporary copy: the only difference is the ESF21-CF-002 finding).")
+    s.note("ESF21-EL-003 gives no finding in an operation under EUR 5 million; its failing side needs `total_eligible` "
+           "of at least 5,000,000.00 (the rule's examples; also checked on a temporary copy with 5,000,000.00, where "
+           "the VAT line above fails).")
+    s.note("Periods follow RULES.md: period_end(S, N) is the day before the same date N months later, or the last day "
+           "of that month when it has no such date. So 2023-08-31 + 12 months ends 2024-08-30 (31 August 2024 exists), "
+           "2024-02-29 + 12 months ends 2025-02-28 (no 29 February 2025), as does 2024-03-01 + 12 months; "
+           "2023-10-31 + 4 months ends 2024-02-29 and 2024-10-31 + 4 months 2025-02-28.")
+    s.note("Helena Vovk's and Klara Jamnik's trainings end on 29 August (no 4-month training from a start date ends "
+           "on 30 August), so their employments start on 31 August, one day later than usual; UDP-EM-001 only needs "
+           "the employment to start after the training.")
+    s.note("Employments still running at the report date claim the months delivered by then, incurred and paid on "
+           "the report date; participants who have not left by the report date have no `exit_date`.")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
 # README
 # ---------------------------------------------------------------------------
 
@@ -803,14 +978,17 @@ def readme(s):
     out = ["# Scenario `%s` — %s" % (s.family, s.title), ""]
     out.append("Generated by `Fixtures/scenarios/generate.py` (Python 3, standard library only; the data builder, "
                "writers and rule re-implementation are `Fixtures/lib/esfdata.py`). Do not edit by hand. "
-               "Rules of this family: %s." % ", ".join(FAMILIES[s.family]))
+               "%s: %s." % (s.rules_label, ", ".join(FAMILIES[s.family])))
     out.append("")
-    base = "the clean operation of `Fixtures/clean/` (12 participants, clean for every rule of both packs)"
-    if st["extra"]:
-        base += " plus %d participants built the same way for the cases below" % st["extra"]
-    out.append("It starts from %s; then the changes below are planted. `%s`, `%s` report of %s, EU rate %s. "
-               "Both forms hold the same data: `export.xml` and `csv/`." % (
-                   base, op["id"], op["report_type"], op["report_date"], op["eu_rate"]))
+    if s.intro:
+        out.append(s.intro)
+    else:
+        base = "the clean operation of `Fixtures/clean/` (12 participants, clean for every rule of both packs)"
+        if st["extra"]:
+            base += " plus %d participants built the same way for the cases below" % st["extra"]
+        out.append("It starts from %s; then the changes below are planted. `%s`, `%s` report of %s, EU rate %s. "
+                   "Both forms hold the same data: `export.xml` and `csv/`." % (
+                       base, op["id"], op["report_type"], op["report_date"], op["eu_rate"]))
     out.append("")
     out.append("| | |")
     out.append("|---|---|")
@@ -818,6 +996,8 @@ def readme(s):
     out.append("| trainings, employments, follow-ups | %d, %d (of %d participants), %d |" % (st["trainings"], st["employments"], st["employed"], st["follow_ups"]))
     out.append("| expenditure lines | %d, EUR %s eligible |" % (st["lines"], st["claimed"]))
     out.append("| operation | total_eligible %s, eu_contribution %s, national_contribution %s |" % (op["total_eligible"], op["eu_contribution"], op["national_contribution"]))
+    if op["period"] == "2021-2027":
+        out.append("| period, scheme, region | %s, %s, %s (EU rate %s) |" % (op["period"], op["scheme"], op["region_category"], op["eu_rate"]))
     out.append("| targets | %s participants, employment rate %s, %s subsidised employments |" % (op["target_participants"], op["target_employment_rate"], op["target_subsidised_employments"]))
     out.append("")
     n = sum(s.expected.values())
@@ -853,7 +1033,8 @@ def readme(s):
 # Main
 # ---------------------------------------------------------------------------
 
-BUILDERS = [co_financing, eligibility, participant_data, target_group, training, employment, indicators, follow_up]
+BUILDERS = [co_financing, eligibility, participant_data, target_group, training, employment, indicators, follow_up,
+            plus_2021_2027]
 
 
 def index(rows):
@@ -862,6 +1043,10 @@ def index(rows):
                "with at least one planted violation of every rule of the family and the boundary cases around it; "
                "each folder's README lists them. Generated by `generate.py` (shared code: `../lib/esfdata.py`), "
                "which also checks every scenario with its own Python re-implementation of all rules of both packs.")
+    out.append("")
+    out.append("`plus-2021-2027` is the exception: its own Učne delavnice plus operation of the 2021–2027 programme, "
+               "checked by the provisional packs `esf-2021-2027` and `ucne-delavnice-plus` (and the Python "
+               "re-implementation of those).")
     out.append("")
     out.append("    python3 Fixtures/scenarios/generate.py             # regenerate (byte-identical) and self-check")
     out.append("    Fixtures/scenarios/check-all.sh [path/to/esfcheck]  # run the binary on both forms and diff")
