@@ -31,7 +31,7 @@ let package = Package(
             // the package root is this target's folder, so that Rules/ and Fixtures/ travel with the
             // binary as resources; everything else there belongs to other targets or to no target
             exclude: ["Sources/CLibXML2", "Sources/ESFCore", "Sources/ESFExpr", "Sources/ESFRules", "Sources/ESFInputs",
-                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/esfcheck", "Tests", "docs", "README.md"],
+                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/esfcheck", "Tests", "docs", "Benchmarks", "README.md"],
             sources: ["Sources/ESFResources"],
             resources: [.copy("Rules"), .copy("Fixtures")]
         ),
@@ -42,7 +42,7 @@ let package = Package(
         ),
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
         .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore"]),
-        .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore"]),
+        .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
         .testTarget(name: "EndToEndTests", dependencies: ["esfcheck"]),
     ]
 )
