@@ -15,20 +15,22 @@ WEIGHTS = [7, 6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2]
 
 
 def emso(birth, serial):
-    """A valid EMŠO (mod-11 check digit, never the 'check 10' case) for a birth date and serial."""
-    while True:
-        base = "%02d%02d%03d50%03d" % (birth.day, birth.month, birth.year % 1000, serial % 1000)
-        s = sum(int(d) * w for d, w in zip(base, WEIGHTS))
-        k = 11 - s % 11
+    """A valid EMŠO (mod-11 check digit, never the 'check 10' case) for a birth date and an even
+    serial; the odd serial after it replaces it when its check value would be 10, so EMŠOs stay unique."""
+    for s in (serial, serial + 1):
+        base = "%02d%02d%03d50%03d" % (birth.day, birth.month, birth.year % 1000, s)
+        k = 11 - sum(int(d) * w for d, w in zip(base, WEIGHTS)) % 11
         if k == 11:
             k = 0
         if k != 10:
             return base + str(k)
-        serial += 1
+    raise ValueError("no valid EMŠO for %s serial %d" % (birth, serial))
 
 
 def main():
     n = int(sys.argv[1])
+    if n >= 5000000:
+        sys.exit("at most 4,999,999 participants (EMŠO serials per birth date)")
     out = sys.argv[2]
     os.makedirs(os.path.join(out, "csv"), exist_ok=True)
     first_birth = datetime.date(1960, 1, 1)
@@ -64,7 +66,7 @@ def main():
     for i in range(1, n + 1):
         pid = "UD-%07d" % i
         birth = first_birth + datetime.timedelta(days=i % 10000)
-        e = emso(birth, i // 10000)
+        e = emso(birth, 2 * (i // 10000))
         gender, region = ("F", "EAST") if i % 2 else ("M", "WEST")
         name = "Udeleženec %d" % i
         fp.write("%s,%s,%s,%s,%s,%s,14001,3,unemployed,2016-01-04,2019-03-01,2020-02-29,ltu24,,\n" % (pid, e, name, birth, gender, region))
