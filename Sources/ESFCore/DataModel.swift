@@ -109,6 +109,13 @@ public struct DataModel: Sendable, Hashable {
     /// The index of an entity's parent.
     public func parentIndex(of entity: Int) -> Int? { entities[entity].parent.flatMap(entityIndex) }
 
+    /// The top-level entity a record belongs under (itself when it has no parent).
+    public func rootLevel(of entity: Int) -> Int {
+        var e = entity
+        while let p = parentIndex(of: e) { e = p }
+        return e
+    }
+
     /// The name of the implicit parent-id field of a nested entity (`participant_id`).
     public func parentIDField(of entity: Int) -> String? { entities[entity].parent.map { "\($0)_id" } }
 }

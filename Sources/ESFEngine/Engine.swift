@@ -53,11 +53,20 @@ public final class Engine: EvaluationState {
     // plan
     var immediateRules: [[Int]]
     var deferredRules: [[Int]]
+    /// Per entity: the entities its deferred rules read as context.
+    var deferredReads: [Set<Int>]
+    /// Per entity: the other entities its immediate rules assume complete when its records arrive.
+    var relies: [Set<Int>]
+    /// Entities assumed complete by a rule already evaluated; a later record of one is out of order.
+    var sealed: Set<Int> = []
+    var outOfOrder: Set<Int> = []
     var relationRules: [[Int]]
     var aggregateRules: [Int] = []
     /// Fields of each entity read as context by some rule (kept per key in joined mode).
     var contextFields: [Set<Int>]
     var lookupEntities: Set<Int> = []
+    /// Entities whose whole records are looked up; for the others only their keys are kept.
+    var recordLookupEntities: Set<Int> = []
     let childEntities: [[Int]]
     let grouped: Bool
 
@@ -106,9 +115,12 @@ public final class Engine: EvaluationState {
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
         counts = model.entities.map { InputCounts(entity: $0.name) }
         let order = Engine.readOrder(ruleSet: ruleSet)
-        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        relies = Array(repeating: [], count: n)
+        deferredReads = Array(repeating: [], count: n)
+        func rootLevel(_ e: Int) -> Int { m.rootLevel(of: e) }
         for (i, rule) in rules.enumerated() {
             lookupEntities.formUnion(rule.usage.lookups)
+            recordLookupEntities.formUnion(rule.usage.recordLookups)
             guard let scope = rule.scope else {
                 if case .relations(let specs) = rule.assertion, let first = specs.first {
                     relationRules[first.entity].append(i)
@@ -124,14 +136,19 @@ public final class Engine: EvaluationState {
             for (ent, f) in exprs.flatMap({ $0.contextFields() }) where ent != scope {
                 contextFields[ent].insert(f)
             }
+            // A rule runs as its records arrive when everything else it reads is complete by then:
+            // its group's records (grouped), and every entity it reads as context, looks up or
+            // aggregates, read in full before this one. Otherwise it runs after the stream.
+            let complete = Engine.completeBefore(scope, grouped: grouped, order: order, model: model)
             let others = rule.usage.entities.subtracting([scope, model.root])
-            // Context is complete at record time when grouped (the group is evaluated at its end)
-            // or, joined, when every other entity is read before this one.
-            let contextReady = grouped || others.allSatisfy { (position[$0] ?? .max) < (position[scope] ?? .max) }
-            if !rule.usage.aggregates.isEmpty || !rule.usage.lookups.isEmpty || !contextReady {
-                deferredRules[scope].append(i)
-            } else {
+            let contextReady = others.allSatisfy { complete.contains($0) || (grouped && rootLevel($0) == rootLevel(scope)) }
+            let needed = rule.usage.lookups.union(rule.usage.aggregates.map { ruleSet.aggregates[$0].entity })
+            if contextReady && needed.isSubset(of: complete) {
                 immediateRules[scope].append(i)
+                relies[scope].formUnion(needed.union(others.filter { complete.contains($0) }))
+            } else {
+                deferredRules[scope].append(i)
+                deferredReads[scope].formUnion(rule.usage.entities)
             }
         }
         for a in ruleSet.aggregates {
@@ -154,7 +171,8 @@ public final class Engine: EvaluationState {
         for e in model.entities.indices where e != model.root { deps[e].insert(model.root) }
         for rule in ruleSet.rules {
             guard let s = rule.scope else { continue }
-            for o in rule.usage.entities.union(rule.usage.lookups) where o != s && model.parentIndex(of: o) != s { deps[s].insert(o) }
+            let reads = rule.usage.entities.union(rule.usage.lookups).union(rule.usage.aggregates.map { ruleSet.aggregates[$0].entity })
+            for o in reads where o != s && model.parentIndex(of: o) != s { deps[s].insert(o) }
         }
         var order: [Int] = []
         var placed = Set<Int>()
@@ -166,6 +184,21 @@ public final class Engine: EvaluationState {
             placed.insert(next)
         }
         return order
+    }
+
+    /// The entities whose records have all arrived before the first record of `scope`: earlier
+    /// files of a bundle, or, in an XML document, the lists before `scope`'s list in the canonical
+    /// order the schema fixes (providers, participants with their nested records, expenditures).
+    static func completeBefore(_ scope: Int, grouped: Bool, order: [Int], model: DataModel) -> Set<Int> {
+        var done: Set<Int> = [model.root]
+        if grouped {
+            let top = model.rootLevel(of: scope)
+            for e in model.entities.indices where e != model.root && model.rootLevel(of: e) < top { done.insert(e) }
+        } else {
+            for e in order.prefix(while: { $0 != scope }) { done.insert(e) }
+        }
+        done.remove(scope)
+        return done
     }
 
     // MARK: - EvaluationState
@@ -219,6 +252,14 @@ public final class Engine: EvaluationState {
 
     func accept(_ r: Record) {
         let e = r.entity
+        if sealed.contains(e), !outOfOrder.contains(e) {
+            // a rule already ran on the assumption that these records were complete: fail closed
+            outOfOrder.insert(e)
+            add(Finding(ruleID: ReservedRule.schema, severity: .fatal,
+                        message: "\(model.entities[e].name) records arrive after records that are checked against them: the export is not in the canonical order, so some rules saw an incomplete \(model.entities[e].name) list",
+                        recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location,
+                        title: Engine.reservedTitles[ReservedRule.schema], help: "write the lists in the order of the schema (esfcheck schema)"), field: nil)
+        }
         if e == model.root {
             rootCount += 1
             if rootCount > 1 {
@@ -243,7 +284,7 @@ public final class Engine: EvaluationState {
         counts[e].evaluated += 1
         aggregates.feed(entity: e, values: r.values, evaluator: &evaluator)
         if lookupEntities.contains(e), let k = model.entities[e].keyField, let ki = model.entities[e].fieldIndex(k), !r.values[ki].isNull {
-            if lookupIndex[e][r.values[ki].keyForm] == nil { lookupIndex[e][r.values[ki].keyForm] = r.values }
+            if lookupIndex[e][r.values[ki].keyForm] == nil { lookupIndex[e][r.values[ki].keyForm] = recordLookupEntities.contains(e) ? r.values : [] }
         }
         for i in relationRules[e] { relate(i, r) }
         if grouped {
@@ -337,12 +378,14 @@ public final class Engine: EvaluationState {
         currentColumns = r.fieldColumns
         defer { currentColumns = nil }
         if !imm.isEmpty {
+            sealed.formUnion(relies[e])
             setContext(context, own: e, values: r.values)
             for i in imm { check(i, key: key, participantID: pid, location: r.location) }
         }
         if !def.isEmpty {
+            // keep only the records the deferred rules read, until the end of the stream
             var records = Array(repeating: [Value]?.none, count: model.entities.count)
-            for (k, v) in context { records[k] = v }
+            for (k, v) in context where deferredReads[e].contains(k) { records[k] = v }
             records[e] = r.values
             snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, columns: r.fieldColumns, key: key, participantID: pid))
         }

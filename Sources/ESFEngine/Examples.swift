@@ -51,6 +51,10 @@ public enum ExampleRunner {
             return outcome(false, problems.joined(separator: "; "))
         }
         events.append(.record(root))
+        // records go out in the canonical order (each top-level list in model order, nested
+        // records inside their parent's group), as a reader of a valid export delivers them
+        var byTop: [Int: [InputEvent]] = [:]
+        var scoped: Set<Int> = [model.root]
         if let scope = rule.scope, scope != model.root {
             // own fields at the top level; other entities as context records
             var own: [String: ExampleData] = [:]
@@ -58,46 +62,44 @@ public enum ExampleRunner {
             var chain: [Int] = []
             var p = model.parentIndex(of: scope)
             while let q = p { chain.insert(q, at: 0); p = model.parentIndex(of: q) }
+            var group: [InputEvent] = []
             var parentID = "P-EXAMPLE"
             for anc in chain {
                 let given = data[model.entities[anc].name] ?? .map([:], order: [])
                 guard let r = record(anc, given, defaults: ["id": parentID]) else { break }
                 if let k = model.entities[anc].keyField, let ki = model.entities[anc].fieldIndex(k) { parentID = r.values[ki].description }
-                events.append(.record(r))
-            }
-            let parentField = model.parentIDField(of: scope)
-            for k in order {
-                guard let e = model.entityIndex(k), e != model.root, !chain.contains(e), e != scope, model.parentIndex(of: e) != nil else { continue }
-                if case .map = data[k]!, let r = record(e, data[k]!, defaults: [model.parentIDField(of: e) ?? "": parentID]) { events.append(.record(r)) }
+                group.append(.record(r))
             }
             var defaults: [String: String] = [:]
-            if let parentField { defaults[parentField] = parentID }
-            if let k = model.entities[scope].keyField { defaults[k] = "R-EXAMPLE" }
+            if let parentField = model.parentIDField(of: scope) { defaults[parentField] = parentID }
+            if let k = model.entities[scope].keyField { defaults[k] = chain.isEmpty ? parentID : "R-EXAMPLE" }
             guard let r = makeRecord(scope, own, defaults: defaults, model: model, problems: &problems, location: example) else {
                 return outcome(false, problems.joined(separator: "; "))
             }
-            events.append(.record(r))
-            events.append(.groupEnd)
-            // lists of records (of any entity) feed aggregates and lookups
+            if chain.isEmpty, let k = model.entities[scope].keyField, let ki = model.entities[scope].fieldIndex(k) { parentID = r.values[ki].description }
+            // siblings (or, for a top-level scope, its children) given as one mapping are context records of the group
+            var context: [InputEvent] = []
             for k in order {
-                guard let e = model.entityIndex(k), e != model.root, !chain.contains(e), e != scope else { continue }
-                if model.parentIndex(of: e) != nil, case .map = data[k]! { continue }
-                for item in items(data[k]!) {
-                    guard let r = record(e, item, defaults: [:]) else { continue }
-                    events.append(.record(r))
-                    if model.parentIndex(of: e) == nil { events.append(.groupEnd) }
-                }
+                guard let e = model.entityIndex(k), !chain.contains(e), e != scope, model.parentIndex(of: e) != nil,
+                      case .map = data[k]!, let c = record(e, data[k]!, defaults: [model.parentIDField(of: e) ?? "": parentID]) else { continue }
+                scoped.insert(e)
+                context.append(.record(c))
             }
-        } else {
-            for (e, ent) in model.entities.enumerated() where e != model.root {
-                guard let d = data[ent.name] else { continue }
-                for item in items(d) {
-                    guard let r = record(e, item, defaults: [:]) else { continue }
-                    events.append(.record(r))
-                    if model.parentIndex(of: e) == nil { events.append(.groupEnd) }
-                }
+            group += chain.isEmpty ? [.record(r)] + context : context + [.record(r)]
+            byTop[model.rootLevel(of: scope), default: []] += group + [.groupEnd]
+            scoped.formUnion(chain)
+            scoped.insert(scope)
+        }
+        // lists of records (of any entity) feed aggregates, relations and lookups
+        for (e, ent) in model.entities.enumerated() where !scoped.contains(e) {
+            guard let d = data[ent.name] else { continue }
+            for item in items(d) {
+                guard let r = record(e, item, defaults: [:]) else { continue }
+                byTop[model.rootLevel(of: e), default: []].append(.record(r))
+                if model.parentIndex(of: e) == nil { byTop[e, default: []].append(.groupEnd) }
             }
         }
+        for top in model.entities.indices where top != model.root { events += byTop[top] ?? [] }
         if !problems.isEmpty { return outcome(false, problems.joined(separator: "; ")) }
         let engine = Engine(ruleSet: set, options: EngineOptions(), grouped: true)
         for e in events { engine.consume(e) }

@@ -14,6 +14,8 @@ public struct ExprUsage: Sendable, Hashable {
     public var aggregates: Set<Int> = []
     /// Entities read through `lookup`/`exists`.
     public var lookups: Set<Int> = []
+    /// Entities whose records `lookup` returns (`exists` needs only their keys).
+    public var recordLookups: Set<Int> = []
     /// Whether fields of the aggregated record are read.
     public var aggregated = false
     /// Own-record fields read, in order of first use (the first is the finding's field).
@@ -26,6 +28,7 @@ public struct ExprUsage: Sendable, Hashable {
         entities.formUnion(other.entities)
         aggregates.formUnion(other.aggregates)
         lookups.formUnion(other.lookups)
+        recordLookups.formUnion(other.recordLookups)
         aggregated = aggregated || other.aggregated
         for f in other.ownFields where !ownFields.contains(f) { ownFields.append(f) }
     }
@@ -319,6 +322,7 @@ private struct Binder {
             guard model.entities[ent].keyField != nil else { return fail("expr.type_mismatch", "\(p[0]) has no key field to look up", range) }
             guard let key = bind(args[1].value) else { return nil }
             usage.lookups.insert(ent)
+            if name == "lookup" { usage.recordLookups.insert(ent) }
             if name == "lookup" { return BoundExpr(.lookup(entity: ent, key: key), .record(ent), text(range)) }
             return BoundExpr(.exists(entity: ent, key: key), .bool, text(range))
         }
