@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "ESFEngine", dependencies: ["ESFCore", "ESFExpr", "ESFRules", "ESFInputs", "ESFReports", "ESFResources", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "esfcheck",
-            dependencies: ["ESFEngine", "ESFReports", "ESFRules", "ESFCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ESFEngine", "ESFReports", "ESFRules", "ESFInputs", "ESFCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
         .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore"]),

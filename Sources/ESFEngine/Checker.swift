@@ -43,6 +43,10 @@ public struct CheckRequest: Sendable {
     public var maxFindings = 100_000
     /// The project configuration (`esfcheck.yaml`), if any.
     public var config: ProjectConfig?
+    /// A mapping profile for CSV inputs: a file, or the name of a shipped one (`si-legacy-csv`).
+    public var profile: String?
+    /// XSD validation of XML inputs: `canonical` (the default), `none`, or an XSD file.
+    public var schema: String?
     public init() {}
 }
 
@@ -108,22 +112,79 @@ public enum Checker {
         return config
     }
 
+    /// How inputs are read: the model, the CSV mapping profile and the XSD option.
+    public struct InputOptions: Sendable {
+        public var model: DataModel
+        public var profile: MappingProfile?
+        public var schema: XMLSchemaOption = .canonical
+        public init(model: DataModel, profile: MappingProfile? = nil, schema: XMLSchemaOption = .canonical) {
+            self.model = model
+            self.profile = profile
+            self.schema = schema
+        }
+    }
+
     /// Opens an input: a folder is a CSV bundle, a `.csv` file stands for its folder, anything else is XML.
-    public static func source(for path: String, model: DataModel) throws(CheckError) -> any RecordSource {
+    public static func source(for path: String, options: InputOptions) throws(CheckError) -> any RecordSource {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
             throw .input(InputError(location: SourceLocation(file: path), message: "no such file or folder"))
         }
-        if isDir.boolValue { return CSVBundleRecordSource(directory: path, model: model) }
-        if path.lowercased().hasSuffix(".csv") { return CSVBundleRecordSource(directory: (path as NSString).deletingLastPathComponent, model: model) }
-        return XMLRecordSource(path: path, model: model)
+        if isDir.boolValue || path.lowercased().hasSuffix(".csv") {
+            let dir = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
+            return CSVBundleRecordSource(directory: dir, model: options.model, profile: options.profile)
+        }
+        return XMLRecordSource(path: path, model: options.model, schema: options.schema)
+    }
+
+    /// The data model of the packs available to this run (every built-in pack uses one model).
+    public static func loadModel(rulePaths: [String]) throws(CheckError) -> DataModel {
+        let packs = availablePacks(rulePaths: rulePaths)
+        let id = packs.first?.model ?? "esf-operation-v1"
+        let candidates = modelDirectories(rulePaths: rulePaths).map { ($0 as NSString).appendingPathComponent("\(id).yaml") }
+        guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+            throw .usage("model '\(id)' not found")
+        }
+        let sink = DiagnosticSink()
+        guard let model = ModelLoader.load(path: path, displayPath: displayPath(path), sink: sink), sink.isEmpty else {
+            throw .diagnostics(sink.diagnostics)
+        }
+        return model
+    }
+
+    /// Resolves the request's profile and schema options against the model.
+    public static func inputOptions(_ request: CheckRequest, model: DataModel) throws(CheckError) -> InputOptions {
+        var options = InputOptions(model: model)
+        if let name = request.profile ?? request.config?.profile {
+            let dirs = (builtinRulesDirectory.map { [$0] } ?? []) + request.rulePaths + (request.config?.rules ?? [])
+            guard let path = ProfileLoader.resolve(name, rulesDirectories: dirs) else {
+                let shipped = builtinRulesDirectory.map { ProfileLoader.shippedProfiles(rulesDirectory: $0) } ?? []
+                throw .usage("profile '\(name)' not found; shipped profiles: " + shipped.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension }.joined(separator: ", "))
+            }
+            let sink = DiagnosticSink()
+            guard let profile = ProfileLoader.load(path: path, displayPath: displayPath(path), model: model, sink: sink), sink.isEmpty else {
+                throw .diagnostics(sink.diagnostics)
+            }
+            options.profile = profile
+        }
+        switch request.schema ?? request.config?.schema ?? "canonical" {
+        case "canonical": options.schema = .canonical
+        case "none": options.schema = .none
+        case let file:
+            guard FileManager.default.fileExists(atPath: file) else { throw .usage("XSD file \(file) not found (--schema canonical|none|FILE)") }
+            options.schema = .file(file)
+        }
+        return options
     }
 
     struct StopPeek: Error {}
 
     /// Reads the root record (the operation) of an input, to choose packs.
-    static func peekRoot(_ path: String, model: DataModel) throws(CheckError) -> [String: String] {
-        let src = try source(for: path, model: model)
+    static func peekRoot(_ path: String, options: InputOptions) throws(CheckError) -> [String: String] {
+        let model = options.model
+        var quiet = options
+        quiet.schema = .none
+        let src = try source(for: path, options: quiet)
         var found: [String: String] = [:]
         do {
             try src.read(entityOrder: [model.root]) { event in
@@ -156,15 +217,12 @@ public enum Checker {
             return chosen
         }
         let userPacks = request.rulePaths.flatMap { PackLoader.headers(under: $0) }
-        // the model is needed to read the operation: load it from any pack's model (all built-in packs share one)
-        let sink = DiagnosticSink()
-        guard let anyPack = available.first, let modelSet = PackLoader.load(directories: [anyPack.directory], modelDirectories: modelDirectories(rulePaths: request.rulePaths), sink: sink) else {
-            if !sink.isEmpty { throw .diagnostics(sink.diagnostics) }
-            throw .usage("no rule packs found")
-        }
+        guard !available.isEmpty else { throw .usage("no rule packs found") }
+        // the operation record is read first to choose the packs
+        let options = try inputOptions(request, model: try loadModel(rulePaths: request.rulePaths))
         var chosen = userPacks
         for input in inputs {
-            let root = try peekRoot(input, model: modelSet.model)
+            let root = try peekRoot(input, options: options)
             let matching = available.filter { p in !p.selector.isEmpty && p.selector.allSatisfy { root[$0.key] == $0.value } }
             if matching.isEmpty && userPacks.isEmpty {
                 let described = ["programme", "period", "scheme"].map { "\($0)=\(root[$0] ?? "(missing)")" }.joined(separator: ", ")
@@ -190,16 +248,17 @@ public enum Checker {
         }
         let headers = try selectPacks(request, inputs: inputs)
         let ruleSet = try loadRuleSet(headers, rulePaths: request.rulePaths, config: request.config)
-        var options = EngineOptions()
-        options.showPersonalData = request.showPersonalData
-        options.maxFindings = request.maxFindings
+        var engineOptions = EngineOptions()
+        engineOptions.showPersonalData = request.showPersonalData
+        engineOptions.maxFindings = request.maxFindings
         var findings: [Finding] = []
         var coverage: [RuleCoverage] = ruleSet.rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
         var inputInfos: [InputInfo] = []
         let order = Engine.readOrder(ruleSet: ruleSet)
+        let options = try inputOptions(request, model: ruleSet.model)
         for input in inputs {
-            let src = try source(for: input, model: ruleSet.model)
-            let engine = Engine(ruleSet: ruleSet, options: options, grouped: src.deliversGroups)
+            let src = try source(for: input, options: options)
+            let engine = Engine(ruleSet: ruleSet, options: engineOptions, grouped: src.deliversGroups)
             do {
                 try src.read(entityOrder: order) { engine.consume($0) }
             } catch let e as InputError {
@@ -234,6 +293,12 @@ public enum Checker {
         var opts: [String: String] = ["fail_on": request.failOn?.rawValue ?? "never"]
         if request.showPersonalData { opts["show_personal_data"] = "true" }
         if let config = request.config { opts["config"] = displayPath(config.file) }
+        if let profile = options.profile { opts["profile"] = profile.id }
+        switch options.schema {
+        case .canonical: opts["schema"] = "canonical"
+        case .none: opts["schema"] = "none"
+        case .file(let f): opts["schema"] = displayPath(f)
+        }
         var report = Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
                             failOn: request.failOn, coverage: coverage, findings: findings)
         report.disabledRules = (request.config?.disabled ?? []).map { DisabledRule(ruleID: $0.ruleID, reason: $0.value) }

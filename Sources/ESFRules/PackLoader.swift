@@ -254,6 +254,8 @@ public struct PackHeader: Sendable, Hashable {
     public var provisional: Bool
     public var selector: [String: String]
     public var directory: String
+    /// The data model the pack is written for (`esf-operation-v1`).
+    public var model: String
 }
 
 extension PackLoader {
@@ -275,7 +277,8 @@ extension PackLoader {
             var selector: [String: String] = [:]
             for e in node["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
             return PackHeader(id: id, title: node["title"]?.scalar ?? id, version: node["version"]?.scalar ?? "0",
-                              provisional: node["provisional"]?.scalar == "true", selector: selector, directory: dir)
+                              provisional: node["provisional"]?.scalar == "true", selector: selector, directory: dir,
+                              model: node["model"]?.scalar ?? "")
         }
     }
 }

@@ -53,11 +53,15 @@ public struct ProjectConfig: Sendable {
     public var disabled: [RuleSetting] = []
     public var format: String?
     public var failOn: String?
+    /// The mapping profile for CSV inputs (a file relative to the config, or a shipped profile's name).
+    public var profile: String?
+    /// XSD validation of XML inputs: canonical, none, or an XSD file relative to the config.
+    public var schema: String?
     /// Problems found in the file itself, reported together with those of the packs.
     public var diagnostics: [Diagnostic] = []
 
     /// The keys a config may have.
-    static let keys: Set<String> = ["packs", "rules", "parameters", "severity", "disabled", "format", "fail_on"]
+    static let keys: Set<String> = ["packs", "rules", "parameters", "severity", "disabled", "format", "fail_on", "profile", "schema"]
 
     /// Loads a config file; every problem goes to `sink` with file:line:column.
     public static func load(path: String, sink: DiagnosticSink) -> ProjectConfig? {
@@ -108,6 +112,12 @@ public struct ProjectConfig: Sendable {
         }
         if let f = root["format"] { config.format = f.scalar }
         if let f = root["fail_on"] { config.failOn = f.scalar }
+        func relative(_ p: String) -> String {
+            let candidate = p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p)
+            return FileManager.default.fileExists(atPath: candidate) ? candidate : p
+        }
+        if let p = root["profile"]?.scalar { config.profile = relative(p) }
+        if let x = root["schema"]?.scalar { config.schema = ["canonical", "none"].contains(x) ? x : relative(x) }
         config.diagnostics = sink.diagnostics
         return config
     }
@@ -157,6 +167,12 @@ public struct ProjectConfig: Sendable {
     # disabled:
     #   - rule: ESF-PD-005
     #     reason: "KLASIUS-to-ISCED mapping under review with the managing authority"
+
+    # How CSV inputs are read: a mapping profile file, or a shipped one (si-legacy-csv).
+    # profile: si-legacy-csv
+
+    # XSD validation of XML inputs: canonical (the schema of `esfcheck schema`), none, or an XSD file.
+    # schema: canonical
 
     # Default output format (text or json) and the lowest severity that rejects an export.
     # format: text

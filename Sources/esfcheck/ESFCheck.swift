@@ -1,6 +1,7 @@
 import ArgumentParser
 import ESFCore
 import ESFEngine
+import ESFInputs
 import ESFReports
 import ESFRules
 import Foundation
@@ -18,7 +19,7 @@ struct ESFCheck: ParsableCommand {
           3  an input could not be read or parsed (malformed XML, unreadable CSV, wrong encoding)
         """,
         version: esfcheckVersion,
-        subcommands: [Check.self, Rules.self, Verify.self, Init.self],
+        subcommands: [Check.self, Rules.self, Verify.self, Schema.self, Init.self],
         defaultSubcommand: Check.self
     )
 }
@@ -75,6 +76,12 @@ struct Check: ParsableCommand {
     @Option(help: "The project configuration (default: esfcheck.yaml in the working directory, when present).")
     var config: String?
 
+    @Option(help: "A mapping profile for CSV inputs: a YAML file, or a shipped profile's name (si-legacy-csv).")
+    var profile: String?
+
+    @Option(help: "XSD validation of XML inputs: canonical (default), none, or an XSD file.")
+    var schema: String?
+
     @Option(help: "Write the report to this file (atomically) instead of stdout.")
     var output: String?
 
@@ -115,6 +122,8 @@ struct Check: ParsableCommand {
         request.inputs = inputs
         request.packs = packs
         request.rulePaths = rules
+        request.profile = profile
+        request.schema = schema
         request.failOn = failOn.severity
         request.showPersonalData = showPersonalData
         request.deterministic = deterministic
@@ -202,6 +211,18 @@ struct Rules: ParsableCommand {
             }
             try emit(out, to: nil)
         }
+    }
+}
+
+struct Schema: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the XSD of the canonical XML export, generated from the data model.")
+    @Option(name: .customLong("rules"), help: "Also the packs and models under this folder (repeatable).")
+    var rules: [String] = []
+
+    func run() throws {
+        let model: DataModel
+        do { model = try Checker.loadModel(rulePaths: rules) } catch { throw fail(error) }
+        try emit(XSDGenerator.schema(for: model), to: nil)
     }
 }
 
