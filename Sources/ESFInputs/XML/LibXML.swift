@@ -23,6 +23,10 @@ enum LibXML {
     /// `xmlInitParser()` runs once per process, before any reader is created.
     static let initialized: Bool = {
         xmlInitParser()
+        // Defense in depth: whatever libxml2 loads by itself (a user schema's
+        // xs:include/xs:import, an external DTD if one ever got through) is never
+        // fetched from the network (`http://`, `ftp://`). Process-wide on purpose.
+        xmlSetExternalEntityLoader(xmlNoNetExternalEntityLoader)
         return true
     }()
 
@@ -35,7 +39,8 @@ enum LibXML {
     static let options = Int32(bitPattern: XML_PARSE_NONET.rawValue | XML_PARSE_BIG_LINES.rawValue)
 }
 
-/// The first error libxml2 reports for one reader (warnings are ignored).
+/// The first error libxml2 reports for one reader (warnings are ignored), and the
+/// schema validity errors when the reader validates.
 final class XMLErrorSink {
     struct Entry {
         var message: String
@@ -45,6 +50,8 @@ final class XMLErrorSink {
     }
 
     private(set) var first: Entry?
+    /// Collects XSD validity errors (domain `XML_FROM_SCHEMASV`); nil when not validating.
+    var validation: SchemaErrorCollector?
 
     func record(message: String, line: Int, column: Int, code: Int32) {
         if first == nil { first = Entry(message: message, line: line, column: column, code: code) }
@@ -57,6 +64,12 @@ final class XMLFeed {
     private(set) var guardian = PrologGuard()
     private(set) var bytesRead = 0
     private(set) var readError: Int32 = 0
+    /// While set, each read returns one byte, so that libxml2's first `xmlTextReaderRead`
+    /// parses the prolog and the root start tag and not a byte more (see
+    /// `SchemaErrorCollector`: validity errors raised before the reader has a node
+    /// can then only concern the root element). At most `trickleLimit` bytes.
+    var trickle = false
+    private static let trickleLimit = 1 << 16
 
     init(fd: Int32) { self.fd = fd }
 
@@ -66,8 +79,9 @@ final class XMLFeed {
     func read(into buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int32 {
         if case .doctype = guardian.outcome { return -1 }
         var n: Int
+        let want = trickle && bytesRead < Self.trickleLimit ? 1 : count
         repeat {
-            n = posixRead(fd, buffer, count)
+            n = posixRead(fd, buffer, want)
         } while n < 0 && errno == EINTR
         if n < 0 {
             readError = errno
@@ -92,9 +106,13 @@ final class LibXMLReader {
     let reader: OpaquePointer
     let feed: XMLFeed
     let errors: XMLErrorSink
+    /// The compiled schema the reader validates against, kept alive as long as the reader.
+    let schema: CompiledSchema?
 
     /// Opens `path` and creates a reader with the safe options; throws if the file cannot be opened.
-    init(path: String) throws(InputError) {
+    /// With a `schema`, the reader validates against it (its errors go to `errors.validation`),
+    /// and the feed trickles bytes until the caller turns `feed.trickle` off after the first read.
+    init(path: String, schema: CompiledSchema? = nil) throws(InputError) {
         _ = LibXML.initialized
         let fd = open(path, O_RDONLY)
         if fd < 0 {
@@ -102,6 +120,7 @@ final class LibXMLReader {
                              message: "cannot open the file: \(String(cString: strerror(errno)))")
         }
         let feed = XMLFeed(fd: fd)
+        feed.trickle = schema != nil
         let errors = XMLErrorSink()
         // ioclose is nil: the feed closes its descriptor in deinit.
         let created = xmlReaderForIO(
@@ -123,17 +142,57 @@ final class LibXMLReader {
         self.reader = created
         self.feed = feed
         self.errors = errors
-        // Parameter types are left to inference: libxml2 2.9/2.10 pass `xmlErrorPtr`,
-        // 2.12+ pass `const xmlError *`.
-        xmlTextReaderSetStructuredErrorHandler(reader, { userData, error in
-            guard let userData, let error else { return }
-            let sink = Unmanaged<XMLErrorSink>.fromOpaque(userData).takeUnretainedValue()
-            let e = error.pointee
-            guard e.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-            var message = e.message.map { String(cString: $0) } ?? "XML error \(e.code)"
-            while let last = message.last, last.isWhitespace { message.removeLast() }
-            sink.record(message: message, line: Int(e.line), column: Int(e.int2), code: e.code)
-        }, Unmanaged.passUnretained(errors).toOpaque())
+        self.schema = schema
+        if let schema {
+            errors.validation = SchemaErrorCollector()
+            // Before the first read: libxml2 plugs the validator into the parser's SAX layer.
+            guard xmlTextReaderSetSchema(created, schema.schema) == 0 else {
+                throw InputError(location: SourceLocation(file: path), message: "libxml2 could not attach the XSD to the reader")
+            }
+            // No per-reader handler here: with the validator plugged in, libxml2 2.9 calls
+            // the reader's structured handler with the plug instead of the parser context
+            // (a crash on the first parse error). `withErrorCapture` installs the handler
+            // for this thread instead, which receives parse and validity errors alike.
+        } else {
+            xmlTextReaderSetStructuredErrorHandler(reader, Self.errorHandler, Unmanaged.passUnretained(errors).toOpaque())
+        }
+    }
+
+    /// Runs `body` (the reading) with libxml2's errors going to `errors`.
+    ///
+    /// Without a schema the per-reader handler does this already; with one, the
+    /// handler is installed as this thread's structured error handler (libxml2's
+    /// error globals are per thread) and the previous one is restored afterwards.
+    /// Everything libxml2 does for this reader happens inside `xmlTextReaderRead`,
+    /// on the calling thread.
+    func withErrorCapture<R>(_ body: () throws -> R) rethrows -> R {
+        guard schema != nil else { return try body() }
+        let previousHandler = __xmlStructuredError().pointee
+        let previousContext = __xmlStructuredErrorContext().pointee
+        xmlSetStructuredErrorFunc(Unmanaged.passUnretained(errors).toOpaque(), Self.errorHandler)
+        defer {
+            __xmlStructuredError().pointee = previousHandler
+            __xmlStructuredErrorContext().pointee = previousContext
+        }
+        return try withExtendedLifetime(errors) { try body() }
+    }
+
+    /// Sends libxml2's errors to the `XMLErrorSink` passed as context.
+    /// Parameter types are left to inference: libxml2 2.9/2.10 pass `xmlErrorPtr`,
+    /// 2.12+ pass `const xmlError *`.
+    static let errorHandler: xmlStructuredErrorFunc = { userData, error in
+        guard let userData, let error else { return }
+        let sink = Unmanaged<XMLErrorSink>.fromOpaque(userData).takeUnretainedValue()
+        let e = error.pointee
+        guard e.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+        if e.domain == Int32(XML_FROM_SCHEMASV.rawValue), let validation = sink.validation {
+            // A validity error: collected, never a reason to stop reading.
+            validation.add(e)
+            return
+        }
+        var message = e.message.map { String(cString: $0) } ?? "XML error \(e.code)"
+        while let last = message.last, last.isWhitespace { message.removeLast() }
+        sink.record(message: message, line: Int(e.line), column: Int(e.int2), code: e.code)
     }
 
     deinit {

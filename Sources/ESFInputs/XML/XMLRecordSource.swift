@@ -26,18 +26,35 @@ import ESFCore
 /// whitespace text node before it (exact, also above 65,535 thanks to
 /// `XML_PARSE_BIG_LINES`), falling back to `xmlGetLineNo` of the element. Columns
 /// are not given per node by libxml2 2.9, so record locations have none.
+///
+/// Schema: by default the file is validated against the XSD generated from the
+/// model (`XSDGenerator`), in the same streaming pass, by libxml2 (SPEC §3.1).
+/// Every validity error becomes an `ESFCHECK-XSD-001` problem with its line and
+/// the XPath of its element; validity errors never stop the read (well-formedness
+/// errors still throw). `XMLSchemaProblems.swift` states how each problem is reported
+/// once (the dedup rule) and `SchemaErrorCollector` how an error is tied to its element.
 public final class XMLRecordSource: RecordSource {
     /// The file, as given.
     public let path: String
     /// The data model the elements and attributes come from.
     public let model: DataModel
+    /// The XSD the file is validated against while it is read.
+    public let schema: XMLSchemaOption
     private let plan: XMLPlan
 
     /// Creates a reader of the XML file at `path`; nothing is opened before `read`.
-    public init(path: String, model: DataModel) {
+    /// `schema` defaults to the XSD generated from `model`.
+    public init(path: String, model: DataModel, schema: XMLSchemaOption = .canonical) {
         self.path = path
         self.model = model
+        self.schema = schema
         self.plan = XMLPlan(model: model)
+    }
+
+    /// Compiles the schema (once per process; `read` reuses it), so that a caller can
+    /// report an unusable or refused XSD before reading anything. Nothing for `.none`.
+    public func prepareSchema() throws(InputError) {
+        _ = try SchemaCache.schema(for: schema, model: model)
     }
 
     /// The file, as given.
@@ -54,15 +71,26 @@ public final class XMLRecordSource: RecordSource {
 
     /// Streams every record in document order; `entityOrder` is ignored.
     public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
-        let libxml = try LibXMLReader(path: path)
-        var walker = XMLWalker(path: path, plan: plan, reader: libxml.reader, feed: libxml.feed)
-        try withExtendedLifetime(libxml) {
+        let compiled = try SchemaCache.schema(for: schema, model: model)
+        let libxml = try LibXMLReader(path: path, schema: compiled)
+        let collector = libxml.errors.validation
+        var walker = XMLWalker(path: path, plan: plan, reader: libxml.reader, feed: libxml.feed, schema: collector)
+        try libxml.withErrorCapture {
             var status = xmlTextReaderRead(libxml.reader)
+            // The first read has parsed the root's start tag and no further (see `XMLFeed.trickle`).
+            libxml.feed.trickle = false
+            if status == 1, let collector, let node = xmlTextReaderCurrentNode(libxml.reader) {
+                collector.document = node.pointee.doc
+            }
             while status == 1 {
                 status = try walker.step(sink)
             }
             if let error = libxml.errors.first {
                 throw failure(error, libxml)
+            }
+            if let failure = collector?.internalFailure {
+                throw InputError(location: SourceLocation(file: path, line: failure.line > 0 ? failure.line : nil),
+                                 message: "XSD validation stopped: \(SchemaCompiler.cleanParserMessage(failure.message))")
             }
             if status < 0 {
                 if case .doctype(let line) = libxml.feed.guardian.outcome { throw Self.refusal(path: path, line: line) }
@@ -78,6 +106,7 @@ public final class XMLRecordSource: RecordSource {
                                  message: libxml.feed.bytesRead == 0 ? "the file is empty: an XML export needs a root element"
                                                                      : "no root element: this is not an XML export")
             }
+            try walker.flushSchemaErrors(sink)
         }
     }
 
@@ -114,6 +143,15 @@ struct XMLWalker {
         let ownerKey: Value
         /// Where this frame's child counters start in `counters`.
         let counterBase: Int
+        /// The element's node (alive while it is open) and start line.
+        let node: UnsafeMutablePointer<xmlNode>
+        let line: Int
+        /// The entity's field values (empty for a wrapper), for messages about it.
+        let values: [Value]
+        /// What the reader itself reported about this element: attributes (Clark
+        /// notation: unknown ones, unparseable values, missing required ids) and text.
+        var reported: [String]
+        var reportedText = false
     }
 
     let path: String
@@ -130,6 +168,8 @@ struct XMLWalker {
     var lastLineExact = false
     /// Reused buffer for attribute values, so parsing a value allocates nothing (strings excepted).
     var scratch: [UInt8] = []
+    /// The validity errors of the XSD, when the reader validates.
+    let schema: SchemaErrorCollector?
 
     private static let xsiNamespace = Array("http://www.w3.org/2001/XMLSchema-instance".utf8)
     private static let element = Int32(XML_READER_TYPE_ELEMENT.rawValue)
@@ -144,11 +184,12 @@ struct XMLWalker {
     private static let entityReference = Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue)
     private static let entity = Int32(XML_READER_TYPE_ENTITY.rawValue)
 
-    init(path: String, plan: XMLPlan, reader: OpaquePointer, feed: XMLFeed) {
+    init(path: String, plan: XMLPlan, reader: OpaquePointer, feed: XMLFeed, schema: SchemaErrorCollector? = nil) {
         self.path = path
         self.plan = plan
         self.reader = reader
         self.feed = feed
+        self.schema = schema
         scratch.reserveCapacity(256)
     }
 
@@ -160,8 +201,14 @@ struct XMLWalker {
             guard let node = xmlTextReaderCurrentNode(reader) else { break }
             return try startElement(node, sink)
         case Self.endElement:
-            if let frame = frames.popLast(), let e = plan.kinds[frame.kind].entity, plan.entities[e].hasChildren {
-                try sink(.groupEnd)
+            if let frame = frames.popLast() {
+                if let schema, schema.hasErrors(frame.node) {
+                    try emitSchemaProblems(node: frame.node, kind: frame.kind, xpath: frame.xpath, line: frame.line,
+                                           values: frame.values, reported: frame.reported, reportedText: frame.reportedText, sink)
+                }
+                if let e = plan.kinds[frame.kind].entity, plan.entities[e].hasChildren {
+                    try sink(.groupEnd)
+                }
             }
         case Self.whitespace, Self.significantWhitespace:
             // A text node's line is where it ends, i.e. where the next tag starts; exact above 65,535 too.
@@ -180,6 +227,7 @@ struct XMLWalker {
                 lastLineExact = true
             }
             if let content = node.pointee.content, !isBlank(content), let frame = frames.last {
+                frames[frames.count - 1].reportedText = true
                 let snippet = InputMessages.display(UnsafeBufferPointer(start: content, count: min(cStringLength(content), 40)))
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.schema,
@@ -250,11 +298,15 @@ struct XMLWalker {
         if let parent {
             guard inNamespace, let k = plan.child(of: parent.kind, named: name) else {
                 try reportUnknownElement(name: name, namespace: nsHref, inNamespace: inNamespace, parent: parent, line: line, sink)
+                // Reported here as not read: the XSD's error about it would say the same.
+                schema?.drop(node)
                 return skip()
             }
             kind = k
         } else {
             rootSeen = true
+            // Validity errors raised before the reader had a node are the root's.
+            schema?.adoptRoot(node)
             guard inNamespace, cStringEquals(name, plan.kinds[plan.rootKind].name) else {
                 let found = String(cString: name)
                 let expected = plan.kinds[plan.rootKind].xpathName
@@ -268,6 +320,7 @@ struct XMLWalker {
                 }
                 try sink(.problem(InputProblem(ruleID: ReservedRule.schema, message: message,
                                                location: SourceLocation(file: path, line: line, xpath: "/" + found))))
+                schema?.drop(node)
                 return skip()
             }
             kind = plan.rootKind
@@ -290,19 +343,28 @@ struct XMLWalker {
 
         var ownerEntity = parent?.ownerEntity
         var ownerKey = parent?.ownerKey ?? .null
+        var values: [Value] = []
+        var reported: [String] = []
         if let e = k.entity {
-            let values = try emitRecord(node: node, entity: e, xpath: xpath, line: line, parent: parent, sink)
+            (values, reported) = try emitRecord(node: node, entity: e, xpath: xpath, line: line, parent: parent, sink)
             ownerEntity = e
             if let keyIndex = plan.entities[e].keyIndex { ownerKey = values[keyIndex] } else { ownerKey = .null }
-            if isEmpty && plan.entities[e].hasChildren { try sink(.groupEnd) }
         }
-        if !isEmpty {
+        if isEmpty {
+            // No end tag event will come: the element's validity errors are all in.
+            if let schema, schema.hasErrors(node) {
+                try emitSchemaProblems(node: node, kind: kind, xpath: xpath, line: line, values: values,
+                                       reported: reported, reportedText: false, sink)
+            }
+            if let e = k.entity, plan.entities[e].hasChildren { try sink(.groupEnd) }
+        } else {
             let base = frames.count * plan.kinds.count
             if counters.count < base + plan.kinds.count {
                 counters.append(contentsOf: repeatElement(0, count: base + plan.kinds.count - counters.count))
             }
             for i in base..<(base + plan.kinds.count) { counters[i] = 0 }
-            frames.append(Frame(kind: kind, xpath: xpath, ownerEntity: ownerEntity, ownerKey: ownerKey, counterBase: base))
+            frames.append(Frame(kind: kind, xpath: xpath, ownerEntity: ownerEntity, ownerKey: ownerKey, counterBase: base,
+                                node: node, line: line, values: values, reported: reported))
         }
         return xmlTextReaderRead(reader)
     }
@@ -332,12 +394,14 @@ struct XMLWalker {
     }
 
     /// Builds the record of an entity element from its attributes and sends problems, then the record.
+    /// Returns the values, and the attributes (Clark notation) the reader reported a problem about.
     private mutating func emitRecord(node: UnsafeMutablePointer<xmlNode>, entity e: Int, xpath: String, line: Int,
-                                     parent: Frame?, _ sink: (InputEvent) throws -> Void) throws -> [Value] {
+                                     parent: Frame?, _ sink: (InputEvent) throws -> Void) throws -> ([Value], [String]) {
         let ep = plan.entities[e]
         var values = [Value](repeating: .null, count: ep.fieldNames.count)
         var unparseable: [(field: Int, raw: String)] = []
         var unknown: [String] = []
+        var reported: [String] = []
         var hint = 0
         var attribute = node.pointee.properties
         while let a = attribute {
@@ -347,10 +411,12 @@ struct XMLWalker {
                 if let href = ns.pointee.href, cStringEquals(href, Self.xsiNamespace) { continue }
                 let prefix = ns.pointee.prefix.map { String(cString: $0) + ":" } ?? ""
                 unknown.append(prefix + String(cString: aname))
+                reported.append("{" + (ns.pointee.href.map { String(cString: $0) } ?? "") + "}" + String(cString: aname))
                 continue
             }
             guard let f = ep.field(named: aname, hint: &hint), f != ep.implicitIndex else {
                 unknown.append(String(cString: aname))
+                reported.append(String(cString: aname))
                 continue
             }
             loadValue(of: a, document: node.pointee.doc)
@@ -377,12 +443,14 @@ struct XMLWalker {
                     location: location, entity: e, recordKey: key)))
             }
             for (f, raw) in unparseable {
+                reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.unparseable,
                     message: "\(label): \(ep.fieldNames[f]) '\(raw)' is not \(FieldParser.expectation(for: ep.fieldTypes[f]))",
                     location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key)))
             }
             for f in ep.requiredIndices where values[f].isNull && !unparseable.contains(where: { $0.field == f }) {
+                reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.schema,
                     message: InputMessages.requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
@@ -390,7 +458,7 @@ struct XMLWalker {
             }
         }
         try sink(.record(record))
-        return values
+        return (values, reported)
     }
 
     /// Copies an attribute's value into `scratch`.
