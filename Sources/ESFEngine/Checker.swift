@@ -134,6 +134,9 @@ public enum Checker {
             let dir = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
             return CSVBundleRecordSource(directory: dir, model: options.model, profile: options.profile)
         }
+        if let profile = options.profile, profile.id != "canonical" {
+            throw .usage("mapping profile \(profile.id) describes a CSV bundle, \(path) is XML: drop --profile (XML exports are read in the canonical form)")
+        }
         return XMLRecordSource(path: path, model: options.model, schema: options.schema)
     }
 

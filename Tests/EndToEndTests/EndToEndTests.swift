@@ -447,6 +447,23 @@ struct EndToEndTests {
         }
     }
 
+    @Test("the Slovenian legacy export (Windows-1250, ';', decimal comma, d. m. yyyy) gives the findings of its canonical twin")
+    func slovenianLegacy() throws {
+        let r = try run(["check", fixture("ucne-delavnice-si"), "--profile", "si-legacy-csv", "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let si = try findings(r.stdout)
+        let canonical = try findings(run(["check", fixture("ucne-delavnice/csv"), "--format", "json"]).stdout)
+        #expect(si.map { "\($0["ruleID"]!) \($0["recordKey"]!)" }.sorted() == (try expected("ucne-delavnice-si")))
+        #expect(si.map { "\($0["ruleID"]!)|\($0["recordKey"]!)|\($0["message"]!)" } == canonical.map { "\($0["ruleID"]!)|\($0["recordKey"]!)|\($0["message"]!)" })
+        // locations point into the Slovenian files
+        #expect(si.contains { (($0["location"] as? [String: Any])?["file"] as? String)?.hasSuffix("izdatki.csv") == true })
+        // without the profile the layout is not readable: a clear stop, never "valid"
+        let plain = try run(["check", fixture("ucne-delavnice-si")])
+        #expect(plain.status != 0)
+        #expect(try run(["check", fixture("ucne-delavnice/export.xml"), "--profile", "si-legacy-csv"]).status == 2)
+        #expect(try run(["check", fixture("ucne-delavnice-si"), "--profile", "nope"]).stderr.contains("si-legacy-csv"))
+    }
+
     @Test("--help documents the exit codes")
     func help() throws {
         let r = try run(["--help"])

@@ -9,19 +9,48 @@ import ESFCore
 
 /// Reads a CSV bundle: a folder with one file per entity (`operation.csv`, `participants.csv`, …).
 ///
-/// Entities, file names and columns all come from the `DataModel`. Each data
+/// Entities, file names and columns all come from the `DataModel`, or from a
+/// `MappingProfile` when one is given (SPEC §3.2: file names, header texts, delimiter,
+/// encoding, number, date and boolean formats, code translations). Each data
 /// row becomes a `Record` with its values in the model's field order; problems
 /// (unknown columns, ragged rows, unparseable values) are reported as events,
 /// never thrown. Only what stops reading is thrown: a missing root file, an
-/// I/O error, invalid UTF-8 or an unterminated quote. Never emits `.groupEnd`.
+/// I/O error, a byte that is not text in the file's encoding or an unterminated
+/// quote. Never emits `.groupEnd`.
 public final class CSVBundleRecordSource: RecordSource {
+    /// A column that no binding of the profile names: skipped, and listed here.
+    public struct IgnoredColumn: Sendable, Hashable {
+        /// The file's path.
+        public var file: String
+        /// The header text as written.
+        public var header: String
+        /// The 1-based column number.
+        public var column: Int
+    }
+
+    /// The encoding one file was read in (`auto` already decided).
+    public struct FileEncoding: Sendable, Hashable {
+        /// The file's path.
+        public var file: String
+        /// UTF-8, Windows-1250 or ISO-8859-2.
+        public var encoding: TextEncoding
+    }
+
     /// The bundle folder.
     public let directory: String
     /// The data model the files and columns come from.
     public let model: DataModel
     /// Delimiter and quote of every file of the bundle.
     public let dialect: CSVDialect
+    /// The mapping profile the bundle is read with; nil for the canonical form (SPEC §3.1).
+    public let profile: MappingProfile?
+    /// The columns the last `read` skipped because the profile binds no field to them.
+    public private(set) var ignoredColumns: [IgnoredColumn] = []
+    /// The encoding of each file the last `read` opened, in reading order.
+    public private(set) var fileEncodings: [FileEncoding] = []
     private let plans: [EntityPlan]
+    /// Per entity, how the profile reads it (nil: not read under the profile, or no profile).
+    private let profilePlans: [ProfileEntityPlan?]
     private let chunkSize: Int
 
     /// Creates a reader of the bundle in `directory`; nothing is opened before `read`.
@@ -30,7 +59,34 @@ public final class CSVBundleRecordSource: RecordSource {
         self.model = model
         self.dialect = dialect
         self.chunkSize = chunkSize
+        self.profile = nil
         self.plans = model.entities.indices.map { EntityPlan(model: model, index: $0) }
+        self.profilePlans = model.entities.map { _ in nil }
+    }
+
+    /// Creates a reader of the bundle in `directory` laid out as `profile` says (nil: canonical).
+    ///
+    /// Only the entities the profile binds are read. The profile should have been
+    /// checked against `model` (`ProfileLoader`); names it has that the model lacks are skipped.
+    public convenience init(directory: String, model: DataModel, profile: MappingProfile?, chunkSize: Int = 1 << 20) {
+        guard let profile else {
+            self.init(directory: directory, model: model, chunkSize: chunkSize)
+            return
+        }
+        self.init(directory: directory, model: model, resolvedProfile: profile, chunkSize: chunkSize)
+    }
+
+    private init(directory: String, model: DataModel, resolvedProfile profile: MappingProfile, chunkSize: Int) {
+        self.directory = directory
+        self.model = model
+        self.dialect = CSVDialect(delimiter: profile.delimiter, quote: profile.quote)
+        self.chunkSize = chunkSize
+        self.profile = profile
+        self.plans = model.entities.indices.map { EntityPlan(model: model, index: $0) }
+        self.profilePlans = model.entities.map { entity in
+            guard let binding = profile.binding(for: entity.name), let file = binding.file ?? entity.csvFile else { return nil }
+            return ProfileEntityPlan(entity: entity, binding: binding, profile: profile, file: file)
+        }
     }
 
     /// The folder, as given.
@@ -43,7 +99,8 @@ public final class CSVBundleRecordSource: RecordSource {
 
     /// The path of an entity's file in this bundle, whether or not it exists.
     public func path(of entity: Int) -> String? {
-        guard let file = model.entities[entity].csvFile else { return nil }
+        let name = profile == nil ? model.entities[entity].csvFile : profilePlans[entity]?.file
+        guard let file = name else { return nil }
         return directory.hasSuffix("/") ? directory + file : directory + "/" + file
     }
 
@@ -58,9 +115,11 @@ public final class CSVBundleRecordSource: RecordSource {
         for e in entityOrder where model.entities.indices.contains(e) && !order.contains(e) { order.append(e) }
         for e in model.entities.indices where !order.contains(e) { order.append(e) }
 
+        ignoredColumns = []
+        fileEncodings = []
         let root = model.root
         if let rootPath = path(of: root), !CSVBundleRecordSource.exists(rootPath) {
-            let name = model.entities[root].csvFile ?? rootPath
+            let name = (rootPath as String).split(separator: "/").last.map(String.init) ?? rootPath
             throw InputError(location: SourceLocation(file: rootPath),
                              message: "\(name) is missing: a CSV bundle needs \(name) with the \(model.entities[root].name) row")
         }
@@ -74,8 +133,10 @@ public final class CSVBundleRecordSource: RecordSource {
     /// Reads one entity file.
     private func readEntity(_ entity: Int, path: String, _ sink: (InputEvent) throws -> Void) throws {
         let plan = plans[entity]
-        let fileName = model.entities[entity].csvFile ?? path
-        var reader = try CSVReader(path: path, dialect: dialect, chunkSize: chunkSize)
+        let profilePlan = profilePlans[entity]
+        let fileName = profilePlan?.file ?? model.entities[entity].csvFile ?? path
+        var reader = try CSVReader(path: path, dialect: dialect, encoding: profile?.encoding ?? .utf8, chunkSize: chunkSize)
+        fileEncodings.append(FileEncoding(file: path, encoding: reader.encoding))
 
         guard try reader.next() else {
             try sink(.problem(InputProblem(
@@ -90,16 +151,26 @@ public final class CSVBundleRecordSource: RecordSource {
         let headerCount = reader.fieldCount
         var columnField = [Int](repeating: -1, count: headerCount)
         var seen = [Bool](repeating: false, count: plan.fieldNames.count)
+        // Under a profile: the header each field was read from, for messages.
+        var fieldHeaders = [String](repeating: "", count: plan.fieldNames.count)
         for c in 0..<headerCount {
             let name = String(decoding: reader.field(c), as: UTF8.self)
             let location = SourceLocation(file: path, line: reader.line(ofField: c), column: reader.column(c), field: name)
-            guard let f = plan.fieldNames.firstIndex(of: name) else {
+            let bound = profilePlan.map { $0.field(forHeader: name, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: name)
+            guard let f = bound else {
+                if let profile, profile.extraColumns == .ignore {
+                    ignoredColumns.append(IgnoredColumn(file: path, header: name, column: c + 1))
+                    continue
+                }
+                let why = profile.map { profilePlan?.usesLogicalNames == true ? "not a field of \(plan.name)" : "bound to no field of \(plan.name) by profile \($0.id)" }
+                    ?? "not a field of \(plan.name)"
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.schema,
-                    message: "\(fileName): unknown column '\(InputMessages.display(reader.field(c)))' (not a field of \(plan.name)); rename or remove it",
+                    message: "\(fileName): unknown column '\(InputMessages.display(reader.field(c)))' (\(why)); rename or remove it",
                     location: location, entity: entity)))
                 continue
             }
+            fieldHeaders[f] = name
             if seen[f] {
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.schema,
@@ -115,9 +186,11 @@ public final class CSVBundleRecordSource: RecordSource {
         if let p = plan.implicitIndex, !mustHave.contains(p) { mustHave.append(p) }
         for f in mustHave where !seen[f] {
             rejectAll = true
+            var column = plan.fieldNames[f]
+            if let header = profilePlan?.headerNames[f].first, header != column { column = "\(header)' (\(column))" } else { column += "'" }
             try sink(.problem(InputProblem(
                 ruleID: ReservedRule.schema,
-                message: "\(fileName): required column '\(plan.fieldNames[f])' is missing; no \(plan.name) row can be read without it",
+                message: "\(fileName): required column '\(column) is missing; no \(plan.name) row can be read without it",
                 location: SourceLocation(file: path, line: headerLine, field: plan.fieldNames[f]), entity: entity)))
         }
 
@@ -125,6 +198,8 @@ public final class CSVBundleRecordSource: RecordSource {
         var recordNumber = 0
         var pendingBlankLines: [Int] = []
         let fieldCount = plan.fieldNames.count
+        let profileDecoders = profilePlan?.decoders
+        let profiled = profilePlan.map { plan in (expectations: plan.decoders.map(\.expectation), headers: fieldHeaders) }
         while try reader.next() {
             if reader.isBlankLine {
                 // Dropped if only blank lines follow up to the end of the file.
@@ -167,7 +242,13 @@ public final class CSVBundleRecordSource: RecordSource {
                 // A cell with a NUL byte or text after its closing quote is wrong whatever its type: left null.
                 if !issues.isEmpty && issues.contains(where: { $0.field == c }) { continue }
                 let bytes = reader.field(c)
-                if let value = plan.decoders[f].parse(bytes) {
+                let parsed: Value?
+                if let profileDecoders {
+                    parsed = profileDecoders[f].parse(bytes)
+                } else {
+                    parsed = plan.decoders[f].parse(bytes)
+                }
+                if let value = parsed {
                     values[f] = value
                 } else {
                     unparseable.append((f, Array(bytes)))
@@ -176,7 +257,7 @@ public final class CSVBundleRecordSource: RecordSource {
             let record = Record(entity: entity, values: values, location: location, fieldColumns: columns)
             if !issues.isEmpty || !unparseable.isEmpty || plan.requiredIndices.contains(where: { values[$0].isNull }) {
                 try emitProblems(plan, record: record, issues: issues, unparseable: unparseable, columnField: columnField,
-                                 headerCount: headerCount, sink)
+                                 headerCount: headerCount, profiled: profiled, sink)
             }
             try sink(.record(record))
         }
@@ -184,7 +265,8 @@ public final class CSVBundleRecordSource: RecordSource {
 
     /// Sends the problems of one row: broken cells, unparseable values, missing required values.
     private func emitProblems(_ plan: EntityPlan, record: Record, issues: [CSVIssue], unparseable: [(field: Int, raw: [UInt8])],
-                              columnField: [Int], headerCount: Int, _ sink: (InputEvent) throws -> Void) throws {
+                              columnField: [Int], headerCount: Int, profiled: (expectations: [String], headers: [String])?,
+                              _ sink: (InputEvent) throws -> Void) throws {
         let (label, key) = plan.label(values: record.values)
         var broken: [Int] = []
         for issue in issues {
@@ -207,9 +289,17 @@ public final class CSVBundleRecordSource: RecordSource {
                 location: location, entity: plan.index, recordKey: key)))
         }
         for (f, raw) in unparseable {
+            let message: String
+            if let (expectations, headers) = profiled {
+                let name = plan.fieldNames[f]
+                let field = headers[f].isEmpty || headers[f] == name ? name : "\(name) (column '\(headers[f])')"
+                message = InputMessages.unparseable(label: label, field: field, raw: raw, expectation: expectations[f])
+            } else {
+                message = InputMessages.unparseable(label: label, field: plan.fieldNames[f], raw: raw, type: plan.fieldTypes[f])
+            }
             try sink(.problem(InputProblem(
                 ruleID: ReservedRule.unparseable,
-                message: InputMessages.unparseable(label: label, field: plan.fieldNames[f], raw: raw, type: plan.fieldTypes[f]),
+                message: message,
                 location: record.location(ofField: f, named: plan.fieldNames[f]), entity: plan.index, recordKey: key)))
         }
         let skip = unparseable.map(\.field) + broken

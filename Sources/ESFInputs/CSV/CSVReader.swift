@@ -56,23 +56,41 @@ public struct CSVIssue: Sendable, Hashable {
 
 /// The file (or bytes) a `CSVReader` reads, and its chunk buffer.
 ///
-/// A class so that the descriptor is closed and the buffer freed exactly once;
+/// A class so that the descriptor is closed and the buffers freed exactly once;
 /// its hot fields are `let`s, so reading them costs no exclusivity check.
 final class CSVInput {
     let fd: Int32
     let memory: [UInt8]?
     var memoryOffset = 0
-    /// The chunk buffer, owned by this object (allocated in init, freed in deinit).
+    /// The chunk buffer, owned by this object (allocated in init, freed in deinit). With a
+    /// code page it holds the decoded UTF-8 of the bytes last read into `raw`.
     let buffer: UnsafeMutablePointer<UInt8>
     let capacity: Int
+    /// The single-byte code page the file is decoded from, nil for UTF-8.
+    let codePage: CodePage?
+    /// The undecoded bytes of a code-page file (a third of `capacity`: a byte decodes to at most 3).
+    let raw: UnsafeMutablePointer<UInt8>?
+    let rawCapacity: Int
+    /// The file offset of `raw[0]` plus the bytes already decoded: the next byte's offset.
+    var rawOffset = 0
     /// Byte classes: `special` ends a plain run outside quotes, `quotedSpecial` inside quotes.
     let special: UnsafeMutablePointer<Bool>
     let quotedSpecial: UnsafeMutablePointer<Bool>
 
-    init(fd: Int32, memory: [UInt8]?, capacity: Int, dialect: CSVDialect) {
+    init(fd: Int32, memory: [UInt8]?, capacity: Int, dialect: CSVDialect, codePage: CodePage? = nil) {
         self.fd = fd
         self.memory = memory
-        self.capacity = max(4, capacity)
+        self.codePage = codePage
+        if codePage != nil {
+            // At least 3 raw bytes, so that a BOM at the start is seen whole.
+            rawCapacity = max(3, capacity / 3)
+            raw = .allocate(capacity: rawCapacity)
+            self.capacity = max(4, capacity, 3 * rawCapacity)
+        } else {
+            rawCapacity = 0
+            raw = nil
+            self.capacity = max(4, capacity)
+        }
         buffer = .allocate(capacity: self.capacity)
         special = .allocate(capacity: 256)
         quotedSpecial = .allocate(capacity: 256)
@@ -87,6 +105,7 @@ final class CSVInput {
     deinit {
         if fd >= 0 { close(fd) }
         buffer.deallocate()
+        raw?.deallocate()
         special.deallocate()
         quotedSpecial.deallocate()
     }
@@ -98,7 +117,10 @@ final class CSVInput {
 /// with `""` escapes and embedded newlines, CRLF and LF (and lone CR) line
 /// endings, and skips a UTF-8 BOM at the start. The whole byte stream is
 /// validated as strict UTF-8 (delimiters, quotes and newlines are ASCII, so this
-/// is the same as validating every cell). For each row it tracks the physical
+/// is the same as validating every cell). A Windows-1250 or ISO-8859-2 file is
+/// decoded to UTF-8 chunk by chunk as it is read (`CodePage`), so cells, columns
+/// and everything after are the same as for UTF-8; a byte that is not text in
+/// its encoding stops reading with its line, column and byte offset. For each row it tracks the physical
 /// line where the row starts, and for each cell its line and 1-based character
 /// column. A value type so that its state needs no runtime exclusivity checks;
 /// do not copy a reader that is in use (copies share the file position).
@@ -107,6 +129,8 @@ public struct CSVReader {
     public let path: String
     /// Delimiter and quote.
     public let dialect: CSVDialect
+    /// The encoding the file is read in (`auto` already decided).
+    public let encoding: TextEncoding
 
     /// Physical line (1-based) where the current row starts.
     public private(set) var line = 0
@@ -155,22 +179,26 @@ public struct CSVReader {
         case rowStart, fieldStart, unquoted, quoted, quoteInQuoted, garbage
     }
 
-    /// Opens a file for reading.
-    public init(path: String, dialect: CSVDialect = .canonical, chunkSize: Int = 1 << 20) throws(InputError) {
+    /// Opens a file for reading. With `encoding: .auto` the file is read once first to decide
+    /// its encoding (`EncodingDetector`).
+    public init(path: String, dialect: CSVDialect = .canonical, encoding: TextEncoding = .utf8, chunkSize: Int = 1 << 20) throws(InputError) {
         self.path = path
         self.dialect = dialect
+        self.encoding = encoding == .auto ? try EncodingDetector.detect(path: path, chunkSize: chunkSize) : encoding
         let fd = open(path, O_RDONLY)
         if fd < 0 {
             throw InputError(location: SourceLocation(file: path), message: "cannot open the file: \(String(cString: strerror(errno)))")
         }
-        self.input = CSVInput(fd: fd, memory: nil, capacity: chunkSize, dialect: dialect)
+        self.input = CSVInput(fd: fd, memory: nil, capacity: chunkSize, dialect: dialect, codePage: CodePage.page(for: self.encoding))
     }
 
     /// Reads from bytes in memory (tests, fuzzing); `chunkSize` still applies, to exercise chunk boundaries.
-    public init(bytes: [UInt8], path: String = "<memory>", dialect: CSVDialect = .canonical, chunkSize: Int = 1 << 20) {
+    public init(bytes: [UInt8], path: String = "<memory>", dialect: CSVDialect = .canonical, encoding: TextEncoding = .utf8,
+                chunkSize: Int = 1 << 20) {
         self.path = path
         self.dialect = dialect
-        self.input = CSVInput(fd: -1, memory: bytes, capacity: chunkSize, dialect: dialect)
+        self.encoding = encoding == .auto ? EncodingDetector.detect(bytes: bytes) : encoding
+        self.input = CSVInput(fd: -1, memory: bytes, capacity: chunkSize, dialect: dialect, codePage: CodePage.page(for: self.encoding))
     }
 
     // MARK: - Row access
@@ -231,6 +259,7 @@ public struct CSVReader {
         bufferPosition = 0
         bufferLength = 0
         let input = self.input
+        if let page = input.codePage { return try refillDecoding(page) }
         let capacity = input.capacity
         if let memory = input.memory {
             let n = min(capacity, memory.count - input.memoryOffset)
@@ -263,6 +292,96 @@ public struct CSVReader {
                              message: "cannot read the file: \(String(cString: strerror(failure)))")
         }
         bufferLength = got
+    }
+
+    /// Reads the next raw chunk of a code-page file and decodes it into the buffer.
+    private mutating func refillDecoding(_ page: CodePage) throws(InputError) {
+        let input = self.input
+        guard let raw = input.raw else { return }
+        var got = 0
+        if let memory = input.memory {
+            let n = min(input.rawCapacity, memory.count - input.memoryOffset)
+            if n > 0 {
+                memory.withUnsafeBufferPointer { src in
+                    guard let s = src.baseAddress else { return }
+                    raw.update(from: s + input.memoryOffset, count: n)
+                }
+                input.memoryOffset += n
+            }
+            got = max(0, n)
+        } else {
+            var failure: Int32 = 0
+            // The first chunk holds at least 3 bytes when the file does, so a BOM is seen whole.
+            let wanted = input.rawOffset == 0 ? 3 : 1
+            while got < wanted {
+                let n = read(input.fd, raw + got, input.rawCapacity - got)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }
+                got += n
+            }
+            if failure != 0 {
+                throw InputError(location: SourceLocation(file: path, line: currentLine),
+                                 message: "cannot read the file: \(String(cString: strerror(failure)))")
+            }
+        }
+        if input.rawOffset == 0 && got >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF {
+            throw InputError(
+                location: SourceLocation(file: path, line: 1, column: 1),
+                message: "the file starts with a UTF-8 byte order mark, but is read as \(page.encoding.displayName): it is UTF-8; set the profile's encoding to utf-8 or auto")
+        }
+        let n = page.decode(raw, count: got, into: input.buffer)
+        if n < 0 {
+            let index = -1 - n
+            throw notInEncoding(page, byte: raw[index], at: input.rawOffset + index)
+        }
+        input.rawOffset += got
+        bufferLength = n
+    }
+
+    /// A byte that is not text in the file's code page, with its line and column found by
+    /// reading the file again up to it (an error path: the hot loop keeps no line count).
+    private func notInEncoding(_ page: CodePage, byte: UInt8, at offset: Int) -> InputError {
+        var line = 1
+        var lineStart = 0
+        var previousCR = false
+        func count(_ p: UnsafeBufferPointer<UInt8>, base: Int) {
+            for (i, b) in p.enumerated() {
+                if b == 0x0A {
+                    if !previousCR { line += 1 }
+                    lineStart = base + i + 1
+                    previousCR = false
+                } else if b == 0x0D {
+                    line += 1
+                    lineStart = base + i + 1
+                    previousCR = true
+                } else {
+                    previousCR = false
+                }
+            }
+        }
+        if let memory = input.memory {
+            memory.withUnsafeBufferPointer { count(UnsafeBufferPointer(rebasing: $0[0..<min(offset, $0.count)]), base: 0) }
+        } else {
+            let size = 1 << 16
+            let chunk = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+            defer { chunk.deallocate() }
+            var position = 0
+            while position < offset {
+                let n = pread(input.fd, chunk, min(size, offset - position), off_t(position))
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                count(UnsafeBufferPointer(start: chunk, count: n), base: position)
+                position += n
+            }
+        }
+        let column = offset - lineStart + 1
+        return InputError(
+            location: SourceLocation(file: path, line: line, column: column),
+            message: "\(page.whyInvalid(byte)), at byte offset \(offset) (line \(line), column \(column)): the file is not \(page.encoding.displayName); set the profile's encoding to the file's (utf-8, windows-1250, iso-8859-2) or to auto")
     }
 
     /// The 1-based character column of the byte at absolute offset `offset` on the current line.

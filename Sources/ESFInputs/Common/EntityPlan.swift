@@ -73,6 +73,11 @@ enum InputMessages {
         "\(label): \(field) '\(display(raw))' is not \(FieldParser.expectation(for: type))"
     }
 
+    /// The same, with what the field accepts spelled out by the caller (a mapping profile's formats).
+    static func unparseable(label: String, field: String, raw: some Collection<UInt8>, expectation: String) -> String {
+        "\(label): \(field) '\(display(raw))' is not \(expectation)"
+    }
+
     /// A required field (an id) is absent or empty.
     static func requiredMissing(label: String, entity: String, field: String) -> String {
         "\(label): required field '\(field)' is missing or empty; every \(entity) needs one"

@@ -1,0 +1,162 @@
+/// The character encoding of a text input, as a mapping profile declares it.
+public enum TextEncoding: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// Decided per file: a UTF-8 BOM or valid UTF-8 is UTF-8; otherwise the bytes
+    /// 0x8A, 0x8E, 0x9A, 0x9E (Š Ž š ž in Windows-1250) mean Windows-1250; otherwise
+    /// 0xA9, 0xAE, 0xB9, 0xBE (Š Ž š ž in ISO-8859-2) mean ISO-8859-2; otherwise Windows-1250.
+    case auto
+    case utf8 = "utf-8"
+    case windows1250 = "windows-1250"
+    case iso8859_2 = "iso-8859-2"
+
+    public var description: String { rawValue }
+
+    /// The name used in messages (`Windows-1250`).
+    public var displayName: String {
+        switch self {
+        case .auto: return "auto"
+        case .utf8: return "UTF-8"
+        case .windows1250: return "Windows-1250"
+        case .iso8859_2: return "ISO-8859-2"
+        }
+    }
+}
+
+/// What a reader does with a column that no binding names.
+public enum ExtraColumnPolicy: String, Sendable, Hashable, CaseIterable {
+    /// Skip it; the reader lists it in `ignoredColumns`. Legacy exports carry columns rules never use.
+    case ignore
+    /// Report it as an ESFCHECK-XSD-001 problem, as the canonical bundle does.
+    case error
+}
+
+/// One column of a file bound to one field: `EMŠO: emso`.
+public struct ColumnBinding: Sendable, Hashable {
+    /// The header text, matched after trimming white space, by Unicode canonical equivalence
+    /// (so a decomposed `Š` in the file matches the precomposed one in the profile).
+    public var header: String
+    /// The logical field name (SPEC §3.1), or the implicit `participant_id` of a nested entity.
+    public var field: String
+
+    /// Binds the column headed `header` to `field`.
+    public init(header: String, field: String) {
+        self.header = header
+        self.field = field
+    }
+}
+
+/// A code value as a file writes it, and the model code it stands for: `brezposeln → unemployed`.
+public struct CodeTranslation: Sendable, Hashable {
+    /// The value in the file, matched by Unicode canonical equivalence.
+    public var written: String
+    /// The code of the field's code list.
+    public var code: String
+
+    /// `written` in the file stands for `code`.
+    public init(_ written: String, _ code: String) {
+        self.written = written
+        self.code = code
+    }
+}
+
+/// How one entity is read: its file, its columns, and the code values its fields translate.
+public struct EntityBinding: Sendable, Hashable {
+    /// The entity name in the data model (`participant`).
+    public var entity: String
+    /// The file name inside the bundle (`udelezenci.csv`); nil means the model's file name.
+    public var file: String?
+    /// The column bindings; nil means the header row holds the logical field names.
+    public var columns: [ColumnBinding]?
+    /// Per field, the code values written in the file and the model codes they stand for
+    /// (`labour_status: brezposeln → unemployed`). Applied before the code is checked; a
+    /// value with no translation is checked as written. For sets, applied to each member.
+    public var codes: [String: [CodeTranslation]]
+
+    /// Binds `entity` to `file` (nil: the model's) with `columns` (nil: logical names as headers).
+    public init(entity: String, file: String? = nil, columns: [ColumnBinding]? = nil, codes: [String: [CodeTranslation]] = [:]) {
+        self.entity = entity
+        self.file = file
+        self.columns = columns
+        self.codes = codes
+    }
+}
+
+/// A mapping profile (SPEC §3.2): how a real-world CSV export maps to the logical data model.
+///
+/// Plain data: `ProfileLoader` (ESFRules) reads one from YAML and checks it against
+/// the model; `CSVBundleRecordSource` (ESFInputs) reads a bundle with it.
+public struct MappingProfile: Sendable, Hashable {
+    /// The input format a profile describes. Only CSV bundles so far.
+    public enum Format: String, Sendable, Hashable, CaseIterable {
+        case csv
+    }
+
+    /// A short name (`si-legacy-csv`), shown in messages.
+    public var id: String
+    public var title: String
+    /// The data model the profile is written for (`esf-operation-v1`), when it says.
+    public var model: String?
+    public var format: Format
+    /// The encoding of every file of the bundle, or `auto` to decide per file.
+    public var encoding: TextEncoding
+    /// The cell separator byte (`;`).
+    public var delimiter: UInt8
+    /// The quote byte (`"`).
+    public var quote: UInt8
+    /// Decimal and thousands separators.
+    public var numbers: NumberFormat
+    /// Tried in order; the first that gives a real date wins.
+    public var dateFormats: [DatePattern]
+    public var booleans: BooleanWords
+    public var extraColumns: ExtraColumnPolicy
+    /// The entities the bundle holds; an entity without a binding is not read.
+    public var entities: [EntityBinding]
+    /// The file the profile was loaded from, for messages.
+    public var source: String?
+
+    /// Creates a profile; the defaults are the canonical formats (UTF-8, `,`, `"`, `.`, ISO dates, true/false).
+    public init(id: String, title: String, model: String? = nil, format: Format = .csv, encoding: TextEncoding = .utf8,
+                delimiter: UInt8 = UInt8(ascii: ","), quote: UInt8 = UInt8(ascii: "\""), numbers: NumberFormat = .canonical,
+                dateFormats: [DatePattern] = [.iso], booleans: BooleanWords = .canonical,
+                extraColumns: ExtraColumnPolicy = .ignore, entities: [EntityBinding], source: String? = nil) {
+        self.id = id
+        self.title = title
+        self.model = model
+        self.format = format
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.quote = quote
+        self.numbers = numbers
+        self.dateFormats = dateFormats
+        self.booleans = booleans
+        self.extraColumns = extraColumns
+        self.entities = entities
+        self.source = source
+    }
+
+    /// The binding of an entity, if the profile reads it.
+    public func binding(for entity: String) -> EntityBinding? { entities.first { $0.entity == entity } }
+
+    /// The canonical CSV bundle of `model` written as a profile (SPEC §3.1: logical
+    /// names, `,`, UTF-8, ISO dates, `.`, `true`/`false`, unknown columns are errors).
+    public static func canonical(for model: DataModel) -> MappingProfile {
+        MappingProfile(id: "canonical", title: "Canonical CSV bundle", model: model.id, extraColumns: .error,
+                       entities: model.entities.compactMap { e in e.csvFile.map { EntityBinding(entity: e.name, file: $0) } })
+    }
+
+    /// What a field of `type` accepts under this profile, for messages.
+    public func expectation(for type: FieldType, codes: [CodeTranslation] = []) -> String {
+        switch type {
+        case .string: return "text"
+        case .date:
+            if dateFormats == [.iso] { return "a date YYYY-MM-DD" }
+            return "a date (" + dateFormats.map(\.text).joined(separator: " or ") + ")"
+        case .decimal: return numbers.expectation(decimal: true)
+        case .int: return numbers.expectation(decimal: false)
+        case .bool: return booleans.expectation
+        case .code, .codeSet:
+            let base = FieldParser.expectation(for: type)
+            if codes.isEmpty { return base }
+            return base + " (or, as this profile writes them, " + codes.map(\.written).joined(separator: ", ") + ")"
+        }
+    }
+}
