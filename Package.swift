@@ -41,7 +41,7 @@ let package = Package(
             dependencies: ["ESFEngine", "ESFReports", "ESFRules", "ESFInputs", "ESFCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
-        .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore"]),
+        .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore", "ESFRules"]),
         .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
         .testTarget(name: "EndToEndTests", dependencies: ["esfcheck"]),
     ]

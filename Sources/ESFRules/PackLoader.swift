@@ -133,10 +133,7 @@ public enum PackLoader {
                 }
                 return b
             case .failure(let errors):
-                for e in errors.all {
-                    let pos = n.position(ofOffset: e.range.start)
-                    sink.add(Diagnostic(code: e.code, message: "indicator \(id): \(e.message)", file: n.file, line: pos.line, column: pos.column))
-                }
+                n.report(errors, prefix: "indicator \(id): ", to: sink)
                 return nil
             }
         }

@@ -56,10 +56,7 @@ extension PackLoader {
                 usage.merge(u)
                 return b
             case .failure(let errors):
-                for e in errors.all {
-                    let pos = n.position(ofOffset: e.range.start)
-                    sink.add(Diagnostic(code: e.code, message: "\(id): \(e.message)", file: n.file, line: pos.line, column: pos.column))
-                }
+                n.report(errors, prefix: "\(id): ", to: sink)
                 return nil
             }
         }
@@ -73,10 +70,7 @@ extension PackLoader {
                 usage.merge(u)
                 assertion = .relations(specs)
             case .failure(let errors):
-                for e in errors.all {
-                    let pos = assertNode.position(ofOffset: e.range.start)
-                    sink.add(Diagnostic(code: e.code, message: "\(id): \(e.message)", file: assertNode.file, line: pos.line, column: pos.column))
-                }
+                assertNode.report(errors, prefix: "\(id): ", to: sink)
             }
         } else if let b = compileExpr(assertNode, expecting: .bool) {
             assertion = .expression(b)
@@ -144,10 +138,7 @@ extension PackLoader {
                     parts.append(.value(b))
                 case .failure(let errors):
                     ok = false
-                    for e in errors.all {
-                        let pos = n.position(ofOffset: i + 1 + e.range.start)
-                        sink.add(Diagnostic(code: e.code, message: "\(id): in the message: \(e.message)", file: n.file, line: pos.line, column: pos.column))
-                    }
+                    n.report(errors, prefix: "\(id): in the message: ", offset: i + 1, to: sink)
                 }
                 i = close + 1
                 literalStart = i

@@ -1,4 +1,5 @@
 import ESFCore
+import ESFExpr
 import Foundation
 import Yams
 
@@ -33,6 +34,15 @@ struct YNode {
 
     func diagnostic(_ code: String, _ message: String) -> Diagnostic {
         Diagnostic(code: code, message: message, file: file, line: line, column: column)
+    }
+
+    /// Reports the errors of an expression written in this scalar, each at its own position
+    /// (`offset` is where the expression starts inside the scalar's text).
+    func report(_ errors: ExprErrors, prefix: String, offset: Int = 0, to sink: DiagnosticSink) {
+        for e in errors.all {
+            let pos = position(ofOffset: offset + e.range.start)
+            sink.add(Diagnostic(code: e.code, message: prefix + e.message, file: file, line: pos.line, column: pos.column))
+        }
     }
 
     /// The position of a UTF-8 offset inside this scalar's text (exact for single-line plain and quoted scalars).

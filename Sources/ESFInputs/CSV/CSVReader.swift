@@ -559,16 +559,8 @@ public struct CSVReader {
     @inline(__always)
     private mutating func consumeMultibyte(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) throws(InputError) {
         let lead = p[i]
-        switch lead {
-        case 0xC2...0xDF: utf8Need = 1; utf8Low = 0x80; utf8High = 0xBF
-        case 0xE0: utf8Need = 2; utf8Low = 0xA0; utf8High = 0xBF
-        case 0xE1...0xEC, 0xEE...0xEF: utf8Need = 2; utf8Low = 0x80; utf8High = 0xBF
-        case 0xED: utf8Need = 2; utf8Low = 0x80; utf8High = 0x9F
-        case 0xF0: utf8Need = 3; utf8Low = 0x90; utf8High = 0xBF
-        case 0xF1...0xF3: utf8Need = 3; utf8Low = 0x80; utf8High = 0xBF
-        case 0xF4: utf8Need = 3; utf8Low = 0x80; utf8High = 0x8F
-        default: throw invalidUTF8(at: chunkBase + i)
-        }
+        guard let bounds = UTF8Lead.bounds(lead) else { throw invalidUTF8(at: chunkBase + i) }
+        (utf8Need, utf8Low, utf8High) = bounds
         utf8Start = chunkBase + i
         utf8StartColumn = Int(columnAt(utf8Start))
         i += 1

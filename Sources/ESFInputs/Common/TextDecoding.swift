@@ -226,17 +226,26 @@ public enum EncodingDetector {
                     high = 0xBF
                     continue
                 }
-                switch b {
-                case 0xC2...0xDF: need = 1; low = 0x80; high = 0xBF
-                case 0xE0: need = 2; low = 0xA0; high = 0xBF
-                case 0xE1...0xEC, 0xEE...0xEF: need = 2; low = 0x80; high = 0xBF
-                case 0xED: need = 2; low = 0x80; high = 0x9F
-                case 0xF0: need = 3; low = 0x90; high = 0xBF
-                case 0xF1...0xF3: need = 3; low = 0x80; high = 0xBF
-                case 0xF4: need = 3; low = 0x80; high = 0x8F
-                default: validUTF8 = false
-                }
+                if let lead = UTF8Lead.bounds(b) { (need, low, high) = lead } else { validUTF8 = false }
             }
+        }
+    }
+}
+
+/// The well-formed UTF-8 sequences by their lead byte (Unicode Table 3-7): how many
+/// continuation bytes follow and the range of the first one. Nil for a byte that cannot lead.
+enum UTF8Lead {
+    @inline(__always)
+    static func bounds(_ lead: UInt8) -> (need: Int, low: UInt8, high: UInt8)? {
+        switch lead {
+        case 0xC2...0xDF: return (1, 0x80, 0xBF)
+        case 0xE0: return (2, 0xA0, 0xBF)
+        case 0xE1...0xEC, 0xEE...0xEF: return (2, 0x80, 0xBF)
+        case 0xED: return (2, 0x80, 0x9F)
+        case 0xF0: return (3, 0x90, 0xBF)
+        case 0xF1...0xF3: return (3, 0x80, 0xBF)
+        case 0xF4: return (3, 0x80, 0x8F)
+        default: return nil
         }
     }
 }
