@@ -35,6 +35,7 @@ struct Snapshot {
     var records: [[Value]?]
     var location: SourceLocation
     var columns: [Int32]?
+    var xpaths: [String]? = nil
     var key: String
     var participantID: String?
 }
@@ -80,8 +81,10 @@ public final class Engine: EvaluationState {
     var rootCount = 0
     var snapshots: [Snapshot] = []
     var lookupIndex: [[Value: [Value]]]
-    /// Joined mode: projections of context records per parent key; keys of parents seen.
+    /// Joined mode: per entity and parent key, the values of the fields some rule reads as
+    /// context (in `projectedFields` order, nothing else); and the keys of the parents seen.
     var projections: [[Value: [Value]]]
+    var projectedFields: [[Int]] = []
     var parentKeys: Set<Value> = []
     var optionalChildSeen: [Set<Value>]
     var uniqueSeen: [Int: [[Value]: Int]] = [:]
@@ -90,6 +93,8 @@ public final class Engine: EvaluationState {
     var limitHit = false
     /// Per-field columns of the record being checked (CSV), for finding locations.
     var currentColumns: [Int32]?
+    /// Per-field XPaths of the record being checked (XML mapping profile), for finding locations.
+    var currentXPaths: [String]?
 
     /// Prepares a run over one input; `grouped` is true for readers that deliver parent groups (XML).
     public init(ruleSet: RuleSet, options: EngineOptions, grouped: Bool) {
@@ -154,11 +159,7 @@ public final class Engine: EvaluationState {
         for a in ruleSet.aggregates {
             for k in a.outerKey { for (ent, f) in k.contextFields() { contextFields[ent].insert(f) } }
         }
-        for e in 0..<n {
-            if let p = model.parentIndex(of: e), let pk = model.entities[p].keyField, let pf = model.entities[p].fieldIndex(pk) {
-                contextFields[p].insert(pf)
-            }
-        }
+        projectedFields = contextFields.map { $0.sorted() }
         evaluator.state = self
     }
 
@@ -313,7 +314,11 @@ public final class Engine: EvaluationState {
             let pkey = r.values[pfi].keyForm
             checkMultiplicity(r)
             for c in [p] + childEntities[p] where c != e {
-                if let proj = projections[c][pkey] { context[c] = proj }
+                if let proj = projections[c][pkey] {
+                    var full = Array(repeating: Value.null, count: model.entities[c].fields.count)
+                    for (slot, f) in projectedFields[c].enumerated() { full[f] = proj[slot] }
+                    context[c] = full
+                }
             }
         }
         if !contextFields[e].isEmpty {
@@ -326,9 +331,7 @@ public final class Engine: EvaluationState {
                 key = .null
             }
             if projections[e][key] == nil {
-                var proj = Array(repeating: Value.null, count: r.values.count)
-                for f in contextFields[e] { proj[f] = r.values[f] }
-                projections[e][key] = proj
+                projections[e][key] = projectedFields[e].map { r.values[$0] }
             }
         }
         evaluateRecord(r, context: context)
@@ -376,7 +379,11 @@ public final class Engine: EvaluationState {
         let key = recordKey(e, r.values)
         let pid = participantID(e, r.values)
         currentColumns = r.fieldColumns
-        defer { currentColumns = nil }
+        currentXPaths = r.fieldXPaths
+        defer {
+            currentColumns = nil
+            currentXPaths = nil
+        }
         if !imm.isEmpty {
             sealed.formUnion(relies[e])
             setContext(context, own: e, values: r.values)
@@ -387,7 +394,7 @@ public final class Engine: EvaluationState {
             var records = Array(repeating: [Value]?.none, count: model.entities.count)
             for (k, v) in context where deferredReads[e].contains(k) { records[k] = v }
             records[e] = r.values
-            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, columns: r.fieldColumns, key: key, participantID: pid))
+            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, columns: r.fieldColumns, xpaths: r.fieldXPaths, key: key, participantID: pid))
         }
     }
 
@@ -443,7 +450,7 @@ public final class Engine: EvaluationState {
         if let scope = rule.scope, let name = rule.usage.ownFields.first, let fi = model.entities[scope].fieldIndex(name) {
             field = name
             if let l = location {
-                let record = Record(entity: scope, values: [], location: l, fieldColumns: currentColumns)
+                let record = Record(entity: scope, values: [], location: l, fieldColumns: currentColumns, fieldXPaths: currentXPaths)
                 loc = record.location(ofField: fi, named: name)
             }
         }
@@ -584,8 +591,10 @@ public final class Engine: EvaluationState {
             evaluator.records = snap.records
             evaluator.records[model.root] = root
             currentColumns = snap.columns
+            currentXPaths = snap.xpaths
             for i in snap.rules { check(i, key: snap.key, participantID: snap.participantID, location: snap.location) }
             currentColumns = nil
+            currentXPaths = nil
         }
         snapshots = []
         for e in evaluator.records.indices { evaluator.records[e] = nil }
