@@ -7,8 +7,10 @@ struct AggregateStore {
     /// Uncorrelated aggregates: one accumulator; correlated: one per key.
     var single: [AggregateAccumulator]
     var keyed: [[[Value]: AggregateAccumulator]]
-    /// Correlated aggregates with residual conditions keep their records per key.
+    /// Correlated aggregates with residual conditions keep their records per key, and of each
+    /// record only the fields the residual and the value read (`keptFields` order).
     var records: [[[Value]: [[Value]]]]
+    let keptFields: [[Int]]
     /// Aggregates whose filter failed at run time: every rule reading them fails too.
     var failures: [Int: String] = [:]
     /// Aggregate ids by the entity they aggregate.
@@ -19,6 +21,12 @@ struct AggregateStore {
         single = Array(repeating: AggregateAccumulator(), count: specs.count)
         keyed = Array(repeating: [:], count: specs.count)
         records = Array(repeating: [:], count: specs.count)
+        keptFields = specs.map { spec in
+            var fields = Set(spec.residual?.aggregatedFields() ?? [])
+            fields.formUnion(spec.value?.aggregatedFields() ?? [])
+            if let f = spec.field { fields.insert(f) }
+            return fields.sorted()
+        }
         var by = Array(repeating: [Int](), count: entityCount)
         for (i, s) in specs.enumerated() { by[s.entity].append(i) }
         byEntity = by
@@ -38,7 +46,7 @@ struct AggregateStore {
                 }
             }
             if spec.residual != nil {
-                records[id][spec.innerKeyFields.map { values[$0].keyForm }, default: []].append(values)
+                records[id][spec.innerKeyFields.map { values[$0].keyForm }, default: []].append(keptFields[id].map { values[$0] })
                 continue
             }
             let v: Value
@@ -61,9 +69,15 @@ struct AggregateStore {
         evaluator.aggregated = nil
     }
 
+    /// The kept records of a key, at full width again (the fields not kept are null).
     func records(_ id: Int, key: [Value]) -> [[Value]] {
         if key.contains(where: \.isNull) { return [] }
-        return records[id][key] ?? []
+        let width = specs[id].width
+        return (records[id][key] ?? []).map { kept in
+            var full = Array(repeating: Value.null, count: width)
+            for (slot, f) in keptFields[id].enumerated() { full[f] = kept[slot] }
+            return full
+        }
     }
 
     func value(_ id: Int, key: [Value]) -> Value {

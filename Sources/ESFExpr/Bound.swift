@@ -52,6 +52,8 @@ public struct AggregateSpec: Sendable {
     public var text: String
     /// The parameter values of the pack whose rule holds this call site.
     public var params: [Value] = []
+    /// The number of fields of the aggregated entity.
+    public var width = 0
 }
 
 /// A relation rule's check, evaluated per record while streaming (one finding per offender).
@@ -113,10 +115,23 @@ public struct BoundExpr: Sendable {
 extension BoundExpr {
     /// Every `(entity, field)` this expression reads from context records (not the aggregated one).
     public func contextFields() -> [(entity: Int, field: Int)] {
-        var out: [(Int, Int)] = []
+        fieldsRead().compactMap { source, f in
+            if case .entity(let e) = source { return (e, f) }
+            return nil
+        }
+    }
+
+    /// The fields of the aggregated record this expression reads.
+    public func aggregatedFields() -> [Int] {
+        fieldsRead().compactMap { source, f in source == .aggregated ? f : nil }
+    }
+
+    /// Every field this expression reads, with where it reads it from.
+    func fieldsRead() -> [(FieldSource, Int)] {
+        var out: [(FieldSource, Int)] = []
         func walk(_ e: BoundExpr) {
             switch e.kind {
-            case .field(.entity(let ent), let f): out.append((ent, f))
+            case .field(let source, let f): out.append((source, f))
             case .literal, .param, .field, .aggregate: break
             case .member(let b, _), .unary(_, let b), .isNull(let b, _): walk(b)
             case .lookup(_, let k), .exists(_, let k): walk(k)

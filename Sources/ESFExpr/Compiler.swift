@@ -93,6 +93,7 @@ public final class ExprCompiler {
     fileprivate func register(_ spec: AggregateSpec) -> Int {
         var spec = spec
         spec.params = params.map(\.value)
+        spec.width = model.entities[spec.entity].fields.count
         aggregates.append(spec)
         return aggregates.count - 1
     }
