@@ -90,11 +90,19 @@ public final class ExprCompiler {
         return .success((specs, binder.usage))
     }
 
+    /// Call sites already registered, by their text, entity and parameter values.
+    private var registered: [String: Int] = [:]
+
+    /// Registers an aggregate call site; the same aggregate written again (same text over the
+    /// same entity with the same parameter values) shares one partial state, fed once per record.
     fileprivate func register(_ spec: AggregateSpec) -> Int {
         var spec = spec
         spec.params = params.map(\.value)
         spec.width = model.entities[spec.entity].fields.count
+        let identity = "\(spec.entity)\u{1F}\(spec.text)\u{1F}\(spec.params.map(\.description).joined(separator: "\u{1F}"))"
+        if let existing = registered[identity] { return existing }
         aggregates.append(spec)
+        registered[identity] = aggregates.count - 1
         return aggregates.count - 1
     }
 
