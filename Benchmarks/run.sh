@@ -28,19 +28,22 @@ measure() {
   local name=$1 size=$2; shift 2
   local times=() rss=0
   for _ in $(seq "$runs"); do
-    local out tf
+    local tf t0 t1
     tf=$(mktemp)
-    /usr/bin/time -f "%e %M" -o "$tf" "$@" >/dev/null 2>&1 || true
-    out=$(tail -1 "$tf")
+    t0=$(date +%s%N)
+    /usr/bin/time -f "%M" -o "$tf" "$@" >/dev/null 2>&1 || true
+    t1=$(date +%s%N)
+    # wall time in seconds with nanosecond resolution (GNU time's %e has only 10 ms)
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')")
+    local r
+    r=$(tail -1 "$tf")
     rm -f "$tf"
-    times+=("${out% *}")
-    local r=${out#* }
     [ "$r" -gt "$rss" ] && rss=$r
   done
   local median
   median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
   awk -v name="$name" -v size="$size" -v t="$median" -v rss="$rss" \
-    'BEGIN { mbs = (t > 0) ? size / t : 0; printf "%-38s %8.1f MB %8.2f s %9.1f MB/s %8.1f MB peak\n", name, size, t, mbs, rss / 1024 }'
+    'BEGIN { mbs = (t > 0) ? size / t : 0; printf "%-38s %8.1f MB %9.3f s %9.1f MB/s %8.1f MB peak\n", name, size, t, mbs, rss / 1024 }'
   echo "$name|$size|$median|$rss" >> "$results"
 }
 
@@ -64,8 +67,8 @@ echo "start-up and rule loading (rules list): ${start} s"
 # ratios against the baselines of this run
 awk -F'|' '{ t[$1] = $3; s[$1] = $2 } END {
   c = "esfcheck check (CSV bundle, all rules)"; x = "esfcheck check (XML, all rules)"
-  if (t[c] > 0 && t["cat (CSV bundle)"] > 0) printf "CSV: esfcheck runs at %.3f x the speed of cat\n", t["cat (CSV bundle)"] / t[c]
-  if (t[x] > 0 && t["cat (XML)"] > 0) printf "XML: esfcheck runs at %.3f x the speed of cat\n", t["cat (XML)"] / t[x]
+  if (t[c] > 0 && t["cat (CSV bundle)"] > 0) printf "CSV: esfcheck runs at %.4f x the speed of cat\n", t["cat (CSV bundle)"] / t[c]
+  if (t[x] > 0 && t["cat (XML)"] > 0) printf "XML: esfcheck runs at %.4f x the speed of cat\n", t["cat (XML)"] / t[x]
   if (t[x] > 0 && t["xmllint --stream --noout"] > 0) printf "XML: esfcheck runs at %.2f x the speed of xmllint --stream --noout\n", t["xmllint --stream --noout"] / t[x]
   if (t[x] > 0 && t["xmllint --stream --schema"] > 0) printf "XML: esfcheck runs at %.2f x the speed of xmllint --stream --schema\n", t["xmllint --stream --schema"] / t[x]
 }' "$results"
