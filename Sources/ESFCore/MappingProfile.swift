@@ -58,6 +58,54 @@ public struct CodeTranslation: Sendable, Hashable {
     }
 }
 
+/// Where an XML profile finds a field, relative to the entity's element (a small XPath subset).
+public enum XMLFieldPath: Sendable, Hashable, CustomStringConvertible {
+    /// `@sifra`: an attribute of the entity element.
+    case attribute(String)
+    /// `emso`: the text of a child element.
+    case childText(String)
+    /// `znesek/@valuta`: an attribute of a child element.
+    case childAttribute(String, String)
+
+    /// Parses `@a`, `name` or `name/@a`; nil for anything else.
+    public init?(_ text: String) {
+        func isName(_ s: Substring) -> Bool {
+            guard let first = s.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
+            return s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil || "_-.".unicodeScalars.contains($0) }
+        }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 1 {
+            let p = parts[0]
+            if p.hasPrefix("@"), isName(p.dropFirst()) { self = .attribute(String(p.dropFirst())); return }
+            if isName(p) { self = .childText(String(p)); return }
+            return nil
+        }
+        if parts.count == 2, isName(parts[0]), parts[1].hasPrefix("@"), isName(parts[1].dropFirst()) {
+            self = .childAttribute(String(parts[0]), String(parts[1].dropFirst()))
+            return
+        }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .attribute(let a): return "@" + a
+        case .childText(let c): return c
+        case .childAttribute(let c, let a): return c + "/@" + a
+        }
+    }
+}
+
+/// One field of an XML entity and where it is: `emso: emso`, `id: "@sifra"`.
+public struct XMLFieldBinding: Sendable, Hashable {
+    public var field: String
+    public var path: XMLFieldPath
+    public init(field: String, path: XMLFieldPath) {
+        self.field = field
+        self.path = path
+    }
+}
+
 /// How one entity is read: its file, its columns, and the code values its fields translate.
 public struct EntityBinding: Sendable, Hashable {
     /// The entity name in the data model (`participant`).
@@ -71,12 +119,23 @@ public struct EntityBinding: Sendable, Hashable {
     /// value with no translation is checked as written. For sets, applied to each member.
     public var codes: [String: [CodeTranslation]]
 
+    /// XML: the entity's element name (nil: the model's `xmlElement`).
+    public var element: String?
+    /// XML: the list wrapper element name (nil: the model's `xmlWrapper`).
+    public var wrapper: String?
+    /// XML: where each field is (nil: every field is an attribute with its logical name).
+    public var fields: [XMLFieldBinding]?
+
     /// Binds `entity` to `file` (nil: the model's) with `columns` (nil: logical names as headers).
-    public init(entity: String, file: String? = nil, columns: [ColumnBinding]? = nil, codes: [String: [CodeTranslation]] = [:]) {
+    public init(entity: String, file: String? = nil, columns: [ColumnBinding]? = nil, codes: [String: [CodeTranslation]] = [:],
+                element: String? = nil, wrapper: String? = nil, fields: [XMLFieldBinding]? = nil) {
         self.entity = entity
         self.file = file
         self.columns = columns
         self.codes = codes
+        self.element = element
+        self.wrapper = wrapper
+        self.fields = fields
     }
 }
 
@@ -85,9 +144,10 @@ public struct EntityBinding: Sendable, Hashable {
 /// Plain data: `ProfileLoader` (ESFRules) reads one from YAML and checks it against
 /// the model; `CSVBundleRecordSource` (ESFInputs) reads a bundle with it.
 public struct MappingProfile: Sendable, Hashable {
-    /// The input format a profile describes. Only CSV bundles so far.
+    /// The input format a profile describes: a CSV bundle or an XML file.
     public enum Format: String, Sendable, Hashable, CaseIterable {
         case csv
+        case xml
     }
 
     /// A short name (`si-legacy-csv`), shown in messages.
@@ -112,6 +172,10 @@ public struct MappingProfile: Sendable, Hashable {
     public var entities: [EntityBinding]
     /// The file the profile was loaded from, for messages.
     public var source: String?
+    /// XML: the namespace of every element (nil: none).
+    public var namespace: String?
+    /// XML: the XSD file to validate against (an absolute or working-directory path; nil: none).
+    public var xsd: String?
 
     /// Creates a profile; the defaults are the canonical formats (UTF-8, `,`, `"`, `.`, ISO dates, true/false).
     public init(id: String, title: String, model: String? = nil, format: Format = .csv, encoding: TextEncoding = .utf8,

@@ -36,19 +36,25 @@ public struct Record: Sendable {
     public var location: SourceLocation
     /// Per field, the column where its value starts (CSV) when known.
     public var fieldColumns: [Int32]?
+    /// Per field, its XPath relative to the record's element when it is not `@field`
+    /// (an XML mapping profile: `@sifra`, `datum_rojstva`, `financiranje/@eu`); shared, not copied.
+    public var fieldXPaths: [String]?
 
-    public init(entity: Int, values: [Value], location: SourceLocation, fieldColumns: [Int32]? = nil) {
+    public init(entity: Int, values: [Value], location: SourceLocation, fieldColumns: [Int32]? = nil, fieldXPaths: [String]? = nil) {
         self.entity = entity
         self.values = values
         self.location = location
         self.fieldColumns = fieldColumns
+        self.fieldXPaths = fieldXPaths
     }
 
     /// The location of one field of this record (XPath `/@field`, CSV column).
     public func location(ofField index: Int, named name: String) -> SourceLocation {
         var loc = location
         loc.field = name
-        if let xpath = loc.xpath { loc.xpath = xpath + "/@" + name }
+        if let xpath = loc.xpath {
+            if let paths = fieldXPaths, index < paths.count { loc.xpath = xpath + "/" + paths[index] } else { loc.xpath = xpath + "/@" + name }
+        }
         if let cols = fieldColumns, index < cols.count, cols[index] > 0 { loc.column = Int(cols[index]) }
         return loc
     }

@@ -132,10 +132,16 @@ public enum Checker {
         }
         if isDir.boolValue || path.lowercased().hasSuffix(".csv") {
             let dir = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
+            if let profile = options.profile, profile.format == .xml {
+                throw .usage("mapping profile \(profile.id) describes an XML export, \(path) is a CSV bundle: use a CSV profile (or none)")
+            }
             return CSVBundleRecordSource(directory: dir, model: options.model, profile: options.profile)
         }
+        if let profile = options.profile, profile.format == .xml {
+            return XMLRecordSource(path: path, model: options.model, schema: options.schema, profile: profile)
+        }
         if let profile = options.profile, profile.id != "canonical" {
-            throw .usage("mapping profile \(profile.id) describes a CSV bundle, \(path) is XML: drop --profile (XML exports are read in the canonical form)")
+            throw .usage("mapping profile \(profile.id) describes a CSV bundle, \(path) is XML: use an XML profile (format: xml) or drop --profile")
         }
         return XMLRecordSource(path: path, model: options.model, schema: options.schema)
     }
@@ -170,7 +176,9 @@ public enum Checker {
             }
             options.profile = profile
         }
-        switch request.schema ?? request.config?.schema ?? "canonical" {
+        // An XML profile names its own XSD, or none: the canonical XSD does not fit another layout.
+        let profileSchema = options.profile.flatMap { $0.format == .xml ? ($0.xsd ?? "none") : nil }
+        switch request.schema ?? request.config?.schema ?? profileSchema ?? "canonical" {
         case "canonical": options.schema = .canonical
         case "none": options.schema = .none
         case let file:

@@ -26,16 +26,17 @@ import Foundation
 public enum ProfileLoader {
     static let profileKeys: Set<String> = [
         "id", "title", "description", "model", "format", "encoding", "delimiter", "quote", "decimal_separator",
-        "thousands_separator", "date_formats", "booleans", "extra_columns", "entities",
+        "thousands_separator", "date_formats", "booleans", "extra_columns", "entities", "namespace", "xsd", "extra",
     ]
     static let entityKeys: Set<String> = ["file", "columns", "codes"]
+    static let xmlEntityKeys: Set<String> = ["element", "wrapper", "fields", "codes"]
 
     /// Reads the profile at `path` (shown as `displayPath`) and checks it against `model`.
     /// Returns nil when any diagnostic was reported.
     public static func load(path: String, displayPath: String, model: DataModel, sink: DiagnosticSink) -> MappingProfile? {
         let before = sink.diagnostics.count
         guard let root = loadYAML(path: path, displayPath: displayPath, sink: sink) else { return nil }
-        let profile = parse(root, model: model, sink: sink)
+        let profile = parse(root, model: model, sink: sink, path: path)
         return sink.diagnostics.count == before ? profile : nil
     }
 
@@ -62,7 +63,7 @@ public enum ProfileLoader {
 
     // MARK: - Parsing
 
-    static func parse(_ root: YNode, model: DataModel, sink: DiagnosticSink) -> MappingProfile? {
+    static func parse(_ root: YNode, model: DataModel, sink: DiagnosticSink, path: String? = nil) -> MappingProfile? {
         guard root.mapping != nil else {
             sink.add(root.diagnostic("profile.type", "a profile is a mapping of keys (id, format, encoding, entities, …)"))
             return nil
@@ -83,7 +84,30 @@ public enum ProfileLoader {
             if let format = MappingProfile.Format(rawValue: text) {
                 profile.format = format
             } else {
-                sink.add(node.diagnostic("profile.unknown_format", "unknown format '\(text)' (supported: csv)"))
+                sink.add(node.diagnostic("profile.unknown_format", "unknown format '\(text)' (supported: csv, xml)"))
+            }
+        }
+        if profile.format == .xml {
+            profile.extraColumns = .error
+            if let node = root["namespace"], !node.isNull, let text = scalar(root, "namespace", sink: sink), !text.isEmpty, text != "none" {
+                profile.namespace = text
+            }
+            if let node = root["xsd"], !node.isNull, let text = scalar(root, "xsd", sink: sink), !text.isEmpty, text != "none" {
+                let base = path.map { ($0 as NSString).deletingLastPathComponent } ?? ""
+                let file = text.hasPrefix("/") || base.isEmpty ? text : (base as NSString).appendingPathComponent(text)
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    profile.xsd = file
+                } else {
+                    sink.add(node.diagnostic("profile.xsd_missing", "xsd file '\(text)' not found (looked for \(file)); give a path relative to the profile, or none"))
+                }
+            }
+        } else {
+            for key in ["namespace", "xsd"] {
+                if let node = root[key] {
+                    _ = node
+                    sink.add(keyNode(root, key).diagnostic("profile.xml_only", "'\(key)' is for XML profiles (format: xml)"))
+                }
             }
         }
         if let node = root["encoding"], let text = scalar(root, "encoding", sink: sink) {
@@ -115,11 +139,13 @@ public enum ProfileLoader {
         parseNumbers(root, into: &profile, sink: sink)
         parseDates(root, into: &profile, sink: sink)
         parseBooleans(root, into: &profile, sink: sink)
-        if let node = root["extra_columns"], let text = scalar(root, "extra_columns", sink: sink) {
-            if let policy = ExtraColumnPolicy(rawValue: text) {
-                profile.extraColumns = policy
-            } else {
-                sink.add(node.diagnostic("profile.invalid_value", "extra_columns must be ignore or error, not '\(text)'"))
+        for key in ["extra_columns", "extra"] {
+            if let node = root[key], let text = scalar(root, key, sink: sink) {
+                if let policy = ExtraColumnPolicy(rawValue: text) {
+                    profile.extraColumns = policy
+                } else {
+                    sink.add(node.diagnostic("profile.invalid_value", "\(key) must be ignore or error, not '\(text)'"))
+                }
             }
         }
         parseEntities(root, model: model, into: &profile, sink: sink)
@@ -259,6 +285,13 @@ public enum ProfileLoader {
                 sink.add(value.diagnostic("profile.type", "entity \(entity.name): give its 'file' and 'columns'"))
                 continue
             }
+            if profile.format == .xml {
+                unknownKeys(value, allowed: xmlEntityKeys, what: "entity \(entity.name)", sink: sink)
+                parseXMLEntity(value, entity: entity, model: model, into: &binding, at: entry.keyNode, sink: sink)
+                binding.codes = parseCodes(value["codes"], entity: entity, sink: sink)
+                profile.entities.append(binding)
+                continue
+            }
             unknownKeys(value, allowed: entityKeys, what: "entity \(entity.name)", sink: sink)
             if let fileNode = value["file"] {
                 if let file = fileNode.scalar, !file.isEmpty, !file.contains("/"), file != ".", file != ".." {
@@ -285,6 +318,63 @@ public enum ProfileLoader {
         if !profile.entities.contains(where: { $0.entity == rootName }) {
             sink.add(keyNode(root, "entities").diagnostic("profile.missing_root", "the profile must bind \(rootName), the root entity: every bundle has its \(rootName) row"))
         }
+    }
+
+    /// `element`, `wrapper` and `fields` of an entity of an XML profile.
+    private static func parseXMLEntity(_ value: YNode, entity: EntityModel, model: DataModel, into binding: inout EntityBinding,
+                                       at key: YNode, sink: DiagnosticSink) {
+        for k in ["element", "wrapper"] {
+            guard let node = value[k] else { continue }
+            guard let text = node.scalar, !node.isNull, XMLFieldPath(text).map({ if case .childText = $0 { return true } else { return false } }) == true else {
+                sink.add(node.diagnostic("profile.invalid_element", "entity \(entity.name): \(k) is one XML element name, such as udelezenec"))
+                continue
+            }
+            if k == "element" { binding.element = text } else { binding.wrapper = text }
+        }
+        guard let node = value["fields"] else { return }
+        guard let entries = node.mapping else {
+            sink.add(node.diagnostic("profile.type", "entity \(entity.name): fields maps each field to @attribute, child or child/@attribute"))
+            return
+        }
+        var fields: [XMLFieldBinding] = []
+        var paths: [XMLFieldPath: String] = [:]
+        var bound = Set<String>()
+        for entry in entries {
+            guard let f = entity.fieldIndex(entry.key) else {
+                sink.add(entry.keyNode.diagnostic("profile.unknown_field",
+                                                  "entity \(entity.name) has no field '\(entry.key)' (fields: \(entity.fields.map(\.name).joined(separator: ", ")))"))
+                continue
+            }
+            if entity.fields[f].implicit {
+                sink.add(entry.keyNode.diagnostic("profile.implicit_field",
+                                                  "entity \(entity.name): \(entry.key) is implied by the enclosing \(entity.parent ?? "parent") element in XML; do not bind it"))
+                continue
+            }
+            if bound.contains(entry.key) {
+                sink.add(entry.keyNode.diagnostic("profile.duplicate_field", "entity \(entity.name): field '\(entry.key)' is bound twice"))
+                continue
+            }
+            guard let text = entry.value.scalar, !entry.value.isNull else {
+                sink.add(entry.value.diagnostic("profile.type", "entity \(entity.name): \(entry.key) must be one XPath (@attribute, child or child/@attribute)"))
+                continue
+            }
+            guard let path = XMLFieldPath(text.trimmingCharacters(in: .whitespaces)) else {
+                sink.add(entry.value.diagnostic("profile.unsupported_xpath",
+                                                "entity \(entity.name): unsupported XPath '\(text)' for \(entry.key); supported: @attribute, child, child/@attribute (relative to the entity element)"))
+                continue
+            }
+            if let other = paths[path] {
+                sink.add(entry.value.diagnostic("profile.duplicate_binding", "entity \(entity.name): '\(path)' is already bound to \(other)"))
+                continue
+            }
+            paths[path] = entry.key
+            bound.insert(entry.key)
+            fields.append(XMLFieldBinding(field: entry.key, path: path))
+        }
+        for field in entity.fields where field.required && !field.implicit && !bound.contains(field.name) {
+            sink.add(key.diagnostic("profile.missing_column", "entity \(entity.name): no XPath is bound to \(field.name) (a required field); no \(entity.name) can be read without it"))
+        }
+        binding.fields = fields
     }
 
     private static func parseColumns(_ node: YNode?, entity: EntityModel, model: DataModel, at key: YNode,

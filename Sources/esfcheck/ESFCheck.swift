@@ -76,7 +76,7 @@ struct Check: ParsableCommand {
     @Option(help: "The project configuration (default: esfcheck.yaml in the working directory, when present).")
     var config: String?
 
-    @Option(help: "A mapping profile for CSV inputs: a YAML file, or a shipped profile's name (si-legacy-csv).")
+    @Option(help: "A mapping profile (CSV bundle or XML layout): a YAML file, or a shipped profile's name (si-legacy-csv, si-legacy-xml).")
     var profile: String?
 
     @Option(help: "XSD validation of XML inputs: canonical (default), none, or an XSD file.")

@@ -37,7 +37,7 @@ struct ProfileTests {
     @Test("the shipped profiles load without a diagnostic")
     func shippedProfilesAreValid() throws {
         #expect(ProfileLoader.shippedProfiles(rulesDirectory: repositoryRules).map { ($0 as NSString).lastPathComponent }
-                == ["canonical.yaml", "si-legacy-csv.yaml"])
+                == ["canonical.yaml", "si-legacy-csv.yaml", "si-legacy-xml.yaml"])
         let canonical = try shippedProfile("canonical")
         var builtIn = MappingProfile.canonical(for: try operationModel())
         builtIn.title = canonical.title
@@ -269,5 +269,191 @@ struct ReaderBenchmark {
             best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         print("reader bench: \(count) records, best of 3: \(best) s")
+    }
+}
+
+/// Reads `xml` with the XML profile `profile` (both written to a temporary folder); returns the events as text.
+private func readXML(profile: String, xml: String) throws -> (records: [Record], problems: [InputProblem], events: [String]) {
+    let dir = try temporaryPack(["profile.yaml": profile, "export.xml": xml])
+    let sink = DiagnosticSink()
+    let model = try operationModel()
+    let loaded = ProfileLoader.load(path: dir + "/profile.yaml", displayPath: "profile.yaml", model: model, sink: sink)
+    #expect(sink.diagnostics.map(\.description) == [])
+    let source = XMLRecordSource(path: dir + "/export.xml", model: model, schema: .none, profile: try #require(loaded))
+    var records: [Record] = []
+    var problems: [InputProblem] = []
+    var events: [String] = []
+    try source.read(entityOrder: []) { event in
+        switch event {
+        case .record(let r):
+            records.append(r)
+            events.append("record " + model.entities[r.entity].name)
+        case .problem(let p):
+            problems.append(p)
+            events.append("problem " + p.ruleID)
+        case .groupEnd:
+            events.append("groupEnd")
+        case .rejected:
+            events.append("rejected")
+        }
+    }
+    return (records, problems, events)
+}
+
+private let xmlProfileText = """
+id: test-xml
+format: xml
+namespace: urn:test
+decimal_separator: ","
+thousands_separator: "."
+date_formats: [d.M.yyyy]
+booleans: { true: [DA], false: [NE] }
+entities:
+  operation:
+    element: operacija
+    fields: { id: "@sifra", title: naziv, total_eligible: financiranje/@skupaj }
+  participant:
+    element: udelezenec
+    wrapper: udelezenci
+    fields: { id: "@sifra", emso: emso, birth_date: datum_rojstva, region: regija/@oznaka, labour_status: status }
+    codes: { region: { V: EAST }, labour_status: { brezposeln: unemployed } }
+  employment:
+    element: zaposlitev
+    fields: { id: "@sifra", disabled_part_time: invalid, monthly_subsidy: "@subvencija" }
+"""
+
+@Suite("XML mapping profiles")
+struct XMLProfileTests {
+    @Test("the three XPath forms are parsed, anything else is refused")
+    func xpathForms() {
+        #expect(XMLFieldPath("@sifra") == .attribute("sifra"))
+        #expect(XMLFieldPath("datum_rojstva") == .childText("datum_rojstva"))
+        #expect(XMLFieldPath("financiranje/@eu") == .childAttribute("financiranje", "eu"))
+        for bad in ["", "@", "a/b", "a/b/@c", "//a", "a[1]", "text()", "a/text()", "@a/b", "../a", "a/@", "1a"] {
+            #expect(XMLFieldPath(bad) == nil, "\(bad)")
+        }
+        #expect(XMLFieldPath("financiranje/@eu")?.description == "financiranje/@eu")
+    }
+
+    @Test("attributes, child text and child attributes are read, decoded by the profile, with the profile's XPaths")
+    func readsAllForms() throws {
+        let (records, problems, events) = try readXML(profile: xmlProfileText, xml: """
+        <?xml version="1.0"?>
+        <operacija xmlns="urn:test" sifra="OP-1">
+          <naziv>Učne delavnice</naziv>
+          <financiranje skupaj="389.764,37"/>
+          <udelezenci>
+            <udelezenec sifra="UD-1">
+              <emso> 1205972505034 </emso>
+              <datum_rojstva>12.5.1970</datum_rojstva>
+              <regija oznaka="V"/>
+              <status>brezposeln</status>
+              <zaposlitev sifra="E1" subvencija="1.740,50"><invalid>DA</invalid></zaposlitev>
+            </udelezenec>
+            <udelezenec sifra="UD-2"><datum_rojstva>31.2.1970</datum_rojstva></udelezenec>
+          </udelezenci>
+        </operacija>
+        """)
+        #expect(events == ["record operation", "record participant", "record employment", "groupEnd",
+                           "problem ESFCHECK-IN-001", "record participant", "groupEnd"])
+        let model = try operationModel()
+        func value(_ r: Record, _ field: String) -> String {
+            r.values[model.entities[r.entity].fieldIndex(field)!].description
+        }
+        #expect(value(records[0], "id") == "OP-1")
+        #expect(value(records[0], "title") == "Učne delavnice")
+        #expect(value(records[0], "total_eligible") == "389764.37")
+        #expect(value(records[1], "emso") == "1205972505034")
+        #expect(value(records[1], "birth_date") == "1970-05-12")
+        #expect(value(records[1], "region") == "EAST")
+        #expect(value(records[1], "labour_status") == "unemployed")
+        #expect(value(records[2], "participant_id") == "UD-1")
+        #expect(value(records[2], "disabled_part_time") == "true")
+        #expect(value(records[2], "monthly_subsidy") == "1740.50")
+        #expect(records[1].location.xpath == "/operacija/udelezenci/udelezenec[1]")
+        #expect(records[1].location(ofField: model.entities[1].fieldIndex("region") ?? 0, named: "region").xpath != nil)
+        let p = try #require(problems.first)
+        #expect(p.message == "participant UD-2: birth_date '31.2.1970' is not a date (d.M.yyyy)")
+        #expect(p.location.xpath == "/operacija/udelezenci/udelezenec[2]/datum_rojstva")
+        #expect(p.recordKey == "UD-2")
+    }
+
+    @Test("unknown elements and attributes are ESFCHECK-XSD-001 problems unless the profile says extra: ignore")
+    func extraElements() throws {
+        let xml = """
+        <operacija xmlns="urn:test" sifra="OP-1" x="1">
+          <opomba>note</opomba>
+          <udelezenci><udelezenec sifra="UD-1"><emso a="b">1</emso></udelezenec></udelezenci>
+        </operacija>
+        """
+        let strict = try readXML(profile: xmlProfileText, xml: xml)
+        #expect(strict.problems.map(\.ruleID) == ["ESFCHECK-XSD-001", "ESFCHECK-XSD-001", "ESFCHECK-XSD-001"])
+        #expect(strict.problems.map { $0.location.xpath ?? "" }.sorted()
+                == ["/operacija/@x", "/operacija/opomba", "/operacija/udelezenci/udelezenec[1]/emso/@a"])
+        #expect(strict.records.count == 2)
+        let lenient = try readXML(profile: xmlProfileText + "\nextra: ignore\n", xml: xml)
+        #expect(lenient.problems.isEmpty)
+        #expect(lenient.records.count == 2)
+    }
+
+    @Test("a field element after the nested records is a problem, and the record still comes before its nested ones")
+    func fieldAfterNested() throws {
+        let (records, problems, events) = try readXML(profile: xmlProfileText, xml: """
+        <operacija xmlns="urn:test" sifra="OP-1"><udelezenci/><naziv>late</naziv></operacija>
+        """)
+        #expect(events == ["record operation", "problem ESFCHECK-XSD-001"])
+        #expect(records[0].values[1].isNull)
+        #expect(problems[0].message.contains("comes after the nested records"))
+    }
+
+    @Test("XML profile mistakes are reported at once with file:line:column")
+    func loaderDiagnostics() throws {
+        let (profile, diagnostics) = try loadProfile("""
+        id: broken-xml
+        format: xml
+        xsd: missing.xsd
+        entities:
+          operation:
+            element: operacija
+            file: operacija.csv
+            fields:
+              id: "@sifra"
+              title: naziv/text()
+              nope: x
+              programme: "@sifra"
+          participant:
+            element: "a b"
+            fields: { emso: emso }
+          training:
+            fields: { participant_id: x }
+        """)
+        #expect(profile == nil)
+        #expect(diagnostics.map { "\($0.line):\($0.column) \($0.code)" } == [
+            "3:6 profile.xsd_missing",
+            "7:5 profile.unknown_key",
+            "10:14 profile.unsupported_xpath",
+            "11:7 profile.unknown_field",
+            "12:18 profile.duplicate_binding",
+            "14:14 profile.invalid_element",
+            "13:3 profile.missing_column",
+            "17:15 profile.implicit_field",
+        ])
+        #expect(diagnostics.allSatisfy { $0.file == "profile.yaml" })
+        let messages = diagnostics.map(\.message)
+        #expect(messages.contains { $0.hasPrefix("entity operation: unsupported XPath 'naziv/text()' for title") })
+        #expect(messages.contains("entity operation: '@sifra' is already bound to id"))
+        #expect(messages.contains { $0.hasPrefix("xsd file 'missing.xsd' not found") })
+    }
+
+    @Test("an XML profile may name its own XSD, relative to the profile file")
+    func xsdRelativeToProfile() throws {
+        let dir = try temporaryPack(["p.yaml": "id: p\nformat: xml\nxsd: own.xsd\nentities:\n  operation: { element: op }\n", "own.xsd": "<x/>"])
+        let sink = DiagnosticSink()
+        let profile = ProfileLoader.load(path: dir + "/p.yaml", displayPath: "p.yaml", model: try operationModel(), sink: sink)
+        #expect(sink.diagnostics.isEmpty)
+        #expect(profile?.xsd == dir + "/own.xsd")
+        #expect(profile?.extraColumns == .error)
+        let none = try loadProfile("id: p\nformat: xml\nentities:\n  operation: { element: op }\n")
+        #expect(none.0?.xsd == nil)
     }
 }

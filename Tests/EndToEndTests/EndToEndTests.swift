@@ -464,6 +464,24 @@ struct EndToEndTests {
         #expect(try run(["check", fixture("ucne-delavnice-si"), "--profile", "nope"]).stderr.contains("si-legacy-csv"))
     }
 
+    @Test("the Slovenian XML layout (own element names, child elements, decimal comma) gives the findings of the canonical XML")
+    func slovenianXML() throws {
+        let r = try run(["check", fixture("ucne-delavnice-si-xml/export.xml"), "--profile", "si-legacy-xml", "--format", "json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let si = try findings(r.stdout)
+        let canonical = try findings(run(["check", fixture("ucne-delavnice/export.xml"), "--format", "json"]).stdout)
+        #expect(si.map { "\($0["ruleID"]!) \($0["recordKey"]!)" }.sorted() == (try expected("ucne-delavnice-si-xml")))
+        #expect(si.map { "\($0["ruleID"]!)|\($0["recordKey"]!)|\($0["message"]!)" } == canonical.map { "\($0["ruleID"]!)|\($0["recordKey"]!)|\($0["message"]!)" })
+        // locations use the profile's element names and field XPaths
+        let xpaths = si.compactMap { ($0["location"] as? [String: Any])?["xpath"] as? String }
+        #expect(xpaths.contains { $0.hasPrefix("/operacija/izdatki/izdatek[") && $0.hasSuffix("/datum_nastanka") })
+        #expect(!xpaths.contains { $0.contains("/operation") })
+        // without the profile the layout is not the canonical one; a CSV profile on XML and an XML profile on CSV are usage errors
+        #expect(try run(["check", fixture("ucne-delavnice-si-xml/export.xml")]).status != 0)
+        #expect(try run(["check", fixture("ucne-delavnice-si-xml/export.xml"), "--profile", "si-legacy-csv"]).status == 2)
+        #expect(try run(["check", fixture("ucne-delavnice/csv"), "--profile", "si-legacy-xml"]).status == 2)
+    }
+
     @Test("--help documents the exit codes")
     func help() throws {
         let r = try run(["--help"])

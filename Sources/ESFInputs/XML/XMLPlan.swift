@@ -38,20 +38,36 @@ struct XMLPlan {
     let namespace: [UInt8]?
     let namespaceText: String?
 
-    init(model: DataModel) {
+    /// How each entity's fields are found under an XML mapping profile (nil: the canonical form).
+    let profiled: [XMLProfileEntity]?
+    /// Under a profile with `extra: ignore`: unknown elements and attributes are skipped silently.
+    let ignoreExtra: Bool
+
+    init(model: DataModel, profile: MappingProfile? = nil) {
         entities = model.entities.indices.map { EntityPlan(model: model, index: $0) }
         rootKind = model.root
-        namespaceText = model.namespace
-        namespace = model.namespace.map { Array($0.utf8) }
+        let profile = profile?.format == .xml ? profile : nil
+        if let profile {
+            namespaceText = profile.namespace
+            namespace = profile.namespace.map { Array($0.utf8) }
+            profiled = model.entities.map { XMLProfileEntity(entity: $0, binding: profile.binding(for: $0.name), profile: profile) }
+            ignoreExtra = profile.extraColumns == .ignore
+        } else {
+            namespaceText = model.namespace
+            namespace = model.namespace.map { Array($0.utf8) }
+            profiled = nil
+            ignoreExtra = false
+        }
         let root = model.root
         // Kinds 0..<entities.count are the entities; wrappers follow, one per (container, name).
-        var names = model.entities.map(\.xmlElement)
+        var names = model.entities.map { profile?.binding(for: $0.name)?.element ?? $0.xmlElement }
         var entityOf: [Int?] = Array(model.entities.indices)
         var containers: [Int?] = model.entities.indices.map { $0 == root ? nil : (model.parentIndex(of: $0) ?? root) }
         var children: [[Int]] = Array(repeating: [], count: model.entities.count)
         for (i, e) in model.entities.enumerated() where i != root {
             let container = model.parentIndex(of: i) ?? root
-            guard let wrapper = e.xmlWrapper else {
+            let binding = profile?.binding(for: e.name)
+            guard let wrapper = binding?.wrapper ?? e.xmlWrapper else {
                 children[container].append(i)
                 continue
             }
@@ -114,5 +130,54 @@ extension EntityPlan {
             if k == n { k = 0 }
         }
         return nil
+    }
+}
+
+/// One entity read through an XML mapping profile: which attribute or child element holds each field.
+final class XMLProfileEntity {
+    /// Attribute name of the entity element → field.
+    let attributes: [(name: [UInt8], field: Int)]
+    /// Child elements that hold fields: their text and/or attributes.
+    let children: [(name: [UInt8], text: Int?, attributes: [(name: [UInt8], field: Int)])]
+    /// Per field, its XPath relative to the entity element (`@sifra`, `emso`, `znesek/@valuta`), for locations.
+    let paths: [String]
+    let decoders: [ProfileFieldDecoder]
+    /// Whether fields come from child elements, so the record is complete only after them.
+    var hasChildFields: Bool { !children.isEmpty }
+
+    init(entity: EntityModel, binding: EntityBinding?, profile: MappingProfile) {
+        decoders = entity.fields.map { ProfileFieldDecoder($0, profile: profile, translations: binding?.codes[$0.name] ?? []) }
+        var paths = entity.fields.map { "@" + $0.name }
+        guard let fields = binding?.fields else {
+            attributes = entity.fields.enumerated().filter { !$0.element.implicit }.map { (Array($0.element.name.utf8), $0.offset) }
+            children = []
+            self.paths = paths
+            return
+        }
+        var attributes: [(name: [UInt8], field: Int)] = []
+        var children: [(name: [UInt8], text: Int?, attributes: [(name: [UInt8], field: Int)])] = []
+        for b in fields {
+            guard let f = entity.fieldIndex(b.field) else { continue }
+            paths[f] = b.path.description
+            switch b.path {
+            case .attribute(let a):
+                attributes.append((Array(a.utf8), f))
+            case .childText(let c), .childAttribute(let c, _):
+                let name = Array(c.utf8)
+                var i = children.firstIndex { $0.name == name } ?? -1
+                if i < 0 {
+                    children.append((name, nil, []))
+                    i = children.count - 1
+                }
+                if case .childAttribute(_, let a) = b.path {
+                    children[i].attributes.append((Array(a.utf8), f))
+                } else {
+                    children[i].text = f
+                }
+            }
+        }
+        self.attributes = attributes
+        self.children = children
+        self.paths = paths
     }
 }

@@ -44,11 +44,13 @@ public final class XMLRecordSource: RecordSource {
 
     /// Creates a reader of the XML file at `path`; nothing is opened before `read`.
     /// `schema` defaults to the XSD generated from `model`.
-    public init(path: String, model: DataModel, schema: XMLSchemaOption = .canonical) {
+    /// With an XML mapping profile (`format: xml`), element and attribute names, child-element
+    /// fields and value formats come from the profile; nil reads the canonical form.
+    public init(path: String, model: DataModel, schema: XMLSchemaOption = .canonical, profile: MappingProfile? = nil) {
         self.path = path
         self.model = model
         self.schema = schema
-        self.plan = XMLPlan(model: model)
+        self.plan = XMLPlan(model: model, profile: profile)
     }
 
     /// Compiles the schema (once per process; `read` reuses it), so that a caller can
@@ -135,19 +137,28 @@ public final class XMLRecordSource: RecordSource {
 
 /// The state of one pass over a document: open elements, sibling counters, the line tracker.
 struct XMLWalker {
+    /// An entity record under an XML profile whose child-element fields are still coming.
+    struct PendingRecord {
+        var values: [Value]
+        var unknown: [(name: String, xpath: String)] = []
+        var unparseable: [(field: Int, raw: [UInt8])] = []
+        var reported: [String] = []
+    }
     struct Frame {
         let kind: Int
         let xpath: String
         /// The nearest enclosing entity and its key (for the implicit parent-id field).
         let ownerEntity: Int?
-        let ownerKey: Value
+        var ownerKey: Value
         /// Where this frame's child counters start in `counters`.
         let counterBase: Int
         /// The element's node (alive while it is open) and start line.
         let node: UnsafeMutablePointer<xmlNode>
         let line: Int
         /// The entity's field values (empty for a wrapper), for messages about it.
-        let values: [Value]
+        var values: [Value]
+        /// Under a profile: the record of this entity element, while its child-element fields are read.
+        var pending: PendingRecord?
         /// What the reader itself reported about this element: attributes (Clark
         /// notation: unknown ones, unparseable values, missing required ids) and text.
         var reported: [String]
@@ -201,6 +212,7 @@ struct XMLWalker {
             guard let node = xmlTextReaderCurrentNode(reader) else { break }
             return try startElement(node, sink)
         case Self.endElement:
+            if plan.profiled != nil, !frames.isEmpty, frames[frames.count - 1].pending != nil { try flushPending(sink) }
             if let frame = frames.popLast() {
                 if let schema, schema.hasErrors(frame.node) {
                     try emitSchemaProblems(node: frame.node, kind: frame.kind, xpath: frame.xpath, line: frame.line,
@@ -294,13 +306,28 @@ struct XMLWalker {
         }
 
         let kind: Int
-        let parent = frames.last
-        if let parent {
-            guard inNamespace, let k = plan.child(of: parent.kind, named: name) else {
-                try reportUnknownElement(name: name, namespace: nsHref, inNamespace: inNamespace, parent: parent, line: line, sink)
+        var parent = frames.last
+        if let p = parent {
+            guard inNamespace, let k = plan.child(of: p.kind, named: name) else {
+                if let profiled = plan.profiled {
+                    if inNamespace, let e = plan.kinds[p.kind].entity,
+                       let c = profiled[e].children.firstIndex(where: { cStringEquals(name, $0.name) }) {
+                        try readFieldElement(node, entity: e, child: c, line: line, sink)
+                        return skip()
+                    }
+                    if plan.ignoreExtra {
+                        schema?.drop(node)
+                        return skip()
+                    }
+                }
+                try reportUnknownElement(name: name, namespace: nsHref, inNamespace: inNamespace, parent: p, line: line, sink)
                 // Reported here as not read: the XSD's error about it would say the same.
                 schema?.drop(node)
                 return skip()
+            }
+            if plan.profiled != nil, frames[frames.count - 1].pending != nil {
+                try flushPending(sink)
+                parent = frames.last
             }
             kind = k
         } else {
@@ -345,8 +372,19 @@ struct XMLWalker {
         var ownerKey = parent?.ownerKey ?? .null
         var values: [Value] = []
         var reported: [String] = []
+        var pending: PendingRecord?
         if let e = k.entity {
-            (values, reported) = try emitRecord(node: node, entity: e, xpath: xpath, line: line, parent: parent, sink)
+            if let profiled = plan.profiled {
+                let record = beginProfiledRecord(node: node, entity: e, xpath: xpath, parent: parent)
+                if isEmpty || !profiled[e].hasChildFields {
+                    (values, reported) = try finishProfiledRecord(record, entity: e, xpath: xpath, line: line, sink)
+                } else {
+                    pending = record
+                    values = record.values
+                }
+            } else {
+                (values, reported) = try emitRecord(node: node, entity: e, xpath: xpath, line: line, parent: parent, sink)
+            }
             ownerEntity = e
             if let keyIndex = plan.entities[e].keyIndex { ownerKey = values[keyIndex] } else { ownerKey = .null }
         }
@@ -364,7 +402,7 @@ struct XMLWalker {
             }
             for i in base..<(base + plan.kinds.count) { counters[i] = 0 }
             frames.append(Frame(kind: kind, xpath: xpath, ownerEntity: ownerEntity, ownerKey: ownerKey, counterBase: base,
-                                node: node, line: line, values: values, reported: reported))
+                                node: node, line: line, values: values, pending: pending, reported: reported))
         }
         return xmlTextReaderRead(reader)
     }
@@ -458,6 +496,149 @@ struct XMLWalker {
             }
         }
         try sink(.record(record))
+        return (values, reported)
+    }
+
+    // MARK: - Mapping profiles
+
+    /// Reads the entity element's own attributes under a profile; child-element fields come later.
+    private mutating func beginProfiledRecord(node: UnsafeMutablePointer<xmlNode>, entity e: Int, xpath: String, parent: Frame?) -> PendingRecord {
+        let ep = plan.entities[e]
+        let pe = plan.profiled![e]
+        var record = PendingRecord(values: [Value](repeating: .null, count: ep.fieldNames.count))
+        var attribute = node.pointee.properties
+        while let a = attribute {
+            attribute = a.pointee.next
+            guard let aname = a.pointee.name else { continue }
+            if let ns = a.pointee.ns {
+                if let href = ns.pointee.href, cStringEquals(href, Self.xsiNamespace) { continue }
+                if plan.ignoreExtra { continue }
+                let prefix = ns.pointee.prefix.map { String(cString: $0) + ":" } ?? ""
+                record.unknown.append((prefix + String(cString: aname), xpath + "/@" + prefix + String(cString: aname)))
+                record.reported.append("{" + (ns.pointee.href.map { String(cString: $0) } ?? "") + "}" + String(cString: aname))
+                continue
+            }
+            guard let f = pe.attributes.first(where: { cStringEquals(aname, $0.name) })?.field else {
+                if plan.ignoreExtra { continue }
+                record.unknown.append((String(cString: aname), xpath + "/@" + String(cString: aname)))
+                record.reported.append(String(cString: aname))
+                continue
+            }
+            loadValue(of: a, document: node.pointee.doc)
+            decode(field: f, entity: e, into: &record)
+        }
+        if let p = ep.implicitIndex, let parent, parent.ownerEntity == ep.parentIndex {
+            record.values[p] = parent.ownerKey
+        }
+        return record
+    }
+
+    /// Decodes `scratch` as field `f` into `record` (or notes it as unparseable).
+    private func decode(field f: Int, entity e: Int, into record: inout PendingRecord) {
+        if let value = plan.profiled![e].decoders[f].parse(scratch[...]) {
+            record.values[f] = value
+        } else {
+            record.values[f] = .null
+            record.unparseable.append((f, scratch))
+        }
+    }
+
+    /// A child element of the open entity element that holds fields (`<emso>…</emso>`, `<znesek valuta="EUR">`).
+    private mutating func readFieldElement(_ node: UnsafeMutablePointer<xmlNode>, entity e: Int, child c: Int, line: Int,
+                                           _ sink: (InputEvent) throws -> Void) throws {
+        let pe = plan.profiled![e]
+        let child = pe.children[c]
+        let i = frames.count - 1
+        let childName = String(decoding: child.name, as: UTF8.self)
+        guard var record = frames[i].pending else {
+            schema?.drop(node)
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.schema,
+                message: "\(plan.kinds[frames[i].kind].xpathName): element '\(childName)' comes after the nested records; fields come first (it was not read)",
+                location: SourceLocation(file: path, line: line, xpath: frames[i].xpath + "/" + childName), entity: e)))
+            return
+        }
+        var attribute = node.pointee.properties
+        while let a = attribute {
+            attribute = a.pointee.next
+            guard let aname = a.pointee.name else { continue }
+            if let ns = a.pointee.ns, let href = ns.pointee.href, cStringEquals(href, Self.xsiNamespace) { continue }
+            if a.pointee.ns == nil, let f = child.attributes.first(where: { cStringEquals(aname, $0.name) })?.field {
+                loadValue(of: a, document: node.pointee.doc)
+                decode(field: f, entity: e, into: &record)
+            } else if !plan.ignoreExtra {
+                let name = String(cString: aname)
+                record.unknown.append((childName + "/@" + name, frames[i].xpath + "/" + childName + "/@" + name))
+            }
+        }
+        if let f = child.text {
+            scratch.removeAll(keepingCapacity: true)
+            if let text = xmlTextReaderReadString(reader) {
+                defer { clibxml2_free(text) }
+                var start = 0
+                var end = cStringLength(text)
+                func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+                while start < end && blank(text[start]) { start += 1 }
+                while end > start && blank(text[end - 1]) { end -= 1 }
+                scratch.append(contentsOf: UnsafeBufferPointer(start: text + start, count: end - start))
+            }
+            decode(field: f, entity: e, into: &record)
+        }
+        frames[i].pending = record
+    }
+
+    /// Sends the pending record of the innermost open element (its child-element fields are all in).
+    private mutating func flushPending(_ sink: (InputEvent) throws -> Void) throws {
+        let i = frames.count - 1
+        guard let record = frames[i].pending, let e = plan.kinds[frames[i].kind].entity else { return }
+        frames[i].pending = nil
+        let (values, reported) = try finishProfiledRecord(record, entity: e, xpath: frames[i].xpath, line: frames[i].line, sink)
+        frames[i].values = values
+        frames[i].reported += reported
+        if let keyIndex = plan.entities[e].keyIndex { frames[i].ownerKey = values[keyIndex] }
+    }
+
+    /// Sends a profiled record's problems, then the record; returns its values and what was reported.
+    private func finishProfiledRecord(_ record: PendingRecord, entity e: Int, xpath: String, line: Int,
+                                      _ sink: (InputEvent) throws -> Void) throws -> ([Value], [String]) {
+        let ep = plan.entities[e]
+        let pe = plan.profiled![e]
+        let values = record.values
+        var reported = record.reported
+        let location = SourceLocation(file: path, line: line, xpath: xpath)
+        func fieldLocation(_ f: Int) -> SourceLocation {
+            var loc = location
+            loc.field = ep.fieldNames[f]
+            loc.xpath = xpath + "/" + pe.paths[f]
+            return loc
+        }
+        if !record.unknown.isEmpty || !record.unparseable.isEmpty || ep.requiredIndices.contains(where: { values[$0].isNull }) {
+            let (label, key) = ep.label(values: values)
+            for (name, at) in record.unknown {
+                var loc = location
+                loc.xpath = at
+                loc.field = name
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.schema,
+                    message: "\(label): unknown attribute '\(name)' (not a field of \(ep.name) in this profile); rename or remove it, or set extra: ignore",
+                    location: loc, entity: e, recordKey: key)))
+            }
+            for (f, raw) in record.unparseable {
+                reported.append(ep.fieldNames[f])
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.unparseable,
+                    message: InputMessages.unparseable(label: label, field: ep.fieldNames[f], raw: raw, expectation: pe.decoders[f].expectation),
+                    location: fieldLocation(f), entity: e, recordKey: key)))
+            }
+            for f in ep.requiredIndices where values[f].isNull && !record.unparseable.contains(where: { $0.field == f }) {
+                reported.append(ep.fieldNames[f])
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.schema,
+                    message: InputMessages.requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
+                    location: fieldLocation(f), entity: e, recordKey: key)))
+            }
+        }
+        try sink(.record(Record(entity: e, values: values, location: location, fieldXPaths: pe.paths)))
         return (values, reported)
     }
 
