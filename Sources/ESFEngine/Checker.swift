@@ -108,7 +108,8 @@ public enum Checker {
         }
         let sink = DiagnosticSink()
         // problems inside the config are reported with those of the packs, all at once
-        guard let config = ProjectConfig.load(path: candidate, sink: sink) else { throw .diagnostics(sink.diagnostics) }
+        let model = try? loadModel(rulePaths: [])
+        guard let config = ProjectConfig.load(path: candidate, model: model, sink: sink) else { throw .diagnostics(sink.diagnostics) }
         return config
     }
 
@@ -175,6 +176,8 @@ public enum Checker {
                 throw .diagnostics(sink.diagnostics)
             }
             options.profile = profile
+        } else if let inline = request.config?.inlineProfile {
+            options.profile = inline
         }
         // An XML profile names its own XSD, or none: the canonical XSD does not fit another layout.
         let profileSchema = options.profile.flatMap { $0.format == .xml ? ($0.xsd ?? "none") : nil }
@@ -253,6 +256,10 @@ public enum Checker {
         }
         let started = request.deterministic ? nil : ISO8601DateFormatter().string(from: Date())
         var request = request
+        if let config = request.config, config.inlineProfileInvalid {
+            // the inputs cannot be read (nor packs chosen from them) without a valid profile
+            throw .diagnostics(config.diagnostics)
+        }
         if let config = request.config {
             if request.packs.isEmpty { request.packs = config.packs }
             request.rulePaths = config.rules + request.rulePaths

@@ -53,8 +53,12 @@ public struct ProjectConfig: Sendable {
     public var disabled: [RuleSetting] = []
     public var format: String?
     public var failOn: String?
-    /// The mapping profile for CSV inputs (a file relative to the config, or a shipped profile's name).
+    /// The mapping profile (a file relative to the config, or a shipped profile's name)…
     public var profile: String?
+    /// …or a profile written in the config itself (`profile:` as a mapping).
+    public var inlineProfile: MappingProfile?
+    /// Whether a profile written in the config has problems: inputs cannot be read then.
+    public var inlineProfileInvalid = false
     /// XSD validation of XML inputs: canonical, none, or an XSD file relative to the config.
     public var schema: String?
     /// Problems found in the file itself, reported together with those of the packs.
@@ -64,7 +68,7 @@ public struct ProjectConfig: Sendable {
     static let keys: Set<String> = ["packs", "rules", "parameters", "severity", "disabled", "format", "fail_on", "profile", "schema"]
 
     /// Loads a config file; every problem goes to `sink` with file:line:column.
-    public static func load(path: String, sink: DiagnosticSink) -> ProjectConfig? {
+    public static func load(path: String, model: DataModel? = nil, sink: DiagnosticSink) -> ProjectConfig? {
         let display = PackLoader.displayPath(path)
         guard let root = loadYAML(path: path, displayPath: display, sink: sink, allowEmpty: true) else { return nil }
         guard root.mapping != nil else {
@@ -116,7 +120,18 @@ public struct ProjectConfig: Sendable {
             let candidate = p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p)
             return FileManager.default.fileExists(atPath: candidate) ? candidate : p
         }
-        if let p = root["profile"]?.scalar { config.profile = relative(p) }
+        if let node = root["profile"], node.mapping != nil {
+            if let model {
+                let before = sink.diagnostics.count
+                config.inlineProfile = ProfileLoader.parse(node, model: model, sink: sink, path: path)
+                config.inlineProfileInvalid = config.inlineProfile == nil || sink.diagnostics.count > before
+            } else {
+                config.inlineProfileInvalid = true
+                sink.add(node.diagnostic("config.profile", "a profile written in the config needs the data model to be checked against"))
+            }
+        } else if let p = root["profile"]?.scalar {
+            config.profile = relative(p)
+        }
         if let x = root["schema"]?.scalar { config.schema = ["canonical", "none"].contains(x) ? x : relative(x) }
         config.diagnostics = sink.diagnostics
         return config
@@ -168,8 +183,15 @@ public struct ProjectConfig: Sendable {
     #   - rule: ESF-PD-005
     #     reason: "KLASIUS-to-ISCED mapping under review with the managing authority"
 
-    # How CSV inputs are read: a mapping profile file, or a shipped one (si-legacy-csv).
+    # How inputs not in the canonical form are read: a mapping profile file, a shipped one
+    # (si-legacy-csv, si-legacy-xml), or a profile written here (see docs/inputs.md):
     # profile: si-legacy-csv
+    # profile:
+    #   id: my-layout
+    #   format: csv
+    #   delimiter: ";"
+    #   entities:
+    #     operation: { file: operation.csv }
 
     # XSD validation of XML inputs: canonical (the schema of `esfcheck schema`), none, or an XSD file.
     # schema: canonical

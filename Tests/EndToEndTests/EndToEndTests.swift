@@ -482,6 +482,21 @@ struct EndToEndTests {
         #expect(try run(["check", fixture("ucne-delavnice/csv"), "--profile", "si-legacy-xml"]).status == 2)
     }
 
+    @Test("a profile can be written in esfcheck.yaml itself, checked with positions like any profile")
+    func inlineProfile() throws {
+        let dir = try temporaryDirectory()
+        let shipped = try String(contentsOfFile: packageRoot.appendingPathComponent("Rules/profiles/si-legacy-csv.yaml").path, encoding: .utf8)
+        let indented = shipped.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
+        try ("profile:\n" + indented + "\n").write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
+        let r = try run(["check", fixture("ucne-delavnice-si"), "--format", "json"], in: dir)
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(try findings(r.stdout).map { "\($0["ruleID"]!) \($0["recordKey"]!)" }.sorted() == (try expected("ucne-delavnice-si")))
+        try "profile:\n  id: broken\n  format: csv\n  encoding: ebcdic\n".write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
+        let bad = try run(["check", fixture("ucne-delavnice-si")], in: dir)
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("esfcheck.yaml:4:13"), "\(bad.stderr)")
+    }
+
     @Test("--help documents the exit codes")
     func help() throws {
         let r = try run(["--help"])
