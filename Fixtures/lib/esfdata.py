@@ -871,6 +871,22 @@ def expected_tsv(expected):
     return "rule_id\trecord_key\n" + "".join("%s\t%s\n" % rk for rk in rows)
 
 
+def write_outputs(folder, outputs, check):
+    """Writes each (name, bytes) of `outputs` into `folder`, or with `check` only compares them
+    with the files there; returns the names that differ (always empty when writing)."""
+    differ = []
+    for name, data in outputs:
+        path = os.path.join(folder, name)
+        if check:
+            with open(path, "rb") as f:
+                if f.read() != data:
+                    differ.append(name)
+        else:
+            with open(path, "wb") as f:
+                f.write(data)
+    return differ
+
+
 def write_file(path, text):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:

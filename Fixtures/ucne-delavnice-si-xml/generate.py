@@ -21,6 +21,9 @@ back identical to the canonical export's, so expected-findings.tsv is a copy of 
 import os
 import re
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from esfdata import write_outputs  # noqa: E402
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
@@ -201,16 +204,7 @@ def main():
     outputs = [("export.xml", ("\n".join(w.lines) + "\n").encode("utf-8"))]
     with open(os.path.join(HERE, "..", "ucne-delavnice", "expected-findings.tsv"), "rb") as f:
         outputs.append(("expected-findings.tsv", f.read()))
-    differ = []
-    for name, data in outputs:
-        path = os.path.join(HERE, name)
-        if check:
-            with open(path, "rb") as f:
-                if f.read() != data:
-                    differ.append(name)
-        else:
-            with open(path, "wb") as f:
-                f.write(data)
+    differ = write_outputs(HERE, outputs, check)
     if differ:
         print("differs from what generate.py writes: " + ", ".join(differ), file=sys.stderr)
         sys.exit(1)

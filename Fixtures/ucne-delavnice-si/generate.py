@@ -24,6 +24,9 @@ import os
 import shutil
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from esfdata import write_outputs  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CANONICAL = os.path.join(HERE, "..", "ucne-delavnice", "csv")
 
@@ -194,17 +197,9 @@ def main():
     outputs = [convert(name) for name in LAYOUT]
     with open(os.path.join(HERE, "..", "ucne-delavnice", "expected-findings.tsv"), "rb") as f:
         outputs.append(("expected-findings.tsv", f.read()))
-    differ = []
-    for si_name, data in outputs:
+    for _, data in outputs:
         assert not data.startswith(b"\xef\xbb\xbf"), "a Windows-1250 file has no BOM"
-        path = os.path.join(HERE, si_name)
-        if check:
-            with open(path, "rb") as f:
-                if f.read() != data:
-                    differ.append(path)
-        else:
-            with open(path, "wb") as f:
-                f.write(data)
+    differ = write_outputs(HERE, outputs, check)
     # The bytes that tell Windows-1250 from ISO-8859-2 (š 0x9A, ž 0x9E, Š 0x8A, Ž 0x8E) are all used.
     everything = b"".join(data for _, data in outputs)
     for byte in (0x8A, 0x8E, 0x9A, 0x9E, 0xE8):
