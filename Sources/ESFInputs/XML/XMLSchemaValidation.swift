@@ -62,7 +62,7 @@ enum SchemaCache {
             do throws(InputError) {
                 let schema: CompiledSchema
                 switch option {
-                case .none: fatalError("unreachable")
+                case .none: throw InputError(location: SourceLocation(file: ""), message: "no schema to compile")  // returned above
                 case .canonical:
                     let name = "<XSD generated from model \(model.id)>"
                     schema = try SchemaCompiler.compile(bytes: Array(text.utf8), path: name, displayPath: name, checkReferences: false)
