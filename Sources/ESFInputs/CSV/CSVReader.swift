@@ -273,25 +273,24 @@ public struct CSVReader {
             bufferLength = n
             return
         }
-        var got = 0
-        var failure: Int32 = 0
         // The first chunk holds at least 3 bytes when the file does, so a BOM is seen whole.
-        let wanted = startChecked ? 1 : 3
+        bufferLength = try readChunk(input.fd, into: input.buffer, capacity: capacity, atLeast: startChecked ? 1 : 3)
+    }
+
+    /// Reads up to `capacity` bytes, at least `atLeast` unless the file ends first; the count read.
+    private func readChunk(_ fd: Int32, into buffer: UnsafeMutablePointer<UInt8>, capacity: Int, atLeast wanted: Int) throws(InputError) -> Int {
+        var got = 0
         while got < wanted {
-            let n = read(input.fd, input.buffer + got, capacity - got)
+            let n = read(fd, buffer + got, capacity - got)
             if n < 0 {
                 if errno == EINTR { continue }
-                failure = errno
-                break
+                throw InputError(location: SourceLocation(file: path, line: currentLine),
+                                 message: "cannot read the file: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
             got += n
         }
-        if failure != 0 {
-            throw InputError(location: SourceLocation(file: path, line: currentLine),
-                             message: "cannot read the file: \(String(cString: strerror(failure)))")
-        }
-        bufferLength = got
+        return got
     }
 
     /// Reads the next raw chunk of a code-page file and decodes it into the buffer.
@@ -310,23 +309,8 @@ public struct CSVReader {
             }
             got = max(0, n)
         } else {
-            var failure: Int32 = 0
             // The first chunk holds at least 3 bytes when the file does, so a BOM is seen whole.
-            let wanted = input.rawOffset == 0 ? 3 : 1
-            while got < wanted {
-                let n = read(input.fd, raw + got, input.rawCapacity - got)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if n == 0 { break }
-                got += n
-            }
-            if failure != 0 {
-                throw InputError(location: SourceLocation(file: path, line: currentLine),
-                                 message: "cannot read the file: \(String(cString: strerror(failure)))")
-            }
+            got = try readChunk(input.fd, into: raw, capacity: input.rawCapacity, atLeast: input.rawOffset == 0 ? 3 : 1)
         }
         if input.rawOffset == 0 && got >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF {
             throw InputError(
