@@ -33,37 +33,38 @@ struct AggregateStore {
     }
 
     mutating func feed(entity: Int, values: [Value], evaluator: inout Evaluator) {
-        for id in byEntity[entity] where failures[id] == nil {
-            let spec = specs[id]
+        // hot path: the specs' fields are read in place (binding `specs[id]` would copy a whole spec)
+        for id in byEntity[entity] where failures.isEmpty || failures[id] == nil {
             evaluator.aggregated = values
-            evaluator.params = spec.params
-            if let filter = spec.filter {
+            evaluator.params = specs[id].params
+            if let filter = specs[id].filter {
                 do {
                     guard Evaluator.truth(try evaluator.evaluate(filter)) == true else { continue }
                 } catch {
-                    failures[id] = "\(spec.text): \(error.message)"
+                    failures[id] = "\(specs[id].text): \(error.message)"
                     continue
                 }
             }
-            if spec.residual != nil {
-                records[id][spec.innerKeyFields.map { values[$0].keyForm }, default: []].append(keptFields[id].map { values[$0] })
+            if specs[id].residual != nil {
+                records[id][specs[id].innerKeyFields.map { values[$0].keyForm }, default: []].append(keptFields[id].map { values[$0] })
                 continue
             }
             let v: Value
-            if let expr = spec.value {
+            if let expr = specs[id].value {
                 do { v = try evaluator.evaluate(expr) } catch {
-                    failures[id] = "\(spec.text): \(error.message)"
+                    failures[id] = "\(specs[id].text): \(error.message)"
                     continue
                 }
             } else {
-                v = spec.field.map { values[$0] } ?? .bool(true)
+                v = specs[id].field.map { values[$0] } ?? .bool(true)
             }
-            if spec.kind == .count && v.isNull { continue }
-            if spec.innerKeyFields.isEmpty {
-                single[id].add(v, kind: spec.kind)
+            let kind = specs[id].kind
+            if kind == .count && v.isNull { continue }
+            if specs[id].innerKeyFields.isEmpty {
+                single[id].add(v, kind: kind)
             } else {
-                let key = spec.innerKeyFields.map { values[$0].keyForm }
-                keyed[id][key, default: AggregateAccumulator()].add(v, kind: spec.kind)
+                let key = specs[id].innerKeyFields.map { values[$0].keyForm }
+                keyed[id][key, default: AggregateAccumulator()].add(v, kind: kind)
             }
         }
         evaluator.aggregated = nil

@@ -400,21 +400,23 @@ public final class Engine: EvaluationState {
 
     /// Evaluates rule `i` in the evaluator's current context.
     func check(_ i: Int, key: String, participantID: String?, location: SourceLocation?) {
-        let rule = rules[i]
-        evaluator.params = rule.params
+        // hot path: read the rule's fields in place (binding `rules[i]` would copy the whole rule)
+        evaluator.params = rules[i].params
         coverage[i].evaluated += 1
-        for id in rule.usage.aggregates {
-            if let failure = aggregates.failures[id] {
-                runtimeFailure(i, key: key, participantID: participantID, location: location, message: failure)
-                return
+        if !aggregates.failures.isEmpty {
+            for id in rules[i].usage.aggregates {
+                if let failure = aggregates.failures[id] {
+                    runtimeFailure(i, key: key, participantID: participantID, location: location, message: failure)
+                    return
+                }
             }
         }
         do {
-            if let w = rule.when, Evaluator.truth(try evaluator.evaluate(w)) != true {
+            if let w = rules[i].when, Evaluator.truth(try evaluator.evaluate(w)) != true {
                 coverage[i].notApplicable += 1
                 return
             }
-            guard case .expression(let a) = rule.assertion else { return }
+            guard case .expression(let a) = rules[i].assertion else { return }
             switch Evaluator.truth(try evaluator.evaluate(a)) {
             case true?:
                 coverage[i].passed += 1
@@ -509,9 +511,8 @@ public final class Engine: EvaluationState {
     }
 
     func relate(_ i: Int, _ r: Record) {
-        let rule = rules[i]
-        guard case .relations(let specs) = rule.assertion else { return }
-        evaluator.params = rule.params
+        guard case .relations(let specs) = rules[i].assertion else { return }
+        evaluator.params = rules[i].params
         evaluator.aggregated = r.values
         defer { evaluator.aggregated = nil }
         let key = recordKey(r.entity, r.values)
