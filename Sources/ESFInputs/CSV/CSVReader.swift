@@ -436,15 +436,7 @@ public struct CSVReader {
         }
 
         // A multi-byte UTF-8 sequence split by the previous chunk boundary.
-        while utf8Need > 0 && i < n {
-            let b = p[i]
-            if b < utf8Low || b > utf8High { throw invalidUTF8(at: chunkBase + i, inSequence: true) }
-            utf8Need -= 1
-            utf8Low = 0x80
-            utf8High = 0xBF
-            continuationsInLine += 1
-            i += 1
-        }
+        try consumeContinuations(p, &i, n)
         if pendingCR && i < n {
             pendingCR = false
             if p[i] == 0x0A {
@@ -548,6 +540,13 @@ public struct CSVReader {
         utf8Start = chunkBase + i
         utf8StartColumn = Int(columnAt(utf8Start))
         i += 1
+        try consumeContinuations(p, &i, n)
+    }
+
+    /// Steps over the continuation bytes still expected of the current UTF-8 sequence
+    /// (it may go on in the next chunk), checking each against its allowed range.
+    @inline(__always)
+    private mutating func consumeContinuations(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ n: Int) throws(InputError) {
         while utf8Need > 0 && i < n {
             let b = p[i]
             if b < utf8Low || b > utf8High { throw invalidUTF8(at: chunkBase + i, inSequence: true) }
