@@ -871,6 +871,18 @@ def expected_tsv(expected):
     return "rule_id\trecord_key\n" + "".join("%s\t%s\n" % rk for rk in rows)
 
 
+def slovenian_decimal(text):
+    """A canonical decimal in Slovenian notation: 3360.00 -> 3.360,00; 0.80 -> 0,80; -1234.5 -> -1.234,5."""
+    sign = "-" if text.startswith("-") else ""
+    whole, _, fraction = text.lstrip("+-").partition(".")
+    groups = []
+    while len(whole) > 3:
+        groups.insert(0, whole[-3:])
+        whole = whole[:-3]
+    groups.insert(0, whole)
+    return sign + ".".join(groups) + ("," + fraction if fraction else "")
+
+
 def write_outputs(folder, outputs, check):
     """Writes each (name, bytes) of `outputs` into `folder`, or with `check` only compares them
     with the files there; returns the names that differ (always empty when writing)."""

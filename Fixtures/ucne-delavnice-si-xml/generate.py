@@ -23,7 +23,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from esfdata import write_outputs  # noqa: E402
+from esfdata import slovenian_decimal, write_outputs  # noqa: E402
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape, quoteattr
 
@@ -109,17 +109,6 @@ def field_types():
 def slovenian_date(iso, style):
     y, m, d = iso.split("-")
     return ("%d.%d.%s" if style == 0 else "%d. %d. %s") % (int(d), int(m), y)
-
-
-def slovenian_decimal(text):
-    sign = "-" if text.startswith("-") else ""
-    whole, _, fraction = text.lstrip("+-").partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + ".".join(groups) + ("," + fraction if fraction else "")
 
 
 class Writer:

@@ -25,7 +25,7 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from esfdata import write_outputs  # noqa: E402
+from esfdata import slovenian_decimal, write_outputs  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CANONICAL = os.path.join(HERE, "..", "ucne-delavnice", "csv")
@@ -142,19 +142,6 @@ def slovenian_date(iso, style):
     if style == 1:
         return "%d. %d. %s" % (int(d), int(m), y)
     return "%s.%s.%s" % (d, m, y)
-
-
-def slovenian_decimal(text):
-    """3360.00 -> 3.360,00; 0.80 -> 0,80; -1234.5 -> -1.234,5."""
-    sign = "-" if text.startswith("-") else ""
-    digits = text.lstrip("+-")
-    whole, _, fraction = digits.partition(".")
-    groups = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + ".".join(groups) + ("," + fraction if fraction else "")
 
 
 def convert(name):
