@@ -93,6 +93,8 @@ public struct DataModel: Sendable, Hashable {
     public var entities: [EntityModel]
     /// The root (exactly one) entity, e.g. `operation`.
     public var root: Int
+    /// The file the model was loaded from (empty for a model built in code).
+    public var path: String = ""
 
     public init(id: String, version: String, title: String, namespace: String?, entities: [EntityModel], root: Int) {
         self.id = id

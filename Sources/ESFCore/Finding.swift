@@ -91,8 +91,11 @@ public struct Diagnostic: Sendable, Hashable, Codable, Error, CustomStringConver
         self.column = column
     }
 
-    /// `file:line:column: error: message [code]`.
-    public var description: String { "\(file):\(line):\(column): error: \(message) [\(code)]" }
+    /// `file:line:column: error: message [code]`; `file: error: …` for a problem with no position in a file
+    /// (line 0: a path given on the command line).
+    public var description: String {
+        line > 0 ? "\(file):\(line):\(column): error: \(message) [\(code)]" : "\(file): error: \(message) [\(code)]"
+    }
 }
 
 /// A thrown error that stops reading an input (exit code 3), rendered `path:line:column: message`.

@@ -37,6 +37,14 @@ public struct CheckRequest: Sendable {
     public var inputs: [String] = []
     public var packs: [String] = []
     public var rulePaths: [String] = []
+    /// Where the fail-on level came from: "default", "config" or "command line".
+    public var failOnSource = "default"
+    /// Whether the config was named with `--config` (else found in the working directory).
+    public var configGiven = false
+    /// `--no-config`: the working directory's esfcheck.yaml was ignored.
+    public var ignoredConfig = false
+    /// Where the config wrote each of its rules paths (for positioned diagnostics).
+    public var rulePathOrigins: [String: RuleSetting] = [:]
     public var failOn: Severity? = .error
     public var showPersonalData = false
     public var deterministic = false
@@ -63,19 +71,52 @@ public enum Checker {
         BundledResources.fixturesDirectory.map { $0.appendingPathComponent("ucne-delavnice/export.xml").path }
     }
 
-    /// Built-in packs plus the packs under each `--rules` path.
-    public static func availablePacks(rulePaths: [String]) -> [PackHeader] {
-        var all: [PackHeader] = []
-        if let builtin = builtinRulesDirectory { all += PackLoader.headers(under: builtin) }
-        for p in rulePaths { all += PackLoader.headers(under: p) }
+    /// The packs under each user rules path (`--rules`, `rules:` of the config), then the built-in packs
+    /// that no user pack of the same id replaces. Fail closed: a rules path that cannot be used, a pack
+    /// id defined in two user folders, or a problem of a built-in pack is exit 2 with every problem.
+    /// `origins` gives, per path, where a config wrote it.
+    public static func availablePacks(rulePaths: [String], origins: [String: RuleSetting] = [:]) throws(CheckError) -> [PackHeader] {
+        let sink = DiagnosticSink()
+        let all = collectPacks(rulePaths: rulePaths, origins: origins, sink: sink)
+        guard sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
         return all
+    }
+
+    /// The packs under the user's rules paths only (see `availablePacks`).
+    public static func userPacks(rulePaths: [String], origins: [String: RuleSetting] = [:]) throws(CheckError) -> [PackHeader] {
+        let sink = DiagnosticSink()
+        let user = collectPacks(rulePaths: rulePaths, origins: origins, builtin: false, sink: sink)
+        guard sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+        return user
+    }
+
+    /// The packs that can be found, every problem going to `sink` (see `availablePacks`).
+    static func collectPacks(rulePaths: [String], origins: [String: RuleSetting], builtin withBuiltin: Bool = true, sink: DiagnosticSink) -> [PackHeader] {
+        var user: [PackHeader] = []
+        for p in rulePaths {
+            let origin = origins[p].map { (file: $0.file, line: $0.line, column: $0.column) }
+            for h in PackLoader.discover(origins[p]?.value ?? p, resolved: p, origin: origin, sink: sink) {
+                if let other = user.first(where: { $0.id == h.id }) {
+                    if other.directory == h.directory { continue }
+                    sink.add(Diagnostic(code: "rules.duplicate_pack",
+                                        message: "pack id \(h.id) is defined twice: in \(displayPath(other.directory)) and in \(displayPath(h.directory))",
+                                        file: displayPath((h.directory as NSString).appendingPathComponent("pack.yaml")), line: 0, column: 0))
+                    continue
+                }
+                user.append(h)
+            }
+        }
+        guard withBuiltin, let dir = builtinRulesDirectory else { return user }
+        let builtin = PackLoader.discover(dir, origin: nil, sink: sink)
+        // a user pack with a built-in pack's id replaces it (the report names the pack's folder)
+        return user + builtin.filter { b in !user.contains { $0.id == b.id } }
     }
 
     static func modelDirectories(rulePaths: [String]) -> [String] {
         var dirs: [String] = []
-        for p in rulePaths {
+        for p in rulePaths.map(PackLoader.absolutePath) {
             dirs.append((p as NSString).appendingPathComponent("models"))
-            dirs.append(((p as NSString).deletingLastPathComponent as NSString).appendingPathComponent("models"))
+            if p != "/" { dirs.append(((p as NSString).deletingLastPathComponent as NSString).appendingPathComponent("models")) }
         }
         if let builtin = builtinRulesDirectory { dirs.append((builtin as NSString).appendingPathComponent("models")) }
         return dirs
@@ -86,17 +127,48 @@ public enum Checker {
     public static func loadRuleSet(_ packs: [PackHeader], rulePaths: [String], config: ProjectConfig? = nil) throws(CheckError) -> RuleSet {
         let sink = DiagnosticSink()
         for d in config?.diagnostics ?? [] { sink.add(d) }
+        let packSink = DiagnosticSink()
         let loaded = PackLoader.load(directories: packs.map(\.directory), modelDirectories: modelDirectories(rulePaths: rulePaths),
-                                     overrides: config?.parameters ?? [:], sink: sink)
-        guard var set = loaded, sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+                                     overrides: config?.parameters ?? [:], sink: packSink)
         if let config {
-            for (id, at) in config.parameterPacks.sorted(by: { $0.key < $1.key }) where !set.packs.contains(where: { $0.id == id }) {
+            // every problem of the config at once, even when a pack has problems of its own
+            for (id, at) in config.parameterPacks.sorted(by: { $0.key < $1.key }) where !packs.contains(where: { $0.id == id }) {
                 sink.add(Diagnostic(code: "config.unknown_pack", message: "parameters for pack '\(id)', which this run does not use", file: at.file, line: at.line, column: at.column))
             }
-            config.apply(to: &set, sink: sink)
-            guard sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+            config.checkRuleIDs(known: PackLoader.declaredRuleIDs(directories: packs.map(\.directory)), where: "in the packs of this run", sink: sink)
         }
+        for d in packSink.diagnostics { sink.add(d) }
+        guard var set = loaded, sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+        config?.apply(to: &set, sink: DiagnosticSink())
         return set
+    }
+
+    /// A config with problems of its own: every problem of it in one run — its own, its rules paths,
+    /// unknown pack ids, parameters (typed against the packs), re-graded or switched-off rule ids
+    /// unknown to every available pack — before the inputs are read. No-op for a valid config.
+    static func checkConfig(_ config: ProjectConfig, rulePaths: [String], origins: [String: RuleSetting]) throws(CheckError) {
+        let sink = DiagnosticSink()
+        for d in config.diagnostics { sink.add(d) }
+        let available = collectPacks(rulePaths: rulePaths, origins: origins, sink: sink)
+        for p in config.packsAt where !available.contains(where: { $0.id == p.ruleID }) {
+            sink.add(Diagnostic(code: "config.unknown_pack", message: "unknown pack '\(p.ruleID)' (available: \(available.map(\.id).joined(separator: ", ")))",
+                                file: p.file, line: p.line, column: p.column))
+        }
+        guard !sink.isEmpty else { return }
+        // the overridden parameters, typed against the packs they are for
+        let named = available.filter { config.parameters[$0.id] != nil }
+        let sameModel = named.filter { $0.model == named.first?.model }
+        let packSink = DiagnosticSink()
+        _ = PackLoader.load(directories: sameModel.map(\.directory), modelDirectories: modelDirectories(rulePaths: rulePaths),
+                            overrides: config.parameters, sink: packSink)
+        // only the config's own problems here: the packs' are reported once the config is right
+        for d in packSink.diagnostics where d.file == config.file { sink.add(d) }
+        for (id, at) in config.parameterPacks.sorted(by: { $0.key < $1.key }) where !available.contains(where: { $0.id == id }) {
+            sink.add(Diagnostic(code: "config.unknown_pack", message: "parameters for pack '\(id)', which is not available", file: at.file, line: at.line, column: at.column))
+        }
+        config.checkRuleIDs(known: PackLoader.declaredRuleIDs(directories: available.map(\.directory)), where: "in any available pack", sink: sink)
+        var seen: Set<String> = []
+        throw .diagnostics(sink.diagnostics.filter { seen.insert($0.description).inserted }.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) })
     }
 
     /// Loads `esfcheck.yaml`: the given path, else the one in the working directory, else none.
@@ -117,6 +189,8 @@ public enum Checker {
     public struct InputOptions: Sendable {
         public var model: DataModel
         public var profile: MappingProfile?
+        /// The profile's file, when it was read from one.
+        public var profilePath: String?
         public var schema: XMLSchemaOption = .canonical
         public init(model: DataModel, profile: MappingProfile? = nil, schema: XMLSchemaOption = .canonical) {
             self.model = model
@@ -148,8 +222,8 @@ public enum Checker {
     }
 
     /// The data model of the packs available to this run (every built-in pack uses one model).
-    public static func loadModel(rulePaths: [String]) throws(CheckError) -> DataModel {
-        let packs = availablePacks(rulePaths: rulePaths)
+    public static func loadModel(rulePaths: [String], origins: [String: RuleSetting] = [:]) throws(CheckError) -> DataModel {
+        let packs = try availablePacks(rulePaths: rulePaths, origins: origins)
         let id = packs.first?.model ?? "esf-operation-v1"
         let candidates = modelDirectories(rulePaths: rulePaths).map { ($0 as NSString).appendingPathComponent("\(id).yaml") }
         guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
@@ -176,6 +250,7 @@ public enum Checker {
                 throw .diagnostics(sink.diagnostics)
             }
             options.profile = profile
+            options.profilePath = path
         } else if let inline = request.config?.inlineProfile {
             options.profile = inline
         }
@@ -218,7 +293,8 @@ public enum Checker {
 
     /// Chooses packs: by `--pack` ids, else by each pack's selector matched against the export's operation.
     public static func selectPacks(_ request: CheckRequest, inputs: [String]) throws(CheckError) -> [PackHeader] {
-        let available = availablePacks(rulePaths: request.rulePaths)
+        let userPacks = try self.userPacks(rulePaths: request.rulePaths, origins: request.rulePathOrigins)
+        let available = try availablePacks(rulePaths: request.rulePaths, origins: request.rulePathOrigins)
         let listing = available.map { "  \($0.id)  \($0.title)" + ($0.selector.isEmpty ? "" : "  [for " + $0.selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "]") }.joined(separator: "\n")
         if !request.packs.isEmpty {
             var chosen: [PackHeader] = []
@@ -230,10 +306,9 @@ public enum Checker {
             }
             return chosen
         }
-        let userPacks = request.rulePaths.flatMap { PackLoader.headers(under: $0) }
         guard !available.isEmpty else { throw .usage("no rule packs found") }
         // the operation record is read first to choose the packs
-        let options = try inputOptions(request, model: try loadModel(rulePaths: request.rulePaths))
+        let options = try inputOptions(request, model: try loadModel(rulePaths: request.rulePaths, origins: request.rulePathOrigins))
         var chosen = userPacks
         for input in inputs {
             let root = try peekRoot(input, options: options)
@@ -247,6 +322,22 @@ public enum Checker {
         return chosen
     }
 
+    /// Every path a check reads: inputs (or the bundled sample), config, rules folders, profile and XSD
+    /// files. `--output` may name none of them.
+    public static func pathsRead(_ request: CheckRequest) -> [String] {
+        var paths = request.inputs.isEmpty ? (sampleExport.map { [$0] } ?? []) : request.inputs
+        paths += request.rulePaths
+        if let config = request.config {
+            paths.append(config.file)
+            paths += config.rules
+            if let p = config.profile { paths.append(p) }
+            if let x = config.schema { paths.append(x) }
+        }
+        if let p = request.profile { paths.append(p) }
+        if let x = request.schema { paths.append(x) }
+        return paths
+    }
+
     /// Runs the check and builds the report.
     public static func check(_ request: CheckRequest) throws(CheckError) -> Report {
         var inputs = request.inputs
@@ -256,13 +347,11 @@ public enum Checker {
         }
         let started = request.deterministic ? nil : ISO8601DateFormatter().string(from: Date())
         var request = request
-        if let config = request.config, config.inlineProfileInvalid {
-            // the inputs cannot be read (nor packs chosen from them) without a valid profile
-            throw .diagnostics(config.diagnostics)
-        }
         if let config = request.config {
             if request.packs.isEmpty { request.packs = config.packs }
             request.rulePaths = config.rules + request.rulePaths
+            for o in config.rulesAt { request.rulePathOrigins[o.ruleID] = o }
+            try checkConfig(config, rulePaths: request.rulePaths, origins: request.rulePathOrigins)
         }
         let headers = try selectPacks(request, inputs: inputs)
         let ruleSet = try loadRuleSet(headers, rulePaths: request.rulePaths, config: request.config)
@@ -320,10 +409,33 @@ public enum Checker {
         var report = Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
                             failOn: request.failOn, coverage: coverage, findings: findings)
         report.disabledRules = (request.config?.disabled ?? []).map { DisabledRule(ruleID: $0.ruleID, reason: $0.value) }
+        report.configuration = configurationInfo(request, ruleSet: ruleSet, options: options)
         report.parameters = ruleSet.packs.map { p in
             PackParameters(pack: p.id, values: Dictionary(uniqueKeysWithValues: p.parameters.map { ($0.name, $0.value.description) }))
         }
         return report
+    }
+
+    /// The configuration of a run, for the report's header and envelope.
+    static func configurationInfo(_ request: CheckRequest, ruleSet: RuleSet, options: InputOptions) -> ConfigurationInfo {
+        let config = request.config
+        let source = config == nil ? (request.ignoredConfig ? "ignored (--no-config)" : "none") : (request.configGiven ? "--config" : "working directory")
+        var info = ConfigurationInfo(file: config.map { FileHash(path: $0.file, sha256: sha256(file: $0.file)) }, source: source,
+                                     failOn: request.failOn?.rawValue ?? "never", failOnSource: request.failOnSource,
+                                     model: FileHash(path: displayPath(ruleSet.model.path), sha256: sha256(file: ruleSet.model.path)))
+        for s in config?.severities ?? [] where ruleSet.regraded[s.ruleID] != nil {
+            info.severityOverrides.append(SeverityOverride(ruleID: s.ruleID, from: ruleSet.regraded[s.ruleID] ?? "", to: s.value, reason: s.reason ?? ""))
+        }
+        for p in ruleSet.packs {
+            for d in p.parameters {
+                if let def = d.overriddenDefault {
+                    info.parameterOverrides.append(ParameterOverride(pack: p.id, name: d.name, value: d.value.description, defaultValue: def.description))
+                }
+            }
+        }
+        info.profile = options.profile?.id
+        if let path = options.profilePath { info.profileFile = FileHash(path: displayPath(path), sha256: sha256(file: path)) }
+        return info
     }
 
     /// A path as the user would write it: relative to the working directory when below it;

@@ -69,6 +69,8 @@ public struct ParameterDecl: Sendable, Hashable {
     public var name: String
     public var type: ExprType
     public var value: Value
+    /// The pack's own value when a config overrides it (nil: not overridden).
+    public var overriddenDefault: Value?
     public init(name: String, type: ExprType, value: Value) {
         self.name = name
         self.type = type

@@ -147,6 +147,9 @@ public struct Report: Sendable, Codable {
     public var disabledRules: [DisabledRule] = []
     /// The parameter values in force, per pack (defaults with the config's overrides).
     public var parameters: [PackParameters] = []
+    /// What configured the run: the config file (or none), fail-on and where it came from, re-grades,
+    /// overridden parameters, and the SHA-256 of the config, the model and the profile.
+    public var configuration: ConfigurationInfo?
 
     public init(toolVersion: String, startedAt: String?, options: [String: String], packs: [PackInfo], inputs: [InputInfo],
                 failOn: Severity?, coverage: [RuleCoverage], findings: [Finding]) {
@@ -160,6 +163,59 @@ public struct Report: Sendable, Codable {
         self.counts = SeverityCounts(findings)
         self.coverage = coverage
         self.findings = findings
+    }
+}
+
+/// What configured a run, so that a config that changes the verdict is always visible.
+public struct ConfigurationInfo: Sendable, Codable, Hashable {
+    /// The config file used, with its SHA-256; nil when none was used.
+    public var file: FileHash?
+    /// How the config was found: `--config`, `working directory`, `none`, `ignored (--no-config)`.
+    public var source: String
+    public var failOn: String
+    /// `default`, `config` or `command line`.
+    public var failOnSource: String
+    public var severityOverrides: [SeverityOverride] = []
+    public var parameterOverrides: [ParameterOverride] = []
+    /// The data model file, with its SHA-256.
+    public var model: FileHash
+    /// The mapping profile: its id, and its file with the SHA-256 (none for a profile written in the config).
+    public var profile: String?
+    public var profileFile: FileHash?
+    public init(file: FileHash?, source: String, failOn: String, failOnSource: String, model: FileHash) {
+        self.file = file
+        self.source = source
+        self.failOn = failOn
+        self.failOnSource = failOnSource
+        self.model = model
+    }
+}
+
+/// A rule's severity re-graded by the config, with the reason.
+public struct SeverityOverride: Sendable, Codable, Hashable {
+    public var ruleID: String
+    public var from: String
+    public var to: String
+    public var reason: String
+    public init(ruleID: String, from: String, to: String, reason: String) {
+        self.ruleID = ruleID
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+}
+
+/// A pack parameter overridden by the config: its value in force and the pack's default.
+public struct ParameterOverride: Sendable, Codable, Hashable {
+    public var pack: String
+    public var name: String
+    public var value: String
+    public var defaultValue: String
+    public init(pack: String, name: String, value: String, defaultValue: String) {
+        self.pack = pack
+        self.name = name
+        self.value = value
+        self.defaultValue = defaultValue
     }
 }
 

@@ -28,7 +28,18 @@ public struct TextReporter: Reporter {
             out += "checked \(input.path) (\(input.format)\(input.operation.map { ", operation \($0)" } ?? "")): \(records.joined(separator: ", "))\n"
         }
         out += "packs: " + report.packs.map { "\($0.id) \($0.version)\($0.provisional ? " (provisional)" : "")" }.joined(separator: ", ") + "\n"
-        for d in report.disabledRules { out += "rule \(d.ruleID) switched off: \(d.reason)\n" }
+        if let c = report.configuration {
+            switch c.source {
+            case "none": out += "config: none\n"
+            case "ignored (--no-config)": out += "config: none (--no-config)\n"
+            default: out += "config: \(c.file?.path ?? "?") (\(c.source == "--config" ? "given with --config" : "found in the working directory"))\n"
+            }
+            let source = c.failOnSource == "config" ? "set by the config" : c.failOnSource == "command line" ? "set on the command line" : "default"
+            out += "fail-on: \(c.failOn) (\(source))\n"
+            for r in c.severityOverrides { out += "rule \(r.ruleID) re-graded by the config: \(r.from) → \(r.to) (\(r.reason))\n" }
+            for p in c.parameterOverrides { out += "parameter \(p.pack).\(p.name) = \(p.value) set by the config (pack default \(p.defaultValue))\n" }
+        }
+        for d in report.disabledRules { out += "rule \(d.ruleID) switched off by the config: \(d.reason)\n" }
         out += "\n"
         // group by rule, most severe rules first
         var groups: [String: [Finding]] = [:]

@@ -49,8 +49,10 @@ public enum ModelLoader {
                 sink.add(entitiesNode[i].diagnostic("model.invalid", "entity \(e.name): unknown parent '\(p)'"))
             }
         }
-        return DataModel(id: id, version: root["version"]?.scalar ?? "1", title: root["title"]?.scalar ?? id,
-                         namespace: root["namespace"]?.scalar, entities: entities, root: rootIndex)
+        var model = DataModel(id: id, version: root["version"]?.scalar ?? "1", title: root["title"]?.scalar ?? id,
+                              namespace: root["namespace"]?.scalar, entities: entities, root: rootIndex)
+        model.path = path
+        return model
     }
 
     static func fieldType(_ t: String, values: [String]) -> FieldType? {

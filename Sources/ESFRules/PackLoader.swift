@@ -49,12 +49,8 @@ public enum PackLoader {
                     sink.add(ext.diagnostic("pack.unknown_base", "extends: pack '\(ext["pack"]?.scalar ?? "")' not found beside \(id)"))
                     continue
                 }
-                let renames = (ext["rename"]?.mapping ?? []).map { ($0.key, $0.value.scalar ?? "") }
+                let rename = renamer(ext)
                 let exclude = Set((ext["exclude"]?.sequence ?? []).compactMap(\.scalar))
-                let rename: (String) -> String = { ruleID in
-                    for (from, to) in renames where ruleID.hasPrefix(from) { return to + ruleID.dropFirst(from.count) }
-                    return ruleID
-                }
                 let baseFile = (baseDir as NSString).appendingPathComponent("pack.yaml")
                 if let baseRoot = loadYAML(path: baseFile, displayPath: displayPath(baseFile), sink: sink) {
                     baseParams = loadParameters(baseRoot["parameters"], sink: sink)
@@ -149,8 +145,13 @@ public enum PackLoader {
     /// The rule files of a pack folder: every YAML file but pack.yaml, sorted.
     static func ruleFileNames(in dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-            .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && $0 != "pack.yaml" }
+            .filter { isYAML($0) && $0 != "pack.yaml" && !isDirectory((dir as NSString).appendingPathComponent($0)) }
             .sorted()
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var d: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &d) && d.boolValue
     }
 
     /// The folder of pack `id` beside `dir` (packs extend packs of the same rules folder).
@@ -256,26 +257,146 @@ public struct PackHeader: Sendable, Hashable {
 }
 
 extension PackLoader {
-    /// Reads the headers of the packs under `root`: `root` itself when it holds `pack.yaml`, else its sub-folders.
+    /// Reads the headers of the packs under `root` (trusted folders such as the built-in packs):
+    /// `root` itself when it holds `pack.yaml`, else its sub-folders. Problems are dropped: use
+    /// `discover(_:origin:sink:)` for a folder a user named.
     public static func headers(under root: String) -> [PackHeader] {
+        discover(root, origin: nil, sink: DiagnosticSink())
+    }
+
+    /// Whether a file name is a YAML file (`.yaml` or `.yml`, in any case).
+    static func isYAML(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.hasSuffix(".yaml") || lower.hasSuffix(".yml")
+    }
+
+    /// Folders of a rules folder that hold other things than packs: data models and mapping profiles.
+    static let auxiliaryFolders: Set<String> = ["models", "profiles"]
+
+    /// Finds the packs under a rules path a user named (`--rules`, `rules:` in a config, `verify PATH`).
+    /// Fail closed: a path that does not exist, cannot be read or holds no pack, a pack without rule
+    /// files, a `pack.yaml` without an id, and YAML files that would not be loaded (outside any pack,
+    /// in a sub-folder of a pack) are diagnostics, never skipped. `origin` is where the path was
+    /// written (a config entry); without it, the diagnostic names the path itself.
+    public static func discover(_ path: String, resolved: String? = nil, origin: (file: String, line: Int, column: Int)?, sink: DiagnosticSink) -> [PackHeader] {
         let fm = FileManager.default
-        var dirs: [String] = []
-        if fm.fileExists(atPath: (root as NSString).appendingPathComponent("pack.yaml")) {
-            dirs = [root]
-        } else {
-            dirs = ((try? fm.contentsOfDirectory(atPath: root)) ?? []).sorted()
-                .map { (root as NSString).appendingPathComponent($0) }
-                .filter { fm.fileExists(atPath: ($0 as NSString).appendingPathComponent("pack.yaml")) }
+        func problem(_ code: String, _ message: String) {
+            if let origin {
+                sink.add(Diagnostic(code: code, message: "rules path \(path): \(message)", file: origin.file, line: origin.line, column: origin.column))
+            } else {
+                sink.add(Diagnostic(code: code, message: message, file: path, line: 0, column: 0))
+            }
         }
-        let sink = DiagnosticSink()
-        return dirs.compactMap { dir in
+        var root = absolutePath(resolved ?? path)
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: root, isDirectory: &isDir) else {
+            problem("rules.not_found", "no such folder")
+            return []
+        }
+        if !isDir.boolValue {
+            if (root as NSString).lastPathComponent == "pack.yaml" {
+                root = (root as NSString).deletingLastPathComponent
+            } else if isYAML(root) {
+                problem("rules.not_a_folder", "is a file; a rules path is the folder of a pack (pack.yaml beside its rule files) or a folder of packs")
+                return []
+            } else {
+                problem("rules.not_a_folder", "is not a folder")
+                return []
+            }
+        }
+        let entries: [String]
+        do { entries = try fm.contentsOfDirectory(atPath: root).sorted() } catch {
+            problem("rules.unreadable", "cannot be read (\(String(cString: strerror(errno))))")
+            return []
+        }
+        func yamlFiles(in dir: String) -> [String] {
+            ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { isYAML($0) && !isDirectory((dir as NSString).appendingPathComponent($0)) }.sorted()
+        }
+        if entries.contains("pack.yaml") { return header(of: root, sink: sink, problem: problem).map { [$0] } ?? [] }
+        var found: [PackHeader] = []
+        for name in entries {
+            let sub = (root as NSString).appendingPathComponent(name)
+            if isDirectory(sub) {
+                if fm.fileExists(atPath: (sub as NSString).appendingPathComponent("pack.yaml")) {
+                    if let h = header(of: sub, sink: sink, problem: problem) { found.append(h) }
+                } else if !auxiliaryFolders.contains(name), let stray = yamlFiles(in: sub).first {
+                    problem("rules.not_loaded", "\(name)/\(stray) is in a folder without pack.yaml, so it would not be loaded (a pack is a folder with pack.yaml beside its rule files)")
+                }
+            } else if isYAML(name) && name != "esfcheck.yaml" {
+                problem("rules.not_loaded", "\(name) is not in a pack, so it would not be loaded (a pack is a folder with pack.yaml beside its rule files)")
+            }
+        }
+        if found.isEmpty && sink.diagnostics.isEmpty {
+            problem("rules.no_pack", "holds no rule pack (no pack.yaml in it or in its sub-folders)")
+        }
+        return found
+    }
+
+    /// The header of the pack in `dir`, checking that it has an id and rule files and that no YAML file of it is left out.
+    static func header(of dir: String, sink: DiagnosticSink, problem: (String, String) -> Void) -> PackHeader? {
+        let fm = FileManager.default
+        let file = (dir as NSString).appendingPathComponent("pack.yaml")
+        let before = sink.diagnostics.count
+        guard let node = loadYAML(path: file, displayPath: displayPath(file), sink: sink) else { return nil }
+        guard let id = node["id"]?.scalar, !id.isEmpty else {
+            if sink.diagnostics.count == before { sink.add(node.diagnostic("pack.missing", "a pack needs 'id' and 'model'")) }
+            return nil
+        }
+        let entries = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        if ruleFileNames(in: dir).isEmpty && node["extends"] == nil {
+            problem("rules.no_rule_file", "pack \(id) (\(displayPath(dir))) holds no rule file (*.yaml beside pack.yaml)")
+        }
+        for name in entries where !auxiliaryFolders.contains(name) {
+            let sub = (dir as NSString).appendingPathComponent(name)
+            guard isDirectory(sub) else { continue }
+            if let stray = ((try? fm.contentsOfDirectory(atPath: sub)) ?? []).sorted().first(where: isYAML) {
+                problem("rules.not_loaded", "\(displayPath(sub))/\(stray) is in a sub-folder of pack \(id), so it would not be loaded: rule files sit beside pack.yaml")
+            }
+        }
+        var selector: [String: String] = [:]
+        for e in node["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
+        return PackHeader(id: id, title: node["title"]?.scalar ?? id, version: node["version"]?.scalar ?? "0",
+                          provisional: node["provisional"]?.scalar == "true", selector: selector, directory: dir,
+                          model: node["model"]?.scalar ?? "")
+    }
+
+    /// How an extending pack renames its base pack's rule ids (`rename: { ESF-: ESF21- }`: by prefix).
+    static func renamer(_ ext: YNode) -> (String) -> String {
+        let renames = (ext["rename"]?.mapping ?? []).map { ($0.key, $0.value.scalar ?? "") }
+        return { ruleID in
+            for (from, to) in renames where ruleID.hasPrefix(from) { return to + ruleID.dropFirst(from.count) }
+            return ruleID
+        }
+    }
+
+    /// The rule ids the packs in `directories` declare (renamed and excluded as their `extends:` says),
+    /// read without compiling the rules: to check rule ids named in a config even when a rule is invalid.
+    public static func declaredRuleIDs(directories: [String]) -> Set<String> {
+        let quiet = DiagnosticSink()
+        var ids: Set<String> = []
+        func collect(_ dir: String, rename: (String) -> String, exclude: Set<String>) {
+            for name in ruleFileNames(in: dir) {
+                let path = (dir as NSString).appendingPathComponent(name)
+                for node in loadYAML(path: path, displayPath: path, sink: quiet)?.sequence ?? [] {
+                    if let id = node["id"]?.scalar, !exclude.contains(id) { ids.insert(rename(id)) }
+                }
+            }
+        }
+        for dir in directories {
             let file = (dir as NSString).appendingPathComponent("pack.yaml")
-            guard let node = loadYAML(path: file, displayPath: file, sink: sink), let id = node["id"]?.scalar else { return nil }
-            var selector: [String: String] = [:]
-            for e in node["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
-            return PackHeader(id: id, title: node["title"]?.scalar ?? id, version: node["version"]?.scalar ?? "0",
-                              provisional: node["provisional"]?.scalar == "true", selector: selector, directory: dir,
-                              model: node["model"]?.scalar ?? "")
+            guard let root = loadYAML(path: file, displayPath: file, sink: quiet) else { continue }
+            if let ext = root["extends"], let baseID = ext["pack"]?.scalar, let baseDir = siblingPack(baseID, of: dir) {
+                collect(baseDir, rename: renamer(ext), exclude: Set((ext["exclude"]?.sequence ?? []).compactMap(\.scalar)))
+            }
+            collect(dir, rename: { $0 }, exclude: [])
         }
+        return ids
+    }
+
+    /// An absolute, standardised path (`.`, `./`, `..` and relative paths resolved against the working directory).
+    public static func absolutePath(_ path: String) -> String {
+        let p = path.isEmpty ? "." : path
+        let absolute = p.hasPrefix("/") ? p : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p)
+        return URL(fileURLWithPath: absolute).standardizedFileURL.path
     }
 }

@@ -35,19 +35,33 @@ public struct RuleSetting: Sendable, Hashable {
     public var file: String
     public var line: Int
     public var column: Int
+    /// Why (a severity re-grade's reason).
+    public var reason: String?
+    public init(ruleID: String, value: String, file: String, line: Int, column: Int, reason: String? = nil) {
+        self.ruleID = ruleID
+        self.value = value
+        self.file = file
+        self.line = line
+        self.column = column
+        self.reason = reason
+    }
 }
 
 /// The project configuration `esfcheck.yaml`.
 public struct ProjectConfig: Sendable {
     public var file: String
     public var packs: [String] = []
+    /// Where each of `packs` was written.
+    public var packsAt: [RuleSetting] = []
     /// Extra rule-pack folders, resolved against the config file's folder.
     public var rules: [String] = []
+    /// Where each of `rules` was written: `ruleID` holds the resolved path, `value` the path as written.
+    public var rulesAt: [RuleSetting] = []
     /// Parameter overrides by pack id.
     public var parameters: [String: [String: ConfigValue]] = [:]
     /// Where each pack id of `parameters` was written (line, column).
     public var parameterPacks: [String: RuleSetting] = [:]
-    /// Severity re-grading per rule id (`value` is the new severity).
+    /// Severity re-grading per rule id (`value` is the new severity, `reason` why).
     public var severities: [RuleSetting] = []
     /// Rules switched off, each with the reason (`value`).
     public var disabled: [RuleSetting] = []
@@ -66,6 +80,10 @@ public struct ProjectConfig: Sendable {
 
     /// The keys a config may have.
     static let keys: Set<String> = ["packs", "rules", "parameters", "severity", "disabled", "format", "fail_on", "profile", "schema"]
+
+    /// The values `format:` and `fail_on:` may take.
+    public static let formats = ["text", "json"]
+    public static let failOnLevels = ["error", "review", "warning", "info", "never"]
 
     /// Loads a config file; every problem goes to `sink` with file:line:column.
     public static func load(path: String, model: DataModel? = nil, sink: DiagnosticSink) -> ProjectConfig? {
@@ -87,8 +105,23 @@ public struct ProjectConfig: Sendable {
             }
             return items.compactMap(\.scalar)
         }
-        config.packs = list("packs")
-        config.rules = list("rules").map { $0.hasPrefix("/") ? $0 : (base as NSString).appendingPathComponent($0) }
+        for item in root["packs"].map({ $0.sequence ?? [$0] }) ?? [] where !item.isNull {
+            guard let id = item.scalar else {
+                sink.add(item.diagnostic("config.invalid", "'packs' is a list of pack ids"))
+                continue
+            }
+            config.packs.append(id)
+            config.packsAt.append(RuleSetting(ruleID: id, value: id, file: display, line: item.line, column: item.column))
+        }
+        for item in root["rules"].map({ $0.sequence ?? [$0] }) ?? [] where !item.isNull {
+            guard let p = item.scalar else {
+                sink.add(item.diagnostic("config.invalid", "'rules' is a list of folders"))
+                continue
+            }
+            let resolved = PackLoader.absolutePath(p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p))
+            config.rules.append(resolved)
+            config.rulesAt.append(RuleSetting(ruleID: resolved, value: p, file: display, line: item.line, column: item.column))
+        }
         for pack in root["parameters"]?.mapping ?? [] {
             guard let entries = pack.value.mapping else {
                 sink.add(pack.value.diagnostic("config.invalid", "parameters of \(pack.key) are a mapping of name: value"))
@@ -99,12 +132,26 @@ public struct ProjectConfig: Sendable {
             config.parameters[pack.key] = values
             config.parameterPacks[pack.key] = RuleSetting(ruleID: pack.key, value: "", file: display, line: pack.keyNode.line, column: pack.keyNode.column)
         }
+        if let node = root["severity"], !node.isNull, node.mapping == nil {
+            sink.add(node.diagnostic("config.invalid", "'severity' is a mapping of rule id: { severity: LEVEL, reason: \"…\" }"))
+        }
         for e in root["severity"]?.mapping ?? [] {
-            let value = e.value.scalar ?? ""
-            if Severity(rawValue: value) == nil {
-                sink.add(e.value.diagnostic("config.unknown_severity", "unknown severity '\(value)' for \(e.key) (fatal, error, review, warning, info)"))
+            // a re-grade changes what rejects an export: like a switched-off rule, it needs a reason
+            guard e.value.mapping != nil else {
+                sink.add(e.value.diagnostic("config.severity_reason",
+                                            "re-grading \(e.key) needs a reason an auditor can read: \(e.key): { severity: \(e.value.scalar ?? "LEVEL"), reason: \"…\" }"))
+                continue
             }
-            config.severities.append(RuleSetting(ruleID: e.key, value: value, file: display, line: e.keyNode.line, column: e.keyNode.column))
+            checkKeys(e.value, allowed: ["severity", "reason"], what: "severity re-grade", sink: sink)
+            let value = e.value["severity"]?.scalar ?? ""
+            if Severity(rawValue: value) == nil {
+                sink.add((e.value["severity"] ?? e.value).diagnostic("config.unknown_severity", "unknown severity '\(value)' for \(e.key) (fatal, error, review, warning, info)"))
+            }
+            let reason = e.value["reason"]?.scalar?.trimmingCharacters(in: .whitespaces) ?? ""
+            if reason.isEmpty {
+                sink.add(e.value.diagnostic("config.severity_reason", "re-grading \(e.key) needs a reason an auditor can read: reason: \"…\""))
+            }
+            config.severities.append(RuleSetting(ruleID: e.key, value: value, file: display, line: e.keyNode.line, column: e.keyNode.column, reason: reason))
         }
         for item in root["disabled"]?.sequence ?? [] {
             checkKeys(item, allowed: ["rule", "reason"], what: "disabled", sink: sink)
@@ -114,8 +161,18 @@ public struct ProjectConfig: Sendable {
             }
             config.disabled.append(RuleSetting(ruleID: rule, value: reason, file: display, line: item.line, column: item.column))
         }
-        if let f = root["format"] { config.format = f.scalar }
-        if let f = root["fail_on"] { config.failOn = f.scalar }
+        if let f = root["format"] {
+            config.format = f.scalar
+            if !formats.contains(f.scalar ?? "") {
+                sink.add(f.diagnostic("config.unknown_format", "unknown format '\(f.scalar ?? "")' (\(formats.joined(separator: ", ")))"))
+            }
+        }
+        if let f = root["fail_on"] {
+            config.failOn = f.scalar
+            if !failOnLevels.contains(f.scalar ?? "") {
+                sink.add(f.diagnostic("config.unknown_fail_on", "unknown fail_on '\(f.scalar ?? "")' (\(failOnLevels.joined(separator: ", ")))"))
+            }
+        }
         func relative(_ p: String) -> String {
             let candidate = p.hasPrefix("/") ? p : (base as NSString).appendingPathComponent(p)
             return FileManager.default.fileExists(atPath: candidate) ? candidate : p
@@ -139,18 +196,23 @@ public struct ProjectConfig: Sendable {
 
     /// Applies severity re-grading and switched-off rules to a loaded rule set; unknown ids are diagnostics.
     public func apply(to set: inout RuleSet, sink: DiagnosticSink) {
-        let known = Set(set.rules.map(\.id))
-        for s in severities + disabled where !known.contains(s.ruleID) {
-            sink.add(Diagnostic(code: "config.unknown_rule", message: "no rule \(s.ruleID) in the packs of this run", file: s.file, line: s.line, column: s.column))
-        }
+        checkRuleIDs(known: Set(set.rules.map(\.id)), where: "in the packs of this run", sink: sink)
         let off = Set(disabled.map(\.ruleID))
         for p in set.packs.indices {
             set.packs[p].rules.removeAll { off.contains($0.id) }
             for r in set.packs[p].rules.indices {
                 if let s = severities.last(where: { $0.ruleID == set.packs[p].rules[r].id }), let sev = Severity(rawValue: s.value) {
+                    set.regraded[set.packs[p].rules[r].id] = set.packs[p].rules[r].severity.description
                     set.packs[p].rules[r].severity = .fixed(sev)
                 }
             }
+        }
+    }
+
+    /// Diagnostics for re-graded or switched-off rule ids that are not `known`.
+    public func checkRuleIDs(known: Set<String>, where scope: String, sink: DiagnosticSink) {
+        for s in severities + disabled where !known.contains(s.ruleID) {
+            sink.add(Diagnostic(code: "config.unknown_rule", message: "no rule \(s.ruleID) \(scope)", file: s.file, line: s.line, column: s.column))
         }
     }
 
@@ -174,9 +236,10 @@ public struct ProjectConfig: Sendable {
     #   esf-2014-2020:
     #     tolerance: 0.01
 
-    # Severity re-grading per rule id (fatal, error, review, warning, info).
+    # Severity re-grading per rule id (fatal, error, review, warning, info), each with the
+    # reason an auditor will read; every re-grade is listed in each report.
     # severity:
-    #   UD-TR-004: warning
+    #   UD-TR-004: { severity: warning, reason: "unit cost agreed with the managing authority, letter 2021-03" }
 
     # Rules switched off for this project, each with the reason an auditor will read.
     # disabled:
@@ -230,6 +293,7 @@ extension PackLoader {
                 sink.add(value.diagnostic("config.type_mismatch", "parameter \(pack).\(name) is \(type), got '\(value.text ?? value.items?.joined(separator: ", ") ?? "")'"))
                 continue
             }
+            if typed != result[i].value { result[i].overriddenDefault = result[i].value }
             result[i].value = typed
         }
         return result

@@ -122,6 +122,8 @@ public struct RuleSet: Sendable {
     public var packs: [Pack]
     /// Every aggregate call site of every rule.
     public var aggregates: [AggregateSpec]
+    /// The severity each rule re-graded by a config had before (`error`, `final: review, interim: warning`).
+    public var regraded: [String: String] = [:]
     public var rules: [CompiledRule] { packs.flatMap(\.rules) }
 
     public init(model: DataModel, packs: [Pack], aggregates: [AggregateSpec]) {

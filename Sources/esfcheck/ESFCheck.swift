@@ -15,34 +15,52 @@ struct ESFCheck: ParsableCommand {
         EXIT CODES:
           0  verdict accept (no finding at or above --fail-on) or review (a person must check the evidence)
           1  verdict reject: a finding at or above --fail-on, or any fatal finding whatever --fail-on says
-          2  usage error, or a rule or config file is invalid (every problem listed with file:line:column)
-          3  an input could not be read or parsed (malformed XML, unreadable CSV, wrong encoding)
+          2  usage error (unknown option or value, a path that cannot be used), a rule, profile or config
+             file is invalid (every problem listed with file:line:column), or the report cannot be written
+          3  an input could not be read or parsed (malformed XML, unreadable CSV, wrong encoding, a missing
+             bundle file, a FIFO or device given as input)
+        With --format json, exits 2 and 3 also write a JSON document to stdout: verdict "error", the exit
+        code and the diagnostics with file, line and column.
         """,
         version: esfcheckVersion,
         subcommands: [Check.self, Rules.self, Verify.self, Schema.self, Init.self],
         defaultSubcommand: Check.self
     )
+
+    /// Parses and runs a command; argument errors exit 2 as documented (not the parser's 64), with a
+    /// JSON error document on stdout when `--format json` was asked for.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code.rawValue == 64 else { exit(withError: error) }
+            let message = fullMessage(for: error)
+            printError(message)
+            let wantsJSON = zip(CommandLine.arguments, CommandLine.arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" }
+                || CommandLine.arguments.contains("--format=json")
+            if wantsJSON {
+                let first = message.split(separator: "\n").first.map(String.init) ?? message
+                try? Output.write(ErrorDocument.render(.usage(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)), to: nil)
+            }
+            Foundation.exit(2)
+        }
+    }
 }
 
-/// Writes `text` to `path` atomically (temp file + rename), or to stdout.
-func emit(_ text: String, to path: String?) throws {
-    guard let path else {
-        FileHandle.standardOutput.write(Data(text.utf8))
-        return
-    }
-    let url = URL(fileURLWithPath: path)
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-    try Data(text.utf8).write(to: tmp)
-    // rename(2) replaces the target atomically: a reader sees the old report or the new one, never half
-    guard rename(tmp.path, url.path) == 0 else {
-        let message = String(cString: strerror(errno))
-        try? FileManager.default.removeItem(at: tmp)
-        throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: message])
+/// Writes `text` to stdout, or atomically to `path` (temp file + rename), refusing targets that are
+/// inputs (`protected`), folders, devices or FIFOs; exit 2 with the reason when it cannot be written.
+func emit(_ text: String, to path: String?, protecting protected: [String] = [], json: Bool = false) throws {
+    do { try Output.write(text, to: path, protecting: protected) } catch {
+        throw fail(.usage(error.description), json: json && path != nil)
     }
 }
 
-func fail(_ error: CheckError) -> ExitCode {
-    FileHandle.standardError.write(Data((error.description + "\n").utf8))
+/// Reports why a command stops (stderr; with `json`, also a JSON error document on stdout) and gives its exit code.
+func fail(_ error: CheckError, json: Bool = false) -> ExitCode {
+    printError(error.description)
+    if json { try? Output.write(ErrorDocument.render(error), to: nil) }
     return ExitCode(error.exitCode)
 }
 
@@ -76,6 +94,9 @@ struct Check: ParsableCommand {
     @Option(help: "The project configuration (default: esfcheck.yaml in the working directory, when present).")
     var config: String?
 
+    @Flag(name: .customLong("no-config"), help: "Ignore esfcheck.yaml in the working directory.")
+    var noConfig = false
+
     @Option(help: "A mapping profile (CSV bundle or XML layout): a YAML file, or a shipped profile's name (si-legacy-csv, si-legacy-xml).")
     var profile: String?
 
@@ -88,7 +109,7 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("fail-on"), help: "The lowest severity that rejects the export (fatal findings always reject; default: the config's, else error).")
     var failOn: FailOn?
 
-    @Option(name: .customLong("max-findings"), help: "Stop listing findings after this many (a fatal ESFCHECK-LIM-001 says so).")
+    @Option(name: .customLong("max-findings"), help: "List at most this many findings, most severe first (counts, coverage and the verdict stay those of all findings).")
     var maxFindings: Int = 100_000
 
     @Flag(help: "Show the values of each failed assertion's parts in text output (always in JSON).")
@@ -102,23 +123,27 @@ struct Check: ParsableCommand {
 
     func validate() throws {
         if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1") }
+        if noConfig && config != nil { throw ValidationError("--no-config and --config exclude each other") }
     }
 
     func run() throws {
+        // JSON on stdout for exits 2 and 3 as soon as the format is known
+        var json = format == .json
         var request = CheckRequest()
-        do { request.config = try Checker.loadConfig(path: config) } catch { throw fail(error) }
+        if !noConfig {
+            do { request.config = try Checker.loadConfig(path: config) } catch { throw fail(error, json: json) }
+        }
         var format = self.format ?? .text
         var failOn = self.failOn ?? .error
+        request.failOnSource = self.failOn != nil ? "command line" : "default"
         if let cfg = request.config {
-            if self.format == nil, let f = cfg.format {
-                guard let parsed = OutputFormat(rawValue: f) else { throw fail(.usage("\(cfg.file): unknown format '\(f)' (text, json)")) }
-                format = parsed
-            }
-            if self.failOn == nil, let f = cfg.failOn {
-                guard let parsed = FailOn(rawValue: f) else { throw fail(.usage("\(cfg.file): unknown fail_on '\(f)' (error, review, warning, info, never)")) }
+            if self.format == nil, let f = cfg.format, let parsed = OutputFormat(rawValue: f) { format = parsed }
+            if self.failOn == nil, let f = cfg.failOn, let parsed = FailOn(rawValue: f) {
                 failOn = parsed
+                request.failOnSource = "config"
             }
         }
+        json = format == .json
         request.inputs = inputs
         request.packs = packs
         request.rulePaths = rules
@@ -128,20 +153,27 @@ struct Check: ParsableCommand {
         request.showPersonalData = showPersonalData
         request.deterministic = deterministic
         request.maxFindings = maxFindings
+        request.ignoredConfig = noConfig
+        request.configGiven = config != nil
+        // refuse an output target that cannot take a report before doing the work
+        let protected = Output.files(under: Checker.pathsRead(request))
+        if let output {
+            do { try Output.check(output, protecting: protected) } catch {
+                throw fail(.usage(error.description), json: json)
+            }
+        }
         let report: Report
         do {
             report = try Checker.check(request)
         } catch {
-            throw fail(error)
+            throw fail(error, json: json)
         }
         let text: String
         switch format {
         case .text: text = TextReporter(color: output == nil && isatty(STDOUT_FILENO) == 1, explain: explain).render(report)
         case .json: text = JSONReporter().render(report)
         }
-        do { try emit(text, to: output) } catch {
-            throw fail(.usage("cannot write \(output ?? "stdout"): \(error.localizedDescription)"))
-        }
+        try emit(text, to: output, protecting: protected, json: json)
         if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
     }
 }
@@ -159,7 +191,8 @@ struct Rules: ParsableCommand {
 
         /// Loads the chosen packs (all built-in ones by default).
         func load() throws -> ESFRules.RuleSet {
-            var headers = Checker.availablePacks(rulePaths: rules)
+            var headers: [PackHeader]
+            do { headers = try Checker.availablePacks(rulePaths: rules) } catch { throw fail(error) }
             if !packs.isEmpty {
                 for p in packs where !headers.contains(where: { $0.id == p }) { throw fail(.usage("unknown pack '\(p)'")) }
                 headers = headers.filter { packs.contains($0.id) }
@@ -246,9 +279,11 @@ struct Verify: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
-        let headers = paths.isEmpty ? Checker.availablePacks(rulePaths: []) : paths.flatMap { ESFRules.PackLoader.headers(under: $0) }
         let set: ESFRules.RuleSet
-        do { set = try Checker.loadRuleSet(headers, rulePaths: paths) } catch { throw fail(error) }
+        do {
+            let headers = paths.isEmpty ? try Checker.availablePacks(rulePaths: []) : try Checker.userPacks(rulePaths: paths)
+            set = try Checker.loadRuleSet(headers, rulePaths: paths)
+        } catch { throw fail(error) }
         let outcomes = ExampleRunner.run(set)
         var out = ""
         for o in outcomes where !o.passed {

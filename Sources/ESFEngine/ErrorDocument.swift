@@ -1,0 +1,42 @@
+import ESFCore
+import Foundation
+
+/// The JSON document written to stdout with `--format json` when a run stops with exit code 2 or 3,
+/// so that CI scripts need not parse stderr: `{"tool", "toolVersion", "verdict": "error", "exitCode",
+/// "diagnostics": [{"code", "message", "file", "line", "column"}]}` (sorted keys; schema:
+/// `docs/error.schema.json`). A position that is not known is absent.
+public enum ErrorDocument {
+    struct Item: Encodable {
+        var code: String
+        var message: String
+        var file: String?
+        var line: Int?
+        var column: Int?
+    }
+
+    struct Document: Encodable {
+        var tool = "esfcheck"
+        var toolVersion = esfcheckVersion
+        var verdict = "error"
+        var exitCode: Int32
+        var diagnostics: [Item]
+    }
+
+    public static func items(_ error: CheckError) -> [(code: String, message: String, file: String?, line: Int?, column: Int?)] {
+        switch error {
+        case .usage(let m): return [("usage", m, nil, nil, nil)]
+        case .diagnostics(let ds):
+            return ds.map { ($0.code, $0.message, $0.file, $0.line > 0 ? $0.line : nil, $0.line > 0 ? $0.column : nil) }
+        case .input(let e):
+            return [("input", e.message, e.location.file, e.location.line, e.location.column)]
+        }
+    }
+
+    public static func render(_ error: CheckError) -> String {
+        let doc = Document(exitCode: error.exitCode, diagnostics: items(error).map { Item(code: $0.code, message: $0.message, file: $0.file, line: $0.line, column: $0.column) })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(doc) else { return "{\"verdict\": \"error\"}\n" }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
