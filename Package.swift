@@ -43,6 +43,6 @@ let package = Package(
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
         .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore", "ESFRules"]),
         .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["esfcheck"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["esfcheck", .product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

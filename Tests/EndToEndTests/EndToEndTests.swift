@@ -299,7 +299,7 @@ struct EndToEndTests {
           ucne-delavnice:
             training_unit_cost: 600.00
         severity:
-          UD-IND-001: info
+          UD-IND-001: { severity: info, reason: "indicator targets are checked at programme level" }
         disabled:
           - rule: ESF-PD-002
             reason: "EMŠO check under review"
