@@ -270,7 +270,11 @@ extension PackLoader {
         let sink = DiagnosticSink()
         return dirs.compactMap { dir in
             let file = (dir as NSString).appendingPathComponent("pack.yaml")
-            guard let node = loadYAML(path: file, displayPath: file, sink: sink), let id = node["id"]?.scalar else { return nil }
+            guard let node = loadYAML(path: file, displayPath: file, sink: sink), let id = node["id"]?.scalar else {
+                // never skipped: loading the pack reports why its pack.yaml cannot be used (exit 2)
+                let name = (dir as NSString).lastPathComponent
+                return PackHeader(id: name, title: name, version: "0", provisional: false, selector: [:], directory: dir, model: "")
+            }
             var selector: [String: String] = [:]
             for e in node["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
             return PackHeader(id: id, title: node["title"]?.scalar ?? id, version: node["version"]?.scalar ?? "0",

@@ -88,7 +88,7 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("fail-on"), help: "The lowest severity that rejects the export (fatal findings always reject; default: the config's, else error).")
     var failOn: FailOn?
 
-    @Option(name: .customLong("max-findings"), help: "Stop listing findings after this many (a fatal ESFCHECK-LIM-001 says so).")
+    @Option(name: .customLong("max-findings"), help: "List at most this many findings, the most severe; counts and the verdict stay those of all findings.")
     var maxFindings: Int = 100_000
 
     @Flag(help: "Show the values of each failed assertion's parts in text output (always in JSON).")
