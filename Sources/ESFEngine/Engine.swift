@@ -435,18 +435,24 @@ public final class Engine: EvaluationState {
                 emit(i, key: key, participantID: participantID, location: location, explain: tracer.trace ?? [], occurrence: nil)
             }
         } catch {
-            runtimeFailure(i, key: key, participantID: participantID, location: location, message: error.message)
+            runtimeFailure(i, key: key, participantID: participantID, location: location, message: error.message, code: error.code)
         }
     }
 
-    func runtimeFailure(_ i: Int, key: String, participantID: String?, location: SourceLocation?, message: String) {
+    /// A rule that could not be evaluated: `ESFCHECK-RT-001`, or `ESFCHECK-LIM-001` when it stopped at its
+    /// cost budget (SPEC §2: the budget is a limit that stops evaluation). Fatal either way.
+    func runtimeFailure(_ i: Int, key: String, participantID: String?, location: SourceLocation?, message: String, code: String? = nil) {
         let rule = rules[i]
         coverage[i].errors += 1
-        add(Finding(ruleID: ReservedRule.runtime, severity: .fatal,
+        let limit = code == "budget"
+        let id = limit ? ReservedRule.limit : ReservedRule.runtime
+        add(Finding(ruleID: id, severity: .fatal,
                     message: "rule \(rule.id) could not be evaluated for \(key.isEmpty ? "the export" : key): \(message)",
                     recordKey: key, participantID: participantID, entity: rule.scopeName, location: location, pack: rule.pack,
-                    title: Engine.reservedTitles[ReservedRule.runtime], legalBasis: rule.legalBasis,
-                    help: "fix the rule \(rule.id) (\(rule.file):\(rule.line)) or the data it divides by; a rule that fails never lets an export pass",
+                    title: Engine.reservedTitles[id], legalBasis: rule.legalBasis,
+                    help: limit
+                        ? "the rule \(rule.id) (\(rule.file):\(rule.line)) needs more work on this record than its cost budget allows (docs/limits.md): simplify the rule or correct the data (an overlong value); a rule that cannot finish never lets an export pass"
+                        : "fix the rule \(rule.id) (\(rule.file):\(rule.line)) or the data it divides by; a rule that fails never lets an export pass",
                     expression: rule.assertText), field: rule.id)
     }
 
@@ -537,7 +543,7 @@ public final class Engine: EvaluationState {
             // every relation sees every record, so that later duplicates and overlaps are found
             for (n, spec) in specs.enumerated() { outcomes.append(try relate(spec, slot: i * 64 + n, r)) }
         } catch {
-            runtimeFailure(i, key: key, participantID: pid, location: r.location, message: error.message)
+            runtimeFailure(i, key: key, participantID: pid, location: r.location, message: error.message, code: error.code)
             return
         }
         if outcomes.allSatisfy({ if case .notApplicable = $0 { return true } else { return false } }) {

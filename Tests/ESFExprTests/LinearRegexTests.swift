@@ -149,6 +149,22 @@ struct LinearRegexTests {
         }
     }
 
+    @Test("a refused pattern in the rule or a pack parameter is a type-check error at the pattern; from data a run-time error")
+    func typeCheckAndRunTime() throws {
+        let literal = compileErrors("matches(id, \"(?=UD)\")", scope: TM.participant)
+        #expect(literal.map(\.code) == ["expr.invalid_regex"])
+        #expect(literal.first?.range == SourceRange(12, 20))
+        #expect(literal.first?.message.contains("lookahead are not supported") == true)
+        let compiler = ExprCompiler(model: TM.model, params: [ParameterDecl(name: "re", type: .string, value: .string("(a)\\1"))])
+        guard case .failure(let errors) = compiler.compile("matches(id, params.re)", scope: TM.participant) else {
+            Issue.record("a backreference in a parameter compiled")
+            return
+        }
+        #expect(errors.all.map(\.code) == ["expr.invalid_regex"])
+        #expect(evalErrorCode("matches(\"x\", id)", records: [TM.participant: Rec.participant(id: "(a)\\1")]) == "regex")
+        #expect(try evaluate("matches(id, \"^UD-\\\\d+$\")", records: [TM.participant: Rec.participant(id: "UD-12")]) == .bool(true))
+    }
+
     @Test("$ is the end of the text only, and . does not match a line break")
     func anchorsAndLines() throws {
         #expect(try Self.linear("^UD-1$", "UD-1\n") == false)
