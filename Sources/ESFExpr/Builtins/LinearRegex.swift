@@ -272,7 +272,6 @@ struct RegexParser {
 
     mutating func quantified(_ atom: RegexNode, start: Int) throws(SyntaxError) -> RegexNode {
         guard let c = peek, c == "*" || c == "+" || c == "?" || c == "{" else { return atom }
-        let at = i
         var min = 0, max: Int? = nil
         switch c {
         case "*": i += 1
@@ -281,7 +280,6 @@ struct RegexParser {
         default:
             (min, max) = try interval()
         }
-        if case .assert = atom { throw error("a quantifier cannot follow an anchor or \\b", at: at) }
         if peek == "?" { i += 1 }  // lazy: the same strings match
         else if peek == "+" { throw error("possessive quantifiers are not supported") }
         if let c = peek, c == "*" || c == "+" || c == "?" || c == "{" {
