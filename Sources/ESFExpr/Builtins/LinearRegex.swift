@@ -10,25 +10,25 @@
 /// anchors `^ $`, groups `( )` and `(?: )`, alternation `|`, quantifiers `* + ? {m} {m,} {m,n}`
 /// (lazy forms accepted: they match the same strings). Backreferences, lookaround, named groups,
 /// inline flags, possessive quantifiers and Unicode properties are refused with a message.
-public struct LinearRegex: Sendable {
+package struct LinearRegex: Sendable {
     /// Why a pattern cannot be compiled, with the scalar offset in the pattern where it was found.
-    public struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
-        public var message: String
-        public var offset: Int
-        public var description: String { "\(message) (at character \(offset + 1))" }
+    package struct SyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+        package var message: String
+        package var offset: Int
+        package var description: String { "\(message) (at character \(offset + 1))" }
     }
 
     /// The largest count a bounded repetition `{m,n}` may name.
-    public static let maxRepetition = 1000
+    package static let maxRepetition = 1000
     /// The largest program a pattern may compile to (instructions), so a match stays cheap.
-    public static let maxProgramSize = 10_000
+    package static let maxProgramSize = 10_000
     /// The deepest nesting of groups a pattern may have.
-    public static let maxNesting = 100
+    package static let maxNesting = 100
 
     let program: [Inst]
 
     /// Compiles `pattern`; throws `SyntaxError` for invalid or unsupported syntax.
-    public init(_ pattern: String) throws(SyntaxError) {
+    package init(_ pattern: String) throws(SyntaxError) {
         var parser = RegexParser(Array(pattern.unicodeScalars))
         let tree = try parser.parse()
         var compiler = RegexCodeGen()
@@ -44,7 +44,7 @@ public struct LinearRegex: Sendable {
     ///
     /// `charge` is called once per input position with the number of automaton states stepped
     /// there (at least 1); it throws to stop the match when the cost budget is spent.
-    public func matches<E: Error>(_ s: String, charge: (Int) throws(E) -> Void) throws(E) -> Bool {
+    package func matches<E: Error>(_ s: String, charge: (Int) throws(E) -> Void) throws(E) -> Bool {
         let n = program.count
         var current = StateSet(n), next = StateSet(n)
         var stack: [Int] = []
@@ -262,15 +262,13 @@ struct RegexParser {
     mutating func concatenation() throws(SyntaxError) -> RegexNode {
         var items: [RegexNode] = []
         while let c = peek, c != "|", c != ")" {
-            let start = i
-            let atom = try self.atom()
-            items.append(try quantified(atom, start: start))
+            items.append(try quantified(try atom()))
         }
         if items.isEmpty { return .empty }
         return items.count == 1 ? items[0] : .concat(items)
     }
 
-    mutating func quantified(_ atom: RegexNode, start: Int) throws(SyntaxError) -> RegexNode {
+    mutating func quantified(_ atom: RegexNode) throws(SyntaxError) -> RegexNode {
         guard let c = peek, c == "*" || c == "+" || c == "?" || c == "{" else { return atom }
         var min = 0, max: Int? = nil
         switch c {
