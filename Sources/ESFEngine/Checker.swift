@@ -359,6 +359,7 @@ public enum Checker {
         engineOptions.showPersonalData = request.showPersonalData
         engineOptions.maxFindings = request.maxFindings
         var findings: [Finding] = []
+        var severityCounts = SeverityCounts([])
         var coverage: [RuleCoverage] = ruleSet.rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
         var inputInfos: [InputInfo] = []
         let order = Engine.readOrder(ruleSet: ruleSet)
@@ -379,6 +380,9 @@ public enum Checker {
                 if let file = f.location?.file { f.location?.file = displayPath(file) }
                 return f
             }
+            // --max-findings caps the listing over all inputs; the counts stay those of all findings
+            findings = Engine.mostSevereAcrossInputs(findings, request.maxFindings)
+            severityCounts.add(result.severityCounts)
             for (i, c) in result.coverage.enumerated() {
                 coverage[i].evaluated += c.evaluated
                 coverage[i].passed += c.passed
@@ -407,7 +411,7 @@ public enum Checker {
         case .file(let f): opts["schema"] = displayPath(f)
         }
         var report = Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
-                            failOn: request.failOn, coverage: coverage, findings: findings)
+                            failOn: request.failOn, coverage: coverage, findings: findings, counts: severityCounts)
         report.disabledRules = (request.config?.disabled ?? []).map { DisabledRule(ruleID: $0.ruleID, reason: $0.value) }
         report.configuration = configurationInfo(request, ruleSet: ruleSet, options: options)
         report.parameters = ruleSet.packs.map { p in

@@ -9,7 +9,8 @@ import Foundation
 public struct EngineOptions: Sendable {
     /// Reveal personal data (EMŠO, names) in messages and explanations.
     public var showPersonalData = false
-    /// Stop adding findings after this many (ESFCHECK-LIM-001 says so).
+    /// List at most this many findings, the most severe (`--max-findings`); counts, coverage and
+    /// the verdict stay those of all findings. Only this many (twice, at most) are kept in memory.
     public var maxFindings = 100_000
     /// Cost budget of one evaluation.
     public var budget = Evaluator.defaultBudget
@@ -21,7 +22,10 @@ public struct InputResult: Sendable {
     public var path: String
     public var files: [String]
     public var counts: [InputCounts]
+    /// The most severe findings, at most `maxFindings`, in report order.
     public var findings: [Finding]
+    /// The counts of all findings, listed or not.
+    public var severityCounts = SeverityCounts([])
     public var coverage: [RuleCoverage]
     /// The root record (the operation), by field name, for indicators and the report.
     public var root: [String: Value]
@@ -90,7 +94,8 @@ public final class Engine: EvaluationState {
     var uniqueSeen: [Int: [[Value]: Int]] = [:]
     var intervals: [Int: [Value: [(CivilDate, CivilDate)]]] = [:]
     var group: [Record] = []
-    var limitHit = false
+    /// The counts of all findings added, also those the cap drops.
+    var severityCounts = SeverityCounts([])
     /// Per-field columns of the record being checked (CSV), for finding locations.
     var currentColumns: [Int32]?
     /// Per-field XPaths of the record being checked (XML mapping profile), for finding locations.
@@ -430,18 +435,24 @@ public final class Engine: EvaluationState {
                 emit(i, key: key, participantID: participantID, location: location, explain: tracer.trace ?? [], occurrence: nil)
             }
         } catch {
-            runtimeFailure(i, key: key, participantID: participantID, location: location, message: error.message)
+            runtimeFailure(i, key: key, participantID: participantID, location: location, message: error.message, code: error.code)
         }
     }
 
-    func runtimeFailure(_ i: Int, key: String, participantID: String?, location: SourceLocation?, message: String) {
+    /// A rule that could not be evaluated: `ESFCHECK-RT-001`, or `ESFCHECK-LIM-001` when it stopped at its
+    /// cost budget (SPEC §2: the budget is a limit that stops evaluation). Fatal either way.
+    func runtimeFailure(_ i: Int, key: String, participantID: String?, location: SourceLocation?, message: String, code: String? = nil) {
         let rule = rules[i]
         coverage[i].errors += 1
-        add(Finding(ruleID: ReservedRule.runtime, severity: .fatal,
+        let limit = code == "budget"
+        let id = limit ? ReservedRule.limit : ReservedRule.runtime
+        add(Finding(ruleID: id, severity: .fatal,
                     message: "rule \(rule.id) could not be evaluated for \(key.isEmpty ? "the export" : key): \(message)",
                     recordKey: key, participantID: participantID, entity: rule.scopeName, location: location, pack: rule.pack,
-                    title: Engine.reservedTitles[ReservedRule.runtime], legalBasis: rule.legalBasis,
-                    help: "fix the rule \(rule.id) (\(rule.file):\(rule.line)) or the data it divides by; a rule that fails never lets an export pass",
+                    title: Engine.reservedTitles[id], legalBasis: rule.legalBasis,
+                    help: limit
+                        ? "the rule \(rule.id) (\(rule.file):\(rule.line)) needs more work on this record than its cost budget allows (docs/limits.md): simplify the rule or correct the data (an overlong value); a rule that cannot finish never lets an export pass"
+                        : "fix the rule \(rule.id) (\(rule.file):\(rule.line)) or the data it divides by; a rule that fails never lets an export pass",
                     expression: rule.assertText), field: rule.id)
     }
 
@@ -482,19 +493,29 @@ public final class Engine: EvaluationState {
     }
 
     func add(_ f: Finding, field: String?) {
-        if findings.count >= options.maxFindings {
-            if !limitHit {
-                limitHit = true
-                findings.append(Finding(ruleID: ReservedRule.limit, severity: .fatal,
-                                        message: "more than \(options.maxFindings) findings: the rest are not listed (raise --max-findings)",
-                                        recordKey: "", entity: "input", location: nil, title: Engine.reservedTitles[ReservedRule.limit],
-                                        fingerprint: Engine.fingerprint([ReservedRule.limit])))
-            }
-            return
-        }
+        severityCounts.add(f.severity)
         var f = f
         f.fingerprint = Engine.fingerprint([f.ruleID, f.recordKey, field ?? "", f.occurrence.map(String.init) ?? ""])
         findings.append(f)
+        // a bounded selection: past twice the cap, keep the cap's worth of the most severe
+        let cap = max(options.maxFindings, 1)
+        if findings.count >= 2 * cap { findings = Engine.mostSevere(findings, cap) }
+    }
+
+    /// The `n` most severe of findings already in report order (inputs one after another), kept in that order.
+    static func mostSevereAcrossInputs(_ findings: [Finding], _ n: Int) -> [Finding] {
+        guard findings.count > max(n, 1) else { return findings }
+        let ranked = findings.indices.sorted { i, j in
+            findings[i].severity != findings[j].severity ? findings[i].severity > findings[j].severity : i < j
+        }
+        return ranked.prefix(max(n, 1)).sorted().map { findings[$0] }
+    }
+
+    /// The `n` most severe findings (ties in report order), listed in report order.
+    static func mostSevere(_ findings: [Finding], _ n: Int) -> [Finding] {
+        guard findings.count > n else { return findings.sorted(by: order) }
+        let kept = findings.sorted { a, b in a.severity != b.severity ? a.severity > b.severity : order(a, b) }.prefix(n)
+        return kept.sorted(by: order)
     }
 
     static func fingerprint(_ parts: [String]) -> String {
@@ -522,7 +543,7 @@ public final class Engine: EvaluationState {
             // every relation sees every record, so that later duplicates and overlaps are found
             for (n, spec) in specs.enumerated() { outcomes.append(try relate(spec, slot: i * 64 + n, r)) }
         } catch {
-            runtimeFailure(i, key: key, participantID: pid, location: r.location, message: error.message)
+            runtimeFailure(i, key: key, participantID: pid, location: r.location, message: error.message, code: error.code)
             return
         }
         if outcomes.allSatisfy({ if case .notApplicable = $0 { return true } else { return false } }) {
@@ -602,12 +623,13 @@ public final class Engine: EvaluationState {
         evaluator.records[model.root] = root
         let rootLocation = SourceLocation(file: path)
         for i in aggregateRules { check(i, key: rootKey, participantID: nil, location: rootLocation) }
-        findings.sort(by: Engine.order)
+        findings = Engine.mostSevere(findings, max(options.maxFindings, 1))
         let indicatorValues = ruleSet.packs.flatMap { pack in pack.indicators.map { indicator(pack.id, $0) } }
         var rootFields: [String: Value] = [:]
         if let root { for (i, f) in model.entities[model.root].fields.enumerated() { rootFields[f.name] = root[i] } }
         var result = InputResult(path: path, files: files, counts: counts, findings: findings, coverage: coverage, root: rootFields)
         result.indicators = indicatorValues
+        result.severityCounts = severityCounts
         return result
     }
 

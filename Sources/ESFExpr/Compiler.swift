@@ -384,8 +384,14 @@ private struct Binder {
             result = .int
         case .matches, .starts_with:
             guard check([.string, .string]) else { return nil }
-            if fn == .matches, case .literal(.string(let pattern)) = bound[1].kind, (try? Regex(pattern)) == nil {
-                return fail("expr.invalid_regex", "'\(pattern)' is not a valid regular expression", args[1].value.range)
+            // a pattern written in the rule or in a pack parameter is checked at load; one read from data at run time
+            var known: String?
+            if case .literal(.string(let p)) = bound[1].kind { known = p }
+            if case .param(let i) = bound[1].kind, i < compiler.params.count, case .string(let p) = compiler.params[i].value { known = p }
+            if fn == .matches, let pattern = known {
+                do { _ = try LinearRegex(pattern) } catch {
+                    return fail("expr.invalid_regex", "'\(pattern)' is not a valid regular expression: \(error)", args[1].value.range)
+                }
             }
             result = .bool
         case .emso_valid: guard check([.string, .bool], optional: 1) else { return nil }; result = .bool

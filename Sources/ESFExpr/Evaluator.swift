@@ -298,13 +298,20 @@ public struct Evaluator {
     }
 }
 
-/// Compiled regular expressions, by pattern, for `matches`.
+/// Compiled regular expressions, by pattern, for `matches`: a literal pattern is compiled once
+/// per run, not per record. Patterns read from data could be all different, so the cache is
+/// bounded: when full it starts over (literal patterns are then compiled once more).
 final class RegexCache {
-    var compiled: [String: Regex<AnyRegexOutput>] = [:]
+    var compiled: [String: LinearRegex] = [:]
+    static let capacity = 512
 
-    func regex(_ pattern: String) throws(EvalError) -> Regex<AnyRegexOutput> {
+    func regex(_ pattern: String) throws(EvalError) -> LinearRegex {
         if let r = compiled[pattern] { return r }
-        guard let r = try? Regex(pattern) else { throw EvalError(code: "regex", message: "'\(pattern)' is not a valid regular expression") }
+        let r: LinearRegex
+        do { r = try LinearRegex(pattern) } catch {
+            throw EvalError(code: "regex", message: "'\(pattern)' is not a valid regular expression: \(error)")
+        }
+        if compiled.count >= RegexCache.capacity { compiled.removeAll(keepingCapacity: true) }
         compiled[pattern] = r
         return r
     }

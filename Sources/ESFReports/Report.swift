@@ -34,8 +34,14 @@ public enum Verdict: String, Sendable, Codable {
 
     /// `reject` when a finding is at or above `failOn` or any is fatal; else `review` when any is `review`.
     public static func of(_ findings: [Finding], failOn: Severity?) -> Verdict {
-        if findings.contains(where: { finding in finding.severity == .fatal || (failOn.map { finding.severity >= $0 } ?? false) }) { return .reject }
-        if findings.contains(where: { $0.severity == .review }) { return .review }
+        of(SeverityCounts(findings), failOn: failOn)
+    }
+
+    /// The verdict from the counts of all findings (also those not listed under `--max-findings`).
+    public static func of(_ counts: SeverityCounts, failOn: Severity?) -> Verdict {
+        if counts.fatal > 0 { return .reject }
+        if let failOn, Severity.allCases.contains(where: { $0 >= failOn && counts[$0] > 0 }) { return .reject }
+        if counts.review > 0 { return .review }
         return .accept
     }
 }
@@ -117,20 +123,39 @@ public struct IndicatorValue: Sendable, Codable, Hashable {
 public struct SeverityCounts: Sendable, Codable, Hashable {
     public var fatal = 0, error = 0, review = 0, warning = 0, info = 0
     public init(_ findings: [Finding]) {
-        for f in findings {
-            switch f.severity {
-            case .fatal: fatal += 1
-            case .error: error += 1
-            case .review: review += 1
-            case .warning: warning += 1
-            case .info: info += 1
-            }
+        for f in findings { add(f.severity) }
+    }
+
+    /// Counts one more finding of severity `s`.
+    public mutating func add(_ s: Severity, count: Int = 1) {
+        switch s {
+        case .fatal: fatal += count
+        case .error: error += count
+        case .review: review += count
+        case .warning: warning += count
+        case .info: info += count
+        }
+    }
+
+    /// Adds the counts of `other`.
+    public mutating func add(_ other: SeverityCounts) {
+        for s in Severity.allCases { add(s, count: other[s]) }
+    }
+
+    /// The count of one severity.
+    public subscript(_ s: Severity) -> Int {
+        switch s {
+        case .fatal: return fatal
+        case .error: return error
+        case .review: return review
+        case .warning: return warning
+        case .info: return info
         }
     }
     public var total: Int { fatal + error + review + warning + info }
 }
 
-/// Everything a reporter needs: the envelope (SPEC §6) and the findings.
+/// Everything a reporter needs: the envelope (SPEC §6) and the findings (at most `--max-findings` of them listed).
 public struct Report: Sendable, Codable {
     public var tool: String = "esfcheck"
     public var toolVersion: String
@@ -143,6 +168,10 @@ public struct Report: Sendable, Codable {
     public var counts: SeverityCounts
     public var coverage: [RuleCoverage]
     public var findings: [Finding]
+    /// How many findings the run found (what `counts` adds up to)…
+    public var findingsTotal: Int
+    /// …and how many of them `findings` lists: fewer when `--max-findings` capped the listing.
+    public var findingsShown: Int
     /// Rules switched off by the project config, with the reasons an auditor reads.
     public var disabledRules: [DisabledRule] = []
     /// The parameter values in force, per pack (defaults with the config's overrides).
@@ -152,15 +181,19 @@ public struct Report: Sendable, Codable {
     public var configuration: ConfigurationInfo?
 
     public init(toolVersion: String, startedAt: String?, options: [String: String], packs: [PackInfo], inputs: [InputInfo],
-                failOn: Severity?, coverage: [RuleCoverage], findings: [Finding]) {
+                failOn: Severity?, coverage: [RuleCoverage], findings: [Finding], counts: SeverityCounts? = nil) {
         self.toolVersion = toolVersion
         self.startedAt = startedAt
         self.options = options
         self.packs = packs
         self.inputs = inputs
-        self.verdict = Verdict.of(findings, failOn: failOn)
+        // `counts` are those of all findings when the listing was capped (`--max-findings`)
+        let all = counts ?? SeverityCounts(findings)
+        self.verdict = Verdict.of(all, failOn: failOn)
         self.exitCode = verdict == .reject ? 1 : 0
-        self.counts = SeverityCounts(findings)
+        self.counts = all
+        self.findingsTotal = all.total
+        self.findingsShown = findings.count
         self.coverage = coverage
         self.findings = findings
     }

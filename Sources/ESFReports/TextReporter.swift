@@ -78,6 +78,9 @@ public struct TextReporter: Reporter {
             out += "\n"
         }
         let c = report.counts
+        if report.findingsShown < report.findingsTotal {
+            out += "showing \(report.findingsShown) of \(report.findingsTotal) findings, the most severe (--max-findings); counts and the verdict are those of all findings\n"
+        }
         out += "coverage: \(report.coverage.count) rules, \(report.coverage.filter { $0.failed > 0 || $0.errors > 0 }.count) with findings, \(report.coverage.filter { $0.evaluated == 0 }.count) never evaluated\n"
         let verdictText: String
         switch report.verdict {

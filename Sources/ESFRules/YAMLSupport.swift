@@ -68,6 +68,10 @@ func loadYAML(path: String, displayPath: String, sink: DiagnosticSink, allowEmpt
         sink.add(Diagnostic(code: "file.encoding", message: "the file is not valid UTF-8", file: displayPath, line: 1, column: 1))
         return nil
     }
+    if let problem = YAMLLimits.check(text) {
+        sink.add(Diagnostic(code: "yaml.limit", message: problem.message, file: displayPath, line: problem.line, column: problem.column))
+        return nil
+    }
     do {
         guard let node = try Yams.compose(yaml: text) else {
             if allowEmpty { return YNode(node: Node.mapping(Node.Mapping([])), file: displayPath) }

@@ -14,10 +14,14 @@ enum Builtins {
             return .null
         case .matches, .starts_with:
             guard case .string(let s) = a[0], case .string(let p) = a[1] else { return .null }
-            try charge(s.utf8.count + p.utf8.count)
-            if fn == .starts_with { return .bool(s.hasPrefix(p)) }
+            if fn == .starts_with {
+                try charge(s.utf8.count + p.utf8.count)
+                return .bool(s.hasPrefix(p))
+            }
+            // the pattern's length for finding or compiling it, then every matcher step
+            try charge(p.utf8.count)
             let r = try regexCache.regex(p)
-            return .bool(s.contains(r))
+            return .bool(try r.matches(s, charge: charge))
         case .emso_valid, .emso_birth_date, .tax_number_valid, .registration_number_valid, .klasius_band, .isced_band:
             return DomainBuiltins.call(fn, a)
         }
