@@ -91,6 +91,9 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("max-findings"), help: "Stop listing findings after this many (a fatal ESFCHECK-LIM-001 says so).")
     var maxFindings: Int = 100_000
 
+    @Option(name: .customLong("max-line-bytes"), help: "The longest CSV row in bytes (default 16777216, 16 MiB); a longer one stops the run with exit code 3.")
+    var maxLineBytes: Int?
+
     @Flag(help: "Show the values of each failed assertion's parts in text output (always in JSON).")
     var explain = false
 
@@ -102,6 +105,7 @@ struct Check: ParsableCommand {
 
     func validate() throws {
         if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1") }
+        if let n = maxLineBytes, n < 1 { throw ValidationError("--max-line-bytes must be at least 1") }
     }
 
     func run() throws {
@@ -128,6 +132,7 @@ struct Check: ParsableCommand {
         request.showPersonalData = showPersonalData
         request.deterministic = deterministic
         request.maxFindings = maxFindings
+        request.maxLineBytes = maxLineBytes
         let report: Report
         do {
             report = try Checker.check(request)
