@@ -50,14 +50,14 @@ package enum InputFile {
     }
 
     /// Throws unless `path` is a regular file (or a link to one).
-    package static func requireRegular(_ path: String) throws(InputError) {
+    package static func requireRegular(_ path: String, what: String = "the file") throws(InputError) {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw InputError(location: SourceLocation(file: path), message: "cannot open the file: \(String(cString: strerror(errno)))")
+            throw InputError(location: SourceLocation(file: path), message: "cannot open \(what): \(String(cString: strerror(errno)))")
         }
         switch kind(mode: info.st_mode) {
         case .regular: return
-        case .missing: throw InputError(location: SourceLocation(file: path), message: "cannot open the file")
+        case .missing: throw InputError(location: SourceLocation(file: path), message: "cannot open \(what)")
         case .directory: throw notRegular(path, "a folder")
         case .other(let what): throw notRegular(path, what)
         }
@@ -69,7 +69,7 @@ package enum InputFile {
     /// cannot block, and checked again on the descriptor (regular files ignore the flag).
     /// The caller owns the descriptor.
     package static func openRegular(_ path: String, what: String = "the file") throws(InputError) -> Int32 {
-        try requireRegular(path)
+        try requireRegular(path, what: what)
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 {
             throw InputError(location: SourceLocation(file: path), message: "cannot open \(what): \(String(cString: strerror(errno)))")
