@@ -14,8 +14,8 @@ func run(_ arguments: [String], timeout seconds: Double) throws -> (result: RunR
     process.currentDirectoryURL = FileManager.default.temporaryDirectory
     let out = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-out-\(UUID().uuidString)")
     let err = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-err-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     defer {
         try? FileManager.default.removeItem(at: out)
         try? FileManager.default.removeItem(at: err)

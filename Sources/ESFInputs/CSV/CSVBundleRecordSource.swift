@@ -72,8 +72,9 @@ public final class CSVBundleRecordSource: RecordSource {
 
     /// Creates a reader of the bundle in `directory` laid out as `profile` says (nil: canonical).
     ///
-    /// Only the entities the profile binds are read. The profile should have been
-    /// checked against `model` (`ProfileLoader`); names it has that the model lacks are skipped.
+    /// Every entity of the model must be bound to a file of the bundle (`read` fails otherwise).
+    /// The profile should have been checked against `model` (`ProfileLoader`); names it has
+    /// that the model lacks are skipped.
     public convenience init(directory: String, model: DataModel, profile: MappingProfile?, chunkSize: Int = 1 << 20) {
         guard let profile else {
             self.init(directory: directory, model: model, chunkSize: chunkSize)
