@@ -65,9 +65,14 @@ public struct EntityModel: Sendable, Hashable {
     /// The CSV file of a bundle (`participants.csv`).
     public var csvFile: String?
     public var fields: [FieldModel]
+    /// Whether an export may hold no record of this entity at all (`may_be_empty: true` in
+    /// the model file), e.g. follow-ups before any is due. When false, an export with none
+    /// is incomplete: a fatal finding. Either way a CSV bundle must have the entity's file
+    /// (a list with no rows is a file with only its header row).
+    public var mayBeEmpty: Bool
 
     public init(name: String, parent: String?, cardinality: Cardinality, keyField: String?, keySuffix: String?,
-                xmlElement: String, xmlWrapper: String?, csvFile: String?, fields: [FieldModel]) {
+                xmlElement: String, xmlWrapper: String?, csvFile: String?, fields: [FieldModel], mayBeEmpty: Bool = false) {
         self.name = name
         self.parent = parent
         self.cardinality = cardinality
@@ -77,6 +82,7 @@ public struct EntityModel: Sendable, Hashable {
         self.xmlWrapper = xmlWrapper
         self.csvFile = csvFile
         self.fields = fields
+        self.mayBeEmpty = mayBeEmpty
     }
 
     /// The index of a field by name.

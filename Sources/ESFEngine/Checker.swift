@@ -55,6 +55,8 @@ public struct CheckRequest: Sendable {
     public var profile: String?
     /// XSD validation of XML inputs: `canonical` (the default), `none`, or an XSD file.
     public var schema: String?
+    /// The longest CSV row in bytes (`--max-line-bytes`); nil: 16 MiB.
+    public var maxLineBytes: Int?
     public init() {}
 }
 
@@ -192,6 +194,8 @@ public enum Checker {
         /// The profile's file, when it was read from one.
         public var profilePath: String?
         public var schema: XMLSchemaOption = .canonical
+        /// The longest CSV row in bytes; a longer one is an input error (exit 3).
+        public var maxLineBytes = CSVReader.defaultMaxRowBytes
         public init(model: DataModel, profile: MappingProfile? = nil, schema: XMLSchemaOption = .canonical) {
             self.model = model
             self.profile = profile
@@ -210,7 +214,13 @@ public enum Checker {
             if let profile = options.profile, profile.format == .xml {
                 throw .usage("mapping profile \(profile.id) describes an XML export, \(path) is a CSV bundle: use a CSV profile (or none)")
             }
-            return CSVBundleRecordSource(directory: dir, model: options.model, profile: options.profile)
+            // a FIFO or device named as the input is refused, even if the bundle would not read it
+            if !isDir.boolValue {
+                do { try InputFile.requireRegular(path) } catch { throw .input(error) }
+            }
+            let bundle = CSVBundleRecordSource(directory: dir, model: options.model, profile: options.profile)
+            bundle.maxRowBytes = options.maxLineBytes
+            return bundle
         }
         if let profile = options.profile, profile.format == .xml {
             return XMLRecordSource(path: path, model: options.model, schema: options.schema, profile: profile)
@@ -254,6 +264,7 @@ public enum Checker {
         } else if let inline = request.config?.inlineProfile {
             options.profile = inline
         }
+        if let limit = request.maxLineBytes { options.maxLineBytes = limit }
         // An XML profile names its own XSD, or none: the canonical XSD does not fit another layout.
         let profileSchema = options.profile.flatMap { $0.format == .xml ? ($0.xsd ?? "none") : nil }
         switch request.schema ?? request.config?.schema ?? profileSchema ?? "canonical" {
@@ -395,6 +406,9 @@ public enum Checker {
                                  files: src.files.map { FileHash(path: displayPath($0), sha256: sha256(file: $0)) },
                                  records: result.counts)
             info.indicators = result.indicators
+            if let bundle = src as? CSVBundleRecordSource, !bundle.ignoredColumns.isEmpty {
+                info.unboundColumns = Dictionary(grouping: bundle.ignoredColumns, by: { displayPath($0.file) }).mapValues { $0.map(\.header) }
+            }
             inputInfos.append(info)
         }
         let packs = ruleSet.packs.map { p in

@@ -82,6 +82,9 @@ public struct InputInfo: Sendable, Codable, Hashable {
     public var files: [FileHash]
     public var records: [InputCounts]
     public var indicators: [IndicatorValue] = []
+    /// Per file, the columns no binding of the mapping profile names (skipped with
+    /// `extra_columns: ignore`), in file order; nil when there are none.
+    public var unboundColumns: [String: [String]]?
     public init(path: String, format: String, operation: String?, files: [FileHash], records: [InputCounts]) {
         self.path = path
         self.format = format

@@ -26,6 +26,10 @@ public struct TextReporter: Reporter {
         for input in report.inputs {
             let records = input.records.filter { $0.read > 0 }.map { "\($0.read) \($0.entity)" + ($0.rejected > 0 ? " (\($0.rejected) rejected)" : "") }
             out += "checked \(input.path) (\(input.format)\(input.operation.map { ", operation \($0)" } ?? "")): \(records.joined(separator: ", "))\n"
+            if let unbound = input.unboundColumns, !unbound.isEmpty {
+                let listed = unbound.sorted { $0.key < $1.key }.map { "\($0.key.split(separator: "/").last.map(String.init) ?? $0.key) " + $0.value.map { "'\($0)'" }.joined(separator: ", ") }
+                out += "  columns no binding names (not read): \(listed.joined(separator: "; "))\n"
+            }
         }
         out += "packs: " + report.packs.map { "\($0.id) \($0.version)\($0.provisional ? " (provisional)" : "")" }.joined(separator: ", ") + "\n"
         if let c = report.configuration {

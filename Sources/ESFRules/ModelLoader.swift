@@ -12,7 +12,7 @@ public enum ModelLoader {
         }
         var entities: [EntityModel] = []
         for en in entitiesNode {
-            checkKeys(en, allowed: ["name", "parent", "cardinality", "key", "key_suffix", "xml", "csv", "fields"], what: "entity", sink: sink)
+            checkKeys(en, allowed: ["name", "parent", "cardinality", "key", "key_suffix", "xml", "csv", "fields", "may_be_empty"], what: "entity", sink: sink)
             guard let name = en["name"]?.scalar else { sink.add(en.diagnostic("model.missing", "an entity needs a 'name'")); continue }
             let cardText = en["cardinality"]?.scalar ?? "many"
             guard let card = Cardinality(rawValue: cardText) else {
@@ -20,6 +20,17 @@ public enum ModelLoader {
                 continue
             }
             let parent = en["parent"]?.scalar
+            var mayBeEmpty = false
+            if let node = en["may_be_empty"] {
+                switch node.scalar {
+                case "true": mayBeEmpty = true
+                case "false": mayBeEmpty = false
+                default: sink.add(node.diagnostic("model.invalid", "entity \(name): may_be_empty must be true or false, not '\(node.scalar ?? "a list or mapping")'"))
+                }
+                if mayBeEmpty && parent == nil && card == .one {
+                    sink.add(node.diagnostic("model.invalid", "entity \(name) is the root (cardinality: one): an export always has exactly one, so it cannot be empty"))
+                }
+            }
             var fields: [FieldModel] = []
             if let parent { fields.append(FieldModel(name: "\(parent)_id", type: .string, implicit: true)) }
             for f in en["fields"]?.mapping ?? [] {
@@ -38,7 +49,8 @@ public enum ModelLoader {
             let xml = en["xml"]
             entities.append(EntityModel(name: name, parent: parent, cardinality: card, keyField: en["key"]?.scalar,
                                         keySuffix: en["key_suffix"]?.scalar, xmlElement: xml?["element"]?.scalar ?? name,
-                                        xmlWrapper: xml?["wrapper"]?.scalar, csvFile: en["csv"]?.scalar, fields: fields))
+                                        xmlWrapper: xml?["wrapper"]?.scalar, csvFile: en["csv"]?.scalar, fields: fields,
+                                        mayBeEmpty: mayBeEmpty))
         }
         guard let rootIndex = entities.firstIndex(where: { $0.parent == nil && $0.cardinality == .one }) else {
             sink.add(root.diagnostic("model.invalid", "a model needs one root entity with cardinality: one"))

@@ -112,6 +112,9 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("max-findings"), help: "List at most this many findings, most severe first (counts, coverage and the verdict stay those of all findings).")
     var maxFindings: Int = 100_000
 
+    @Option(name: .customLong("max-line-bytes"), help: "The longest CSV row in bytes (default 16777216, 16 MiB); a longer one stops the run with exit code 3.")
+    var maxLineBytes: Int?
+
     @Flag(help: "Show the values of each failed assertion's parts in text output (always in JSON).")
     var explain = false
 
@@ -124,6 +127,7 @@ struct Check: ParsableCommand {
     func validate() throws {
         if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1") }
         if noConfig && config != nil { throw ValidationError("--no-config and --config exclude each other") }
+        if let n = maxLineBytes, n < 1 { throw ValidationError("--max-line-bytes must be at least 1") }
     }
 
     func run() throws {
@@ -155,6 +159,7 @@ struct Check: ParsableCommand {
         request.maxFindings = maxFindings
         request.ignoredConfig = noConfig
         request.configGiven = config != nil
+        request.maxLineBytes = maxLineBytes
         // refuse an output target that cannot take a report before doing the work
         let protected = Output.files(under: Checker.pathsRead(request))
         if let output {

@@ -7,9 +7,13 @@ import Testing
 struct CSVBundleRecordSourceTests {
     static let operationCSV = "id,title,total_eligible,start\nUD-2020,\"Učne \"\"delavnice\"\" & co\",8500000.00,2020-01-01\n"
 
-    func bundle(_ files: [String: String]) throws -> TempDir {
+    /// A bundle of `files`; with `complete`, every other file of the model holds only its header row.
+    func bundle(_ files: [String: String], complete: Bool = true) throws -> TempDir {
         let dir = try TempDir()
         for (name, text) in files { try dir.write(name, text) }
+        if complete {
+            for (name, header) in TestModel.headers where files[name] == nil { try dir.write(name, header + "\n") }
+        }
         return dir
     }
 
@@ -44,14 +48,14 @@ struct CSVBundleRecordSourceTests {
     @Test func locationsHaveFileLineRecordAndColumns() throws {
         let events = try read([
             "operation.csv": Self.operationCSV,
-            "participants.csv": "gender,id,birth_date\nF,\"UD-1\nsecond line\",1970-05-12\nM,UD-2,1980-01-01\n",
+            "participants.csv": "gender,id,birth_date,criteria\nF,\"UD-1\nsecond line\",1970-05-12,\nM,UD-2,1980-01-01,\n",
         ])
         let participants = events.compactMap(\.record).filter { $0.entity == TestModel.participant }
         #expect(participants.map(\.location.line) == [2, 4])
         #expect(participants.map(\.location.record) == [1, 2])
         #expect(participants.allSatisfy { $0.location.file.hasSuffix("/participants.csv") && $0.location.xpath == nil })
-        // Field order is the model's (id, birth_date, criteria, gender); criteria is not in the file.
-        #expect(participants[1].fieldColumns == [3, 8, 0, 1])
+        // Field order is the model's (id, birth_date, criteria, gender), not the file's.
+        #expect(participants[1].fieldColumns == [3, 8, 19, 1])
         let birth = participants[1].location(ofField: 1, named: "birth_date")
         #expect(birth.column == 8)
         #expect(birth.field == "birth_date")
@@ -60,9 +64,9 @@ struct CSVBundleRecordSourceTests {
     @Test func filesAreReadInTheGivenEntityOrderThenModelOrder() throws {
         let files = [
             "operation.csv": Self.operationCSV,
-            "participants.csv": "id\nP1\n",
-            "employments.csv": "participant_id,id\nP1,E1\n",
-            "trainings.csv": "participant_id\nP1\n",
+            "participants.csv": "id,birth_date,criteria,gender\nP1,,,\n",
+            "employments.csv": "participant_id,id,start,weekly_hours,disabled_part_time\nP1,E1,,,\n",
+            "trainings.csv": "participant_id,provider_id,start,months\nP1,,,\n",
         ]
         let events = try read(files, order: [TestModel.training, TestModel.participant])
         #expect(events.map(\.summary) == ["R training -", "R participant P1", "R operation UD-2020", "R employment E1"])
@@ -72,7 +76,7 @@ struct CSVBundleRecordSourceTests {
     @Test func raggedRowIsAProblemAndRejected() throws {
         let events = try read([
             "operation.csv": Self.operationCSV,
-            "participants.csv": "id,birth_date,gender\nP1,1970-01-01,F\nP2,1970-01-01\nP3,1970-01-01,F,extra\nP4,,M\n",
+            "participants.csv": "id,birth_date,gender,criteria\nP1,1970-01-01,F,\nP2,1970-01-01\nP3,1970-01-01,F,,extra\nP4,,M,\n",
         ])
         #expect(events.map(\.summary) == [
             "R operation UD-2020", "R participant P1",
@@ -80,8 +84,8 @@ struct CSVBundleRecordSourceTests {
             "R participant P4",
         ])
         let problems = events.compactMap(\.problem)
-        #expect(problems[0].message == "participants.csv line 3: 2 cells, the header has 3; the row is not read")
-        #expect(problems[1].message == "participants.csv line 4: 4 cells, the header has 3; the row is not read")
+        #expect(problems[0].message == "participants.csv line 3: 2 cells, the header has 4; the row is not read")
+        #expect(problems[1].message == "participants.csv line 4: 5 cells, the header has 4; the row is not read")
         #expect(problems[0].location.record == 2)
         let rejected = try #require(events.compactMap(\.rejected).first)
         #expect(rejected.entity == TestModel.participant)
@@ -92,7 +96,7 @@ struct CSVBundleRecordSourceTests {
     @Test func unknownAndDuplicateColumnsAreSchemaProblems() throws {
         let events = try read([
             "operation.csv": Self.operationCSV,
-            "participants.csv": "id,foo,gender,id\nP1,bar,F,P9\n",
+            "participants.csv": "id,foo,gender,id,birth_date,criteria\nP1,bar,F,P9,,\n",
         ])
         let problems = events.compactMap(\.problem)
         #expect(problems.map(\.message) == [
@@ -106,24 +110,31 @@ struct CSVBundleRecordSourceTests {
         #expect(participant["gender"] == .string("F"))
     }
 
-    @Test func missingRequiredColumnRejectsEveryRow() throws {
-        let events = try read([
+    @Test func missingColumnsStopReadingWithTheirNames() throws {
+        let dir = try bundle([
             "operation.csv": Self.operationCSV,
             "participants.csv": "gender,birth_date\nF,1970-01-01\nM,1980-01-01\n",
-            "employments.csv": "id,start\nE1,2020-01-01\n",
         ])
-        #expect(events.map(\.summary) == [
-            "R operation UD-2020", "P ESFCHECK-XSD-001", "X participant", "X participant", "P ESFCHECK-XSD-001", "X employment",
-        ])
-        let problems = events.compactMap(\.problem)
-        #expect(problems[0].message == "participants.csv: required column 'id' is missing; no participant row can be read without it")
-        #expect(problems[1].message.contains("'participant_id'"))
+        var events: [InputEvent] = []
+        let e = try #require(inputError {
+            try CSVBundleRecordSource(directory: dir.path, model: TestModel.model).read(entityOrder: []) { events.append($0) }
+        })
+        #expect(e.message.hasPrefix("participants.csv: columns 'id', 'criteria' are missing from the header; the canonical form has them for participant"))
+        #expect(e.location.file.hasSuffix("/participants.csv"))
+        #expect(e.location.line == 1)
+        // Nothing of the file was read: no row without its columns.
+        #expect(events.map(\.summary) == ["R operation UD-2020"])
+
+        // An optional column counts as much as the id: its values would all read as missing.
+        let optional = try bundle(["operation.csv": Self.operationCSV, "employments.csv": "participant_id,id,start,weekly_hours\nP1,E1,,\n"])
+        let o = try #require(inputError { _ = try collect(CSVBundleRecordSource(directory: optional.path, model: TestModel.model)) })
+        #expect(o.message.hasPrefix("employments.csv: column 'disabled_part_time' is missing from the header"))
     }
 
     @Test func unparseableValueIsAProblemWithItsLocation() throws {
         let events = try read([
             "operation.csv": Self.operationCSV,
-            "participants.csv": "id,birth_date,gender\nUD-000011,1985-02-28,F\nUD-000012,1985-02-30,F\n",
+            "participants.csv": "id,birth_date,gender,criteria\nUD-000011,1985-02-28,F,\nUD-000012,1985-02-30,F,\n",
         ])
         let problem = try #require(events.compactMap(\.problem).first)
         #expect(problem.ruleID == ReservedRule.unparseable)
@@ -142,14 +153,14 @@ struct CSVBundleRecordSourceTests {
     @Test func keylessRecordsAreNamedByTheirParent() throws {
         let events = try read([
             "operation.csv": Self.operationCSV,
-            "trainings.csv": "participant_id,months\nUD-1,six\n",
+            "trainings.csv": "participant_id,provider_id,start,months\nUD-1,,,six\n",
         ])
         #expect(events.compactMap(\.problem).first?.message == "training UD-1/training: months 'six' is not a whole number")
         #expect(events.compactMap(\.problem).first?.recordKey == "UD-1/training")
     }
 
     @Test func emptyRequiredCellIsASchemaProblem() throws {
-        let events = try read(["operation.csv": Self.operationCSV, "participants.csv": "id,gender\n,F\n"])
+        let events = try read(["operation.csv": Self.operationCSV, "participants.csv": "id,birth_date,criteria,gender\n,,,F\n"])
         let problem = try #require(events.compactMap(\.problem).first)
         #expect(problem.ruleID == ReservedRule.schema)
         #expect(problem.message == "participant: required field 'id' is missing or empty; every participant needs one")
@@ -160,18 +171,18 @@ struct CSVBundleRecordSourceTests {
     @Test func blankLinesAtTheEndAreIgnoredElsewhereRagged() throws {
         let events = try read([
             "operation.csv": Self.operationCSV + "\n\n",
-            "participants.csv": "id,gender\nP1,F\n\nP2,M\n\n",
+            "participants.csv": "id,birth_date,criteria,gender\nP1,,,F\n\nP2,,,M\n\n",
         ])
         #expect(events.map(\.summary) == [
             "R operation UD-2020", "R participant P1", "P ESFCHECK-IN-001", "X participant", "R participant P2",
         ])
-        #expect(events.compactMap(\.problem).first?.message == "participants.csv line 3: 1 cell, the header has 2; the row is not read")
+        #expect(events.compactMap(\.problem).first?.message == "participants.csv line 3: 1 cell, the header has 4; the row is not read")
         #expect(events.compactMap(\.record).last?.location.record == 3)
     }
 
     @Test func malformedCellsAreProblemsAndNull() throws {
-        var participants = Array("id,gender,birth_date\nP1,F,\"1970-01-01\"x\nP2,M,19".utf8)
-        participants += [0] + Array("70-01-01\n".utf8)
+        var participants = Array("id,gender,birth_date,criteria\nP1,F,\"1970-01-01\"x,\nP2,M,19".utf8)
+        participants += [0] + Array("70-01-01,\n".utf8)
         let dir = try bundle(["operation.csv": Self.operationCSV])
         try dir.write("participants.csv", bytes: participants)
         let events = try collect(CSVBundleRecordSource(directory: dir.path, model: TestModel.model))
@@ -185,21 +196,65 @@ struct CSVBundleRecordSourceTests {
         #expect(records.map { $0["birth_date"] } == [.null, .null])
     }
 
-    @Test func missingRootFileThrowsOtherMissingFilesAreFine() throws {
-        let noRoot = try bundle(["participants.csv": "id\nP1\n"])
+    @Test func everyMissingFileIsNamedBeforeAnythingIsRead() throws {
+        let noRoot = try bundle(["participants.csv": "id,birth_date,criteria,gender\nP1,,,\n", "trainings.csv": TestModel.headers["trainings.csv"]! + "\n"],
+                                complete: false)
         var events: [InputEvent] = []
         let e = try #require(inputError {
             try CSVBundleRecordSource(directory: noRoot.path, model: TestModel.model).read(entityOrder: [TestModel.participant]) { events.append($0) }
         })
-        #expect(e.message.hasPrefix("operation.csv is missing"))
-        #expect(e.location.file.hasSuffix("/operation.csv"))
+        #expect(e.message.hasPrefix("operation.csv (operation), employments.csv (employment) are missing: the CSV bundle \(noRoot.path) is incomplete"))
+        #expect(e.location.file == noRoot.path)
         #expect(events.isEmpty)
 
-        let onlyRoot = try bundle(["operation.csv": Self.operationCSV])
-        let source = CSVBundleRecordSource(directory: onlyRoot.path, model: TestModel.model)
-        #expect(try collect(source).map(\.summary) == ["R operation UD-2020"])
-        #expect(source.files == [onlyRoot.path + "/operation.csv"])
-        #expect(source.displayPath == onlyRoot.path)
+        // One missing file: its own path, even when the model declares its list may be empty.
+        let onlyOne = try bundle(["operation.csv": Self.operationCSV, "participants.csv": "id,birth_date,criteria,gender\nP1,,,\n",
+                                  "employments.csv": TestModel.headers["employments.csv"]! + "\n"], complete: false)
+        let one = try #require(inputError { _ = try collect(CSVBundleRecordSource(directory: onlyOne.path, model: TestModel.model)) })
+        #expect(one.message.hasPrefix("trainings.csv (training) is missing"))
+        #expect(one.location.file == onlyOne.path + "/trainings.csv")
+
+        // Header-only files are empty lists: fine where the model allows it.
+        let headersOnly = try bundle(["operation.csv": Self.operationCSV, "participants.csv": "id,birth_date,criteria,gender\nP1,,,\n"])
+        let source = CSVBundleRecordSource(directory: headersOnly.path, model: TestModel.model)
+        #expect(try collect(source).map(\.summary) == ["R operation UD-2020", "R participant P1"])
+        #expect(source.files.count == 4)
+        #expect(source.displayPath == headersOnly.path)
+    }
+
+    @Test func aListWithOnlyItsHeaderIsAProblemUnlessItMayBeEmpty() throws {
+        let events = try read(["operation.csv": Self.operationCSV])
+        #expect(events.map(\.summary) == ["R operation UD-2020", "P ESFCHECK-XSD-001"])
+        let problem = try #require(events.compactMap(\.problem).first)
+        #expect(problem.message.hasPrefix("the export lists no participant: participants.csv has only its header row"))
+        #expect(problem.location.file.hasSuffix("/participants.csv"))
+        #expect(problem.location.line == 1)
+        #expect(problem.entity == TestModel.participant)
+    }
+
+    @Test func aRowLongerThanTheLimitStopsWithItsLine() throws {
+        let dir = try bundle(["operation.csv": Self.operationCSV,
+                              "participants.csv": "id,birth_date,criteria,gender\nP1,,,F\nP2,\"" + String(repeating: "x", count: 5000) + "\",,F\n"])
+        let source = CSVBundleRecordSource(directory: dir.path, model: TestModel.model, chunkSize: 1024)
+        source.maxRowBytes = 4096
+        var events: [InputEvent] = []
+        let e = try #require(inputError { try source.read(entityOrder: []) { events.append($0) } })
+        #expect(e.location.file.hasSuffix("/participants.csv"))
+        #expect(e.location.line == 3)
+        #expect(e.message.hasPrefix("the row starting on line 3 is longer than 4096 bytes"))
+        #expect(events.compactMap(\.record).count == 2)
+        // The row is 5,008 bytes without its line break: exactly at the limit, the same file reads.
+        source.maxRowBytes = 5008
+        #expect(try collect(source).compactMap(\.record).count == 3)
+    }
+
+    @Test func nonRegularFilesAreRefusedBeforeOpening() throws {
+        let dir = try bundle(["operation.csv": Self.operationCSV, "participants.csv": "id,birth_date,criteria,gender\nP1,,,\n"])
+        try FileManager.default.removeItem(atPath: dir.path + "/employments.csv")
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/employments.csv", withDestinationPath: "/dev/zero")
+        let e = try #require(inputError { _ = try collect(CSVBundleRecordSource(directory: dir.path, model: TestModel.model)) })
+        #expect(e.message.hasPrefix("a character device, not a regular file"))
+        #expect(e.location.file.hasSuffix("/employments.csv"))
     }
 
     @Test func emptyFileIsAProblem() throws {
@@ -209,13 +264,13 @@ struct CSVBundleRecordSourceTests {
 
     @Test func invalidUTF8AndUnterminatedQuotesThrow() throws {
         let dir = try bundle(["operation.csv": Self.operationCSV])
-        try dir.write("participants.csv", bytes: Array("id,gender\nP1,F\nP\u{17D}".utf8) + [0xE9] + Array(",M\n".utf8))
+        try dir.write("participants.csv", bytes: Array("id,gender,birth_date,criteria\nP1,F,,\nP\u{17D}".utf8) + [0xE9] + Array(",M,,\n".utf8))
         let e = try #require(inputError { _ = try collect(CSVBundleRecordSource(directory: dir.path, model: TestModel.model)) })
         #expect(e.location.file.hasSuffix("/participants.csv"))
         #expect(e.location.line == 3)
-        #expect(e.message.contains("byte offset 18"))
+        #expect(e.message.contains("byte offset 40"))
 
-        let quote = try bundle(["operation.csv": Self.operationCSV, "participants.csv": "id,gender\nP1,F\n\"P2,M\nP3,F\n"])
+        let quote = try bundle(["operation.csv": Self.operationCSV, "participants.csv": "id,gender,birth_date,criteria\nP1,F,,\n\"P2,M,,\nP3,F,,\n"])
         let q = try #require(inputError { _ = try collect(CSVBundleRecordSource(directory: quote.path, model: TestModel.model)) })
         #expect(q.location.line == 3)
         #expect(q.message.contains("unterminated"))
@@ -223,7 +278,7 @@ struct CSVBundleRecordSourceTests {
 
     @Test func aFieldOfOnePointFiveMegabytes() throws {
         let title = String(repeating: "Učne delavnice ", count: 100_000)  // 1.6 MB
-        let events = try read(["operation.csv": "id,title\nOP,\"\(title)\"\n"])
+        let events = try read(["operation.csv": "id,title,total_eligible,start\nOP,\"\(title)\",,\n"])
         #expect(events.compactMap(\.record).first?["title"] == .string(title))
     }
 

@@ -273,12 +273,27 @@ struct ProfileBundleTests {
                                         ColumnBinding(header: "Šifra zaposlitve", field: "id"),
                                         ColumnBinding(header: "Tedenske ure", field: "weekly_hours"),
                                         ColumnBinding(header: "Invalid", field: "disabled_part_time")]),
+                EntityBinding(entity: "training", file: "usposabljanja.csv",
+                              columns: [ColumnBinding(header: "Šifra udeleženca", field: "participant_id"),
+                                        ColumnBinding(header: "Mesecev", field: "months")]),
             ])
     }()
 
-    func bundle(_ files: [String: [UInt8]]) throws -> TempDir {
+    /// The header rows of the profile's files (Windows-1250), for files a test leaves out.
+    static let headers: [String: [UInt8]] = [
+        "operacija.csv": encode("Šifra;Naziv;Upravičeni stroški;Začetek\r\n", .windows1250),
+        "udelezenci.csv": encode("Šifra udeleženca;Datum rojstva;Merila;Spol\r\n", .windows1250),
+        "zaposlitve.csv": encode("Šifra udeleženca;Šifra zaposlitve;Tedenske ure;Invalid\r\n", .windows1250),
+        "usposabljanja.csv": encode("Šifra udeleženca;Mesecev\r\n", .windows1250),
+    ]
+
+    /// A bundle of `files`; with `complete`, every other file of the profile holds only its header row.
+    func bundle(_ files: [String: [UInt8]], complete: Bool = true) throws -> TempDir {
         let dir = try TempDir()
         for (name, data) in files { try dir.write(name, bytes: data) }
+        if complete {
+            for (name, header) in Self.headers where files[name] == nil { try dir.write(name, bytes: header) }
+        }
         return dir
     }
 
@@ -291,7 +306,7 @@ struct ProfileBundleTests {
             "udelezenci.csv": Array(" Spol ;Datum rojstva;S\u{30C}ifra udelez\u{30C}enca;Občina;Merila\n".utf8)
                 + Array("Ž;31.3.1970;UD-1;Žalec;DBO24 OŠ\nM;01.02.1980;UD-2;Celje;\n".utf8),
             "zaposlitve.csv": encode("Šifra udeleženca;Šifra zaposlitve;Tedenske ure;Invalid\r\nUD-1;E1;40;NE\r\nUD-1;E2;20;da\r\nUD-2;E3;36;1\r\n", .windows1250),
-            // Not bound by the profile: never read.
+            // Not the file the profile names: never read.
             "trainings.csv": Array("participant_id,provider_id,start,months\nUD-1,P1,2020-01-01,x\n".utf8),
         ])
         let source = CSVBundleRecordSource(directory: dir.path, model: TestModel.model, profile: Self.profile)
@@ -311,16 +326,16 @@ struct ProfileBundleTests {
         #expect(records[3]["participant_id"] == .string("UD-1"))
         #expect(records.dropFirst(3).map { $0["disabled_part_time"] } == [.bool(false), .bool(true), .bool(true)])
         #expect(records[1].fieldColumns == [13, 3, 24, 1])
-        #expect(source.files.map { ($0 as NSString).lastPathComponent } == ["operacija.csv", "udelezenci.csv", "zaposlitve.csv"])
+        #expect(source.files.map { ($0 as NSString).lastPathComponent } == ["operacija.csv", "udelezenci.csv", "zaposlitve.csv", "usposabljanja.csv"])
         #expect(source.ignoredColumns.map { "\(($0.file as NSString).lastPathComponent) \($0.column) \($0.header)" }
                 == ["operacija.csv 5 Opomba", "udelezenci.csv 4 Občina"])
-        #expect(source.fileEncodings.map(\.encoding) == [.windows1250, .utf8, .windows1250])
+        #expect(source.fileEncodings.map(\.encoding) == [.windows1250, .utf8, .windows1250, .windows1250])
     }
 
     @Test func unparseableValuesAreFindingsWithTheRawTextAndTheColumn() throws {
         let dir = try bundle([
-            "operacija.csv": encode("Šifra;Upravičeni stroški;Začetek\r\nUD-2020;1.2.3;31.02.2022\r\n", .windows1250),
-            "udelezenci.csv": encode("Šifra udeleženca;Spol;Merila\r\nUD-1;Z;DBO24 XX\r\n", .windows1250),
+            "operacija.csv": encode("Šifra;Upravičeni stroški;Začetek;Naziv\r\nUD-2020;1.2.3;31.02.2022;\r\n", .windows1250),
+            "udelezenci.csv": encode("Šifra udeleženca;Spol;Merila;Datum rojstva\r\nUD-1;Z;DBO24 XX;\r\n", .windows1250),
             "zaposlitve.csv": encode("Šifra udeleženca;Šifra zaposlitve;Tedenske ure;Invalid\r\nUD-1;E1;40,5;morda\r\n", .windows1250),
         ])
         let events = try collect(CSVBundleRecordSource(directory: dir.path, model: TestModel.model, profile: Self.profile))
@@ -343,22 +358,29 @@ struct ProfileBundleTests {
         #expect(events.compactMap(\.record).first?["start"] == .null)
     }
 
-    @Test func aMissingBoundColumnNamesItsHeader() throws {
+    @Test func missingBoundColumnsStopReadingWithTheirHeaders() throws {
         let dir = try bundle([
             "operacija.csv": Self.operation,
             "zaposlitve.csv": encode("Šifra zaposlitve;Tedenske ure\r\nE1;40\r\n", .windows1250),
         ])
-        let events = try collect(CSVBundleRecordSource(directory: dir.path, model: TestModel.model, profile: Self.profile))
-        #expect(events.compactMap(\.problem).map(\.message) == [
-            "zaposlitve.csv: required column 'Šifra udeleženca' (participant_id) is missing; no employment row can be read without it",
-        ])
-        #expect(events.compactMap(\.rejected).count == 1)
+        let e = try #require(inputError { _ = try collect(CSVBundleRecordSource(directory: dir.path, model: TestModel.model, profile: Self.profile)) })
+        #expect(e.message.hasPrefix(
+            "zaposlitve.csv: columns 'Šifra udeleženca' (participant_id), 'Invalid' (disabled_part_time) are missing from the header; profile test-si binds them for employment"))
+        #expect(e.location.file.hasSuffix("/zaposlitve.csv"))
+        #expect(e.location.line == 1)
     }
 
-    @Test func theRootFileOfTheProfileMustExist() throws {
-        let dir = try bundle(["operation.csv": Array("id\nX\n".utf8)])
+    @Test func everyFileOfTheProfileMustExist() throws {
+        let dir = try bundle(["operation.csv": Array("id\nX\n".utf8), "udelezenci.csv": Self.headers["udelezenci.csv"]!], complete: false)
         let e = try #require(inputError { _ = try collect(CSVBundleRecordSource(directory: dir.path, model: TestModel.model, profile: Self.profile)) })
-        #expect(e.message.hasPrefix("operacija.csv is missing"))
+        #expect(e.message.hasPrefix("operacija.csv (operation), zaposlitve.csv (employment), usposabljanja.csv (training) are missing"))
+
+        // An entity the profile does not bind cannot be read, so the bundle is incomplete too.
+        var partial = Self.profile
+        partial.entities.removeAll { $0.entity == "training" }
+        let complete = try bundle(["operacija.csv": Self.operation])
+        let u = try #require(inputError { _ = try collect(CSVBundleRecordSource(directory: complete.path, model: TestModel.model, profile: partial)) })
+        #expect(u.message.hasPrefix("profile test-si names no file for training"))
     }
 
     @Test func aDeclaredEncodingIsEnforced() throws {
@@ -369,7 +391,10 @@ struct ProfileBundleTests {
         #expect(e.message.contains("invalid UTF-8 at byte offset 0"))
         profile.encoding = .windows1250
         let events = try collect(CSVBundleRecordSource(directory: dir.path, model: TestModel.model, profile: profile))
-        #expect(events.map(\.summary) == ["R operation UD-2020"])
+        #expect(events.compactMap(\.record).count == 1)
+        #expect(events.compactMap(\.problem).map(\.message) == [
+            "the export lists no participant: udelezenci.csv has only its header row. The data model requires at least one participant (it does not declare participant may_be_empty), so the export is incomplete; export the participant records",
+        ])
     }
 
     @Test("the canonical profile reads a canonical bundle exactly as no profile does")
@@ -378,6 +403,7 @@ struct ProfileBundleTests {
         try dir.write("operation.csv", CSVBundleRecordSourceTests.operationCSV)
         try dir.write("participants.csv", "\u{FEFF}id,birth_date,gender,criteria,extra\nUD-1,1970-05-12,F,ltu24 basic_education,x\nUD-2,1970-02-30,Q,,y\n,,,\n")
         try dir.write("employments.csv", "participant_id,id,start,weekly_hours,disabled_part_time\nUD-1,E1,2020-09-01,4.0,DA\n")
+        try dir.write("trainings.csv", TestModel.headers["trainings.csv"]! + "\n")
         func describe(_ events: [InputEvent]) -> [String] {
             events.map { e in
                 if let p = e.problem { return "P \(p.ruleID) \(p.message) \(p.location)" }

@@ -73,7 +73,7 @@ struct XMLSchemaValidationTests {
         let dir = try TempDir()
         let path = try dir.write("export.xml", "<operation id=\"OP\" start=\"2020-01-01\"><participants><participant id=\"P1\"/></participants></operation>")
         let events = try collect(XMLRecordSource(path: path, model: model))
-        #expect(events.compactMap(\.problem).isEmpty)
+        #expect(events.compactMap(\.problemBesidesCompleteness).isEmpty)
         #expect(events.compactMap(\.record).count == 2)
     }
 
@@ -90,10 +90,10 @@ struct XMLSchemaValidationTests {
         let validated = try collect(XMLRecordSource(path: path, model: Self.model))
         let plain = try collect(XMLRecordSource(path: path, model: Self.model, schema: .none))
         // Validation adds nothing to a valid export, and changes nothing the reader reports.
-        #expect(validated.compactMap(\.problem) == plain.compactMap(\.problem))
+        #expect(validated.compactMap(\.problemBesidesCompleteness) == plain.compactMap(\.problemBesidesCompleteness))
         #expect(validated.compactMap(\.record).count == plain.compactMap(\.record).count)
         if fixture.hasPrefix("Fixtures/clean") || fixture.hasPrefix("Fixtures/ucne-delavnice") {
-            #expect(validated.compactMap(\.problem).isEmpty)
+            #expect(validated.compactMap(\.problemBesidesCompleteness).isEmpty)
         }
     }
 
@@ -118,7 +118,7 @@ struct XMLSchemaValidationTests {
     func problems(_ xml: String, schema: XMLSchemaOption = .canonical) throws -> [InputProblem] {
         let dir = try TempDir()
         let path = try dir.write("export.xml", xml)
-        return try collect(XMLRecordSource(path: path, model: Self.model, schema: schema)).compactMap(\.problem)
+        return try collect(XMLRecordSource(path: path, model: Self.model, schema: schema)).compactMap(\.problemBesidesCompleteness)
     }
 
     @Test func elementOutOfOrderIsOneSchemaProblem() throws {
@@ -309,13 +309,42 @@ struct XMLSchemaValidationTests {
         #expect(inputError { _ = try collect(XMLRecordSource(path: empty, model: Self.model)) }?.message.contains("empty") == true)
     }
 
+    @Test("an export without a list, or with an empty one, is incomplete unless the model says may_be_empty, with or without the XSD")
+    func emptyListsAreProblems() throws {
+        func completeness(_ xml: String, _ schema: XMLSchemaOption) throws -> [String] {
+            let dir = try TempDir()
+            let path = try dir.write("export.xml", xml)
+            return try collect(XMLRecordSource(path: path, model: Self.model, schema: schema)).compactMap(\.problem)
+                .filter { $0.message.hasPrefix("the export lists no ") }
+                .map { "\($0.location.xpath ?? "-") \($0.location.line ?? 0) \($0.message.prefix(60))" }
+        }
+        let complete = Self.export("<participant id=\"P1\"><training/></participant>")
+            .replacingOccurrences(of: "</participants>", with: "</participants>\n  <expenditures><expenditure id=\"X1\"/></expenditures>")
+        for schema in [XMLSchemaOption.canonical, .none] {
+            // No employment and no follow-up: the model declares both may_be_empty.
+            #expect(try completeness(complete, schema) == [])
+            // No <participants> at all: one problem (its trainings are not asked for again).
+            let noParticipants = complete.replacingOccurrences(of: #"<participants>[\s\S]*</participants>"#, with: "", options: .regularExpression)
+            #expect(try completeness(noParticipants, schema) == [
+                "/operation 2 the export lists no participant: it has no <participants> li",
+            ])
+            // An empty <providers/> wrapper and no training in any participant.
+            let empty = complete.replacingOccurrences(of: #"<providers>[\s\S]*</providers>"#, with: "<providers/>", options: .regularExpression)
+                .replacingOccurrences(of: "<training/>", with: "")
+            #expect(try completeness(empty, schema) == [
+                "/operation/providers 2 the export lists no provider: its <providers> list has no <p",
+                "/operation/participants/participant 2 the export lists no training: no <participant> has a <traini",
+            ])
+        }
+    }
+
     @Test func validityErrorsDoNotStopTheRead() throws {
         var body = ""
         for i in 1...50 { body += "<participant id=\"P\(i)\"><employment id=\"E\(i)\"/><training/></participant>\n" }
         let dir = try TempDir()
         let path = try dir.write("export.xml", Self.export(body))
         let events = try collect(XMLRecordSource(path: path, model: Self.model))
-        #expect(events.compactMap(\.problem).count == 50)
+        #expect(events.compactMap(\.problemBesidesCompleteness).count == 50)
         #expect(events.compactMap(\.record).count == 1 + 1 + 50 * 3)
     }
 
@@ -380,7 +409,7 @@ struct XMLSchemaValidationTests {
             """)
         let export = try dir.write("export.xml", "<operation xmlns=\"urn:esfcheck:export:1\" id=\"OP\"/>")
         let events = try collect(XMLRecordSource(path: export, model: Self.model, schema: .file(main)))
-        #expect(events.compactMap(\.problem).isEmpty)
+        #expect(events.compactMap(\.problemBesidesCompleteness).isEmpty)
         #expect(events.compactMap(\.record).count == 1)
 
         // A local include that itself imports from the network is refused too.
@@ -425,7 +454,7 @@ struct XMLSchemaValidationTests {
                                        with: "<xs:attribute name=\"title\" use=\"required\"><xs:simpleType><xs:restriction base=\"xs:string\"><xs:maxLength value=\"5\"/></xs:restriction></xs:simpleType></xs:attribute>")
         let path = try dir.write("strict.xsd", xsd)
         let export = try dir.write("export.xml", "<operation xmlns=\"urn:esfcheck:export:1\" id=\"OP\" title=\"Far too long\" period=\"1999\"/>")
-        let found = try collect(XMLRecordSource(path: export, model: Self.model, schema: .file(path))).compactMap(\.problem)
+        let found = try collect(XMLRecordSource(path: export, model: Self.model, schema: .file(path))).compactMap(\.problemBesidesCompleteness)
         #expect(found.map(\.ruleID) == [ReservedRule.unparseable, ReservedRule.schema])
         let title = try #require(found.last)
         #expect(title.message.hasPrefix("operation OP: title 'Far too long' does not match the XSD: "))

@@ -14,9 +14,12 @@ import ESFCore
 /// encoding, number, date and boolean formats, code translations). Each data
 /// row becomes a `Record` with its values in the model's field order; problems
 /// (unknown columns, ragged rows, unparseable values) are reported as events,
-/// never thrown. Only what stops reading is thrown: a missing root file, an
-/// I/O error, a byte that is not text in the file's encoding or an unterminated
-/// quote. Never emits `.groupEnd`.
+/// never thrown. Only what stops reading is thrown: a missing or non-regular file
+/// (every entity file must be present, checked before anything is read), a column
+/// the layout binds that the file lacks, a row longer than `maxRowBytes`, an I/O
+/// error, a byte that is not text in the file's encoding or an unterminated quote.
+/// A file with no rows of an entity that the model does not declare `may_be_empty`
+/// is a problem (the export is incomplete). Never emits `.groupEnd`.
 public final class CSVBundleRecordSource: RecordSource {
     /// A column that no binding of the profile names: skipped, and listed here.
     public struct IgnoredColumn: Sendable, Hashable {
@@ -52,6 +55,9 @@ public final class CSVBundleRecordSource: RecordSource {
     /// Per entity, how the profile reads it (nil: not read under the profile, or no profile).
     private let profilePlans: [ProfileEntityPlan?]
     private let chunkSize: Int
+    /// The longest row (in UTF-8 bytes, line breaks inside quoted cells included) a file may
+    /// have; a longer one stops reading (`CSVReader.maxRowBytes`).
+    public var maxRowBytes = CSVReader.defaultMaxRowBytes
 
     /// Creates a reader of the bundle in `directory`; nothing is opened before `read`.
     public init(directory: String, model: DataModel, dialect: CSVDialect = .canonical, chunkSize: Int = 1 << 20) {
@@ -66,8 +72,9 @@ public final class CSVBundleRecordSource: RecordSource {
 
     /// Creates a reader of the bundle in `directory` laid out as `profile` says (nil: canonical).
     ///
-    /// Only the entities the profile binds are read. The profile should have been
-    /// checked against `model` (`ProfileLoader`); names it has that the model lacks are skipped.
+    /// Every entity of the model must be bound to a file of the bundle (`read` fails otherwise).
+    /// The profile should have been checked against `model` (`ProfileLoader`); names it has
+    /// that the model lacks are skipped.
     public convenience init(directory: String, model: DataModel, profile: MappingProfile?, chunkSize: Int = 1 << 20) {
         guard let profile else {
             self.init(directory: directory, model: model, chunkSize: chunkSize)
@@ -105,8 +112,45 @@ public final class CSVBundleRecordSource: RecordSource {
     }
 
     private static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0
+        InputFile.kind(path) != .missing
+    }
+
+    /// Fails unless every entity file is there and is a regular file: a bundle without one of
+    /// its files is incomplete, never read as if the list were empty.
+    private func checkComplete() throws(InputError) {
+        var missing: [(file: String, entity: String)] = []
+        var unbound: [String] = []
+        for e in model.entities.indices {
+            guard let file = path(of: e) else {
+                // Under a profile: the profile names no file for the entity. Without one: the
+                // model gives the entity no CSV form at all, so there is nothing to look for.
+                if profile != nil { unbound.append(model.entities[e].name) }
+                continue
+            }
+            switch InputFile.kind(file) {
+            case .regular: continue
+            case .missing: missing.append((Self.fileName(file), model.entities[e].name))
+            case .directory: throw InputFile.notRegular(file, "a folder")
+            case .other(let what): throw InputFile.notRegular(file, what)
+            }
+        }
+        if missing.isEmpty && unbound.isEmpty { return }
+        var parts: [String] = []
+        if !missing.isEmpty {
+            let names = missing.map { "\($0.file) (\($0.entity))" }.joined(separator: ", ")
+            parts.append("\(names) \(missing.count == 1 ? "is" : "are") missing")
+        }
+        if !unbound.isEmpty, let profile {
+            parts.append("profile \(profile.id) names no file for \(unbound.joined(separator: ", "))")
+        }
+        let location = missing.count == 1 && unbound.isEmpty ? path(of: model.entityIndex(missing[0].entity) ?? model.root) ?? directory : directory
+        throw InputError(
+            location: SourceLocation(file: location),
+            message: parts.joined(separator: "; ") + ": the CSV bundle \(directory) is incomplete, and a missing file is never read as an empty list. Every file of the bundle must be present; a list with no rows is a file with only its header row")
+    }
+
+    private static func fileName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
     }
 
     /// Streams every entity file: first those in `entityOrder`, then the others in model order.
@@ -117,25 +161,36 @@ public final class CSVBundleRecordSource: RecordSource {
 
         ignoredColumns = []
         fileEncodings = []
-        let root = model.root
-        if let rootPath = path(of: root), !CSVBundleRecordSource.exists(rootPath) {
-            let name = (rootPath as String).split(separator: "/").last.map(String.init) ?? rootPath
-            throw InputError(location: SourceLocation(file: rootPath),
-                             message: "\(name) is missing: a CSV bundle needs \(name) with the \(model.entities[root].name) row")
-        }
+        try checkComplete()
+        // Per entity: the rows its file had (nil: not read, or a 0-byte file, already reported).
+        var rows = [Int?](repeating: nil, count: model.entities.count)
+        var headerLines = [Int](repeating: 1, count: model.entities.count)
         for e in order {
             guard let file = path(of: e) else { continue }
-            if e != root && !CSVBundleRecordSource.exists(file) { continue }
-            try readEntity(e, path: file, sink)
+            if let (count, line) = try readEntity(e, path: file, sink) {
+                rows[e] = count
+                headerLines[e] = line
+            }
+        }
+        // A list with no row is incomplete unless the model says it may be empty; not said
+        // again for a nested list whose parent list is already empty.
+        for e in model.entities.indices where rows[e] == 0 && !model.entities[e].mayBeEmpty {
+            if let p = model.parentIndex(of: e), rows[p] == 0 { continue }
+            guard let file = path(of: e) else { continue }
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.schema,
+                message: InputMessages.emptyList(entity: model.entities[e].name, where: "\(Self.fileName(file)) has only its header row"),
+                location: SourceLocation(file: file, line: headerLines[e]), entity: e)))
         }
     }
 
-    /// Reads one entity file.
-    private func readEntity(_ entity: Int, path: String, _ sink: (InputEvent) throws -> Void) throws {
+    /// Reads one entity file; the number of rows it had and the line of its header (nil: the file is empty).
+    private func readEntity(_ entity: Int, path: String, _ sink: (InputEvent) throws -> Void) throws -> (rows: Int, headerLine: Int)? {
         let plan = plans[entity]
         let profilePlan = profilePlans[entity]
         let fileName = profilePlan?.file ?? model.entities[entity].csvFile ?? path
         var reader = try CSVReader(path: path, dialect: dialect, encoding: profile?.encoding ?? .utf8, chunkSize: chunkSize)
+        reader.maxRowBytes = maxRowBytes
         fileEncodings.append(FileEncoding(file: path, encoding: reader.encoding))
 
         guard try reader.next() else {
@@ -143,7 +198,7 @@ public final class CSVBundleRecordSource: RecordSource {
                 ruleID: ReservedRule.schema,
                 message: "\(fileName) is empty: it needs a header row of field names",
                 location: SourceLocation(file: path, line: 1), entity: entity)))
-            return
+            return nil
         }
 
         // Header: map each column to a field (-1: ignored).
@@ -181,17 +236,22 @@ public final class CSVBundleRecordSource: RecordSource {
             seen[f] = true
             columnField[c] = f
         }
-        var rejectAll = false
-        var mustHave = plan.requiredIndices
-        if let p = plan.implicitIndex, !mustHave.contains(p) { mustHave.append(p) }
-        for f in mustHave where !seen[f] {
-            rejectAll = true
-            var column = plan.fieldNames[f]
-            if let header = profilePlan?.headerNames[f].first, header != column { column = "\(header)' (\(column))" } else { column += "'" }
-            try sink(.problem(InputProblem(
-                ruleID: ReservedRule.schema,
-                message: "\(fileName): required column '\(column) is missing; no \(plan.name) row can be read without it",
-                location: SourceLocation(file: path, line: headerLine, field: plan.fieldNames[f]), entity: entity)))
+        // Every column the layout binds must be there: the logical names of all fields, or
+        // every header the profile binds (and the required ones whatever the profile says).
+        // A missing column would read as a missing value in every row.
+        var missingColumns: [String] = []
+        for f in plan.fieldNames.indices where !seen[f] {
+            let headers = profilePlan?.headerNames[f] ?? [plan.fieldNames[f]]
+            let mustHave = !headers.isEmpty || plan.requiredIndices.contains(f) || plan.implicitIndex == f
+            guard mustHave else { continue }
+            let header = headers.first ?? plan.fieldNames[f]
+            missingColumns.append(header == plan.fieldNames[f] ? "'\(header)'" : "'\(header)' (\(plan.fieldNames[f]))")
+        }
+        if !missingColumns.isEmpty {
+            let how = profile.map { "profile \($0.id) binds" } ?? "the canonical form has"
+            throw InputError(
+                location: SourceLocation(file: path, line: headerLine),
+                message: "\(fileName): \(missingColumns.count == 1 ? "column" : "columns") \(missingColumns.joined(separator: ", ")) \(missingColumns.count == 1 ? "is" : "are") missing from the header; \(how) \(missingColumns.count == 1 ? "it" : "them") for \(plan.name), and no \(plan.name) row can be read as complete without \(missingColumns.count == 1 ? "it" : "them"): add the \(missingColumns.count == 1 ? "column" : "columns") (cells may be empty)\(profile == nil ? "" : " or fix the profile")")
         }
 
         // Rows.
@@ -209,7 +269,7 @@ public final class CSVBundleRecordSource: RecordSource {
             for blankLine in pendingBlankLines {
                 recordNumber += 1
                 let location = SourceLocation(file: path, line: blankLine, record: recordNumber)
-                if headerCount == 1 && !rejectAll {
+                if headerCount == 1 {
                     // A one-column file: an empty line is a row whose only cell is empty.
                     let values = [Value](repeating: .null, count: fieldCount)
                     var columns = [Int32](repeating: 0, count: fieldCount)
@@ -217,17 +277,15 @@ public final class CSVBundleRecordSource: RecordSource {
                     try emitRequiredProblems(plan, values: values, skip: [], location: location, sink)
                     try sink(.record(Record(entity: entity, values: values, location: location, fieldColumns: columns)))
                 } else {
-                    try rejectRow(plan, fileName: fileName, cells: 1, headerCount: headerCount, location: location,
-                                  reportCount: !rejectAll, sink)
+                    try rejectRow(plan, fileName: fileName, cells: 1, headerCount: headerCount, location: location, sink)
                 }
             }
             pendingBlankLines.removeAll()
 
             recordNumber += 1
             let location = SourceLocation(file: path, line: reader.line, record: recordNumber)
-            if reader.fieldCount != headerCount || rejectAll {
-                try rejectRow(plan, fileName: fileName, cells: reader.fieldCount, headerCount: headerCount,
-                              location: location, reportCount: reader.fieldCount != headerCount, sink)
+            if reader.fieldCount != headerCount {
+                try rejectRow(plan, fileName: fileName, cells: reader.fieldCount, headerCount: headerCount, location: location, sink)
                 continue
             }
 
@@ -261,6 +319,7 @@ public final class CSVBundleRecordSource: RecordSource {
             }
             try sink(.record(record))
         }
+        return (recordNumber, headerLine)
     }
 
     /// Sends the problems of one row: broken cells, unparseable values, missing required values.
@@ -307,13 +366,11 @@ public final class CSVBundleRecordSource: RecordSource {
     }
 
     private func rejectRow(_ plan: EntityPlan, fileName: String, cells: Int, headerCount: Int, location: SourceLocation,
-                           reportCount: Bool, _ sink: (InputEvent) throws -> Void) throws {
-        if reportCount {
-            try sink(.problem(InputProblem(
-                ruleID: ReservedRule.unparseable,
-                message: "\(fileName) line \(location.line ?? 0): \(cells) \(cells == 1 ? "cell" : "cells"), the header has \(headerCount); the row is not read",
-                location: location, entity: plan.index)))
-        }
+                           _ sink: (InputEvent) throws -> Void) throws {
+        try sink(.problem(InputProblem(
+            ruleID: ReservedRule.unparseable,
+            message: "\(fileName) line \(location.line ?? 0): \(cells) \(cells == 1 ? "cell" : "cells"), the header has \(headerCount); the row is not read",
+            location: location, entity: plan.index)))
         try sink(.rejected(entity: plan.index, location: location))
     }
 

@@ -141,6 +141,14 @@ public struct CSVReader {
     /// Recoverable defects in cells of the current row.
     public private(set) var issues: [CSVIssue] = []
 
+    /// The default of `maxRowBytes`: 16 MiB.
+    public static let defaultMaxRowBytes = 16 << 20
+    /// The longest row, in bytes of UTF-8 (after decoding a code page), line breaks inside
+    /// quoted cells included. A longer row stops reading with its file and line: it is checked
+    /// chunk by chunk, so memory stays within this limit plus one chunk whatever the file holds
+    /// (a 300 MB line, a file with no line break at all).
+    public var maxRowBytes = CSVReader.defaultMaxRowBytes
+
     // Input.
     private let input: CSVInput
     private var bufferLength = 0
@@ -185,10 +193,7 @@ public struct CSVReader {
         self.path = path
         self.dialect = dialect
         self.encoding = encoding == .auto ? try EncodingDetector.detect(path: path, chunkSize: chunkSize) : encoding
-        let fd = open(path, O_RDONLY)
-        if fd < 0 {
-            throw InputError(location: SourceLocation(file: path), message: "cannot open the file: \(String(cString: strerror(errno)))")
-        }
+        let fd = try InputFile.openRegular(path)
         self.input = CSVInput(fd: fd, memory: nil, capacity: chunkSize, dialect: dialect, codePage: CodePage.page(for: self.encoding))
     }
 
@@ -473,6 +478,7 @@ public struct CSVReader {
                     endField(nextStart: chunkBase + i + 1)
                     i += 1
                 } else if b == 0x0A || b == 0x0D {
+                    try checkRowLength(upTo: chunkBase + i)
                     flush(i)
                     endRow(terminator: b, p, at: &i)
                     bufferPosition = i
@@ -516,6 +522,7 @@ public struct CSVReader {
                     endField(nextStart: chunkBase + i + 1)
                     i += 1
                 } else if b == 0x0A || b == 0x0D {
+                    try checkRowLength(upTo: chunkBase + i)
                     endRow(terminator: b, p, at: &i)
                     bufferPosition = i
                     return true
@@ -526,9 +533,22 @@ public struct CSVReader {
                 }
             }
         }
+        if state != .rowStart { try checkRowLength(upTo: chunkBase + n) }
         flush(n)
         bufferPosition = n
         return false
+    }
+
+    /// Throws when the current row, which has reached absolute offset `end`, is longer than `maxRowBytes`.
+    @inline(__always)
+    private func checkRowLength(upTo end: Int) throws(InputError) {
+        if end - rowStartOffset > maxRowBytes { throw rowTooLong() }
+    }
+
+    private func rowTooLong() -> InputError {
+        InputError(
+            location: SourceLocation(file: path, line: line),
+            message: "the row starting on line \(line) is longer than \(maxRowBytes) bytes, the limit on one CSV row (default 16 MiB); reading stopped there. No export row is that long: check that this is the right file (a line break may be missing), or raise the limit with --max-line-bytes")
     }
 
     /// Validates a UTF-8 sequence starting at `p[i]` (a byte ≥ 0x80) and steps over it.

@@ -68,6 +68,11 @@ final class EntityPlan {
 
 /// Messages shared by the readers, so that both forms of the same data give the same findings.
 enum InputMessages {
+    /// An entity with no record in an export, when the model does not declare it `may_be_empty`.
+    static func emptyList(entity: String, where place: String) -> String {
+        "the export lists no \(entity): \(place). The data model requires at least one \(entity) (it does not declare \(entity) may_be_empty), so the export is incomplete; export the \(entity) records"
+    }
+
     /// `participant UD-000012: birth_date '1985-02-30' is not a date YYYY-MM-DD`.
     static func unparseable(label: String, field: String, raw: some Collection<UInt8>, type: FieldType) -> String {
         "\(label): \(field) '\(display(raw))' is not \(FieldParser.expectation(for: type))"

@@ -162,10 +162,7 @@ public enum EncodingDetector {
 
     /// The encoding of a file, read in chunks (memory stays constant). Throws when it cannot be read.
     public static func detect(path: String, chunkSize: Int = 1 << 20) throws(InputError) -> TextEncoding {
-        let fd = open(path, O_RDONLY)
-        if fd < 0 {
-            throw InputError(location: SourceLocation(file: path), message: "cannot open the file: \(String(cString: strerror(errno)))")
-        }
+        let fd = try InputFile.openRegular(path)
         defer { close(fd) }
         let size = max(16, chunkSize)
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: size)

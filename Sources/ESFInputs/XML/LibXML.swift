@@ -114,11 +114,7 @@ final class LibXMLReader {
     /// and the feed trickles bytes until the caller turns `feed.trickle` off after the first read.
     init(path: String, schema: CompiledSchema? = nil) throws(InputError) {
         _ = LibXML.initialized
-        let fd = open(path, O_RDONLY)
-        if fd < 0 {
-            throw InputError(location: SourceLocation(file: path),
-                             message: "cannot open the file: \(String(cString: strerror(errno)))")
-        }
+        let fd = try InputFile.openRegular(path)
         let feed = XMLFeed(fd: fd)
         feed.trickle = schema != nil
         let errors = XMLErrorSink()

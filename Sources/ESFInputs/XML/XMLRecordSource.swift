@@ -109,6 +109,7 @@ public final class XMLRecordSource: RecordSource {
                                                                      : "no root element: this is not an XML export")
             }
             try walker.flushSchemaErrors(sink)
+            try walker.reportEmptyLists(model: model, sink)
         }
     }
 
@@ -174,6 +175,10 @@ struct XMLWalker {
     /// Per open element, how many children of each kind it has had so far (XPath positions).
     var counters: [Int32] = []
     var rootSeen = false
+    /// Per element kind, whether one was read (the root only when it is the expected one).
+    var kindsSeen: [Bool] = []
+    /// The line of the root element.
+    var rootLine = 1
     /// The line where the previous node ended, and whether that is known exactly.
     var lastLine = 1
     var lastLineExact = false
@@ -280,6 +285,49 @@ struct XMLWalker {
         return xmlTextReaderNext(reader)
     }
 
+    /// After the document: an entity with no element at all, unless the model declares it
+    /// `may_be_empty`, is a fatal problem (an export without its participants is incomplete,
+    /// never an export whose participant rules all pass). Nothing when the root was not read.
+    func reportEmptyLists(model: DataModel, _ sink: (InputEvent) throws -> Void) throws {
+        guard kindsSeen.indices.contains(plan.rootKind), kindsSeen[plan.rootKind] else { return }
+        func xpath(of kind: Int) -> String {
+            var names: [String] = []
+            var k: Int? = kind
+            while let current = k {
+                names.append(plan.kinds[current].xpathName)
+                k = plan.kinds[current].container
+            }
+            return "/" + names.reversed().joined(separator: "/")
+        }
+        for (e, entity) in model.entities.enumerated() where e != plan.rootKind && !entity.mayBeEmpty && !kindsSeen[e] {
+            // Not said again for a nested list whose parent list is already empty.
+            if let p = model.parentIndex(of: e), !kindsSeen[p] { continue }
+            let element = plan.kinds[e].xpathName
+            let place: String
+            var at: String
+            if let container = plan.kinds[e].container, plan.kinds[container].entity == nil {
+                // Inside a list wrapper: absent, or present with no element.
+                let wrapper = plan.kinds[container].xpathName
+                if kindsSeen[container] {
+                    place = "its <\(wrapper)> list has no <\(element)> element"
+                    at = xpath(of: container)
+                } else {
+                    place = "it has no <\(wrapper)> list"
+                    at = plan.kinds[container].container.map(xpath(of:)) ?? xpath(of: plan.rootKind)
+                }
+            } else {
+                let parent = plan.kinds[e].container.map { plan.kinds[$0].xpathName } ?? plan.kinds[plan.rootKind].xpathName
+                place = "no <\(parent)> has a <\(element)> element"
+                at = plan.kinds[e].container.map(xpath(of:)) ?? xpath(of: plan.rootKind)
+            }
+            if at.isEmpty { at = "/" }
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.schema,
+                message: InputMessages.emptyList(entity: entity.name, where: place),
+                location: SourceLocation(file: path, line: rootLine, xpath: at), entity: e)))
+        }
+    }
+
     private mutating func startElement(_ node: UnsafeMutablePointer<xmlNode>, _ sink: (InputEvent) throws -> Void) throws -> Int32 {
         // Line of the end of the start tag, trusted only below libxml2's 16-bit cap.
         let tagEnd = xmlGetLineNo(node)
@@ -353,6 +401,9 @@ struct XMLWalker {
             kind = plan.rootKind
         }
 
+        if kindsSeen.isEmpty { kindsSeen = Array(repeating: false, count: plan.kinds.count) }
+        kindsSeen[kind] = true
+        if parent == nil { rootLine = line }
         let k = plan.kinds[kind]
         var xpath = parent?.xpath ?? ""
         xpath.append("/")

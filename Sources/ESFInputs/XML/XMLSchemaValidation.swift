@@ -231,10 +231,7 @@ enum SchemaCompiler {
 
     /// The whole file, read with POSIX calls (this module does not use Foundation).
     static func readFile(_ path: String) throws(InputError) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        if fd < 0 {
-            throw InputError(location: SourceLocation(file: path), message: "cannot open the schema file: \(String(cString: strerror(errno)))")
-        }
+        let fd = try InputFile.openRegular(path, what: "the schema file")
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
