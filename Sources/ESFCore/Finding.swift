@@ -70,6 +70,9 @@ public enum ReservedRule {
     public static let unparseable = "ESFCHECK-IN-001"
     public static let orphan = "ESFCHECK-IN-002"
     public static let multiple = "ESFCHECK-IN-003"
+    /// An identifier or code holding an invisible character (a control, zero-width or
+    /// bidirectional character): it looks like another value but does not equal it.
+    public static let invisible = "ESFCHECK-IN-004"
     public static let limit = "ESFCHECK-LIM-001"
     public static let runtime = "ESFCHECK-RT-001"
 }
@@ -91,8 +94,8 @@ public struct Diagnostic: Sendable, Hashable, Codable, Error, CustomStringConver
         self.column = column
     }
 
-    /// `file:line:column: error: message [code]`.
-    public var description: String { "\(file):\(line):\(column): error: \(message) [\(code)]" }
+    /// `file:line:column: error: message [code]`, invisible characters escaped.
+    public var description: String { InvisibleCharacters.escaped("\(file):\(line):\(column): error: \(message) [\(code)]") }
 }
 
 /// A thrown error that stops reading an input (exit code 3), rendered `path:line:column: message`.
@@ -103,5 +106,6 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
         self.location = location
         self.message = message
     }
-    public var description: String { "\(location.short): \(message)" }
+    /// Invisible characters escaped (it is printed on stderr).
+    public var description: String { InvisibleCharacters.escaped("\(location.short): \(message)") }
 }

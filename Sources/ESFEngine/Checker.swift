@@ -323,7 +323,7 @@ public enum Checker {
         report.parameters = ruleSet.packs.map { p in
             PackParameters(pack: p.id, values: Dictionary(uniqueKeysWithValues: p.parameters.map { ($0.name, $0.value.description) }))
         }
-        return report
+        return report.escapingInvisibleCharacters()
     }
 
     /// A path as the user would write it: relative to the working directory when below it;

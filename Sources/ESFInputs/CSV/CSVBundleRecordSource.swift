@@ -235,6 +235,7 @@ public final class CSVBundleRecordSource: RecordSource {
             var columns = [Int32](repeating: 0, count: fieldCount)
             let issues = reader.issues
             var unparseable: [(field: Int, raw: [UInt8])] = []
+            var invisible: [InvisibleValue] = []
             for c in 0..<headerCount {
                 let f = columnField[c]
                 if f < 0 { continue }
@@ -242,6 +243,8 @@ public final class CSVBundleRecordSource: RecordSource {
                 // A cell with a NUL byte or text after its closing quote is wrong whatever its type: left null.
                 if !issues.isEmpty && issues.contains(where: { $0.field == c }) { continue }
                 let bytes = reader.field(c)
+                let hidden = plan.invisible(f, bytes)
+                if let hidden { invisible.append(InvisibleValue(field: f, raw: Array(bytes), scalar: hidden.scalar, position: hidden.position)) }
                 let parsed: Value?
                 if let profileDecoders {
                     parsed = profileDecoders[f].parse(bytes)
@@ -250,14 +253,15 @@ public final class CSVBundleRecordSource: RecordSource {
                 }
                 if let value = parsed {
                     values[f] = value
-                } else {
+                } else if hidden == nil {
+                    // a code with an invisible character is reported once, as ESFCHECK-IN-004 (and left null)
                     unparseable.append((f, Array(bytes)))
                 }
             }
             let record = Record(entity: entity, values: values, location: location, fieldColumns: columns)
-            if !issues.isEmpty || !unparseable.isEmpty || plan.requiredIndices.contains(where: { values[$0].isNull }) {
-                try emitProblems(plan, record: record, issues: issues, unparseable: unparseable, columnField: columnField,
-                                 headerCount: headerCount, profiled: profiled, sink)
+            if !issues.isEmpty || !unparseable.isEmpty || !invisible.isEmpty || plan.requiredIndices.contains(where: { values[$0].isNull }) {
+                try emitProblems(plan, record: record, issues: issues, unparseable: unparseable, invisible: invisible,
+                                 columnField: columnField, headerCount: headerCount, profiled: profiled, sink)
             }
             try sink(.record(record))
         }
@@ -265,8 +269,8 @@ public final class CSVBundleRecordSource: RecordSource {
 
     /// Sends the problems of one row: broken cells, unparseable values, missing required values.
     private func emitProblems(_ plan: EntityPlan, record: Record, issues: [CSVIssue], unparseable: [(field: Int, raw: [UInt8])],
-                              columnField: [Int], headerCount: Int, profiled: (expectations: [String], headers: [String])?,
-                              _ sink: (InputEvent) throws -> Void) throws {
+                              invisible: [InvisibleValue], columnField: [Int], headerCount: Int,
+                              profiled: (expectations: [String], headers: [String])?, _ sink: (InputEvent) throws -> Void) throws {
         let (label, key) = plan.label(values: record.values)
         var broken: [Int] = []
         for issue in issues {
@@ -300,9 +304,17 @@ public final class CSVBundleRecordSource: RecordSource {
             try sink(.problem(InputProblem(
                 ruleID: ReservedRule.unparseable,
                 message: message,
-                location: record.location(ofField: f, named: plan.fieldNames[f]), entity: plan.index, recordKey: key)))
+                location: record.location(ofField: f, named: plan.fieldNames[f]), entity: plan.index, recordKey: key,
+                personalText: plan.personalText(f, raw))))
         }
-        let skip = unparseable.map(\.field) + broken
+        for v in invisible {
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.invisible,
+                message: InputMessages.invisible(label: label, field: plan.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
+                location: record.location(ofField: v.field, named: plan.fieldNames[v.field]), entity: plan.index, recordKey: key,
+                personalText: plan.personalText(v.field, v.raw))))
+        }
+        let skip = unparseable.map(\.field) + broken + invisible.map(\.field)
         try emitRequiredProblems(plan, values: record.values, skip: skip, location: record.location, record: record, sink)
     }
 

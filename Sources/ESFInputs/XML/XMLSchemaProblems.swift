@@ -73,17 +73,24 @@ extension XMLWalker {
             var location = SourceLocation(file: path, line: entry.startPhase ? line : (entry.line > 0 ? entry.line : line),
                                           column: entry.column > 0 ? entry.column : nil, xpath: xpath)
             var text: String
+            var personal: [String] = []
             if let attribute {
                 let shown = displayName(attribute)
                 location.xpath = xpath + "/@" + shown
                 location.field = shown
                 text = attributeMessage(errorKind, entry: entry, attribute: attribute, shown: shown, node: node, entity: k.entity)
+                // the value of an attribute of an entity that holds personal data (its key aside) may be one
+                if let e = k.entity, plan.entities[e].rawIsPersonal.contains(true),
+                   plan.entities[e].keyIndex.map({ plan.entities[e].fieldNames[$0] != shown }) ?? true,
+                   let raw = attributeValue(node, attribute) {
+                    personal = [InputMessages.display(Array(raw.utf8)), raw]
+                }
             } else {
                 text = elementMessage(errorKind, entry: entry, kind: kind)
             }
             text = label + ": " + text
             try sink(.problem(InputProblem(ruleID: ReservedRule.schema, message: text, location: location,
-                                           entity: entity, recordKey: recordKey)))
+                                           entity: entity, recordKey: recordKey, personalText: personal)))
         }
     }
 
