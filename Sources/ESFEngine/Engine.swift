@@ -224,15 +224,17 @@ public final class Engine: EvaluationState {
             let entityName = p.entity.map { model.entities[$0].name } ?? "input"
             var message = p.message
             var recordKey = p.recordKey ?? ""
+            var location = p.location
             if !options.showPersonalData {
                 // raw input quoted in the message that may be personal data (docs/inputs.md, "Personal data")
                 for text in p.personalText where !text.isEmpty {
                     message = message.replacingOccurrences(of: "'\(text)'", with: "'\(Masking.mask(text))'")
                     if recordKey == text { recordKey = Masking.mask(text) }
+                    if location.field == text { location.field = Masking.mask(text) }
                 }
             }
             add(Finding(ruleID: p.ruleID, severity: .fatal, message: message, recordKey: recordKey,
-                        entity: entityName, location: p.location, title: Engine.reservedTitles[p.ruleID],
+                        entity: entityName, location: location, title: Engine.reservedTitles[p.ruleID],
                         help: Engine.reservedHelp[p.ruleID]), field: p.location.field)
         case .rejected(let e, _):
             counts[e].read += 1

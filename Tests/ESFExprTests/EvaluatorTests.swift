@@ -570,7 +570,7 @@ struct EvaluatorTests {
 
     @Test("a value derived from personal data is masked in --explain; booleans and missing values are not")
     func explainDerivedPersonal() throws {
-        let bound = try compiled("emso_birth_date(emso) == birth_date and len(emso) < 3", scope: TM.participant)
+        let bound = try compiled("emso_birth_date(emso) == birth_date or len(emso) < 3", scope: TM.participant)
         var ev = Evaluator(params: [], entityCount: TM.model.entities.count)
         ev.records[TM.participant] = Rec.participant()
         ev.trace = []

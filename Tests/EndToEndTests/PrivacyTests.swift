@@ -68,6 +68,18 @@ struct PersonalDataTests {
         #expect(shown.stdout.contains("birth_date '1205972505034' is not a date"))
     }
 
+    @Test("a participants file without its header row: the first row's cells, taken for headers, are masked")
+    func missingHeaderRow() throws {
+        let dir = try copyBundle("ucne-delavnice/csv")
+        try editFile(dir, "participants.csv") { String($0.drop { $0 != "\n" }.dropFirst()) }
+        let r = try run(["check", dir.path, "--format", "json"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("participants.csv: unknown column '1205******034'"), "\(r.stdout.prefix(3000))")
+        #expect(!r.stdout.contains("1205972505034") && !r.stdout.contains("Kovačič"))
+        let shown = try run(["check", dir.path, "--format", "json", "--show-personal-data"])
+        #expect(shown.stdout.contains("unknown column '1205972505034'"))
+    }
+
     @Test("a name in an unparseable field is masked in both forms", arguments: ["csv", "xml"])
     func nameInUnparseableField(form: String) throws {
         let input: String
@@ -175,7 +187,7 @@ struct InvisibleCharacterTests {
         let dir = try temporaryDirectory()
         let url = dir.appendingPathComponent("export.xml")
         let original = try String(contentsOfFile: fixture("ucne-delavnice/export.xml"), encoding: .utf8)
-        try original.replacingOccurrences(of: "id=\"UD-000002\"", with: "id=\"UD-000002&#x2066;\"").write(to: url, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(of: " id=\"UD-000002\"", with: " id=\"UD-000002&#x2066;\"").write(to: url, atomically: true, encoding: .utf8)
         let r = try run(["check", url.path, "--format", "json"])
         let hidden = try findings(r.stdout).filter { $0["ruleID"] as? String == "ESFCHECK-IN-004" }
         #expect(hidden.count == 1)
@@ -200,9 +212,11 @@ struct InvisibleCharacterTests {
     func profileCSV() throws {
         let dir = try copyBundle("ucne-delavnice-si")
         try editFile(dir, "udelezenci.csv", encoding: .isoLatin1) { text in
-            var lines = text.components(separatedBy: "\n")
+            // CRLF lines ("\r\n" is one Character in Swift)
+            var lines = text.components(separatedBy: "\r\n")
+            guard lines.count > 2 else { return text }
             lines[1] = lines[1].replacingOccurrences(of: ";V;", with: ";V\t;")
-            return lines.joined(separator: "\n")
+            return lines.joined(separator: "\r\n")
         }
         let r = try run(["check", dir.path, "--profile", "si-legacy-csv", "--format", "json"])
         let found = try findings(r.stdout).filter { $0["ruleID"] as? String == "ESFCHECK-IN-004" }

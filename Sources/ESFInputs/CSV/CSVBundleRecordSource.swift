@@ -153,6 +153,8 @@ public final class CSVBundleRecordSource: RecordSource {
         var seen = [Bool](repeating: false, count: plan.fieldNames.count)
         // Under a profile: the header each field was read from, for messages.
         var fieldHeaders = [String](repeating: "", count: plan.fieldNames.count)
+        // in order; an unknown column's header text is kept, to mask it when the header row looks like data
+        var headerProblems: [(unknownHeader: String?, problem: InputProblem)] = []
         for c in 0..<headerCount {
             let name = String(decoding: reader.field(c), as: UTF8.self)
             let location = SourceLocation(file: path, line: reader.line(ofField: c), column: reader.column(c), field: name)
@@ -164,7 +166,7 @@ public final class CSVBundleRecordSource: RecordSource {
                 }
                 let why = profile.map { profilePlan?.usesLogicalNames == true ? "not a field of \(plan.name)" : "bound to no field of \(plan.name) by profile \($0.id)" }
                     ?? "not a field of \(plan.name)"
-                try sink(.problem(InputProblem(
+                headerProblems.append((InputMessages.display(reader.field(c)), InputProblem(
                     ruleID: ReservedRule.schema,
                     message: "\(fileName): unknown column '\(InputMessages.display(reader.field(c)))' (\(why)); rename or remove it",
                     location: location, entity: entity)))
@@ -172,7 +174,7 @@ public final class CSVBundleRecordSource: RecordSource {
             }
             fieldHeaders[f] = name
             if seen[f] {
-                try sink(.problem(InputProblem(
+                headerProblems.append((nil, InputProblem(
                     ruleID: ReservedRule.schema,
                     message: "\(fileName): column '\(name)' appears more than once; only the first is read, remove the others",
                     location: location, entity: entity)))
@@ -184,6 +186,14 @@ public final class CSVBundleRecordSource: RecordSource {
         var rejectAll = false
         var mustHave = plan.requiredIndices
         if let p = plan.implicitIndex, !mustHave.contains(p) { mustHave.append(p) }
+        // A header row without the key columns is likely a data row (a file without its header):
+        // in an entity that holds personal data its cells may be an EMŠO or a name, so they are masked.
+        let headerIsData = plan.rawIsPersonal.contains(true) && mustHave.contains { !seen[$0] }
+        for (header, problem) in headerProblems {
+            var problem = problem
+            if headerIsData, let header { problem.personalText = [header] }
+            try sink(.problem(problem))
+        }
         for f in mustHave where !seen[f] {
             rejectAll = true
             var column = plan.fieldNames[f]

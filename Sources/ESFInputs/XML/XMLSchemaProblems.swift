@@ -104,10 +104,35 @@ extension XMLWalker {
                     ?? "element '\(displayName(element.clark))'"
                 text = subject + ": " + text
             }
+            // an error about a profile's field element (`<emso>`) may quote its value
+            var personal: [String] = []
+            if let element = entry.element, holdsPersonalData(childElement: element.local) {
+                personal = Self.quotedValues(text).filter { $0 != element.local && !$0.contains(":") && !$0.contains("{") }
+            }
             try sink(.problem(InputProblem(
                 ruleID: ReservedRule.schema, message: text,
-                location: SourceLocation(file: path, line: entry.line > 0 ? entry.line : nil, column: entry.column > 0 ? entry.column : nil))))
+                location: SourceLocation(file: path, line: entry.line > 0 ? entry.line : nil, column: entry.column > 0 ? entry.column : nil),
+                personalText: personal)))
         }
+    }
+
+    /// Whether a profile's child element of that name holds a field whose raw text is masked.
+    func holdsPersonalData(childElement name: String) -> Bool {
+        guard let profiled = plan.profiled else { return false }
+        let bytes = Array(name.utf8)
+        for (e, pe) in profiled.enumerated() {
+            for child in pe.children where child.name == bytes {
+                let fields = (child.text.map { [$0] } ?? []) + child.attributes.map(\.field)
+                if fields.contains(where: { plan.entities[e].rawIsPersonal[$0] }) { return true }
+            }
+        }
+        return false
+    }
+
+    /// The texts between single quotes of a message (`'…'`).
+    static func quotedValues(_ text: String) -> [String] {
+        let parts = text.split(separator: "'", omittingEmptySubsequences: false)
+        return stride(from: 1, to: parts.count - 1, by: 2).map { String(parts[$0]) }.filter { !$0.isEmpty }
     }
 
     /// Whether the element of `kind`, just read, is a second record of a 0..1 nested entity in its parent.
