@@ -6,15 +6,16 @@
 public enum InvisibleCharacters {
     /// C0 and C1 controls (tab, line feed and carriage return included), DEL, the soft hyphen,
     /// zero-width characters (U+200B–U+200D, U+2060, U+FEFF), bidirectional controls (U+061C,
-    /// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) and the other invisible format characters
-    /// (U+180E, U+2061–U+2064, U+206A–U+206F, U+FFF9–U+FFFB).
+    /// U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), the line and paragraph separators
+    /// (U+2028, U+2029) and the other invisible format characters (U+180E, U+2061–U+2064,
+    /// U+206A–U+206F, U+FFF9–U+FFFB).
     @inline(__always)
     public static func isInvisible(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if v < 0x20 || (v >= 0x7F && v <= 0x9F) { return true }
         if v < 0xAD { return false }
         switch v {
-        case 0xAD, 0x061C, 0x180E, 0x200B...0x200F, 0x202A...0x202E, 0x2060...0x2064, 0x2066...0x206F, 0xFEFF, 0xFFF9...0xFFFB:
+        case 0xAD, 0x061C, 0x180E, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x206F, 0xFEFF, 0xFFF9...0xFFFB:
             return true
         default:
             return false

@@ -25,7 +25,7 @@ public enum CheckError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .usage(let m): return "error: \(m)"
+        case .usage(let m): return "error: \(InvisibleCharacters.escaped(m))"
         case .diagnostics(let ds): return ds.map(\.description).joined(separator: "\n") + "\n\(ds.count) problem\(ds.count == 1 ? "" : "s") in the rule and config files"
         case .input(let e): return "\(e.description)"
         }

@@ -297,7 +297,7 @@ public final class Engine: EvaluationState {
         if !grouped, let p = model.parentIndex(of: e), let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf),
            !parentKeys.contains(r.values[pfi].keyForm) {
             add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
-                        message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(r.values[pfi])' matches no \(model.entities[p].name)",
+                        message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(parentID(e, r.values) ?? r.values[pfi].description)' matches no \(model.entities[p].name)",
                         recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
                         title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
             counts[e].rejected += 1

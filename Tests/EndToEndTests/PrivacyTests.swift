@@ -208,6 +208,16 @@ struct InvisibleCharacterTests {
         assertEscaped(s, "5612\\\\u{200D}0346", "profile xml")
     }
 
+    @Test("stderr diagnostics show invisible characters escaped")
+    func stderrEscaped() throws {
+        let missing = try run(["check", "/nonexistent/ex\u{202E}lmx.xml"])
+        #expect(missing.status == 3 || missing.status == 2, "\(missing.stderr)")
+        assertEscaped(RunResult(status: 0, stdout: missing.stderr, stderr: ""), "ex\\u{202E}lmx.xml", "missing input")
+        let pack = try run(["check", fixture("ucne-delavnice/export.xml"), "--pack", "esf\u{200B}-2014-2020"])
+        #expect(pack.status == 2)
+        assertEscaped(RunResult(status: 0, stdout: pack.stderr, stderr: ""), "esf\\u{200B}-2014-2020", "unknown pack")
+    }
+
     @Test("a tab in a code of a profile's CSV is found too")
     func profileCSV() throws {
         let dir = try copyBundle("ucne-delavnice-si")
