@@ -70,6 +70,8 @@ public final class Engine: EvaluationState {
     var recordLookupEntities: Set<Int> = []
     let childEntities: [[Int]]
     let grouped: Bool
+    /// Per entity: whether its parent's key field is personal data (then masked where it is shown).
+    let parentKeyIsPersonal: [Bool]
 
     // state
     var evaluator: Evaluator
@@ -113,6 +115,10 @@ public final class Engine: EvaluationState {
         optionalChildSeen = Array(repeating: [], count: n)
         let m = model
         childEntities = (0..<n).map { e in (0..<n).filter { m.parentIndex(of: $0) == e } }
+        parentKeyIsPersonal = (0..<n).map { e in
+            guard let p = m.parentIndex(of: e), let k = m.entities[p].keyField, let ki = m.entities[p].fieldIndex(k) else { return false }
+            return m.entities[p].fields[ki].personal
+        }
         evaluator = Evaluator(params: [], entityCount: n, budget: options.budget)
         evaluator.aggregates = ruleSet.aggregates
         evaluator.showPersonalData = options.showPersonalData
@@ -252,9 +258,7 @@ public final class Engine: EvaluationState {
     func parentID(_ entity: Int, _ values: [Value]) -> String? {
         guard let pf = model.parentIDField(of: entity), let i = model.entities[entity].fieldIndex(pf), !values[i].isNull else { return nil }
         // the parent's key field decides whether it is personal (SPEC §6: personal data is never a key)
-        if let p = model.parentIndex(of: entity), let k = model.entities[p].keyField, let ki = model.entities[p].fieldIndex(k) {
-            return shown(model.entities[p].fields[ki], values[i])
-        }
+        if parentKeyIsPersonal[entity] && !options.showPersonalData { return Masking.mask(values[i].description) }
         return values[i].description
     }
 
