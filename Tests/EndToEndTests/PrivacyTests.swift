@@ -80,6 +80,62 @@ struct PersonalDataTests {
         #expect(shown.stdout.contains("unknown column '1205972505034'"))
     }
 
+    @Test("a model whose key is personal: record keys, participant ids, orphans, messages and aggregates are masked")
+    func personalKey() throws {
+        let dir = try temporaryDirectory()
+        let rules = dir.appendingPathComponent("rules"), data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: rules.appendingPathComponent("models"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        func write(_ url: URL, _ name: String, _ text: String) throws {
+            try text.write(to: url.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        try write(rules, "models/people-v1.yaml", """
+            id: people-v1
+            version: "1"
+            title: a register whose persons are keyed by their EMŠO
+            entities:
+              - { name: register, cardinality: one, key: id, csv: register.csv, fields: { id: { type: string, required: true } } }
+              - name: person
+                cardinality: many
+                key: emso
+                xml: { element: person, wrapper: persons }
+                csv: persons.csv
+                fields:
+                  emso: { type: string, required: true, personal: true }
+                  name: { type: string, personal: true, free_text: true }
+                  born: date
+              - name: visit
+                parent: person
+                cardinality: many
+                key: id
+                csv: visits.csv
+                fields: { id: { type: string, required: true }, on: date }
+            """)
+        try write(rules, "pack.yaml", "id: people\ntitle: People\nversion: 0.1.0\nmodel: people-v1\n")
+        try write(rules, "rules.yaml", """
+            - { id: PP-001, title: t, severity: error, scope: person.visit, assert: on > person.born,
+                message: "visit {id} of {person.emso} ({person.name}) is before the birth {person.born}" }
+            - { id: PP-002, title: t, severity: error, scope: person, assert: born < 2000-01-01, message: "{name} ({emso}) is born on {born}" }
+            - { id: PP-003, title: t, severity: error, scope: aggregate, assert: max(person.emso) < "1", message: "largest EMŠO {max(person.emso)}" }
+            """)
+        try write(data, "register.csv", "id\nR1\n")
+        try write(data, "persons.csv", "emso,name,born\n0101006500006,Ana Kovačič,2006-01-01\n1205972505034,Janez Novak,1972-05-12\n")
+        try write(data, "visits.csv", "person_id,id,on\n0101006500006,V1,2005-01-01\n9999999999999,V2,2020-01-01\n")
+        let secrets = ["0101006500006", "1205972505034", "9999999999999", "Kovačič", "Novak"]
+        for args in [["--explain"], ["--format", "json"]] {
+            let r = try run(["check", data.path, "--rules", rules.path, "--pack", "people"] + args)
+            #expect(r.status == 1, "\(r.stderr)")
+            for s in secrets { #expect(!r.stdout.contains(s) && !r.stderr.contains(s), "\(args): \(s)") }
+            #expect(r.stdout.contains("0101******006") && r.stdout.contains("1205******034") && r.stdout.contains("9999******999"))
+        }
+        let json = try findings(try run(["check", data.path, "--rules", rules.path, "--pack", "people", "--format", "json"]).stdout)
+        #expect(json.contains { $0["ruleID"] as? String == "PP-002" && $0["recordKey"] as? String == "0101******006" })
+        #expect(json.contains { $0["ruleID"] as? String == "PP-001" && $0["participantID"] as? String == "0101******006" })
+        let shown = try run(["check", data.path, "--rules", rules.path, "--pack", "people", "--show-personal-data"])
+        #expect(shown.stdout.contains("[0101006500006] Ana Kovačič (0101006500006) is born on 2006-01-01"))
+        #expect(shown.stdout.contains("largest EMŠO 1205972505034"))
+    }
+
     @Test("a name in an unparseable field is masked in both forms", arguments: ["csv", "xml"])
     func nameInUnparseableField(form: String) throws {
         let input: String
