@@ -238,6 +238,20 @@ public final class Engine: EvaluationState {
                     if recordKey == text { recordKey = Masking.mask(text) }
                     if location.field == text { location.field = Masking.mask(text) }
                 }
+                // a personal key (the record's own, or its parent's in `<parent id>/training`) wherever the message names it
+                if let e = p.entity, !recordKey.isEmpty {
+                    let key = model.entities[e]
+                    var personalKey: String?
+                    if let k = key.keyField, let ki = key.fieldIndex(k), key.fields[ki].personal {
+                        personalKey = recordKey
+                    } else if key.keyField == nil, parentKeyIsPersonal[e], let slash = recordKey.lastIndex(of: "/") {
+                        personalKey = String(recordKey[..<slash])
+                    }
+                    if let personalKey, !personalKey.isEmpty {
+                        message = message.replacingOccurrences(of: personalKey, with: Masking.mask(personalKey))
+                        recordKey = recordKey.replacingOccurrences(of: personalKey, with: Masking.mask(personalKey))
+                    }
+                }
             }
             add(Finding(ruleID: p.ruleID, severity: .fatal, message: message, recordKey: recordKey,
                         entity: entityName, location: location, title: Engine.reservedTitles[p.ruleID],

@@ -119,9 +119,12 @@ struct PersonalDataTests {
             - { id: PP-003, title: t, severity: error, scope: aggregate, assert: max(person.emso) < "1", message: "largest EMŠO {max(person.emso)}" }
             """)
         try write(data, "register.csv", "id\nR1\n")
-        try write(data, "persons.csv", "emso,name,born\n0101006500006,Ana Kovačič,2006-01-01\n1205972505034,Janez Novak,1972-05-12\n")
-        try write(data, "visits.csv", "person_id,id,on\n0101006500006,V1,2005-01-01\n9999999999999,V2,2020-01-01\n")
-        let secrets = ["0101006500006", "1205972505034", "9999999999999", "Kovačič", "Novak"]
+        // the third person's birth date and the third visit's person_id (with a zero-width space) are unreadable:
+        // the readers' messages name the record by its (personal) key
+        try write(data, "persons.csv", "emso,name,born\n0101006500006,Ana Kovačič,2006-01-01\n1205972505034,Janez Novak,1972-05-12\n0312999500001,Eva Kos,1.1.1999\n")
+        try write(data, "visits.csv", "person_id,id,on\n0101006500006,V1,2005-01-01\n9999999999999,V2,2020-01-01\n1205972\u{200B}505034,V3,2020-01-01\n")
+        let secrets = ["0101006500006", "1205972505034", "9999999999999", "0312999500001", "1205972\u{200B}505034", "1205972\\u{200B}505034",
+                       "Kovačič", "Novak", "Eva Kos"]
         for args in [["--explain"], ["--format", "json"]] {
             let r = try run(["check", data.path, "--rules", rules.path, "--pack", "people"] + args)
             #expect(r.status == 1, "\(r.stderr)")
@@ -131,6 +134,9 @@ struct PersonalDataTests {
         let json = try findings(try run(["check", data.path, "--rules", rules.path, "--pack", "people", "--format", "json"]).stdout)
         #expect(json.contains { $0["ruleID"] as? String == "PP-002" && $0["recordKey"] as? String == "0101******006" })
         #expect(json.contains { $0["ruleID"] as? String == "PP-001" && $0["participantID"] as? String == "0101******006" })
+        #expect(json.contains { $0["ruleID"] as? String == "ESFCHECK-IN-001" && $0["recordKey"] as? String == "0312******001"
+                                && ($0["message"] as? String)?.hasPrefix("person 0312******001: born '1***' is not a date") == true })
+        #expect(json.contains { $0["ruleID"] as? String == "ESFCHECK-IN-004" && ($0["message"] as? String)?.contains("person_id '1***' holds U+200B") == true })
         let shown = try run(["check", data.path, "--rules", rules.path, "--pack", "people", "--show-personal-data"])
         #expect(shown.stdout.contains("[0101006500006] Ana Kovačič (0101006500006) is born on 2006-01-01"))
         #expect(shown.stdout.contains("largest EMŠO 1205972505034"))

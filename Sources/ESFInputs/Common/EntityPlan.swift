@@ -59,8 +59,13 @@ final class EntityPlan {
         self.checksInvisible = entity.fields.map(\.isIdentifierOrCode)
         let holdsPersonal = entity.fields.contains(where: \.personal)
         let keys = [keyIndex, implicitIndex]
+        // the parent-id field holds the parent's key: personal when that key is
+        let parentKeyPersonal = parentIndex.map { p in
+            model.entities[p].keyField.flatMap { model.entities[p].fieldIndex($0) }.map { model.entities[p].fields[$0].personal } ?? false
+        } ?? false
+        let implicitField = self.implicitIndex
         self.rawIsPersonal = entity.fields.indices.map { f in
-            entity.fields[f].personal || (holdsPersonal && !keys.contains(f))
+            entity.fields[f].personal || (holdsPersonal && !keys.contains(f)) || (f == implicitField && parentKeyPersonal)
         }
     }
 
