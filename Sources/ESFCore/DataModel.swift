@@ -34,13 +34,27 @@ public struct FieldModel: Sendable, Hashable {
     public var personal: Bool
     /// The implicit parent-id field of a nested record (`participant_id`).
     public var implicit: Bool
+    /// Free text (a title, a name) rather than an identifier or code: an invisible character in
+    /// it is shown escaped but is not an `ESFCHECK-IN-004` finding (docs/inputs.md).
+    public var freeText: Bool
 
-    public init(name: String, type: FieldType, required: Bool = false, personal: Bool = false, implicit: Bool = false) {
+    public init(name: String, type: FieldType, required: Bool = false, personal: Bool = false, implicit: Bool = false,
+                freeText: Bool = false) {
         self.name = name
         self.type = type
         self.required = required
         self.personal = personal
         self.implicit = implicit
+        self.freeText = freeText
+    }
+
+    /// Whether the field holds an identifier or a code (every text field that is not free text,
+    /// codes and code sets): an invisible character in it is an `ESFCHECK-IN-004` finding.
+    public var isIdentifierOrCode: Bool {
+        switch type {
+        case .string, .code, .codeSet: return !freeText
+        case .date, .decimal, .int, .bool: return false
+        }
     }
 }
 

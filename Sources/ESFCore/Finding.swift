@@ -70,6 +70,9 @@ public enum ReservedRule {
     public static let unparseable = "ESFCHECK-IN-001"
     public static let orphan = "ESFCHECK-IN-002"
     public static let multiple = "ESFCHECK-IN-003"
+    /// An identifier or code holding an invisible character (a control, zero-width or
+    /// bidirectional character): it looks like another value but does not equal it.
+    public static let invisible = "ESFCHECK-IN-004"
     public static let limit = "ESFCHECK-LIM-001"
     public static let runtime = "ESFCHECK-RT-001"
 }
@@ -91,10 +94,10 @@ public struct Diagnostic: Sendable, Hashable, Codable, Error, CustomStringConver
         self.column = column
     }
 
-    /// `file:line:column: error: message [code]`; `file: error: …` for a problem with no position in a file
-    /// (line 0: a path given on the command line).
+    /// `file:line:column: error: message [code]`, invisible characters escaped; `file: error: …` for a
+    /// problem with no position in a file (line 0: a path given on the command line).
     public var description: String {
-        line > 0 ? "\(file):\(line):\(column): error: \(message) [\(code)]" : "\(file): error: \(message) [\(code)]"
+        InvisibleCharacters.escaped(line > 0 ? "\(file):\(line):\(column): error: \(message) [\(code)]" : "\(file): error: \(message) [\(code)]")
     }
 }
 
@@ -106,5 +109,6 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
         self.location = location
         self.message = message
     }
-    public var description: String { "\(location.short): \(message)" }
+    /// Invisible characters escaped (it is printed on stderr).
+    public var description: String { InvisibleCharacters.escaped("\(location.short): \(message)") }
 }

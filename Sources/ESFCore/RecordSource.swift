@@ -21,12 +21,17 @@ public struct InputProblem: Sendable, Hashable {
     public var entity: Int?
     /// The key of the record concerned, when known.
     public var recordKey: String?
-    public init(ruleID: String, message: String, location: SourceLocation, entity: Int? = nil, recordKey: String? = nil) {
+    /// Texts of input quoted in `message` (`'…'`) that may be personal data: the engine masks
+    /// each quoted occurrence, and a record key equal to one, unless personal data is shown.
+    public var personalText: [String]
+    public init(ruleID: String, message: String, location: SourceLocation, entity: Int? = nil, recordKey: String? = nil,
+                personalText: [String] = []) {
         self.ruleID = ruleID
         self.message = message
         self.location = location
         self.entity = entity
         self.recordKey = recordKey
+        self.personalText = personalText
     }
 }
 

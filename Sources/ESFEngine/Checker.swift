@@ -25,7 +25,7 @@ public enum CheckError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .usage(let m): return "error: \(m)"
+        case .usage(let m): return "error: \(InvisibleCharacters.escaped(m))"
         case .diagnostics(let ds): return ds.map(\.description).joined(separator: "\n") + "\n\(ds.count) problem\(ds.count == 1 ? "" : "s") in the rule and config files"
         case .input(let e): return "\(e.description)"
         }
@@ -431,7 +431,7 @@ public enum Checker {
         report.parameters = ruleSet.packs.map { p in
             PackParameters(pack: p.id, values: Dictionary(uniqueKeysWithValues: p.parameters.map { ($0.name, $0.value.description) }))
         }
-        return report
+        return report.escapingInvisibleCharacters()
     }
 
     /// The configuration of a run, for the report's header and envelope.

@@ -74,6 +74,8 @@ public final class Engine: EvaluationState {
     var recordLookupEntities: Set<Int> = []
     let childEntities: [[Int]]
     let grouped: Bool
+    /// Per entity: whether its parent's key field is personal data (then masked where it is shown).
+    let parentKeyIsPersonal: [Bool]
 
     // state
     var evaluator: Evaluator
@@ -118,6 +120,10 @@ public final class Engine: EvaluationState {
         optionalChildSeen = Array(repeating: [], count: n)
         let m = model
         childEntities = (0..<n).map { e in (0..<n).filter { m.parentIndex(of: $0) == e } }
+        parentKeyIsPersonal = (0..<n).map { e in
+            guard let p = m.parentIndex(of: e), let k = m.entities[p].keyField, let ki = m.entities[p].fieldIndex(k) else { return false }
+            return m.entities[p].fields[ki].personal
+        }
         evaluator = Evaluator(params: [], entityCount: n, budget: options.budget)
         evaluator.aggregates = ruleSet.aggregates
         evaluator.showPersonalData = options.showPersonalData
@@ -227,8 +233,33 @@ public final class Engine: EvaluationState {
             flushGroup()
         case .problem(let p):
             let entityName = p.entity.map { model.entities[$0].name } ?? "input"
-            add(Finding(ruleID: p.ruleID, severity: .fatal, message: p.message, recordKey: p.recordKey ?? "",
-                        entity: entityName, location: p.location, title: Engine.reservedTitles[p.ruleID],
+            var message = p.message
+            var recordKey = p.recordKey ?? ""
+            var location = p.location
+            if !options.showPersonalData {
+                // raw input quoted in the message that may be personal data (docs/inputs.md, "Personal data")
+                for text in p.personalText where !text.isEmpty {
+                    message = message.replacingOccurrences(of: "'\(text)'", with: "'\(Masking.mask(text))'")
+                    if recordKey == text { recordKey = Masking.mask(text) }
+                    if location.field == text { location.field = Masking.mask(text) }
+                }
+                // a personal key (the record's own, or its parent's in `<parent id>/training`) wherever the message names it
+                if let e = p.entity, !recordKey.isEmpty {
+                    let key = model.entities[e]
+                    var personalKey: String?
+                    if let k = key.keyField, let ki = key.fieldIndex(k), key.fields[ki].personal {
+                        personalKey = recordKey
+                    } else if key.keyField == nil, parentKeyIsPersonal[e], let slash = recordKey.lastIndex(of: "/") {
+                        personalKey = String(recordKey[..<slash])
+                    }
+                    if let personalKey, !personalKey.isEmpty {
+                        message = message.replacingOccurrences(of: personalKey, with: Masking.mask(personalKey))
+                        recordKey = recordKey.replacingOccurrences(of: personalKey, with: Masking.mask(personalKey))
+                    }
+                }
+            }
+            add(Finding(ruleID: p.ruleID, severity: .fatal, message: message, recordKey: recordKey,
+                        entity: entityName, location: location, title: Engine.reservedTitles[p.ruleID],
                         help: Engine.reservedHelp[p.ruleID]), field: p.location.field)
         case .rejected(let e, _):
             counts[e].read += 1
@@ -238,21 +269,29 @@ public final class Engine: EvaluationState {
 
     func recordKey(_ entity: Int, _ values: [Value]) -> String {
         let e = model.entities[entity]
-        if let k = e.keyField, let i = e.fieldIndex(k) { return values[i].isNull ? "" : values[i].description }
+        if let k = e.keyField, let i = e.fieldIndex(k) { return values[i].isNull ? "" : shown(e.fields[i], values[i]) }
         if let pid = parentID(entity, values) { return "\(pid)/\(e.keySuffix ?? e.name)" }
         return e.name
     }
 
     func parentID(_ entity: Int, _ values: [Value]) -> String? {
         guard let pf = model.parentIDField(of: entity), let i = model.entities[entity].fieldIndex(pf), !values[i].isNull else { return nil }
+        // the parent's key field decides whether it is personal (SPEC §6: personal data is never a key)
+        if parentKeyIsPersonal[entity] && !options.showPersonalData { return Masking.mask(values[i].description) }
         return values[i].description
+    }
+
+    /// A field's value as outputs show it: masked when the field is personal, unless personal data is shown.
+    func shown(_ field: FieldModel, _ value: Value) -> String {
+        guard !value.isNull else { return "(missing)" }
+        return field.personal && !options.showPersonalData ? Masking.mask(value.description) : value.description
     }
 
     /// The participant id of a record: its own id for a root child with children, else its parent's.
     func participantID(_ entity: Int, _ values: [Value]) -> String? {
         if let p = parentID(entity, values) { return p }
         if !childEntities[entity].isEmpty { return recordKey(entity, values) }
-        if let i = model.entities[entity].fieldIndex("participant_id"), !values[i].isNull { return values[i].description }
+        if let i = model.entities[entity].fieldIndex("participant_id"), !values[i].isNull { return shown(model.entities[entity].fields[i], values[i]) }
         return nil
     }
 
@@ -281,7 +320,7 @@ public final class Engine: EvaluationState {
         if !grouped, let p = model.parentIndex(of: e), let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf),
            !parentKeys.contains(r.values[pfi].keyForm) {
             add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
-                        message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(r.values[pfi])' matches no \(model.entities[p].name)",
+                        message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(parentID(e, r.values) ?? r.values[pfi].description)' matches no \(model.entities[p].name)",
                         recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
                         title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
             counts[e].rejected += 1
@@ -345,14 +384,17 @@ public final class Engine: EvaluationState {
     /// ESFCHECK-IN-003: more than one record of a 0..1 nested entity for one parent.
     func checkMultiplicity(_ r: Record) {
         let e = r.entity
-        guard model.entities[e].cardinality != .many, let pid = parentID(e, r.values) else { return }
-        if optionalChildSeen[e].contains(.string(pid)) {
+        guard model.entities[e].cardinality != .many, let pid = parentID(e, r.values),
+              let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf) else { return }
+        // the raw parent id, not its shown (possibly masked) form
+        let parent = r.values[pfi].keyForm
+        if optionalChildSeen[e].contains(parent) {
             add(Finding(ruleID: ReservedRule.multiple, severity: .fatal,
                         message: "\(model.parentIndex(of: e).map { model.entities[$0].name } ?? "parent") \(pid) has more than one \(model.entities[e].name)",
                         recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location,
                         title: Engine.reservedTitles[ReservedRule.multiple], help: Engine.reservedHelp[ReservedRule.multiple]), field: nil)
         } else {
-            optionalChildSeen[e].insert(.string(pid))
+            optionalChildSeen[e].insert(parent)
         }
     }
 
@@ -568,8 +610,9 @@ public final class Engine: EvaluationState {
             let n = (uniqueSeen[slot]?[k] ?? 0) + 1
             uniqueSeen[slot, default: [:]][k] = n
             guard n > 1 else { return .passed }
-            let shown = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(r.values[$0].isNull ? "(missing)" : r.values[$0].description)" }
-            return .failed(explain: shown.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n)
+            // `duplicate = emso = 0101******006`: masked by the field the value came from
+            let terms = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(shown(model.entities[r.entity].fields[$0], r.values[$0]))" }
+            return .failed(explain: terms.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n)
         case .noOverlap(_, let keyField, let startExpr, let endExpr):
             guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
                 return .notApplicable
@@ -578,8 +621,12 @@ public final class Engine: EvaluationState {
             let earlier = intervals[slot]?[k] ?? []
             intervals[slot, default: [:]][k, default: []].append((s, e))
             guard let clash = earlier.first(where: { $0.0 <= e && s <= $0.1 }) else { return .passed }
-            return .failed(explain: [ExplainTerm(expression: "this interval", value: "\(s) – \(e)"),
-                                     ExplainTerm(expression: "earlier interval", value: "\(clash.0) – \(clash.1)")], occurrence: nil)
+            func bound(_ d: CivilDate, _ expr: BoundExpr) -> String {
+                expr.personal && !options.showPersonalData ? Masking.mask(d.description) : d.description
+            }
+            return .failed(explain: [ExplainTerm(expression: "this interval", value: "\(bound(s, startExpr)) – \(bound(e, endExpr))"),
+                                     ExplainTerm(expression: "earlier interval", value: "\(bound(clash.0, startExpr)) – \(bound(clash.1, endExpr))")],
+                           occurrence: nil)
         }
     }
 
@@ -636,7 +683,9 @@ public final class Engine: EvaluationState {
     /// Evaluates one indicator after the stream; a value that cannot be computed (no data) is shown as n/a.
     func indicator(_ pack: String, _ def: IndicatorDefinition) -> IndicatorValue {
         evaluator.params = def.params
-        let value = (try? evaluator.evaluate(def.value)) ?? .null
+        var value = (try? evaluator.evaluate(def.value)) ?? .null
+        // an indicator whose value derives from personal data (not a count) is masked like it
+        if def.value.personal && !options.showPersonalData && !value.isNull { value = .string(Masking.mask(value.description)) }
         var target: Value?
         if let t = def.target { target = (try? evaluator.evaluate(t)) ?? .null }
         var met: Bool?
@@ -672,6 +721,7 @@ public final class Engine: EvaluationState {
         ReservedRule.unparseable: "Every value can be read as its type",
         ReservedRule.orphan: "Every nested row belongs to a participant",
         ReservedRule.multiple: "At most one training and one follow-up per participant",
+        ReservedRule.invisible: "No identifier or code holds an invisible character",
         ReservedRule.limit: "The run stayed within its limits",
         ReservedRule.runtime: "Every rule could be evaluated",
     ]
@@ -681,5 +731,6 @@ public final class Engine: EvaluationState {
         ReservedRule.unparseable: "write the value in the format its field expects (dates YYYY-MM-DD, decimals with '.', true/false)",
         ReservedRule.orphan: "add the participant or correct the participant_id of the row",
         ReservedRule.multiple: "keep one record per participant; merge or remove the others",
+        ReservedRule.invisible: "remove the control, zero-width or bidirectional character (shown as \\u{…}) from the value; it is often pasted in with it",
     ]
 }

@@ -101,14 +101,39 @@ public struct BoundExpr: Sendable {
     public var kind: BoundKind
     public var type: ExprType
     public var text: String
-    /// Whether the node reads a personal-data field directly (masked in outputs).
+    /// Whether the node's value is, or derives from, personal data (masked in outputs): a personal
+    /// field, or any value computed from one (`emso_birth_date(emso)`, `max(participant.emso)`,
+    /// `lookup(participant, …)`). Booleans are not (one bit, which the finding itself states), nor counts.
     public var personal: Bool = false
 
-    public init(_ kind: BoundKind, _ type: ExprType, _ text: String, personal: Bool = false) {
+    /// `personal` nil: derived from the children (a bool never is).
+    public init(_ kind: BoundKind, _ type: ExprType, _ text: String, personal: Bool? = nil) {
         self.kind = kind
         self.type = type
         self.text = text
-        self.personal = personal
+        self.personal = personal ?? (type != .bool && kind.children.contains(where: \.personal))
+    }
+}
+
+extension BoundKind {
+    /// The operands of a node (not the specs of aggregates, nor the keys of lookups' records).
+    public var children: [BoundExpr] {
+        switch self {
+        case .literal, .field, .param, .aggregate: return []
+        case .member(let b, _), .unary(_, let b), .isNull(let b, _): return [b]
+        case .lookup(_, let k), .exists(_, let k): return [k]
+        case .binary(_, let a, let b): return [a, b]
+        case .conditional(let a, let b, let c): return [a, b, c]
+        case .list(let items), .builtin(_, let items): return items
+        }
+    }
+}
+
+extension BoundExpr {
+    /// Whether any node of this expression reads or derives personal data (bools included):
+    /// a run-time error message about it could quote a personal value.
+    public var readsPersonalData: Bool {
+        personal || kind.children.contains(where: \.readsPersonalData)
     }
 }
 

@@ -219,7 +219,10 @@ private struct Binder {
                 return fail("expr.unknown_field", "unknown field '\(name)' of \(model.entities[ent].name)", e.range)
             }
             let f = model.entities[ent].fields[idx]
-            return BoundExpr(.member(b, idx), ExprType(f.type), text(e.range), personal: f.personal)
+            // personal when the field is, or when the record was found by a personal key
+            let keyPersonal: Bool
+            if case .lookup(_, let key) = b.kind { keyPersonal = key.personal } else { keyPersonal = false }
+            return BoundExpr(.member(b, idx), ExprType(f.type), text(e.range), personal: f.personal || keyPersonal)
         case .unary(let op, let operand):
             guard let o = bind(operand) else { return nil }
             switch op {
@@ -332,7 +335,11 @@ private struct Binder {
             guard let key = bind(args[1].value) else { return nil }
             usage.lookups.insert(ent)
             if name == "lookup" { usage.recordLookups.insert(ent) }
-            if name == "lookup" { return BoundExpr(.lookup(entity: ent, key: key), .record(ent), text(range)) }
+            if name == "lookup" {
+                // the whole record is shown by --explain: personal when it holds personal fields
+                return BoundExpr(.lookup(entity: ent, key: key), .record(ent), text(range),
+                                 personal: key.personal || model.entities[ent].fields.contains(where: \.personal))
+            }
             return BoundExpr(.exists(entity: ent, key: key), .bool, text(range))
         }
         guard let fn = Builtin(rawValue: name) else {
@@ -521,7 +528,10 @@ private struct Binder {
         spec.value = valueExpr
         let id = compiler.register(spec)
         usage.aggregates.insert(id)
-        return BoundExpr(.aggregate(id), valueType, text(range))
+        // sum, min and max of personal values are personal; counts are not
+        let personal = (kind == .sum || kind == .min || kind == .max)
+            && ((field.map { model.entities[ent].fields[$0].personal } ?? false) || (valueExpr?.personal ?? false))
+        return BoundExpr(.aggregate(id), valueType, text(range), personal: personal)
     }
 
     func conjuncts(_ e: Expr) -> [Expr] {

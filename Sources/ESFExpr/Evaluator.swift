@@ -55,7 +55,13 @@ public struct Evaluator {
     /// Evaluates `e` with a fresh budget.
     public mutating func evaluate(_ e: BoundExpr) throws(EvalError) -> Value {
         spent = 0
-        return try eval(e)
+        do throws(EvalError) {
+            return try eval(e)
+        } catch {
+            // run-time error messages quote values (`cannot compare … with …`): none from personal data
+            guard !showPersonalData, error.code != "budget", e.readsPersonalData else { throw error }
+            throw EvalError(code: error.code, message: "\(error.code.replacing("_", with: " ")) in '\(e.text)', which reads personal data (values not shown; --show-personal-data shows them)")
+        }
     }
 
     /// The value as a three-valued truth: true, false or nil (unknown).
@@ -79,7 +85,7 @@ public struct Evaluator {
         default: break
         }
         if trace!.count >= 32 || trace!.contains(where: { $0.expression == e.text }) { return }
-        let shown = (e.personal && !showPersonalData) ? Masking.mask(v.description) : (v.isNull ? "null (missing)" : v.description)
+        let shown = v.isNull ? "null (missing)" : (e.personal && !showPersonalData) ? Masking.mask(v.description) : v.description
         trace!.append(ExplainTerm(expression: e.text, value: shown))
     }
 
@@ -314,16 +320,5 @@ final class RegexCache {
         if compiled.count >= RegexCache.capacity { compiled.removeAll(keepingCapacity: true) }
         compiled[pattern] = r
         return r
-    }
-}
-
-/// Masking of personal data (EMŠO, names) in every output unless revealed.
-public enum Masking {
-    /// Keeps the first 4 and last 3 characters of values longer than 8 (`0101******006`), else stars.
-    public static func mask(_ s: String) -> String {
-        let chars = Array(s)
-        if chars.count > 8 { return String(chars.prefix(4)) + String(repeating: "*", count: chars.count - 7) + String(chars.suffix(3)) }
-        if chars.count > 2 { return String(chars.prefix(1)) + String(repeating: "*", count: chars.count - 1) }
-        return String(repeating: "*", count: chars.count)
     }
 }

@@ -38,12 +38,13 @@ public enum ModelLoader {
                     guard let type = fieldType(t, values: []) else { sink.add(f.value.diagnostic("model.unknown_type", "unknown type '\(t)' (string, date, decimal, int, bool, code, set)")); continue }
                     fields.append(FieldModel(name: f.key, type: type))
                 } else {
-                    checkKeys(f.value, allowed: ["type", "required", "personal", "values"], what: "field", sink: sink)
+                    checkKeys(f.value, allowed: ["type", "required", "personal", "free_text", "values"], what: "field", sink: sink)
                     let t = f.value["type"]?.scalar ?? "string"
                     let values = (f.value["values"]?.sequence ?? []).compactMap(\.scalar)
                     guard let type = fieldType(t, values: values) else { sink.add(f.value.diagnostic("model.unknown_type", "unknown type '\(t)'")); continue }
                     fields.append(FieldModel(name: f.key, type: type, required: f.value["required"]?.scalar == "true",
-                                             personal: f.value["personal"]?.scalar == "true"))
+                                             personal: f.value["personal"]?.scalar == "true",
+                                             freeText: f.value["free_text"]?.scalar == "true"))
                 }
             }
             let xml = en["xml"]

@@ -568,9 +568,35 @@ struct EvaluatorTests {
         #expect(ev.trace == nil)
     }
 
-    @Test("masking keeps the first 4 and last 3 characters of long values", arguments: [
-        ("0101006500006", "0101******006"), ("Janez Novak", "Jane****vak"), ("Ana", "A**"), ("Jo", "**"), ("", ""),
-        ("12345678", "1*******"), ("123456789", "1234**789"),
+    @Test("a value derived from personal data is masked in --explain; booleans and missing values are not")
+    func explainDerivedPersonal() throws {
+        let bound = try compiled("emso_birth_date(emso) == birth_date or len(emso) < 3", scope: TM.participant)
+        var ev = Evaluator(params: [], entityCount: TM.model.entities.count)
+        ev.records[TM.participant] = Rec.participant()
+        ev.trace = []
+        #expect(try ev.evaluate(bound) == .bool(false))
+        let shown = Dictionary(uniqueKeysWithValues: try #require(ev.trace).map { ($0.expression, $0.value) })
+        #expect(shown["emso_birth_date(emso)"] == "2***")
+        #expect(shown["emso_birth_date(emso) == birth_date"] == "false")
+        #expect(shown["birth_date"] == "1970-05-12")
+        #expect(shown["len(emso)"] == "***")
+        #expect(!shown.values.contains { $0.contains("2006-01-01") || $0.contains("0101006500006") })
+    }
+
+    @Test("a run-time error in an expression that reads personal data quotes no value")
+    func runtimeErrorMasked() throws {
+        let bound = try compiled("emso_birth_date(emso) + days(9999999) > birth_date", scope: TM.participant)
+        var ev = Evaluator(params: [], entityCount: TM.model.entities.count)
+        ev.records[TM.participant] = Rec.participant()
+        #expect(throws: EvalError.self) { try ev.evaluate(bound) }
+        do { _ = try ev.evaluate(bound) } catch { #expect(!error.message.contains("2006-01-01"), "\(error.message)") }
+        ev.showPersonalData = true
+        do { _ = try ev.evaluate(bound) } catch { #expect(error.message.contains("2006-01-01"), "\(error.message)") }
+    }
+
+    @Test("masking keeps the first 4 and last 3 digits of an EMŠO, the first character of other text", arguments: [
+        ("0101006500006", "0101******006"), ("Janez Novak", "J***"), ("Ana", "A***"), ("Jo", "***"), ("", ""),
+        ("12345678", "1***"), ("1234567890", "1234***890"), ("2006-01-01", "2***"),
     ])
     func masking(raw: String, masked: String) {
         #expect(Masking.mask(raw) == masked)

@@ -208,6 +208,8 @@ public final class CSVBundleRecordSource: RecordSource {
         var seen = [Bool](repeating: false, count: plan.fieldNames.count)
         // Under a profile: the header each field was read from, for messages.
         var fieldHeaders = [String](repeating: "", count: plan.fieldNames.count)
+        // in order; an unknown column's header text is kept, to mask it when the header row looks like data
+        var headerProblems: [(unknownHeader: String?, problem: InputProblem)] = []
         for c in 0..<headerCount {
             let name = String(decoding: reader.field(c), as: UTF8.self)
             let location = SourceLocation(file: path, line: reader.line(ofField: c), column: reader.column(c), field: name)
@@ -219,7 +221,7 @@ public final class CSVBundleRecordSource: RecordSource {
                 }
                 let why = profile.map { profilePlan?.usesLogicalNames == true ? "not a field of \(plan.name)" : "bound to no field of \(plan.name) by profile \($0.id)" }
                     ?? "not a field of \(plan.name)"
-                try sink(.problem(InputProblem(
+                headerProblems.append((InputMessages.display(reader.field(c)), InputProblem(
                     ruleID: ReservedRule.schema,
                     message: "\(fileName): unknown column '\(InputMessages.display(reader.field(c)))' (\(why)); rename or remove it",
                     location: location, entity: entity)))
@@ -227,7 +229,7 @@ public final class CSVBundleRecordSource: RecordSource {
             }
             fieldHeaders[f] = name
             if seen[f] {
-                try sink(.problem(InputProblem(
+                headerProblems.append((nil, InputProblem(
                     ruleID: ReservedRule.schema,
                     message: "\(fileName): column '\(name)' appears more than once; only the first is read, remove the others",
                     location: location, entity: entity)))
@@ -235,6 +237,16 @@ public final class CSVBundleRecordSource: RecordSource {
             }
             seen[f] = true
             columnField[c] = f
+        }
+        var mustHave = plan.requiredIndices
+        if let p = plan.implicitIndex, !mustHave.contains(p) { mustHave.append(p) }
+        // A header row without the key columns is likely a data row (a file without its header):
+        // in an entity that holds personal data its cells may be an EMŠO or a name, so they are masked.
+        let headerIsData = plan.rawIsPersonal.contains(true) && mustHave.contains { !seen[$0] }
+        for (header, problem) in headerProblems {
+            var problem = problem
+            if headerIsData, let header { problem.personalText = [header] }
+            try sink(.problem(problem))
         }
         // Every column the layout binds must be there: the logical names of all fields, or
         // every header the profile binds (and the required ones whatever the profile says).
@@ -293,6 +305,7 @@ public final class CSVBundleRecordSource: RecordSource {
             var columns = [Int32](repeating: 0, count: fieldCount)
             let issues = reader.issues
             var unparseable: [(field: Int, raw: [UInt8])] = []
+            var invisible: [InvisibleValue] = []
             for c in 0..<headerCount {
                 let f = columnField[c]
                 if f < 0 { continue }
@@ -300,6 +313,8 @@ public final class CSVBundleRecordSource: RecordSource {
                 // A cell with a NUL byte or text after its closing quote is wrong whatever its type: left null.
                 if !issues.isEmpty && issues.contains(where: { $0.field == c }) { continue }
                 let bytes = reader.field(c)
+                let hidden = plan.invisible(f, bytes)
+                if let hidden { invisible.append(InvisibleValue(field: f, raw: Array(bytes), scalar: hidden.scalar, position: hidden.position)) }
                 let parsed: Value?
                 if let profileDecoders {
                     parsed = profileDecoders[f].parse(bytes)
@@ -308,14 +323,15 @@ public final class CSVBundleRecordSource: RecordSource {
                 }
                 if let value = parsed {
                     values[f] = value
-                } else {
+                } else if hidden == nil {
+                    // a code with an invisible character is reported once, as ESFCHECK-IN-004 (and left null)
                     unparseable.append((f, Array(bytes)))
                 }
             }
             let record = Record(entity: entity, values: values, location: location, fieldColumns: columns)
-            if !issues.isEmpty || !unparseable.isEmpty || plan.requiredIndices.contains(where: { values[$0].isNull }) {
-                try emitProblems(plan, record: record, issues: issues, unparseable: unparseable, columnField: columnField,
-                                 headerCount: headerCount, profiled: profiled, sink)
+            if !issues.isEmpty || !unparseable.isEmpty || !invisible.isEmpty || plan.requiredIndices.contains(where: { values[$0].isNull }) {
+                try emitProblems(plan, record: record, issues: issues, unparseable: unparseable, invisible: invisible,
+                                 columnField: columnField, headerCount: headerCount, profiled: profiled, sink)
             }
             try sink(.record(record))
         }
@@ -324,8 +340,8 @@ public final class CSVBundleRecordSource: RecordSource {
 
     /// Sends the problems of one row: broken cells, unparseable values, missing required values.
     private func emitProblems(_ plan: EntityPlan, record: Record, issues: [CSVIssue], unparseable: [(field: Int, raw: [UInt8])],
-                              columnField: [Int], headerCount: Int, profiled: (expectations: [String], headers: [String])?,
-                              _ sink: (InputEvent) throws -> Void) throws {
+                              invisible: [InvisibleValue], columnField: [Int], headerCount: Int,
+                              profiled: (expectations: [String], headers: [String])?, _ sink: (InputEvent) throws -> Void) throws {
         let (label, key) = plan.label(values: record.values)
         var broken: [Int] = []
         for issue in issues {
@@ -359,9 +375,17 @@ public final class CSVBundleRecordSource: RecordSource {
             try sink(.problem(InputProblem(
                 ruleID: ReservedRule.unparseable,
                 message: message,
-                location: record.location(ofField: f, named: plan.fieldNames[f]), entity: plan.index, recordKey: key)))
+                location: record.location(ofField: f, named: plan.fieldNames[f]), entity: plan.index, recordKey: key,
+                personalText: plan.personalText(f, raw))))
         }
-        let skip = unparseable.map(\.field) + broken
+        for v in invisible {
+            try sink(.problem(InputProblem(
+                ruleID: ReservedRule.invisible,
+                message: InputMessages.invisible(label: label, field: plan.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
+                location: record.location(ofField: v.field, named: plan.fieldNames[v.field]), entity: plan.index, recordKey: key,
+                personalText: plan.personalText(v.field, v.raw))))
+        }
+        let skip = unparseable.map(\.field) + broken + invisible.map(\.field)
         try emitRequiredProblems(plan, values: record.values, skip: skip, location: record.location, record: record, sink)
     }
 

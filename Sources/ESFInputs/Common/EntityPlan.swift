@@ -27,6 +27,12 @@ final class EntityPlan {
     let hasChildren: Bool
     let keySuffix: String?
     let cardinality: Cardinality
+    /// Per field: whether it holds an identifier or code, checked for invisible characters (`ESFCHECK-IN-004`).
+    let checksInvisible: [Bool]
+    /// Per field: whether the raw text read for it is masked in messages (docs/inputs.md, "Personal data"):
+    /// a personal field, or any field but the keys of an entity that holds personal data, since a
+    /// swapped header or shifted column can put an EMŠO or a name in any of its cells.
+    let rawIsPersonal: [Bool]
 
     init(model: DataModel, index: Int) {
         let entity = model.entities[index]
@@ -50,6 +56,34 @@ final class EntityPlan {
         self.hasChildren = model.entities.indices.contains { model.parentIndex(of: $0) == index }
         self.keySuffix = entity.keySuffix
         self.cardinality = entity.cardinality
+        self.checksInvisible = entity.fields.map(\.isIdentifierOrCode)
+        let holdsPersonal = entity.fields.contains(where: \.personal)
+        let keys = [keyIndex, implicitIndex]
+        // the parent-id field holds the parent's key: personal when that key is
+        let parentKeyPersonal = parentIndex.map { p in
+            model.entities[p].keyField.flatMap { model.entities[p].fieldIndex($0) }.map { model.entities[p].fields[$0].personal } ?? false
+        } ?? false
+        let implicitField = self.implicitIndex
+        self.rawIsPersonal = entity.fields.indices.map { f in
+            entity.fields[f].personal || (holdsPersonal && !keys.contains(f)) || (f == implicitField && parentKeyPersonal)
+        }
+    }
+
+    /// The first invisible character of field `f`'s raw text, when the field is an identifier or code.
+    /// Hot path: printable ASCII (nearly every cell) is passed over without decoding.
+    @inline(__always)
+    func invisible(_ f: Int, _ raw: ArraySlice<UInt8>) -> (scalar: Unicode.Scalar, position: Int)? {
+        guard checksInvisible[f] else { return nil }
+        let plain = raw.withUnsafeBufferPointer { b -> Bool in
+            for c in b where c < 0x20 || c >= 0x7F { return false }
+            return true
+        }
+        return plain ? nil : InvisibleCharacters.first(inUTF8: raw)
+    }
+
+    /// The personal texts of a message about field `f`'s raw text (its displayed form), for `InputProblem.personalText`.
+    func personalText(_ f: Int, _ raw: some Collection<UInt8>) -> [String] {
+        rawIsPersonal[f] ? [InputMessages.display(raw)] : []
     }
 
     /// The record key (SPEC §6) and a label naming the record in messages (`participant UD-000012`).
@@ -64,6 +98,14 @@ final class EntityPlan {
         }
         return (name, nil)
     }
+}
+
+/// An identifier or code read with an invisible character in it (`ESFCHECK-IN-004`).
+struct InvisibleValue {
+    var field: Int
+    var raw: [UInt8]
+    var scalar: Unicode.Scalar
+    var position: Int
 }
 
 /// Messages shared by the readers, so that both forms of the same data give the same findings.
@@ -83,12 +125,18 @@ enum InputMessages {
         "\(label): \(field) '\(display(raw))' is not \(expectation)"
     }
 
+    /// `participant P\u{200B}001: id 'P\u{200B}001' holds U+200B ZERO WIDTH SPACE at character 2; …`.
+    static func invisible(label: String, field: String, raw: some Collection<UInt8>, scalar: Unicode.Scalar, position: Int) -> String {
+        "\(label): \(field) '\(display(raw))' holds \(InvisibleCharacters.describe(scalar)) at character \(position), "
+            + "an invisible character that makes it differ from the value it looks like; remove it"
+    }
+
     /// A required field (an id) is absent or empty.
     static func requiredMissing(label: String, entity: String, field: String) -> String {
         "\(label): required field '\(field)' is missing or empty; every \(entity) needs one"
     }
 
-    /// Raw input shown in a message: lossy UTF-8, control characters escaped, at most 80 characters.
+    /// Raw input shown in a message: lossy UTF-8, invisible characters escaped (`\u{200B}`), at most 80 characters.
     static func display(_ raw: some Collection<UInt8>) -> String {
         let text = String(decoding: raw, as: UTF8.self)
         var out = ""
@@ -98,8 +146,8 @@ enum InputMessages {
                 out += "…"
                 break
             }
-            if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
+            if InvisibleCharacters.isInvisible(scalar) {
+                out += InvisibleCharacters.escape(scalar)
             } else {
                 out.unicodeScalars.append(scalar)
             }

@@ -143,6 +143,7 @@ struct XMLWalker {
         var values: [Value]
         var unknown: [(name: String, xpath: String)] = []
         var unparseable: [(field: Int, raw: [UInt8])] = []
+        var invisible: [InvisibleValue] = []
         var reported: [String] = []
     }
     struct Frame {
@@ -246,11 +247,13 @@ struct XMLWalker {
             if let content = node.pointee.content, !isBlank(content), let frame = frames.last {
                 frames[frames.count - 1].reportedText = true
                 let snippet = InputMessages.display(UnsafeBufferPointer(start: content, count: min(cStringLength(content), 40)))
+                // text in an element of an entity that holds personal data may be an EMŠO or a name
+                let personal = frame.ownerEntity.map { plan.entities[$0].rawIsPersonal.contains(true) } ?? false
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.schema,
                     message: "unexpected text '\(snippet)' inside \(plan.kinds[frame.kind].xpathName); values belong in attributes",
                     location: SourceLocation(file: path, line: lastLine, xpath: frame.xpath + "/text()"),
-                    entity: plan.kinds[frame.kind].entity)))
+                    entity: plan.kinds[frame.kind].entity, personalText: personal ? [snippet] : [])))
             }
         case Self.comment, Self.processingInstruction:
             if let node = xmlTextReaderCurrentNode(reader) {
@@ -488,7 +491,8 @@ struct XMLWalker {
                                      parent: Frame?, _ sink: (InputEvent) throws -> Void) throws -> ([Value], [String]) {
         let ep = plan.entities[e]
         var values = [Value](repeating: .null, count: ep.fieldNames.count)
-        var unparseable: [(field: Int, raw: String)] = []
+        var unparseable: [(field: Int, raw: String, personal: [String])] = []
+        var invisible: [InvisibleValue] = []
         var unknown: [String] = []
         var reported: [String] = []
         var hint = 0
@@ -509,10 +513,13 @@ struct XMLWalker {
                 continue
             }
             loadValue(of: a, document: node.pointee.doc)
+            let hidden = ep.invisible(f, scratch[...])
+            if let hidden { invisible.append(InvisibleValue(field: f, raw: scratch, scalar: hidden.scalar, position: hidden.position)) }
             if let value = ep.decoders[f].parse(scratch[...]) {
                 values[f] = value
-            } else {
-                unparseable.append((f, InputMessages.display(scratch)))
+            } else if hidden == nil {
+                // a code with an invisible character is reported once, as ESFCHECK-IN-004 (and left null)
+                unparseable.append((f, InputMessages.display(scratch), ep.personalText(f, scratch)))
             }
         }
         if let p = ep.implicitIndex, let parent, parent.ownerEntity == ep.parentIndex {
@@ -520,7 +527,7 @@ struct XMLWalker {
         }
 
         let record = Record(entity: e, values: values, location: SourceLocation(file: path, line: line, xpath: xpath))
-        if !unknown.isEmpty || !unparseable.isEmpty || ep.requiredIndices.contains(where: { values[$0].isNull }) {
+        if !unknown.isEmpty || !unparseable.isEmpty || !invisible.isEmpty || ep.requiredIndices.contains(where: { values[$0].isNull }) {
             let (label, key) = ep.label(values: values)
             for name in unknown {
                 var location = record.location
@@ -531,12 +538,20 @@ struct XMLWalker {
                     message: "\(label): unknown attribute '\(name)' (not a field of \(ep.name)); rename or remove it",
                     location: location, entity: e, recordKey: key)))
             }
-            for (f, raw) in unparseable {
+            for (f, raw, personal) in unparseable {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.unparseable,
                     message: "\(label): \(ep.fieldNames[f]) '\(raw)' is not \(FieldParser.expectation(for: ep.fieldTypes[f]))",
-                    location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key)))
+                    location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key, personalText: personal)))
+            }
+            for v in invisible {
+                reported.append(ep.fieldNames[v.field])
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.invisible,
+                    message: InputMessages.invisible(label: label, field: ep.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
+                    location: record.location(ofField: v.field, named: ep.fieldNames[v.field]), entity: e, recordKey: key,
+                    personalText: ep.personalText(v.field, v.raw))))
             }
             for f in ep.requiredIndices where values[f].isNull && !unparseable.contains(where: { $0.field == f }) {
                 reported.append(ep.fieldNames[f])
@@ -586,11 +601,14 @@ struct XMLWalker {
 
     /// Decodes `scratch` as field `f` into `record` (or notes it as unparseable).
     private func decode(field f: Int, entity e: Int, into record: inout PendingRecord) {
+        let hidden = plan.entities[e].invisible(f, scratch[...])
+        if let hidden { record.invisible.append(InvisibleValue(field: f, raw: scratch, scalar: hidden.scalar, position: hidden.position)) }
         if let value = plan.profiled![e].decoders[f].parse(scratch[...]) {
             record.values[f] = value
         } else {
             record.values[f] = .null
-            record.unparseable.append((f, scratch))
+            // a code with an invisible character is reported once, as ESFCHECK-IN-004
+            if hidden == nil { record.unparseable.append((f, scratch)) }
         }
     }
 
@@ -663,7 +681,7 @@ struct XMLWalker {
             loc.xpath = xpath + "/" + pe.paths[f]
             return loc
         }
-        if !record.unknown.isEmpty || !record.unparseable.isEmpty || ep.requiredIndices.contains(where: { values[$0].isNull }) {
+        if !record.unknown.isEmpty || !record.unparseable.isEmpty || !record.invisible.isEmpty || ep.requiredIndices.contains(where: { values[$0].isNull }) {
             let (label, key) = ep.label(values: values)
             for (name, at) in record.unknown {
                 var loc = location
@@ -679,9 +697,17 @@ struct XMLWalker {
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.unparseable,
                     message: InputMessages.unparseable(label: label, field: ep.fieldNames[f], raw: raw, expectation: pe.decoders[f].expectation),
-                    location: fieldLocation(f), entity: e, recordKey: key)))
+                    location: fieldLocation(f), entity: e, recordKey: key, personalText: ep.personalText(f, raw))))
             }
-            for f in ep.requiredIndices where values[f].isNull && !record.unparseable.contains(where: { $0.field == f }) {
+            for v in record.invisible {
+                reported.append(ep.fieldNames[v.field])
+                try sink(.problem(InputProblem(
+                    ruleID: ReservedRule.invisible,
+                    message: InputMessages.invisible(label: label, field: ep.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
+                    location: fieldLocation(v.field), entity: e, recordKey: key, personalText: ep.personalText(v.field, v.raw))))
+            }
+            for f in ep.requiredIndices where values[f].isNull && !record.unparseable.contains(where: { $0.field == f })
+                && !record.invisible.contains(where: { $0.field == f }) {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
                     ruleID: ReservedRule.schema,

@@ -73,17 +73,24 @@ extension XMLWalker {
             var location = SourceLocation(file: path, line: entry.startPhase ? line : (entry.line > 0 ? entry.line : line),
                                           column: entry.column > 0 ? entry.column : nil, xpath: xpath)
             var text: String
+            var personal: [String] = []
             if let attribute {
                 let shown = displayName(attribute)
                 location.xpath = xpath + "/@" + shown
                 location.field = shown
                 text = attributeMessage(errorKind, entry: entry, attribute: attribute, shown: shown, node: node, entity: k.entity)
+                // the value of an attribute of an entity that holds personal data (its key aside) may be one
+                if let e = k.entity, plan.entities[e].rawIsPersonal.contains(true),
+                   plan.entities[e].keyIndex.map({ plan.entities[e].fieldNames[$0] != shown }) ?? true,
+                   let raw = attributeValue(node, attribute) {
+                    personal = [InputMessages.display(Array(raw.utf8)), raw]
+                }
             } else {
                 text = elementMessage(errorKind, entry: entry, kind: kind)
             }
             text = label + ": " + text
             try sink(.problem(InputProblem(ruleID: ReservedRule.schema, message: text, location: location,
-                                           entity: entity, recordKey: recordKey)))
+                                           entity: entity, recordKey: recordKey, personalText: personal)))
         }
     }
 
@@ -97,10 +104,35 @@ extension XMLWalker {
                     ?? "element '\(displayName(element.clark))'"
                 text = subject + ": " + text
             }
+            // an error about a profile's field element (`<emso>`) may quote its value
+            var personal: [String] = []
+            if let element = entry.element, holdsPersonalData(childElement: element.local) {
+                personal = Self.quotedValues(text).filter { $0 != element.local && !$0.contains(":") && !$0.contains("{") }
+            }
             try sink(.problem(InputProblem(
                 ruleID: ReservedRule.schema, message: text,
-                location: SourceLocation(file: path, line: entry.line > 0 ? entry.line : nil, column: entry.column > 0 ? entry.column : nil))))
+                location: SourceLocation(file: path, line: entry.line > 0 ? entry.line : nil, column: entry.column > 0 ? entry.column : nil),
+                personalText: personal)))
         }
+    }
+
+    /// Whether a profile's child element of that name holds a field whose raw text is masked.
+    func holdsPersonalData(childElement name: String) -> Bool {
+        guard let profiled = plan.profiled else { return false }
+        let bytes = Array(name.utf8)
+        for (e, pe) in profiled.enumerated() {
+            for child in pe.children where child.name == bytes {
+                let fields = (child.text.map { [$0] } ?? []) + child.attributes.map(\.field)
+                if fields.contains(where: { plan.entities[e].rawIsPersonal[$0] }) { return true }
+            }
+        }
+        return false
+    }
+
+    /// The texts between single quotes of a message (`'…'`).
+    static func quotedValues(_ text: String) -> [String] {
+        let parts = text.split(separator: "'", omittingEmptySubsequences: false)
+        return stride(from: 1, to: parts.count - 1, by: 2).map { String(parts[$0]) }.filter { !$0.isEmpty }
     }
 
     /// Whether the element of `kind`, just read, is a second record of a 0..1 nested entity in its parent.

@@ -1,0 +1,41 @@
+import ESFCore
+
+extension Report {
+    /// The report with every invisible character (controls, zero-width and bidirectional
+    /// characters) in text that comes from the input written as `\u{200B}`: finding messages,
+    /// record keys, participant ids, explained values, locations, input paths and the operation
+    /// id. JSON escaping alone is not enough: a viewer renders a bidirectional override.
+    /// Applied once before any reporter renders (docs/inputs.md, "Invisible characters").
+    public func escapingInvisibleCharacters() -> Report {
+        let e = InvisibleCharacters.escaped
+        var report = self
+        report.findings = findings.map { finding in
+            var f = finding
+            f.message = e(f.message)
+            f.recordKey = e(f.recordKey)
+            f.participantID = f.participantID.map(e)
+            f.explain = f.explain.map { ExplainTerm(expression: $0.expression, value: e($0.value)) }
+            if var l = f.location {
+                l.file = e(l.file)
+                l.xpath = l.xpath.map(e)
+                l.field = l.field.map(e)
+                f.location = l
+            }
+            return f
+        }
+        report.inputs = inputs.map { input in
+            var i = input
+            i.path = e(i.path)
+            i.operation = i.operation.map(e)
+            i.files = i.files.map { FileHash(path: e($0.path), sha256: $0.sha256) }
+            i.indicators = i.indicators.map { indicator in
+                var v = indicator
+                v.value = v.value.map(e)
+                v.display = e(v.display)
+                return v
+            }
+            return i
+        }
+        return report
+    }
+}
