@@ -267,7 +267,7 @@ for n in "${size_list[@]}"; do
         r=$(baseline_ratio "$n" "$key" "xmllint --stream --noout"); [ -n "$r" ] && line+=", ${r} x xmllint --stream --noout"
         r=$(baseline_ratio "$n" "$key" "xmllint --stream --noout --schema"); [ -n "$r" ] && line+=", ${r} x xmllint --stream --noout --schema" ;;
     esac
-    printf "  %-28s%s\n" "$(label_of "$form"):" "$line"
+    printf "  %-38s%s\n" "$(label_of "$form"):" "$line"
   done
 
   echo
@@ -353,7 +353,8 @@ fi
 for pair in "xml-noxsd|xmllint --stream --noout|0.75" "xml|xmllint --stream --noout --schema|0.8"; do
   IFS='|' read -r form base factor <<< "$pair"
   has_form "$form" || continue
-  name="$(label_of "$form" | sed 's/esfcheck check //') >= $factor x $base"
+  name="XML without XSD >= $factor x $base"
+  [ "$form" = xml ] && name="XML with XSD >= $factor x $base"
   if r=$(baseline_ratio 1000000 "$(label_of "$form")" "$base") && [ -n "$r" ]; then
     verdict "$name" "$(awk -v r="$r" -v f="$factor" 'BEGIN { print (r >= f) ? 1 : 0 }')" "$r x"
   else
@@ -372,7 +373,11 @@ for form in "${form_list[@]}"; do
     p=$(awk -v kb="$(value 1000000 "$k" 5)" 'BEGIN { printf "%.1f", kb / 1024 }')
     verdict "peak memory < 250 MB at 1M ($form)" "$(awk -v p="$p" 'BEGIN { print (p < 250) ? 1 : 0 }')" "$p MB"
   else
-    verdict "peak memory < 250 MB at 1M ($form)" "" "$(not_measured 1000000 "$k")"
+    extra=""
+    for s in "${size_list[@]}"; do
+      finished "$s" "$k" && extra+="; $(awk -v kb="$(value "$s" "$k" 5)" 'BEGIN { printf "%.1f", kb / 1024 }') MB at $s"
+    done
+    verdict "peak memory < 250 MB at 1M ($form)" "" "$(not_measured 1000000 "$k")$extra"
   fi
 done
 for form in "${form_list[@]}"; do
@@ -395,6 +400,10 @@ for form in "${form_list[@]}"; do
   else
     why=$(not_measured 100000 "$k")
     finished 100000 "$k" && why=$(not_measured 4000000 "$k")
+    first=${size_list[0]}; last=${size_list[${#size_list[@]} - 1]}
+    if [ "$first" != "$last" ] && a=$(mbs "$first" "$k") && b=$(mbs "$last" "$k"); then
+      why+="; $b MB/s at $last vs $a MB/s at $first"
+    fi
     verdict "MB/s at 4M >= 0.85 x MB/s at 100k ($form)" "" "$why"
   fi
 done
