@@ -4,13 +4,18 @@ of Benchmarks/generate.py: per rule id, the number of findings must be equal.
 
     compare_findings.py REPORT.json expected-counts.tsv LABEL
 
+When expected-findings.tsv (rule id, record key) lies beside expected-counts.tsv, the findings must
+also be those records: the same (rule id, record key) pairs, as often.
+
 Prints one line: "LABEL: findings equal expected-counts.tsv (…)" and exits 0, or
-"LABEL: MISMATCH …" with every rule whose count differs (expected, found, and a few record keys of
-the surplus) and exits 1. A report that lists fewer findings than it counts (--max-findings) or
-that cannot be read is a mismatch too: the check could not be done.
+"LABEL: MISMATCH with the injected violations: …" with every rule whose count differs (expected,
+found, and a few record keys of the surplus), or a few missing and unexpected record keys, and
+exits 1. A report that lists fewer findings than it counts (--max-findings) or that cannot be read
+is a mismatch too: the check could not be done.
 """
 import collections
 import json
+import os
 import sys
 
 
@@ -44,10 +49,24 @@ def main():
             problems.append("%s expected %d, found %d%s" % (
                 rule_id, expected[rule_id], found[rule_id],
                 " (e.g. %s)" % ", ".join(keys[rule_id]) if found[rule_id] > expected[rule_id] else ""))
+    keys_path = os.path.join(os.path.dirname(expected_path), "expected-findings.tsv")
+    with_keys = os.path.exists(keys_path)
+    if with_keys and not problems:
+        with open(keys_path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+        assert lines[0] == "rule_id\trecord_key", keys_path
+        expected_keys = collections.Counter(tuple(line.split("\t")) for line in lines[1:])
+        found_keys = collections.Counter((f["ruleID"], f.get("recordKey", "?")) for f in findings)
+        missing, unexpected = expected_keys - found_keys, found_keys - expected_keys
+        if missing or unexpected:
+            problems.append("record keys differ: %d missing (e.g. %s), %d unexpected (e.g. %s)" % (
+                sum(missing.values()), ", ".join("%s %s" % k for k in sorted(missing)[:3]),
+                sum(unexpected.values()), ", ".join("%s %s" % k for k in sorted(unexpected)[:3])))
     if problems:
-        print("%s: MISMATCH with expected-counts.tsv: %s" % (label, "; ".join(problems)))
+        print("%s: MISMATCH with the injected violations: %s" % (label, "; ".join(problems)))
         return 1
-    print("%s: findings equal expected-counts.tsv (%d rules, %d findings)" % (label, len(expected), sum(expected.values())))
+    print("%s: findings equal expected-counts.tsv (%d rules, %d findings%s)" % (
+        label, len(expected), sum(expected.values()), ", record keys too" if with_keys else ""))
     return 0
 
 

@@ -9,6 +9,7 @@ records:
                               Windows-1250, ';', CRLF, Slovenian file names, headers and codes,
                               decimal comma with a thousands dot, d.M.yyyy dates, DA/NE)
     OUTDIR/expected-counts.tsv   rule id and number of findings the export must give
+    OUTDIR/expected-findings.tsv rule id and record key of each of those findings
     OUTDIR/records.tsv           entity and number of records (for records/s)
 
     Benchmarks/generate.py N OUTDIR [--no-si] [--self-check]
@@ -22,7 +23,7 @@ with the findings of every run.
 
 `--self-check` (small N only: the oracle is quadratic) runs the independent re-implementation
 of the rules in Fixtures/lib/esfdata.py on the canonical CSV bundle and on the XML and fails
-unless its findings per rule are exactly expected-counts.tsv.
+unless its findings are exactly expected-counts.tsv and expected-findings.tsv.
 
 Deterministic (the same N gives the same bytes) and streaming (constant memory): 1,000,000
 participants take about a minute of CPU.
@@ -75,6 +76,17 @@ INJECTED = [
     ("ESF-EL-004", 1409), # subsidy expenditure with the id of the participant's training line
 ]
 OPERATION_INJECTED = "ESF-CF-003"  # the operation's national contribution is 0.02 too high
+OPERATION_ID = "UD-BENCH"
+
+# The record key of each injected finding (SPEC §6), from the participant number.
+RECORD_KEY = {
+    "UD-TR-001": "UD-%07d/training", "UD-TR-002": "UD-%07d/training", "UD-TR-004": "UD-%07d/training",
+    "UD-TG-001": "UD-%07d", "UD-TG-003": "UD-%07d", "ESF-PD-002": "UD-%07d", "ESF-PD-005": "UD-%07d",
+    "ESF-PD-006": "UD-%07d", "UD-EM-004": "UD-%07d-E1", "UD-FU-001": "UD-%07d-E1",
+    "ESF-CF-004": "X-%07d-T", "ESF-EL-003": "X-%07d-T", "ESF-EL-002": "X-%07d-E",
+    "ESF-EL-004": "X-%07d-T",  # the repeated id
+}
+assert set(RECORD_KEY) == {r for r, _ in INJECTED}
 EMSO_CHANGES = {"ESF-PD-002", "ESF-PD-006"}
 
 
@@ -306,7 +318,7 @@ def main():
         os.makedirs(os.path.join(out, sub), exist_ok=True)
 
     total = PER_PARTICIPANT * n
-    operation = ["UD-BENCH", "Učne delavnice benchmark", "OP2014-2020", "2014-2020", "ESF", "9", "ucne-delavnice",
+    operation = [OPERATION_ID, "Učne delavnice benchmark", "OP2014-2020", "2014-2020", "ESF", "9", "ucne-delavnice",
                  "2019-01-01", "2023-06-30", "%d.00" % total, "%d.00" % (total * 4 // 5),
                  "%d.02" % (total // 5),  # ESF-CF-003: EU + national is 0.02 above the eligible total
                  "0.80", "", str(n), "0.25", str(n), "final", "2023-06-30"]
@@ -329,6 +341,8 @@ def main():
 
     records = collections.Counter()
     counts = collections.Counter({OPERATION_INJECTED: 1})
+    keys = Buffered(os.path.join(out, "expected-findings.tsv"), "utf-8")
+    keys.write("rule_id\trecord_key\n%s\t%s\n" % (OPERATION_INJECTED, OPERATION_ID))
     emit("operation", operation)
     emit("provider", provider)
     records["operation"] += 1
@@ -340,6 +354,7 @@ def main():
         v, participant, training, employment, follow_up, expenditures = participant_rows(i)
         if v is not None:
             counts[v] += 1
+            keys.write("%s\t%s\n" % (v, RECORD_KEY[v] % i))
         emit("participant", participant)
         emit("training", training)
         emit("employment", employment)
@@ -364,6 +379,7 @@ def main():
             xml.write("    " + XML_EXPENDITURE(x) + "/>\n")
     xml.write("  </expenditures>\n</operation>\n")
     xml.close()
+    keys.close()
     for f in csv_files.values():
         f.close()
     for f in si_files.values():
@@ -392,6 +408,11 @@ def self_check(out, counts):
         per_rule[rule_id] += c
     if per_rule != counts:
         sys.exit("self-check failed: oracle %s, injected %s" % (sorted(per_rule.items()), sorted(counts.items())))
+    with open(os.path.join(out, "expected-findings.tsv"), encoding="utf-8") as f:
+        expected_keys = collections.Counter(tuple(line.split("\t")) for line in f.read().splitlines()[1:])
+    if found != expected_keys:
+        sys.exit("self-check failed: the oracle's record keys differ from expected-findings.tsv: missing %s, unexpected %s"
+                 % (sorted((expected_keys - found).elements())[:5], sorted((found - expected_keys).elements())[:5]))
     print("self-check: the rule oracle of Fixtures/lib/esfdata.py finds exactly the injected counts "
           "(%d findings)" % sum(counts.values()), file=sys.stderr)
 

@@ -3,7 +3,8 @@
 # `esfcheck check` with every built-in pack that selects the export, on a synthetic export with
 # injected violations, in four forms, with baselines measured in the same invocation, and the
 # SPEC §7 targets as PASS/FAIL at the end. Every esfcheck run's findings must equal the injected
-# counts (expected-counts.tsv); a difference is a MISMATCH and makes the script exit 1.
+# counts (expected-counts.tsv) and records (expected-findings.tsv); a difference is a MISMATCH and
+# makes the script exit 1.
 #
 #   Benchmarks/run.sh [--sizes 100000,1000000,4000000] [--runs 3] [--forms csv,xml,xml-noxsd,si-csv]
 #                     [--timeout 900] [--max-memory-gb 16]
@@ -25,7 +26,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '8,10p' "$0" | sed 's/^#   //' >&2
+  sed -n '9,11p' "$0" | sed 's/^#   //' >&2
   exit 2
 }
 
@@ -271,7 +272,7 @@ for n in "${size_list[@]}"; do
   done
 
   echo
-  echo "findings (the last run's JSON report against $(basename "$data")/expected-counts.tsv):"
+  echo "findings (the last run's JSON report against $(basename "$data")/expected-*.tsv):"
   for form in "${form_list[@]}"; do
     if finished "$n" "$(label_of "$form")"; then
       python3 Benchmarks/compare_findings.py "$work/report-$form.json" "$data/expected-counts.tsv" "  $form" || failed=1
