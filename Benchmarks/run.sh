@@ -7,8 +7,10 @@
 # makes the script exit 1.
 #
 #   Benchmarks/run.sh [--sizes 100000,1000000,4000000] [--runs 3] [--forms csv,xml,xml-noxsd,si-csv]
-#                     [--timeout 900] [--max-memory-gb 16]
+#                     [--timeout 900] [--max-memory-gb 16] [--bin PATH]
 #   Benchmarks/run.sh N [RUNS]          the old form: one size, RUNS runs (default 3)
+#
+# --bin PATH measures that esfcheck binary instead of building this worktree in release mode.
 #
 # Forms: csv = the canonical CSV bundle; xml = the XML export with XSD validation (the default);
 # xml-noxsd = the same XML with --schema none; si-csv = the same records in the Slovenian legacy
@@ -26,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '9,11p' "$0" | sed 's/^#   //' >&2
+  sed -n '9,11p;13p' "$0" | sed -e 's/^#   //' -e 's/^# //' >&2
   exit 2
 }
 
@@ -35,6 +37,7 @@ runs=3
 forms="csv,xml,xml-noxsd,si-csv"
 timeout_s=900
 max_memory_gb=16
+bin=""
 if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   sizes=$1
   runs=${2:-3}
@@ -48,6 +51,7 @@ while [ $# -gt 0 ]; do
     --forms) forms=${2:?}; shift 2 ;;
     --timeout) timeout_s=${2:?}; shift 2 ;;
     --max-memory-gb) max_memory_gb=${2:?}; shift 2 ;;
+    --bin) bin=${2:?}; shift 2 ;;
     -h | --help) usage ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -75,9 +79,12 @@ failed=0
 
 # --- tools ----------------------------------------------------------------------------------------
 
-echo "building esfcheck (release)" >&2
-swift build -c release --product esfcheck >&2
-bin="$(swift build -c release --show-bin-path)/esfcheck"
+if [ -z "$bin" ]; then
+  echo "building esfcheck (release)" >&2
+  swift build -c release --product esfcheck >&2
+  bin="$(swift build -c release --show-bin-path)/esfcheck"
+fi
+[ -x "$bin" ] || { echo "run.sh: $bin is not an executable" >&2; exit 2; }
 "$bin" schema > "$work/export.xsd"
 
 if ! command -v xmllint > /dev/null 2>&1; then
@@ -108,7 +115,8 @@ else
 fi
 
 timings=0
-"$bin" check --help 2>/dev/null | grep -q -- --timings && timings=1
+check_help=$("$bin" check --help 2>&1 || true)   # not a pipe into grep -q: pipefail and SIGPIPE
+[[ $check_help == *--timings* ]] && timings=1
 
 # --- data -----------------------------------------------------------------------------------------
 
