@@ -37,6 +37,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "..", "Fixtures")
+sys.dont_write_bytecode = True  # no __pycache__ in Fixtures/, which SwiftPM copies as a resource
 sys.path.insert(0, os.path.join(FIXTURES, "lib"))
 import esfdata  # noqa: E402  (make_emso, slovenian_decimal, the rule oracle)
 
