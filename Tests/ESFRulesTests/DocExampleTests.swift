@@ -5,13 +5,13 @@ import Foundation
 import Testing
 
 /// The repository root (the folder of Rules/).
-let repositoryRoot = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().path
+let docRoot = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().path
 
 /// README.md and every Markdown file of docs/.
 func documentationFiles() throws -> [String] {
-    let docs = repositoryRoot + "/docs"
+    let docs = docRoot + "/docs"
     let names = try FileManager.default.contentsOfDirectory(atPath: docs).filter { $0.hasSuffix(".md") }.sorted()
-    return [repositoryRoot + "/README.md"] + names.map { docs + "/" + $0 }
+    return [docRoot + "/README.md"] + names.map { docs + "/" + $0 }
 }
 
 /// The ```yaml blocks of a Markdown file, with the line each starts on.
@@ -77,7 +77,7 @@ struct DocExampleTests {
                     // "# partial: lines of PATH …": every other line is a line of PATH, in order
                     let marker = text.prefix { $0 != "\n" }
                     let path = try #require(marker.split(separator: " ").first { $0.contains("/") && ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) }, "\(place): a partial block names the shipped file it quotes")
-                    let shipped = try String(contentsOfFile: repositoryRoot + "/" + path, encoding: .utf8).components(separatedBy: "\n").map(withoutComment)
+                    let shipped = try String(contentsOfFile: docRoot + "/" + path, encoding: .utf8).components(separatedBy: "\n").map(withoutComment)
                     var at = 0
                     for l in text.components(separatedBy: "\n").dropFirst() where !l.trimmingCharacters(in: .whitespaces).isEmpty && !l.trimmingCharacters(in: .whitespaces).hasPrefix("#") {
                         guard let found = shipped[at...].firstIndex(of: withoutComment(l)) else {
@@ -147,7 +147,7 @@ struct DocExampleTests {
 
     @Test("docs/language.md lists every built-in function and aggregate")
     func everyBuiltinDocumented() throws {
-        let text = try String(contentsOfFile: repositoryRoot + "/docs/language.md", encoding: .utf8)
+        let text = try String(contentsOfFile: docRoot + "/docs/language.md", encoding: .utf8)
         let names = Builtin.allCases.map(\.rawValue) + ["count", "count_distinct", "sum", "min", "max", "lookup", "exists", "unique", "no_overlap"]
         for name in names {
             #expect(text.contains("`\(name)("), "docs/language.md does not list \(name)")
@@ -157,7 +157,7 @@ struct DocExampleTests {
 
     @Test("the README says how the pack SHA-256 is computed")
     func packHashDocumented() throws {
-        let text = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+        let text = try String(contentsOfFile: docRoot + "/README.md", encoding: .utf8)
         #expect(text.contains("a NUL byte, the file's SHA-256"))
     }
 }

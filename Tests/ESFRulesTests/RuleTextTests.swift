@@ -165,8 +165,9 @@ struct RuleTextTests {
         """)
         #expect(bad == nil)
         let codes = problems.map { "\($0.line):\($0.column) \($0.code)" }
-        #expect(codes.contains("2:10 text.unknown_parameter"))
-        #expect(codes.contains("7:9 text.unclosed") || codes.contains("7:9 text.placeholder"))
+        #expect(codes.contains("2:19 text.unknown_parameter"))
+        #expect(codes.contains("7:16 text.placeholder"))
+        #expect(codes.contains("7:25 text.unclosed"))
     }
 
     @Test("extends: override gives inherited rules their own texts; an unknown or excluded rule id is an error")
@@ -193,7 +194,7 @@ struct RuleTextTests {
           message: "x"
           legal_basis: ["kept basis"]
         """.write(to: base.appendingPathComponent("rules.yaml"), atomically: true, encoding: .utf8)
-        func child(_ override: String) throws -> (RuleSet?, [Diagnostic]) {
+        func loadChild(_ override: String) throws -> (RuleSet?, [Diagnostic]) {
             try """
             id: child
             model: esf-operation-v1
@@ -208,7 +209,7 @@ struct RuleTextTests {
             let set = PackLoader.load(directories: [child.path], modelDirectories: [repositoryRules + "/models"], sink: sink)
             return (set, sink.diagnostics)
         }
-        let (set, diagnostics) = try child("""
+        let (set, diagnostics) = try loadChild("""
           override:
             B-001:
               title: "new title, {params.months} months"
@@ -219,7 +220,7 @@ struct RuleTextTests {
         #expect(rule.title == "new title, 4 months")
         #expect(rule.legalBasis == ["Regulation (EU) 2021/1060"])
         #expect(rule.help == "old help")
-        let (_, unknown) = try child("""
+        let (_, unknown) = try loadChild("""
           override:
             B-009: { help: "x" }
             B-002: { help: "x" }
