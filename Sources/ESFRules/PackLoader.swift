@@ -5,6 +5,8 @@ import Foundation
 /// Loads rule packs, type-checks every rule and reports every problem with file:line:column.
 public enum PackLoader {
     static let packKeys: Set<String> = ["id", "title", "version", "provisional", "model", "selector", "valid_from", "valid_to", "parameters", "description", "extends", "indicators"]
+    /// What an extending pack may restate for an inherited rule (`extends: override: {RULE-ID: {…}}`).
+    static let overrideKeys: Set<String> = ["title", "help", "legal_basis"]
     static let ruleKeys: Set<String> = ["id", "title", "severity", "scope", "when", "assert", "message", "legal_basis", "help", "examples", "description"]
 
     /// Loads the packs in `directories` (each holding `pack.yaml`), resolving their model in `modelDirectories`.
@@ -43,14 +45,31 @@ public enum PackLoader {
             var inherited: [(path: String, rename: (String) -> String, exclude: Set<String>)] = []
             var inheritedFiles: Set<String> = []
             var baseParams: [ParameterDecl] = []
+            // texts an extending pack gives inherited rules (by base rule id): title, help, legal_basis
+            var textOverrides: [String: (keyNode: YNode, value: YNode)] = [:]
+            var exclude: Set<String> = []
             if let ext = root["extends"] {
-                checkKeys(ext, allowed: ["pack", "rename", "exclude"], what: "extends", sink: sink)
+                checkKeys(ext, allowed: ["pack", "rename", "exclude", "override"], what: "extends", sink: sink)
+                if let o = ext["override"] {
+                    if let entries = o.mapping {
+                        for e in entries {
+                            guard e.value.mapping != nil else {
+                                sink.add(e.value.diagnostic("extends.override", "override of \(e.key): a mapping with title, help and/or legal_basis"))
+                                continue
+                            }
+                            checkKeys(e.value, allowed: overrideKeys, what: "override", sink: sink)
+                            textOverrides[e.key] = (e.keyNode, e.value)
+                        }
+                    } else {
+                        sink.add(o.diagnostic("extends.override", "override is a mapping from a base rule id to its title, help and/or legal_basis"))
+                    }
+                }
                 guard let baseID = ext["pack"]?.scalar, let baseDir = siblingPack(baseID, of: dir) else {
                     sink.add(ext.diagnostic("pack.unknown_base", "extends: pack '\(ext["pack"]?.scalar ?? "")' not found beside \(id)"))
                     continue
                 }
                 let rename = renamer(ext)
-                let exclude = Set((ext["exclude"]?.sequence ?? []).compactMap(\.scalar))
+                exclude = Set((ext["exclude"]?.sequence ?? []).compactMap(\.scalar))
                 let baseFile = (baseDir as NSString).appendingPathComponent("pack.yaml")
                 if let baseRoot = loadYAML(path: baseFile, displayPath: displayPath(baseFile), sink: sink) {
                     baseParams = loadParameters(baseRoot["parameters"], sink: sink)
@@ -79,6 +98,7 @@ public enum PackLoader {
                 indicatorNodes = base.filter { !own.contains($0["id"]?.scalar ?? "") } + indicatorNodes
             }
             pack.indicators = indicatorNodes.compactMap { compileIndicator($0, params: params, compiler: compiler, sink: sink) }
+            var overridden: Set<String> = []
             let own = ruleFileNames(in: dir).map { ((dir as NSString).appendingPathComponent($0), { (s: String) in s }, Set<String>()) }
             for (path, rename, exclude) in inherited + own {
                 pack.files.append(path)
@@ -89,7 +109,13 @@ public enum PackLoader {
                 }
                 for node in list {
                     if let ruleID = node["id"]?.scalar, exclude.contains(ruleID) { continue }
-                    guard var rule = compileRule(node, pack: id, params: params, compiler: compiler, rename: rename, sink: sink) else { continue }
+                    var textOverride: YNode?
+                    if inheritedFiles.contains(path), let ruleID = node["id"]?.scalar, let o = textOverrides[ruleID] {
+                        textOverride = o.value
+                        overridden.insert(ruleID)
+                    }
+                    guard var rule = compileRule(node, pack: id, params: params, compiler: compiler, rename: rename,
+                                                 override: textOverride, sink: sink) else { continue }
                     if inheritedFiles.contains(path) {
                         // the examples of an inherited rule were written for the base pack's parameters
                         rule.exampleParams = params.map { p in baseParams.first { $0.name == p.name }?.value ?? p.value }
@@ -101,6 +127,10 @@ public enum PackLoader {
                     seenIDs[rule.id] = "\(rule.file):\(rule.line)"
                     pack.rules.append(rule)
                 }
+            }
+            for (ruleID, o) in textOverrides.sorted(by: { $0.key < $1.key }) where !overridden.contains(ruleID) {
+                let why = exclude.contains(ruleID) ? "which this pack excludes" : "which the base pack does not define (name a rule by its base pack id)"
+                sink.add(o.keyNode.diagnostic("extends.unknown_rule", "override names rule \(ruleID), \(why)"))
             }
             pack.files.sort()
             packs.append(pack)

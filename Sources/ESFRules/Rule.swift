@@ -71,6 +71,8 @@ public struct CompiledRule: Sendable {
     public var message: MessageTemplate
     public var legalBasis: [String]
     public var help: String?
+    /// The title, help and legal basis as written, before `{params.NAME}` was replaced (for checks of the texts).
+    public var textTemplates: [String] = []
     public var examples: [RuleExample]
     /// What `when`, `assert` and the message read.
     public var usage: ExprUsage

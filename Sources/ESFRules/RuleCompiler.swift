@@ -1,10 +1,11 @@
+import Foundation
 import ESFCore
 import ESFExpr
 
 extension PackLoader {
     /// Compiles one rule mapping; every problem goes to `sink`.
     static func compileRule(_ node: YNode, pack: String, params: [ParameterDecl], compiler: ExprCompiler,
-                            rename: (String) -> String = { $0 }, sink: DiagnosticSink) -> CompiledRule? {
+                            rename: (String) -> String = { $0 }, override: YNode? = nil, sink: DiagnosticSink) -> CompiledRule? {
         guard node.mapping != nil else {
             sink.add(node.diagnostic("rule.invalid", "a rule is a mapping with id, title, severity, scope, assert, message"))
             return nil
@@ -81,7 +82,27 @@ extension PackLoader {
         if case .relations(let specs)? = assertion, let first = specs.first { messageScope = first.entity }
         let message = compileTemplate(messageNode, scope: messageScope, id: id, compiler: compiler, usage: &messageUsage, sink: sink)
         if messageScope == scope { usage.merge(messageUsage) }
-        let legal = (node["legal_basis"]?.sequence?.compactMap(\.scalar)) ?? node["legal_basis"]?.scalar.map { [$0] } ?? []
+        // title, help and legal basis: the extending pack's override when it gives one; `{params.NAME}` shows the value in force
+        var textsOK = true
+        var templates: [String] = []
+        func text(_ n: YNode?) -> String? {
+            guard let n else { return nil }
+            guard let t = n.scalar else {
+                sink.add(n.diagnostic("rule.invalid", "\(id): a title, help or legal basis is text"))
+                textsOK = false
+                return nil
+            }
+            templates.append(t)
+            guard let rendered = interpolateParameters(t, node: n, id: id, params: params, sink: sink) else {
+                textsOK = false
+                return nil
+            }
+            return rendered
+        }
+        let title = text(override?["title"] ?? titleNode)
+        let help = text(override?["help"] ?? node["help"])
+        let legalNode = override?["legal_basis"] ?? node["legal_basis"]
+        let legal = legalNode.map { n in n.sequence.map { $0.compactMap(text) } ?? text(n).map { [$0] } ?? [] } ?? []
         var examples: [RuleExample] = []
         if let ex = node["examples"] {
             checkKeys(ex, allowed: ["pass", "fail"], what: "examples", sink: sink)
@@ -91,11 +112,13 @@ extension PackLoader {
                 }
             }
         }
-        guard sink.diagnostics.count == before, let severity, let assertion, let message else { return nil }
-        return CompiledRule(id: id, title: titleNode?.scalar ?? id, pack: pack, severity: severity, scope: scope,
+        guard sink.diagnostics.count == before, textsOK, let severity, let assertion, let message else { return nil }
+        var rule = CompiledRule(id: id, title: title ?? id, pack: pack, severity: severity, scope: scope,
                             scopeName: scopeText, when: whenExpr, assertion: assertion, assertText: assertText,
-                            whenText: node["when"]?.scalar, message: message, legalBasis: legal, help: node["help"]?.scalar,
+                            whenText: node["when"]?.scalar, message: message, legalBasis: legal, help: help,
                             examples: examples, usage: usage, params: params.map(\.value), exampleParams: nil, file: node.file, line: node.line)
+        rule.textTemplates = templates
+        return rule
     }
 
     static func parseSeverity(_ n: YNode, sink: DiagnosticSink) -> SeveritySpec? {
@@ -148,6 +171,48 @@ extension PackLoader {
         }
         if literalStart < bytes.count { parts.append(.text(String(decoding: bytes[literalStart...], as: UTF8.self))) }
         return ok ? MessageTemplate(parts: parts, source: text) : nil
+    }
+
+    /// A rule's title, help or legal basis with each `{params.NAME}` replaced by the parameter's value in force
+    /// (after the config's overrides): decimals with at least two decimals (`740.00`), lists comma-separated.
+    /// Anything else in braces is an error: these texts are fixed per pack, they read no record.
+    static func interpolateParameters(_ text: String, node n: YNode, id: String, params: [ParameterDecl], sink: DiagnosticSink) -> String? {
+        var out = ""
+        var rest = Substring(text)
+        var ok = true
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let offset = text.utf8.distance(from: text.startIndex, to: open)
+            func fail(_ code: String, _ message: String) {
+                let pos = n.position(ofOffset: offset)
+                sink.add(Diagnostic(code: code, message: "\(id): \(message)", file: n.file, line: pos.line, column: pos.column))
+                ok = false
+            }
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                fail("text.unclosed", "'{' is not closed (a title, help or legal basis may show {params.NAME})")
+                return nil
+            }
+            let inner = rest[rest.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+            if inner.hasPrefix("params."), let p = params.first(where: { $0.name == inner.dropFirst("params.".count) }) {
+                out += parameterText(p.value)
+            } else if inner.hasPrefix("params.") {
+                fail("text.unknown_parameter", "unknown parameter '\(inner.dropFirst("params.".count))' (known: \(params.map(\.name).sorted().joined(separator: ", ")))")
+            } else {
+                fail("text.placeholder", "a title, help or legal basis may show {params.NAME} only, not {\(inner)}; record values belong in the message")
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return ok ? out : nil
+    }
+
+    /// A parameter value as texts show it: decimals with at least two decimals, dates ISO, lists comma-separated.
+    static func parameterText(_ v: Value) -> String {
+        switch v {
+        case .decimal(let d): return d.formatted(minimumScale: 2)
+        case .list(let items): return items.map(parameterText).joined(separator: ", ")
+        default: return v.description
+        }
     }
 
     static func exampleData(_ n: YNode) -> ExampleData {
