@@ -476,8 +476,12 @@ public enum Checker {
     /// One hash over a pack: each file's relative path and content hash, in sorted order.
     static func sha256(files: [String], relativeTo dir: String) -> String {
         var hasher = SHA256()
+        // a base pack's file (extends:) is named from the rules folder, `../base/rules.yaml`, so the
+        // hash does not depend on where the tool is installed
+        let parent = (dir as NSString).deletingLastPathComponent
         for f in files.sorted() {
-            let rel = f.hasPrefix(dir + "/") ? String(f.dropFirst(dir.count + 1)) : f
+            let rel = f.hasPrefix(dir + "/") ? String(f.dropFirst(dir.count + 1))
+                : f.hasPrefix(parent + "/") ? "../" + f.dropFirst(parent.count + 1) : (f as NSString).lastPathComponent
             hasher.update(data: Data("\(rel)\u{0}\(sha256(file: f))\n".utf8))
         }
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()

@@ -332,3 +332,36 @@ struct ConfigVisibilityTests {
         }
     }
 }
+
+@Suite("Pack hashes")
+struct PackHashTests {
+    /// The documented pack hash (README): per file, sorted by path, the path relative to the pack folder
+    /// (`../BASE/FILE` for a base pack's file), NUL, the file's SHA-256 in hex and a newline.
+    func documentedHash(pack: String, base: String?) throws -> String {
+        let rules = packageRoot.appendingPathComponent("Rules")
+        var entries: [(String, URL)] = []
+        func add(_ folder: String, prefix: String) throws {
+            for name in try FileManager.default.contentsOfDirectory(atPath: rules.appendingPathComponent(folder).path) where name.hasSuffix(".yaml") {
+                if !prefix.isEmpty && name == "pack.yaml" { continue }
+                entries.append((prefix + name, rules.appendingPathComponent("\(folder)/\(name)")))
+            }
+        }
+        try add(pack, prefix: "")
+        if let base { try add(base, prefix: "../\(base)/") }
+        // sorted by absolute path, as the tool sorts them
+        let sorted = entries.sorted { $0.1.path < $1.1.path }
+        let text = try sorted.map { "\($0.0)\u{0}\(try sha256($0.1))\n" }.joined()
+        return SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    @Test("pack hashes follow the documented recipe and do not depend on where esfcheck is installed")
+    func recipe() throws {
+        let r = try run(["check", fixture("scenarios/plus-2021-2027/export.xml"), "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+        let packs = try #require(object["packs"] as? [[String: Any]])
+        let hashes = Dictionary(uniqueKeysWithValues: packs.compactMap { p in (p["id"] as? String).map { ($0, p["sha256"] as? String ?? "") } })
+        #expect(hashes.count == 2)
+        #expect(hashes["esf-2021-2027"] == (try documentedHash(pack: "esf-2021-2027", base: "esf-2014-2020")))
+        #expect(hashes["ucne-delavnice-plus"] == (try documentedHash(pack: "ucne-delavnice-plus", base: "ucne-delavnice")))
+    }
+}
