@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The esfcheck benchmark (SPEC §7; docs/performance.md): throughput, records/s and peak memory of
+# The esfcheck benchmark (docs/performance.md): throughput, records/s and peak memory of
 # `esfcheck check` with every built-in pack that selects the export, on a synthetic export with
 # injected violations, in four forms, with baselines measured in the same invocation, and the
-# SPEC §7 targets as PASS/FAIL at the end. Every esfcheck run's findings must equal the injected
+# the performance targets as PASS/FAIL at the end. Every esfcheck run's findings must equal the injected
 # counts (expected-counts.tsv) and records (expected-findings.tsv); a difference is a MISMATCH and
 # makes the script exit 1.
 #
@@ -331,10 +331,10 @@ measure startup "esfcheck check, 20 participants (CSV)" "$(megabytes "$tiny"/csv
 runs=$saved_runs
 python3 Benchmarks/compare_findings.py "$work/report-tiny.json" "$tiny/expected-counts.tsv" "  20 participants" || failed=1
 
-# --- the SPEC §7 targets --------------------------------------------------------------------------
+# --- the performance targets --------------------------------------------------------------------------
 
 echo
-echo "SPEC §7 targets (1M = 1000000 participants, all built-in packs):"
+echo "Performance targets (1M = 1000000 participants, all built-in packs):"
 verdict() {  # verdict TARGET CONDITION(1/0/"") FIGURE
   local result
   case $2 in 1) result=PASS ;; 0) result=FAIL ;; *) result=SKIP ;; esac
