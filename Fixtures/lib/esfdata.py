@@ -177,7 +177,7 @@ assert not tax_number_valid("50223055")
 OPERATION_FIELDS = [
     ("id", "string"), ("title", "string"), ("programme", "string"), ("period", "string"),
     ("fund", "string"), ("priority_axis", "string"), ("scheme", "string"),
-    ("start", "date"), ("end", "date"), ("total_eligible", "decimal"),
+    ("start", "date"), ("end", "date"), ("total_eligible", "decimal"), ("total_cost", "decimal"),
     ("eu_contribution", "decimal"), ("national_contribution", "decimal"),
     ("eu_rate", "decimal"), ("region_category", "string"), ("target_participants", "int"),
     ("target_employment_rate", "decimal"), ("target_subsidised_employments", "int"),
@@ -865,10 +865,11 @@ def write_csv(model):
     return files
 
 
-def expected_tsv(expected):
-    """`expected` is a set or a Counter of (rule id, record key); a pair found n times gives n lines."""
+def expected_tsv(expected, op):
+    """`expected` is a set or a Counter of (rule id, record key); a pair found n times gives n lines,
+    each with the severity the oracle gives the finding in the operation `op` (severity_of)."""
     rows = sorted(collections.Counter(expected).elements(), key=lambda rk: (rk[0].encode("utf-8"), rk[1].encode("utf-8")))
-    return "rule_id\trecord_key\n" + "".join("%s\t%s\n" % rk for rk in rows)
+    return "rule_id\trecord_key\tseverity\n" + "".join("%s\t%s\t%s\n" % (r, k, severity_of(r, op)) for r, k in rows)
 
 
 def slovenian_decimal(text):
@@ -899,10 +900,42 @@ def write_outputs(folder, outputs, check):
     return differ
 
 
+# --check: the generators compare what they would write with the files on disk instead of
+# writing (set_check_mode); every file that differs or is missing is collected in DIFFERENT.
+CHECK_MODE = False
+DIFFERENT = []
+
+
+def set_check_mode(on):
+    global CHECK_MODE
+    CHECK_MODE = bool(on)
+
+
 def write_file(path, text):
+    if CHECK_MODE:
+        try:
+            with open(path, encoding="utf-8", newline="") as f:
+                same = f.read() == text
+        except OSError:
+            same = False
+        if not same:
+            DIFFERENT.append(os.path.relpath(path, FIXTURES))
+        return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
+
+
+def finish_check_mode():
+    """In --check mode: exit 1 naming every generated file that differs from the one on disk."""
+    if not CHECK_MODE:
+        return
+    if DIFFERENT:
+        for name in DIFFERENT:
+            print("differs from what the generator writes: Fixtures/%s" % name, file=sys.stderr)
+        raise SystemExit("--check failed: %d file(s) differ (hand-edited, or the generator drifted); "
+                         "run the generator without --check to regenerate" % len(DIFFERENT))
+    print("--check passed: every generated file is byte-identical")
 
 
 # ---------------------------------------------------------------------------
@@ -1433,7 +1466,7 @@ def _(x, ctx):
         return False  # missing fails
     d = x["incurred_on"]
     if d is None:
-        return False  # missing fails (YAML: `incurred_on != null and …`)
+        return None  # RULES.md: missing fails only for participant_id; ESF-EL-001 reports the missing date
     same = [p for p in ctx.participants if p["record"]["id"] == x["participant_id"]]
     if x["category"] == "unit_cost_training":
         spans = [(p["training"]["start"], p["training"]["end"]) for p in same if p["training"]]
@@ -1476,11 +1509,15 @@ del PARAMS_2021["max_eu_rate"], PARAMS_2021["min_external_mentor_hours"]
 
 @rule("ESF21-CF-002", "error", "operation", into=RULES_2021_OWN)
 def _(op, ctx):
-    # a missing region_category (or rate) fails; any other category than less developed or
-    # transition gets the more-developed cap (the YAML's conditional)
+    # RULES.md: a missing region_category fails; a missing eu_rate is not applicable (the
+    # catalogue's convention: a rule on a missing value is not applicable unless it says
+    # "missing fails"). Any other category than less developed or transition gets the
+    # more-developed cap (the YAML's conditional).
     rc, rate = op["region_category"], op["eu_rate"]
-    if rc is None or rate is None:
+    if rc is None:
         return False
+    if rate is None:
+        return None
     cap = {"less_developed": PARAMS["max_eu_rate_less_developed"],
            "transition": PARAMS["max_eu_rate_transition"]}.get(rc, PARAMS["max_eu_rate_more_developed"])
     return rate <= cap
@@ -1488,8 +1525,12 @@ def _(op, ctx):
 
 @rule("ESF21-EL-003", "error", "expenditure", into=RULES_2021_OWN)
 def _(x, ctx):
-    # when: recoverable VAT in an operation of at least EUR 5 million (a missing total: not applicable)
-    total = ctx.op["total_eligible"]
+    # when: recoverable VAT in an operation whose total cost including VAT is at least EUR 5
+    # million (RULES.md; Reg. 2021/1060 Art. 64(1)(c)). Without total_cost, total_eligible is a
+    # lower bound of it (the eligible cost is part of the total cost), so an operation whose
+    # eligible total alone reaches the threshold is in; with neither: not applicable.
+    op = ctx.op
+    total = op["total_cost"] if op["total_cost"] is not None else op["total_eligible"]
     if not (x["vat_recoverable"] or False) or total is None or total < PARAMS["vat_ineligible_from_total"]:
         return None
     return cmp(x["vat"], "==", Decimal("0"))
@@ -1625,6 +1666,28 @@ RULE_IDS_2021 = {
 RULES_2021 = rules_for(dict(period="2021-2027", scheme="ucne-delavnice-plus"))[1]
 assert sorted(r[0] for r in RULES_2021) == sorted(sum(RULE_IDS_2021.values(), [])), "every rule of the 2021–2027 packs once"
 
+# Rules graded by the report type (RULES.md: "review (final) / warning (interim)": a missed
+# target is for a person to judge at the end, a warning along the way; a missing report_type
+# gets the final severity).
+GRADED = {"UD-IND-001", "UD-IND-002", "UD-IND-003", "UDP-IND-001", "UDP-IND-002", "UDP-IND-003"}
+SEVERITY_OF_RULE = {r[0]: r[1] for r in RULES + RULES_2021}
+
+
+def severity_of(rule_id, op):
+    """The severity of a finding of `rule_id` in the operation `op`, as RULES.md grades it."""
+    if rule_id in GRADED:
+        return "warning" if op["report_type"] == "interim" else "review"
+    return SEVERITY_OF_RULE[rule_id]
+
+
+def verdict_of(severities):
+    """SPEC §2 with the default --fail-on error: reject (exit 1) on a fatal or error finding,
+    else review (exit 0) on a review finding, else accept (exit 0)."""
+    severities = set(severities)
+    if severities & {"fatal", "error"}:
+        return "reject"
+    return "review" if "review" in severities else "accept"
+
 
 # ---------------------------------------------------------------------------
 # Writing a scenario folder and checking it
@@ -1635,17 +1698,22 @@ def write_scenario(folder, model, expected, readme_text):
     write_file(os.path.join(folder, "export.xml"), write_xml(model))
     for name, text in write_csv(model).items():
         write_file(os.path.join(folder, "csv", name), text)
-    write_file(os.path.join(folder, "expected-findings.tsv"), expected_tsv(expected))
+    write_file(os.path.join(folder, "expected-findings.tsv"), expected_tsv(expected, model["operation"]))
     write_file(os.path.join(folder, "README.md"), readme_text)
 
 
-def read_expected(folder):
-    """The Counter of (rule id, record key) lines of a folder's expected-findings.tsv."""
+def read_expected(folder, op):
+    """The Counter of (rule id, record key) lines of a folder's expected-findings.tsv; each line's
+    severity must be the one the oracle gives the finding in the operation `op`."""
     with open(os.path.join(folder, "expected-findings.tsv"), encoding="utf-8") as f:
         lines = f.read().splitlines()
-    assert lines[0] == "rule_id\trecord_key"
-    assert lines[1:] == sorted(lines[1:], key=lambda l: [c.encode("utf-8") for c in l.split("\t")]), "sorted"
-    return collections.Counter(tuple(l.split("\t")) for l in lines[1:])
+    assert lines[0] == "rule_id\trecord_key\tseverity", "expected-findings.tsv header"
+    rows = [l.split("\t") for l in lines[1:]]
+    assert all(len(r) == 3 for r in rows), "three columns"
+    assert rows == sorted(rows, key=lambda r: (r[0].encode("utf-8"), r[1].encode("utf-8"))), "sorted"
+    for r, k, sev in rows:
+        assert sev == severity_of(r, op), "severity of %s %s: %s in the file, %s by the oracle" % (r, k, sev, severity_of(r, op))
+    return collections.Counter((r, k) for r, k, _ in rows)
 
 
 def check_scenario(folder, model, expected, verbose=False, label=None):
@@ -1656,14 +1724,14 @@ def check_scenario(folder, model, expected, verbose=False, label=None):
     from_csv = read_csv_bundle(os.path.join(folder, "csv"))
     assert from_xml == model, "export.xml does not read back as the generated data"
     assert from_csv == model, "the CSV bundle does not read back as the generated data"
-    assert read_expected(folder) == expected, "expected-findings.tsv differs from the planted findings"
+    assert read_expected(folder, model["operation"]) == expected, "expected-findings.tsv differs from the planted findings"
 
     # Sanity of the generated identifiers (EMŠOs with a planted ESF-PD-002 finding excepted).
     for pr in model["providers"]:
         assert tax_number_valid(pr["tax_number"]) and registration_number_valid(pr["registration_number"])
     for p in model["participants"]:
         r = p["record"]
-        if r["emso"] is not None and ("ESF-PD-002", r["id"]) not in expected:
+        if r["emso"] is not None and not {("ESF-PD-002", r["id"]), ("ESF21-PD-002", r["id"])} & set(expected):
             assert emso_valid(r["emso"]) and emso_date(r["emso"]) == r["birth_date"], r["id"]
 
     found, coverage = run_rules(from_xml)

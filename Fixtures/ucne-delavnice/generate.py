@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate the bundled sample exports of esfcheck (Python 3 standard library only).
 
-    python3 Fixtures/ucne-delavnice/generate.py
+    python3 Fixtures/ucne-delavnice/generate.py            # regenerate
+    python3 Fixtures/ucne-delavnice/generate.py --check    # compare with the files on disk (CI)
 
 writes, deterministically (re-running reproduces byte-identical files):
 
@@ -220,8 +221,10 @@ def self_check(folder, model, expected, stats):
 
 
 def main():
+    set_check_mode("--check" in sys.argv[1:])
     for scenario in ("ucne-delavnice", "clean"):
         self_check(*generate(scenario))
+    finish_check_mode()
 
 
 if __name__ == "__main__":

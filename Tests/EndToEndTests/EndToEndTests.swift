@@ -47,8 +47,28 @@ func fixture(_ path: String) -> String { packageRoot.appendingPathComponent("Fix
 
 /// (rule id, record key) pairs of an expected-findings.tsv file.
 func expected(_ scenario: String) throws -> [String] {
+    try expectedFindings(scenario).map { "\($0.rule) \($0.key)" }.sorted()
+}
+
+/// One line of an expected-findings.tsv file: written by the fixture generators from the
+/// independent Python oracle (Fixtures/lib/esfdata.py), never from the binary's output.
+struct ExpectedFinding: Hashable, Comparable, CustomStringConvertible {
+    var rule: String, key: String, severity: String
+    var description: String { "\(rule) \(key) \(severity)" }
+    static func < (a: Self, b: Self) -> Bool { a.description < b.description }
+}
+
+/// The (rule id, record key, severity) lines of an expected-findings.tsv file; its header must be
+/// `rule_id<TAB>record_key<TAB>severity` and every line must have the three columns.
+func expectedFindings(_ scenario: String) throws -> [ExpectedFinding] {
     let text = try String(contentsOfFile: fixture("\(scenario)/expected-findings.tsv"), encoding: .utf8)
-    return text.split(separator: "\n").dropFirst().map { $0.replacingOccurrences(of: "\t", with: " ") }.sorted()
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+    try #require(lines.first == "rule_id\trecord_key\tseverity", "\(scenario)/expected-findings.tsv header")
+    return try lines.dropFirst().map { line in
+        let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        try #require(c.count == 3 && ["fatal", "error", "review", "warning", "info"].contains(c[2]), "\(scenario): \(line)")
+        return ExpectedFinding(rule: c[0], key: c[1], severity: c[2])
+    }
 }
 
 func findings(_ json: String) throws -> [[String: Any]] {
@@ -56,42 +76,65 @@ func findings(_ json: String) throws -> [[String: Any]] {
     return try #require(object["findings"] as? [[String: Any]])
 }
 
+/// The rule-family scenarios of Fixtures/scenarios/ (each a folder with expected-findings.tsv). Named
+/// here, not listed from the disk, so that a missing folder fails its test instead of vanishing
+/// from the arguments; `scenarioFoldersAreKnown` fails on a folder this list lacks.
+let scenarioFolders = ["co-financing", "eligibility", "employment", "follow-up", "indicators", "participant-data",
+                       "plus-2021-2027", "plus-2021-2027-rules", "target-group", "training"]
+
 /// Every fixture scenario with an expected-findings file: the sample, the clean operation and one per rule family.
-let scenarios: [String] = {
-    var found = ["ucne-delavnice", "clean"]
-    let dir = packageRoot.appendingPathComponent("Fixtures/scenarios")
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-    for n in names.sorted() where FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(n)/expected-findings.tsv").path) {
-        found.append("scenarios/\(n)")
-    }
-    return found
-}()
+let scenarios: [String] = ["ucne-delavnice", "clean"] + scenarioFolders.map { "scenarios/\($0)" }
 
 @Suite("Fixture scenarios through the built binary")
 struct ScenarioTests {
-    @Test("each scenario yields exactly its expected findings, verdict and exit code in both forms",
+    @Test("the scenario folders on disk are exactly the known ones, each with its expected findings")
+    func scenarioFoldersAreKnown() throws {
+        let dir = packageRoot.appendingPathComponent("Fixtures/scenarios")
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path, isDirectory: &isDir) && isDir.boolValue
+        }.sorted()
+        #expect(onDisk == scenarioFolders)
+        #expect(scenarios.count == 12)
+        for name in scenarios {
+            #expect(FileManager.default.fileExists(atPath: fixture("\(name)/expected-findings.tsv")), "\(name)")
+            #expect(FileManager.default.fileExists(atPath: fixture("\(name)/export.xml")), "\(name)")
+            #expect(FileManager.default.fileExists(atPath: fixture("\(name)/csv/operation.csv")), "\(name)")
+        }
+    }
+
+    @Test("each scenario yields exactly the oracle's findings with their severities, and the verdict and exit code they imply, in both forms",
           arguments: scenarios.flatMap { [($0, "export.xml"), ($0, "csv")] })
     func scenario(name: String, form: String) throws {
+        let want = try expectedFindings(name).sorted()
         let r = try run(["check", fixture("\(name)/\(form)"), "--format", "json", "--deterministic"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
         let found = try findings(r.stdout)
-        let got = found.map { "\($0["ruleID"]!) \($0["recordKey"]!)" }.sorted()
-        #expect(got == (try expected(name)), "\(name)/\(form)")
-        // the verdict and exit code SPEC §2 gives for these findings (default --fail-on error)
-        let severities = Set(found.compactMap { $0["severity"] as? String })
+        let got = found.map { ExpectedFinding(rule: "\($0["ruleID"]!)", key: "\($0["recordKey"]!)", severity: "\($0["severity"]!)") }.sorted()
+        #expect(got == want, "\(name)/\(form)")
+        // the verdict and exit code SPEC §2 gives for the expected findings (default --fail-on error),
+        // derived from the file, not from what the binary reports
+        let severities = Set(want.map(\.severity))
         let verdict = !severities.isDisjoint(with: ["fatal", "error"]) ? "reject" : (severities.contains("review") ? "review" : "accept")
-        #expect(object["verdict"] as? String == verdict)
-        #expect(r.status == (verdict == "reject" ? 1 : 0))
+        #expect(object["verdict"] as? String == verdict, "\(name)/\(form)")
+        #expect(r.status == (verdict == "reject" ? 1 : 0), "\(name)/\(form)")
+        let counts = try #require(object["counts"] as? [String: Int])
+        for sev in ["fatal", "error", "review", "warning", "info"] {
+            #expect((counts[sev] ?? 0) == want.filter { $0.severity == sev }.count, "\(name)/\(form) \(sev)")
+        }
     }
 
-    @Test("every rule of the 2014–2020 packs is violated by some scenario")
+    @Test("every rule of every built-in pack is violated by some scenario")
     func everyRuleCovered() throws {
         var violated = Set<String>()
-        for name in scenarios { violated.formUnion(try expected(name).map { String($0.split(separator: " ")[0]) }) }
-        let list = try run(["rules", "list", "--pack", "esf-2014-2020", "--pack", "ucne-delavnice"])
-        let ids = list.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { String($0.split(separator: " ")[0]) }
-        #expect(ids.count >= 43)
-        for id in ids { #expect(violated.contains(id), "no scenario violates \(id)") }
+        for name in scenarios { violated.formUnion(try expectedFindings(name).map(\.rule)) }
+        for (packs, count) in [(["esf-2014-2020", "ucne-delavnice"], 43), (["esf-2021-2027", "ucne-delavnice-plus"], 42)] {
+            let list = try run(["rules", "list"] + packs.flatMap { ["--pack", $0] })
+            #expect(list.status == 0, "\(list.stderr)")
+            let ids = list.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { String($0.split(separator: " ")[0]) }
+            #expect(ids.count == count, "\(packs)")
+            for id in ids { #expect(violated.contains(id), "no scenario violates \(id)") }
+        }
     }
 }
 
