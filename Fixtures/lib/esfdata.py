@@ -1169,7 +1169,7 @@ def _(x, ctx):
 @rule("ESF-EL-003", "error", "expenditure")
 def _(x, ctx):
     if not (x["vat_recoverable"] or False):
-        return True
+        return None  # when: recoverable VAT only (a missing boolean counts as false)
     return cmp(x["vat"], "==", Decimal("0"))
 
 
@@ -1265,7 +1265,7 @@ def _(p, t, ctx):
 
 @rule("ESF-REF-003", "error", "expenditure")
 def _(x, ctx):
-    return x["participant_id"] in ctx.participant_ids if x["participant_id"] is not None else True
+    return x["participant_id"] in ctx.participant_ids if x["participant_id"] is not None else None  # when: present
 
 
 # --- pack ucne-delavnice ---------------------------------------------------
@@ -1289,13 +1289,17 @@ def _(p, ctx):
     r = p["record"]
     checks = {"ltu24": ltu, "basic_education": basic_education, "over55": over55,
               "first_job_6m": unemployed_6m, "after_prison": unemployed_6m}
+    if not r["criteria"]:
+        return None  # when: criteria declared
     return all(checks[c](r) is True for c in (r["criteria"] or ()) if c in checks)  # missing fails
 
 
 @rule("UD-TG-004", "error", "participant.employment")
 def _(p, e, ctx):
     r = p["record"]
-    if r["previous_employer_id"] is None or e["employer_id"] is None:
+    if r["previous_employer_id"] is None or r["previous_employment_end"] is None:
+        return None  # when: both previous-employment fields recorded
+    if e["employer_id"] is None:
         return None
     if r["previous_employer_id"] != e["employer_id"]:
         return True
@@ -1461,7 +1465,7 @@ def _(p, ctx):
 @rule("UD-CL-003", "error", "expenditure")
 def _(x, ctx):
     if x["category"] not in ("unit_cost_training", "employment_subsidy"):
-        return True
+        return None  # when: unit-cost lines only
     if x["participant_id"] is None:
         return False  # missing fails
     d = x["incurred_on"]
@@ -1687,6 +1691,83 @@ def verdict_of(severities):
     if severities & {"fatal", "error"}:
         return "reject"
     return "review" if "review" in severities else "accept"
+
+
+# ---------------------------------------------------------------------------
+# Indicator values (RULES.md, "Indicator values"), re-implemented
+# ---------------------------------------------------------------------------
+#
+# Shares are exact fractions. "Participants" are distinct participant ids; the four shares over the
+# participants (ltu, basic education, over 50, over 55) count participant records, numerator and
+# denominator alike, as the packs define them today (issue 9 item 1 changes that definition to
+# distinct ids: change it here and in the packs together, then regenerate).
+
+INDICATOR_OLDER_AGE = 50
+
+
+def indicators(model):
+    """{indicator id: value} of the packs esf-2014-2020 and ucne-delavnice: int counts, Decimal
+    amounts, fractions.Fraction shares (None when the denominator is 0)."""
+    from fractions import Fraction
+    ps = [p["record"] for p in model["participants"]]
+    xs = model["expenditures"]
+    ids = lambda pred: len({r["id"] for r in ps if pred(r)})
+
+    def share(num, den):
+        return Fraction(num) / Fraction(den) if den else None
+
+    def sum_of(field):
+        return sum((x[field] for x in xs if x[field] is not None), Decimal("0.00"))
+
+    employed = {p["record"]["id"] for p in model["participants"] if p["employments"]}
+    fus = [p["follow_up"] for p in model["participants"] if p["follow_up"]]
+    d30 = [f["employed_day30"] for f in fus if f["employed_day30"] is not None]
+    m12 = [f["employed_month12"] for f in fus if f["employed_month12"] is not None]
+    old = lambda r, age: r["birth_date"] is not None and r["entry_date"] is not None and age_at(r["birth_date"], r["entry_date"]) > age
+    eu, national = sum_of("eu"), sum_of("national")
+    n_ids = ids(lambda r: True)
+    return {
+        "participants": n_ids,
+        "participants_east": ids(lambda r: r["region"] == "EAST"),
+        "participants_west": ids(lambda r: r["region"] == "WEST"),
+        "participants_women": ids(lambda r: r["gender"] == "F"),
+        "participants_men": ids(lambda r: r["gender"] == "M"),
+        "participants_other_gender": ids(lambda r: r["gender"] == "X"),
+        "eligible_claimed": sum_of("eligible"),
+        "eu_claimed": eu,
+        "national_claimed": national,
+        "eu_share": share(eu, eu + national) if eu + national else None,
+        "ltu_share": share(sum(1 for r in ps if ltu(r) is True), len(ps)),
+        "basic_education_share": share(sum(1 for r in ps if basic_education(r) is True), len(ps)),
+        "over_50_share": share(sum(1 for r in ps if old(r, INDICATOR_OLDER_AGE)), len(ps)),
+        "over_55_share": share(sum(1 for r in ps if old(r, PARAMS_2014["over_age"])), len(ps)),
+        "subsidised_employments": sum(len(p["employments"]) for p in model["participants"]),
+        "employment_rate": share(len(employed & {r["id"] for r in ps}), n_ids),
+        "employed_day30": share(sum(1 for v in d30 if v), len(d30)),
+        "employed_month12": share(sum(1 for v in m12 if v), len(m12)),
+    }
+
+
+def indicators_tsv(model):
+    """expected-indicators.tsv: id and exact value (a share as numerator/denominator, an amount
+    with two decimals, a count; `-` when it cannot be computed), sorted by id."""
+    from fractions import Fraction
+    rows = []
+    for k, v in sorted(indicators(model).items()):
+        if v is None:
+            text = "-"
+        elif isinstance(v, Fraction):
+            text = "%d/%d" % (v.numerator, v.denominator)
+        else:
+            text = str(v)
+        rows.append("%s\t%s\n" % (k, text))
+    return "indicator\tvalue\n" + "".join(rows)
+
+
+def coverage_tsv(coverage):
+    """expected-coverage.tsv: per rule (in pack order) evaluated, passed, failed, not applicable."""
+    return "rule_id\tevaluated\tpassed\tfailed\tnot_applicable\n" + "".join(
+        "%s\t%d\t%d\t%d\t%d\n" % (rid, *cov) for rid, cov in coverage.items())
 
 
 # ---------------------------------------------------------------------------

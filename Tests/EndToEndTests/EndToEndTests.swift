@@ -138,6 +138,73 @@ struct ScenarioTests {
     }
 }
 
+/// The rows of a tab-separated file of a fixture folder, header checked and dropped.
+func fixtureTable(_ path: String, header: String) throws -> [[String]] {
+    let text = try String(contentsOfFile: fixture(path), encoding: .utf8)
+    let lines = text.split(separator: "\n").map(String.init)
+    try #require(lines.first == header, "\(path) header")
+    return lines.dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+}
+
+/// An exact value of an indicator: "16/41", "375340.64", "40" as (numerator, denominator).
+func exactFraction(_ text: String) throws -> (Decimal, Decimal) {
+    let parts = text.split(separator: "/")
+    let num = try #require(Decimal(string: String(parts[0]), locale: Locale(identifier: "en_US_POSIX")), text)
+    let den = parts.count == 2 ? try #require(Decimal(string: String(parts[1]), locale: Locale(identifier: "en_US_POSIX")), text) : 1
+    return (num, den)
+}
+
+@Suite("The sample held to the oracle")
+struct OracleTests {
+    func report(_ form: String) throws -> [String: Any] {
+        let r = try run(["check", fixture("ucne-delavnice/\(form)"), "--format", "json", "--deterministic"])
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+    }
+
+    @Test("every indicator value of the sample is the oracle's (Fixtures/ucne-delavnice/expected-indicators.tsv)", arguments: ["export.xml", "csv"])
+    func indicatorsMatchOracle(form: String) throws {
+        let want = try fixtureTable("ucne-delavnice/expected-indicators.tsv", header: "indicator\tvalue")
+        #expect(want.count == 18)
+        let object = try report(form)
+        let inputs = try #require(object["inputs"] as? [[String: Any]])
+        let list = try #require(inputs.first?["indicators"] as? [[String: Any]])
+        let got = Dictionary(list.map { ($0["id"] as? String ?? "", $0["value"] as? String) }, uniquingKeysWith: { a, _ in a })
+        // every indicator the binary reports is one the oracle computes, and the other way round
+        #expect(Set(got.keys) == Set(want.map { $0[0] }), "indicator ids")
+        for row in want {
+            let id = row[0]
+            guard let value = got[id] else { continue }
+            if row[1] == "-" { #expect(value == nil, "\(id)"); continue }
+            let v = try #require(value, "\(id) has no value")
+            let (num, den) = try exactFraction(row[1])
+            let binary = try #require(Decimal(string: v, locale: Locale(identifier: "en_US_POSIX")), "\(id): \(v)")
+            if den == 1 {
+                #expect(binary == num, "\(id): \(v), the oracle says \(row[1])")
+            } else {
+                // a share: the binary's decimal value times the denominator is the numerator, to 10 places
+                var product = binary * den, rounded = Decimal()
+                NSDecimalRound(&rounded, &product, 10, .plain)
+                #expect(rounded == num, "\(id): \(v), the oracle says \(row[1])")
+            }
+        }
+    }
+
+    @Test("the per-rule coverage counts of the sample are the oracle's (Fixtures/ucne-delavnice/expected-coverage.tsv)", arguments: ["export.xml", "csv"])
+    func coverageMatchesOracle(form: String) throws {
+        let want = try fixtureTable("ucne-delavnice/expected-coverage.tsv", header: "rule_id\tevaluated\tpassed\tfailed\tnot_applicable")
+        #expect(want.count == 43)
+        let coverage = try #require(try report(form)["coverage"] as? [[String: Any]])
+        let got = Dictionary(coverage.map { c in
+            (c["ruleID"] as? String ?? "", ["evaluated", "passed", "failed", "notApplicable"].map { "\(c[$0] as? Int ?? -1)" })
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(Set(got.keys) == Set(want.map { $0[0] }))
+        for row in want {
+            #expect(got[row[0]] == Array(row[1...4]), "\(row[0]): evaluated, passed, failed, n/a")
+        }
+        #expect(coverage.allSatisfy { ($0["errors"] as? Int) == 0 })
+    }
+}
+
 @Suite("End to end through the built binary")
 struct EndToEndTests {
     @Test("the sample yields exactly its expected findings in both forms", arguments: ["export.xml", "csv"])
