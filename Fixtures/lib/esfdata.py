@@ -1597,6 +1597,12 @@ def run_rules(model):
         PARAMS = saved
 
 
+# Aggregate rules that report one finding per offending record (RULES.md: "one finding per
+# occurrence after the first", "per employment that overlaps"), by rule-id suffix: their coverage
+# counts every record of that entity once (passed or failed), like a record rule's.
+KEYED_AGGREGATES = {"EL-004": "expenditure", "PD-003": "participant", "PD-006": "participant", "EM-005": "employment"}
+
+
 def _run_rules(model, rules):
     ctx = Ctx(model)
     findings, coverage = collections.Counter(), {}
@@ -1604,10 +1610,10 @@ def _run_rules(model, rules):
         cov = coverage.setdefault(rule_id, [0, 0, 0, 0])  # evaluated, passed, failed, not applicable
 
         def tally(result, key):
+            cov[0] += 1  # evaluated: every record the rule looked at, applicable or not
             if result is None:
                 cov[3] += 1
                 return
-            cov[0] += 1
             if result:
                 cov[1] += 1
             else:
@@ -1635,8 +1641,18 @@ def _run_rules(model, rules):
                 tally(fn(x, ctx), x["id"])
         elif scope == "aggregate":
             bad = fn(ctx)
-            cov[0] += 1
-            cov[2 if bad else 1] += 1
+            per = KEYED_AGGREGATES.get(rule_id[rule_id.index("-") + 1:])
+            if per is None:
+                # one verdict on the whole operation
+                cov[0] += 1
+                cov[2 if bad else 1] += 1
+            else:
+                # a finding per offending record: each record of that entity passes or fails once
+                n = {"expenditure": len(ctx.expenditures), "participant": len(ctx.participants),
+                     "employment": sum(len(p["employments"]) for p in ctx.participants)}[per]
+                cov[0] += n
+                cov[1] += n - len(bad)
+                cov[2] += len(bad)
             for key in bad:
                 findings[(rule_id, key)] += 1
         else:
@@ -1765,7 +1781,8 @@ def indicators_tsv(model):
 
 
 def coverage_tsv(coverage):
-    """expected-coverage.tsv: per rule (in pack order) evaluated, passed, failed, not applicable."""
+    """expected-coverage.tsv: per rule (in pack order) evaluated (every record looked at, so
+    evaluated = passed + failed + not applicable), passed, failed, not applicable."""
     return "rule_id\tevaluated\tpassed\tfailed\tnot_applicable\n" + "".join(
         "%s\t%d\t%d\t%d\t%d\n" % (rid, *cov) for rid, cov in coverage.items())
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run esfcheck over every rule-family scenario in both forms (export.xml and the csv/ bundle)
-# and compare the (rule id, record key) pairs of its findings with expected-findings.tsv.
+# and compare the (rule id, record key, severity) triples of its findings with expected-findings.tsv
+# (written by generate.py from the Python oracle).
 #
 #   Fixtures/scenarios/check-all.sh [path/to/esfcheck]     (default: .build/debug/esfcheck)
 #
@@ -39,7 +40,7 @@ for dir in "$here"/*/; do
 import json, sys
 report = json.load(open(sys.argv[1], encoding="utf-8"))
 for f in report["findings"]:
-    print("%s\t%s" % (f["ruleID"], f["recordKey"]))
+    print("%s\t%s\t%s" % (f["ruleID"], f["recordKey"], f["severity"]))
 ' "$tmp/report.json" | LC_ALL=C sort > "$tmp/got"; then
       echo "FAIL  $name/$form: the report is not the expected JSON" >&2
       status=2

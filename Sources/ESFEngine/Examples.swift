@@ -50,7 +50,8 @@ public enum ExampleRunner {
         return v == "true"
     }
 
-    static func run(_ rule: CompiledRule, _ example: RuleExample, in ruleSet: RuleSet, pack: Pack, params: [Value]) -> ExampleOutcome {
+    /// Runs one example of `rule` (of `pack`) with the parameter values `params`.
+    public static func run(_ rule: CompiledRule, _ example: RuleExample, in ruleSet: RuleSet, pack: Pack, params: [Value]) -> ExampleOutcome {
         var single = pack
         var rule = rule
         rule.params = params
