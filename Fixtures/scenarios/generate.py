@@ -1189,6 +1189,7 @@ def readme(s):
     out.append("| operation | total_eligible %s, eu_contribution %s, national_contribution %s |" % (op["total_eligible"], op["eu_contribution"], op["national_contribution"]))
     if op["period"] == "2021-2027":
         out.append("| period, scheme, region | %s, %s, %s (EU rate %s) |" % (op["period"], op["scheme"], op["region_category"], op["eu_rate"]))
+        out.append("| total cost including VAT | %s |" % (op["total_cost"] if op["total_cost"] is not None else "not given (`total_eligible` is its lower bound for ESF21-EL-003)"))
     out.append("| targets | %s participants, employment rate %s, %s subsidised employments |" % (op["target_participants"], op["target_employment_rate"], op["target_subsidised_employments"]))
     out.append("")
     n = sum(s.expected.values())

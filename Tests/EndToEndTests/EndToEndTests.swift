@@ -205,6 +205,48 @@ struct OracleTests {
     }
 }
 
+@Suite("Rules as the catalogue says (RULES.md, issue 9 item 5)")
+struct CatalogueRuleTests {
+    /// The plus-2021-2027 export (region more_developed, EU rate 0.85: one ESF21-CF-002 finding) with `edit` applied.
+    func plusExport(_ edit: (String) -> String) throws -> String {
+        let text = try String(contentsOfFile: fixture("scenarios/plus-2021-2027/export.xml"), encoding: .utf8)
+        let changed = edit(text)
+        #expect(changed != text, "the edit changed nothing")
+        let path = try temporaryDirectory().appendingPathComponent("export.xml").path
+        try changed.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func ruleIDs(_ path: String) throws -> [String] {
+        let r = try run(["check", path, "--format", "json", "--deterministic"])
+        #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
+        return try findings(r.stdout).compactMap { $0["ruleID"] as? String }
+    }
+
+    @Test("ESF21-CF-002: a missing eu_rate is not applicable, a missing region_category fails (with or without a rate)")
+    func regionCap() throws {
+        #expect(try ruleIDs(fixture("scenarios/plus-2021-2027/export.xml")).contains("ESF21-CF-002"))
+        let noRate = try plusExport { $0.replacingOccurrences(of: " eu_rate=\"0.85\"", with: "") }
+        #expect(!(try ruleIDs(noRate)).contains("ESF21-CF-002"))
+        let noRegion = try plusExport { $0.replacingOccurrences(of: " region_category=\"more_developed\"", with: "") }
+        #expect(try ruleIDs(noRegion).filter { $0 == "ESF21-CF-002" }.count == 1)
+        let neither = try plusExport {
+            $0.replacingOccurrences(of: " region_category=\"more_developed\"", with: "").replacingOccurrences(of: " eu_rate=\"0.85\"", with: "")
+        }
+        #expect(try ruleIDs(neither).filter { $0 == "ESF21-CF-002" }.count == 1)
+    }
+
+    @Test("ESF21-EL-003: the operation's total cost including VAT decides, not total_eligible")
+    func vatByTotalCost() throws {
+        // total_eligible 4,999,999.99 and no total_cost: the recoverable VAT line is eligible
+        #expect(!(try ruleIDs(fixture("scenarios/plus-2021-2027/export.xml"))).contains("ESF21-EL-003"))
+        let atThreshold = try plusExport { $0.replacingOccurrences(of: " total_eligible=\"4999999.99\"", with: " total_eligible=\"4999999.99\" total_cost=\"5000000.00\"") }
+        #expect(try ruleIDs(atThreshold).filter { $0 == "ESF21-EL-003" }.count == 1)
+        let below = try plusExport { $0.replacingOccurrences(of: " total_eligible=\"4999999.99\"", with: " total_eligible=\"4999999.99\" total_cost=\"4999999.99\"") }
+        #expect(!(try ruleIDs(below)).contains("ESF21-EL-003"))
+    }
+}
+
 @Suite("End to end through the built binary")
 struct EndToEndTests {
     @Test("the sample yields exactly its expected findings in both forms", arguments: ["export.xml", "csv"])
