@@ -22,10 +22,16 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 status=0
+found=0
 for dir in "$here"/*/; do
   dir="${dir%/}"
   name="$(basename "$dir")"
-  [ -f "$dir/expected-findings.tsv" ] || continue
+  if [ ! -f "$dir/expected-findings.tsv" ]; then
+    echo "FAIL  $name: no expected-findings.tsv (run generate.py)" >&2
+    status=2
+    continue
+  fi
+  found=$((found + 1))
   tail -n +2 "$dir/expected-findings.tsv" | LC_ALL=C sort > "$tmp/expected"
   for form in export.xml csv; do
     "$bin" check "$dir/$form" --format json > "$tmp/report.json" 2> "$tmp/stderr"
@@ -55,4 +61,9 @@ for f in report["findings"]:
     fi
   done
 done
+if [ "$found" -eq 0 ]; then
+  echo "check-all: no scenario found under $here" >&2
+  exit 2
+fi
+echo "$found scenarios checked"
 exit "$status"
