@@ -177,7 +177,7 @@ assert not tax_number_valid("50223055")
 OPERATION_FIELDS = [
     ("id", "string"), ("title", "string"), ("programme", "string"), ("period", "string"),
     ("fund", "string"), ("priority_axis", "string"), ("scheme", "string"),
-    ("start", "date"), ("end", "date"), ("total_eligible", "decimal"),
+    ("start", "date"), ("end", "date"), ("total_eligible", "decimal"), ("total_cost", "decimal"),
     ("eu_contribution", "decimal"), ("national_contribution", "decimal"),
     ("eu_rate", "decimal"), ("region_category", "string"), ("target_participants", "int"),
     ("target_employment_rate", "decimal"), ("target_subsidised_employments", "int"),
@@ -865,10 +865,11 @@ def write_csv(model):
     return files
 
 
-def expected_tsv(expected):
-    """`expected` is a set or a Counter of (rule id, record key); a pair found n times gives n lines."""
+def expected_tsv(expected, op):
+    """`expected` is a set or a Counter of (rule id, record key); a pair found n times gives n lines,
+    each with the severity the oracle gives the finding in the operation `op` (severity_of)."""
     rows = sorted(collections.Counter(expected).elements(), key=lambda rk: (rk[0].encode("utf-8"), rk[1].encode("utf-8")))
-    return "rule_id\trecord_key\n" + "".join("%s\t%s\n" % rk for rk in rows)
+    return "rule_id\trecord_key\tseverity\n" + "".join("%s\t%s\t%s\n" % (r, k, severity_of(r, op)) for r, k in rows)
 
 
 def slovenian_decimal(text):
@@ -899,10 +900,42 @@ def write_outputs(folder, outputs, check):
     return differ
 
 
+# --check: the generators compare what they would write with the files on disk instead of
+# writing (set_check_mode); every file that differs or is missing is collected in DIFFERENT.
+CHECK_MODE = False
+DIFFERENT = []
+
+
+def set_check_mode(on):
+    global CHECK_MODE
+    CHECK_MODE = bool(on)
+
+
 def write_file(path, text):
+    if CHECK_MODE:
+        try:
+            with open(path, encoding="utf-8", newline="") as f:
+                same = f.read() == text
+        except OSError:
+            same = False
+        if not same:
+            DIFFERENT.append(os.path.relpath(path, FIXTURES))
+        return
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write(text)
+
+
+def finish_check_mode():
+    """In --check mode: exit 1 naming every generated file that differs from the one on disk."""
+    if not CHECK_MODE:
+        return
+    if DIFFERENT:
+        for name in DIFFERENT:
+            print("differs from what the generator writes: Fixtures/%s" % name, file=sys.stderr)
+        raise SystemExit("--check failed: %d file(s) differ (hand-edited, or the generator drifted); "
+                         "run the generator without --check to regenerate" % len(DIFFERENT))
+    print("--check passed: every generated file is byte-identical")
 
 
 # ---------------------------------------------------------------------------
@@ -1136,7 +1169,7 @@ def _(x, ctx):
 @rule("ESF-EL-003", "error", "expenditure")
 def _(x, ctx):
     if not (x["vat_recoverable"] or False):
-        return True
+        return None  # when: recoverable VAT only (a missing boolean counts as false)
     return cmp(x["vat"], "==", Decimal("0"))
 
 
@@ -1232,7 +1265,7 @@ def _(p, t, ctx):
 
 @rule("ESF-REF-003", "error", "expenditure")
 def _(x, ctx):
-    return x["participant_id"] in ctx.participant_ids if x["participant_id"] is not None else True
+    return x["participant_id"] in ctx.participant_ids if x["participant_id"] is not None else None  # when: present
 
 
 # --- pack ucne-delavnice ---------------------------------------------------
@@ -1256,13 +1289,17 @@ def _(p, ctx):
     r = p["record"]
     checks = {"ltu24": ltu, "basic_education": basic_education, "over55": over55,
               "first_job_6m": unemployed_6m, "after_prison": unemployed_6m}
+    if not r["criteria"]:
+        return None  # when: criteria declared
     return all(checks[c](r) is True for c in (r["criteria"] or ()) if c in checks)  # missing fails
 
 
 @rule("UD-TG-004", "error", "participant.employment")
 def _(p, e, ctx):
     r = p["record"]
-    if r["previous_employer_id"] is None or e["employer_id"] is None:
+    if r["previous_employer_id"] is None or r["previous_employment_end"] is None:
+        return None  # when: both previous-employment fields recorded
+    if e["employer_id"] is None:
         return None
     if r["previous_employer_id"] != e["employer_id"]:
         return True
@@ -1428,12 +1465,12 @@ def _(p, ctx):
 @rule("UD-CL-003", "error", "expenditure")
 def _(x, ctx):
     if x["category"] not in ("unit_cost_training", "employment_subsidy"):
-        return True
+        return None  # when: unit-cost lines only
     if x["participant_id"] is None:
         return False  # missing fails
     d = x["incurred_on"]
     if d is None:
-        return False  # missing fails (YAML: `incurred_on != null and …`)
+        return None  # RULES.md: missing fails only for participant_id; ESF-EL-001 reports the missing date
     same = [p for p in ctx.participants if p["record"]["id"] == x["participant_id"]]
     if x["category"] == "unit_cost_training":
         spans = [(p["training"]["start"], p["training"]["end"]) for p in same if p["training"]]
@@ -1476,11 +1513,15 @@ del PARAMS_2021["max_eu_rate"], PARAMS_2021["min_external_mentor_hours"]
 
 @rule("ESF21-CF-002", "error", "operation", into=RULES_2021_OWN)
 def _(op, ctx):
-    # a missing region_category (or rate) fails; any other category than less developed or
-    # transition gets the more-developed cap (the YAML's conditional)
+    # RULES.md: a missing region_category fails; a missing eu_rate is not applicable (the
+    # catalogue's convention: a rule on a missing value is not applicable unless it says
+    # "missing fails"). Any other category than less developed or transition gets the
+    # more-developed cap (the YAML's conditional).
     rc, rate = op["region_category"], op["eu_rate"]
-    if rc is None or rate is None:
+    if rc is None:
         return False
+    if rate is None:
+        return None
     cap = {"less_developed": PARAMS["max_eu_rate_less_developed"],
            "transition": PARAMS["max_eu_rate_transition"]}.get(rc, PARAMS["max_eu_rate_more_developed"])
     return rate <= cap
@@ -1488,8 +1529,12 @@ def _(op, ctx):
 
 @rule("ESF21-EL-003", "error", "expenditure", into=RULES_2021_OWN)
 def _(x, ctx):
-    # when: recoverable VAT in an operation of at least EUR 5 million (a missing total: not applicable)
-    total = ctx.op["total_eligible"]
+    # when: recoverable VAT in an operation whose total cost including VAT is at least EUR 5
+    # million (RULES.md; Reg. 2021/1060 Art. 64(1)(c)). Without total_cost, total_eligible is a
+    # lower bound of it (the eligible cost is part of the total cost), so an operation whose
+    # eligible total alone reaches the threshold is in; with neither: not applicable.
+    op = ctx.op
+    total = op["total_cost"] if op["total_cost"] is not None else op["total_eligible"]
     if not (x["vat_recoverable"] or False) or total is None or total < PARAMS["vat_ineligible_from_total"]:
         return None
     return cmp(x["vat"], "==", Decimal("0"))
@@ -1552,6 +1597,12 @@ def run_rules(model):
         PARAMS = saved
 
 
+# Aggregate rules that report one finding per offending record (RULES.md: "one finding per
+# occurrence after the first", "per employment that overlaps"), by rule-id suffix: their coverage
+# counts every record of that entity once (passed or failed), like a record rule's.
+KEYED_AGGREGATES = {"EL-004": "expenditure", "PD-003": "participant", "PD-006": "participant", "EM-005": "employment"}
+
+
 def _run_rules(model, rules):
     ctx = Ctx(model)
     findings, coverage = collections.Counter(), {}
@@ -1559,10 +1610,10 @@ def _run_rules(model, rules):
         cov = coverage.setdefault(rule_id, [0, 0, 0, 0])  # evaluated, passed, failed, not applicable
 
         def tally(result, key):
+            cov[0] += 1  # evaluated: every record the rule looked at, applicable or not
             if result is None:
                 cov[3] += 1
                 return
-            cov[0] += 1
             if result:
                 cov[1] += 1
             else:
@@ -1590,8 +1641,18 @@ def _run_rules(model, rules):
                 tally(fn(x, ctx), x["id"])
         elif scope == "aggregate":
             bad = fn(ctx)
-            cov[0] += 1
-            cov[2 if bad else 1] += 1
+            per = KEYED_AGGREGATES.get(rule_id[rule_id.index("-") + 1:])
+            if per is None:
+                # one verdict on the whole operation
+                cov[0] += 1
+                cov[2 if bad else 1] += 1
+            else:
+                # a finding per offending record: each record of that entity passes or fails once
+                n = {"expenditure": len(ctx.expenditures), "participant": len(ctx.participants),
+                     "employment": sum(len(p["employments"]) for p in ctx.participants)}[per]
+                cov[0] += n
+                cov[1] += n - len(bad)
+                cov[2] += len(bad)
             for key in bad:
                 findings[(rule_id, key)] += 1
         else:
@@ -1625,6 +1686,106 @@ RULE_IDS_2021 = {
 RULES_2021 = rules_for(dict(period="2021-2027", scheme="ucne-delavnice-plus"))[1]
 assert sorted(r[0] for r in RULES_2021) == sorted(sum(RULE_IDS_2021.values(), [])), "every rule of the 2021–2027 packs once"
 
+# Rules graded by the report type (RULES.md: "review (final) / warning (interim)": a missed
+# target is for a person to judge at the end, a warning along the way; a missing report_type
+# gets the final severity).
+GRADED = {"UD-IND-001", "UD-IND-002", "UD-IND-003", "UDP-IND-001", "UDP-IND-002", "UDP-IND-003"}
+SEVERITY_OF_RULE = {r[0]: r[1] for r in RULES + RULES_2021}
+
+
+def severity_of(rule_id, op):
+    """The severity of a finding of `rule_id` in the operation `op`, as RULES.md grades it."""
+    if rule_id in GRADED:
+        return "warning" if op["report_type"] == "interim" else "review"
+    return SEVERITY_OF_RULE[rule_id]
+
+
+def verdict_of(severities):
+    """SPEC §2 with the default --fail-on error: reject (exit 1) on a fatal or error finding,
+    else review (exit 0) on a review finding, else accept (exit 0)."""
+    severities = set(severities)
+    if severities & {"fatal", "error"}:
+        return "reject"
+    return "review" if "review" in severities else "accept"
+
+
+# ---------------------------------------------------------------------------
+# Indicator values (RULES.md, "Indicator values"), re-implemented
+# ---------------------------------------------------------------------------
+#
+# Shares are exact fractions. "Participants" are distinct participant ids; the four shares over the
+# participants (ltu, basic education, over 50, over 55) count participant records, numerator and
+# denominator alike, as the packs define them today (issue 9 item 1 changes that definition to
+# distinct ids: change it here and in the packs together, then regenerate).
+
+INDICATOR_OLDER_AGE = 50
+
+
+def indicators(model):
+    """{indicator id: value} of the packs esf-2014-2020 and ucne-delavnice: int counts, Decimal
+    amounts, fractions.Fraction shares (None when the denominator is 0)."""
+    from fractions import Fraction
+    ps = [p["record"] for p in model["participants"]]
+    xs = model["expenditures"]
+    ids = lambda pred: len({r["id"] for r in ps if pred(r)})
+
+    def share(num, den):
+        return Fraction(num) / Fraction(den) if den else None
+
+    def sum_of(field):
+        return sum((x[field] for x in xs if x[field] is not None), Decimal("0.00"))
+
+    employed = {p["record"]["id"] for p in model["participants"] if p["employments"]}
+    fus = [p["follow_up"] for p in model["participants"] if p["follow_up"]]
+    d30 = [f["employed_day30"] for f in fus if f["employed_day30"] is not None]
+    m12 = [f["employed_month12"] for f in fus if f["employed_month12"] is not None]
+    old = lambda r, age: r["birth_date"] is not None and r["entry_date"] is not None and age_at(r["birth_date"], r["entry_date"]) > age
+    eu, national = sum_of("eu"), sum_of("national")
+    n_ids = ids(lambda r: True)
+    return {
+        "participants": n_ids,
+        "participants_east": ids(lambda r: r["region"] == "EAST"),
+        "participants_west": ids(lambda r: r["region"] == "WEST"),
+        "participants_women": ids(lambda r: r["gender"] == "F"),
+        "participants_men": ids(lambda r: r["gender"] == "M"),
+        "participants_other_gender": ids(lambda r: r["gender"] == "X"),
+        "eligible_claimed": sum_of("eligible"),
+        "eu_claimed": eu,
+        "national_claimed": national,
+        "eu_share": share(eu, eu + national) if eu + national else None,
+        "ltu_share": share(sum(1 for r in ps if ltu(r) is True), len(ps)),
+        "basic_education_share": share(sum(1 for r in ps if basic_education(r) is True), len(ps)),
+        "over_50_share": share(sum(1 for r in ps if old(r, INDICATOR_OLDER_AGE)), len(ps)),
+        "over_55_share": share(sum(1 for r in ps if old(r, PARAMS_2014["over_age"])), len(ps)),
+        "subsidised_employments": sum(len(p["employments"]) for p in model["participants"]),
+        "employment_rate": share(len(employed & {r["id"] for r in ps}), n_ids),
+        "employed_day30": share(sum(1 for v in d30 if v), len(d30)),
+        "employed_month12": share(sum(1 for v in m12 if v), len(m12)),
+    }
+
+
+def indicators_tsv(model):
+    """expected-indicators.tsv: id and exact value (a share as numerator/denominator, an amount
+    with two decimals, a count; `-` when it cannot be computed), sorted by id."""
+    from fractions import Fraction
+    rows = []
+    for k, v in sorted(indicators(model).items()):
+        if v is None:
+            text = "-"
+        elif isinstance(v, Fraction):
+            text = "%d/%d" % (v.numerator, v.denominator)
+        else:
+            text = str(v)
+        rows.append("%s\t%s\n" % (k, text))
+    return "indicator\tvalue\n" + "".join(rows)
+
+
+def coverage_tsv(coverage):
+    """expected-coverage.tsv: per rule (in pack order) evaluated (every record looked at, so
+    evaluated = passed + failed + not applicable), passed, failed, not applicable."""
+    return "rule_id\tevaluated\tpassed\tfailed\tnot_applicable\n" + "".join(
+        "%s\t%d\t%d\t%d\t%d\n" % (rid, *cov) for rid, cov in coverage.items())
+
 
 # ---------------------------------------------------------------------------
 # Writing a scenario folder and checking it
@@ -1635,17 +1796,22 @@ def write_scenario(folder, model, expected, readme_text):
     write_file(os.path.join(folder, "export.xml"), write_xml(model))
     for name, text in write_csv(model).items():
         write_file(os.path.join(folder, "csv", name), text)
-    write_file(os.path.join(folder, "expected-findings.tsv"), expected_tsv(expected))
+    write_file(os.path.join(folder, "expected-findings.tsv"), expected_tsv(expected, model["operation"]))
     write_file(os.path.join(folder, "README.md"), readme_text)
 
 
-def read_expected(folder):
-    """The Counter of (rule id, record key) lines of a folder's expected-findings.tsv."""
+def read_expected(folder, op):
+    """The Counter of (rule id, record key) lines of a folder's expected-findings.tsv; each line's
+    severity must be the one the oracle gives the finding in the operation `op`."""
     with open(os.path.join(folder, "expected-findings.tsv"), encoding="utf-8") as f:
         lines = f.read().splitlines()
-    assert lines[0] == "rule_id\trecord_key"
-    assert lines[1:] == sorted(lines[1:], key=lambda l: [c.encode("utf-8") for c in l.split("\t")]), "sorted"
-    return collections.Counter(tuple(l.split("\t")) for l in lines[1:])
+    assert lines[0] == "rule_id\trecord_key\tseverity", "expected-findings.tsv header"
+    rows = [l.split("\t") for l in lines[1:]]
+    assert all(len(r) == 3 for r in rows), "three columns"
+    assert rows == sorted(rows, key=lambda r: (r[0].encode("utf-8"), r[1].encode("utf-8"))), "sorted"
+    for r, k, sev in rows:
+        assert sev == severity_of(r, op), "severity of %s %s: %s in the file, %s by the oracle" % (r, k, sev, severity_of(r, op))
+    return collections.Counter((r, k) for r, k, _ in rows)
 
 
 def check_scenario(folder, model, expected, verbose=False, label=None):
@@ -1656,14 +1822,14 @@ def check_scenario(folder, model, expected, verbose=False, label=None):
     from_csv = read_csv_bundle(os.path.join(folder, "csv"))
     assert from_xml == model, "export.xml does not read back as the generated data"
     assert from_csv == model, "the CSV bundle does not read back as the generated data"
-    assert read_expected(folder) == expected, "expected-findings.tsv differs from the planted findings"
+    assert read_expected(folder, model["operation"]) == expected, "expected-findings.tsv differs from the planted findings"
 
     # Sanity of the generated identifiers (EMŠOs with a planted ESF-PD-002 finding excepted).
     for pr in model["providers"]:
         assert tax_number_valid(pr["tax_number"]) and registration_number_valid(pr["registration_number"])
     for p in model["participants"]:
         r = p["record"]
-        if r["emso"] is not None and ("ESF-PD-002", r["id"]) not in expected:
+        if r["emso"] is not None and not {("ESF-PD-002", r["id"]), ("ESF21-PD-002", r["id"])} & set(expected):
             assert emso_valid(r["emso"]) and emso_date(r["emso"]) == r["birth_date"], r["id"]
 
     found, coverage = run_rules(from_xml)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run esfcheck over every rule-family scenario in both forms (export.xml and the csv/ bundle)
-# and compare the (rule id, record key) pairs of its findings with expected-findings.tsv.
+# and compare the (rule id, record key, severity) triples of its findings with expected-findings.tsv
+# (written by generate.py from the Python oracle).
 #
 #   Fixtures/scenarios/check-all.sh [path/to/esfcheck]     (default: .build/debug/esfcheck)
 #
@@ -21,10 +22,16 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 status=0
+found=0
 for dir in "$here"/*/; do
   dir="${dir%/}"
   name="$(basename "$dir")"
-  [ -f "$dir/expected-findings.tsv" ] || continue
+  if [ ! -f "$dir/expected-findings.tsv" ]; then
+    echo "FAIL  $name: no expected-findings.tsv (run generate.py)" >&2
+    status=2
+    continue
+  fi
+  found=$((found + 1))
   tail -n +2 "$dir/expected-findings.tsv" | LC_ALL=C sort > "$tmp/expected"
   for form in export.xml csv; do
     "$bin" check "$dir/$form" --format json > "$tmp/report.json" 2> "$tmp/stderr"
@@ -39,7 +46,7 @@ for dir in "$here"/*/; do
 import json, sys
 report = json.load(open(sys.argv[1], encoding="utf-8"))
 for f in report["findings"]:
-    print("%s\t%s" % (f["ruleID"], f["recordKey"]))
+    print("%s\t%s\t%s" % (f["ruleID"], f["recordKey"], f["severity"]))
 ' "$tmp/report.json" | LC_ALL=C sort > "$tmp/got"; then
       echo "FAIL  $name/$form: the report is not the expected JSON" >&2
       status=2
@@ -54,4 +61,9 @@ for f in report["findings"]:
     fi
   done
 done
+if [ "$found" -eq 0 ]; then
+  echo "check-all: no scenario found under $here" >&2
+  exit 2
+fi
+echo "$found scenarios checked"
 exit "$status"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate one fixture scenario per rule family (Python 3 standard library only).
 
-    python3 Fixtures/scenarios/generate.py
+    python3 Fixtures/scenarios/generate.py            # regenerate
+    python3 Fixtures/scenarios/generate.py --check    # compare with the files on disk (CI)
 
 writes, deterministically (re-running reproduces byte-identical files), one folder
 per rule family under `Fixtures/scenarios/`:
@@ -17,6 +18,8 @@ per rule family under `Fixtures/scenarios/`:
     plus-2021-2027     the provisional 2021–2027 packs esf-2021-2027 and ucne-delavnice-plus:
                        ESF21-CF-002, UDP-TR-001, UDP-TR-004, UDP-EM-002, UDP-EM-007 (its own
                        Učne delavnice plus operation, not the clean 2014–2020 one)
+    plus-2021-2027-rules  the same operation (final report): every other rule of those packs,
+                       so that each of their 42 rules is violated at least once
 
 Each starts from the clean operation of `Fixtures/clean/` (built by the same code,
 `Fixtures/lib/esfdata.py`), adds a few participants where the family needs them,
@@ -56,6 +59,14 @@ FAMILIES = {
     "indicators": ["UD-IND-001", "UD-IND-002", "UD-IND-003"],
     "follow-up": ["UD-FU-001"],
     "plus-2021-2027": ["ESF21-CF-002", "UDP-TR-001", "UDP-TR-004", "UDP-EM-002", "UDP-EM-007"],
+    "plus-2021-2027-rules": ["ESF21-CF-001", "ESF21-CF-003", "ESF21-CF-004", "ESF21-CF-005",
+                             "ESF21-EL-001", "ESF21-EL-002", "ESF21-EL-003", "ESF21-EL-004", "ESF21-EL-005",
+                             "ESF21-PD-001", "ESF21-PD-002", "ESF21-PD-003", "ESF21-PD-004", "ESF21-PD-005",
+                             "ESF21-PD-006", "ESF21-REF-001", "ESF21-REF-002", "ESF21-REF-003",
+                             "UDP-TG-001", "UDP-TG-002", "UDP-TG-003", "UDP-TG-004",
+                             "UDP-TR-002", "UDP-TR-003", "UDP-TR-005", "UDP-TR-006", "UDP-TR-007",
+                             "UDP-EM-001", "UDP-EM-004", "UDP-EM-005", "UDP-FU-001",
+                             "UDP-IND-001", "UDP-IND-002", "UDP-IND-003", "UDP-CL-001", "UDP-CL-002", "UDP-CL-003"],
 }
 SEVERITY = {r[0]: r[1] for r in ed.RULES + ed.RULES_2021}
 TARGET_RULES = {"UD-IND-001", "UD-IND-002", "UD-IND-003", "UDP-IND-001", "UDP-IND-002", "UDP-IND-003"}
@@ -877,7 +888,7 @@ def plus_2021_2027():
     # ESF21-EL-003 and ESF21-EL-001
     x = s.line_by_invoice(ed.OTHER_PLUS["invoice_number"])
     s.passes_(["ESF21-EL-003"], x["id"], "publicity cost of %s with `vat` %s included and `vat_recoverable` true: not applicable, the "
-              "operation's `total_eligible` %s is one cent under EUR 5 million (ESF-EL-003 of 2014–2020 would fail it)" % (
+              "operation has no `total_cost` and its `total_eligible` %s is one cent under EUR 5 million (ESF-EL-003 of 2014–2020 would fail it)" % (
                   x["eligible"], x["vat"], op["total_eligible"]))
     s.passes_(["ESF21-EL-001"], "every line dated 2024 or later", "within the 2021–2029 window (the 2014–2020 window ends 2023-12-31)")
 
@@ -948,9 +959,9 @@ def plus_2021_2027():
     s.note("One operation per export: ESF21-CF-002 can give one finding here. Its passing side is the rule's own "
            "examples (`esfcheck verify`) and the same data with `region_category` less_developed, where 0.85 is exactly "
            "the cap (checked with the binary on a temporary copy: the only difference is the ESF21-CF-002 finding).")
-    s.note("ESF21-EL-003 gives no finding in an operation under EUR 5 million; its failing side needs `total_eligible` "
-           "of at least 5,000,000.00 (the rule's examples; also checked on a temporary copy with 5,000,000.00, where "
-           "the VAT line above fails).")
+    s.note("ESF21-EL-003 gives no finding in an operation under EUR 5 million: this export has no `total_cost`, so "
+           "its `total_eligible` (a lower bound of the total cost) decides. Its failing side is in scenario "
+           "`plus-2021-2027-rules` (`total_cost` 5,000,000.00) and the rule's examples.")
     s.note("Periods follow RULES.md: period_end(S, N) is the day before the same date N months later, or the last day "
            "of that month when it has no such date. So 2023-08-31 + 12 months ends 2024-08-30 (31 August 2024 exists), "
            "2024-02-29 + 12 months ends 2025-02-28 (no 29 February 2025), as does 2024-03-01 + 12 months; "
@@ -964,13 +975,193 @@ def plus_2021_2027():
 
 
 # ---------------------------------------------------------------------------
+# plus-2021-2027-rules: every other rule of the 2021–2027 packs, violated at least once
+# ---------------------------------------------------------------------------
+
+def plus_2021_2027_rules():
+    specs = [sp for sp in PLUS_SPECS if sp["n"] != 14]  # Maša Kos's employment runs past the operation (plus-2021-2027)
+    model = ed.build_plus(specs, operation=dict(report_type="final"))
+    s = Scenario("plus-2021-2027-rules", "Učne delavnice plus: every rule of the 2021–2027 packs not violated in `plus-2021-2027`", model=model)
+    op = s.op
+    rd = op["report_date"]
+    s.rules_label = ("Rules with planted findings (packs `esf-2021-2027` and `ucne-delavnice-plus`, provisional; with "
+                     "`plus-2021-2027` every one of their 42 rules is violated at least once)")
+    s.intro = (
+        "The Učne delavnice plus operation of `plus-2021-2027` (`%s`, %s – %s, region `%s`, EU rate %s), its first "
+        "13 participants, and a `final` report of %s (so UDP-IND-001..003 are `review`); one or two changes per rule "
+        "are planted, each on its own record where it can be. It exists so that every rule the 2021–2027 packs "
+        "inherit from 2014–2020 is violated under the 2021–2027 parameters at least once (RULES.md, \"Packs for "
+        "2021–2027\"). Both forms hold the same data: `export.xml` and `csv/`." % (
+            op["id"], op["start"], op["end"], op["region_category"], op["eu_rate"], rd))
+
+    def retime_training(p):
+        t = p["training"]
+        x = s.line(p["record"]["id"], "unit_cost_training")
+        x.update(incurred_on=t["end"], paid_on=t["end"] + DAYS(days=12))
+        s.resplit(x)
+        return x
+
+    def retime_subsidy(p, e):
+        x = s.line_by_invoice("ZZ-" + e["id"])
+        c = ed.employment_claim_plus(p["record"]["id"], e, rd)
+        x.update(incurred_on=c["incurred_on"], paid_on=c["paid_on"], eligible=c["eligible"])
+        s.resplit(x)
+        return x
+
+    # --- participants: ESF21-PD-*, UDP-TG-*
+    p = s.person("Andrej Pirc")["record"]
+    p["gender"] = None
+    s.plant("ESF21-PD-001", p["id"], "`gender` missing (the other indicator fields are present)", "missing fails")
+    lucija = s.person("Lucija Zorman")
+    lucija["record"]["education_isced"] = 3
+    s.plant("ESF21-PD-005", lucija["record"]["id"], "KLASIUS 12001 (band 0-2) with ISCED 3 (band 3-4)", "")
+    seb = s.person("Sebastjan Debeljak")["record"]
+    seb["exit_date"] = seb["entry_date"] - ONE_DAY
+    s.plant("ESF21-PD-004", seb["id"], "left %s, the day before entry %s" % (seb["exit_date"], seb["entry_date"]), "one day before entry fails")
+    x1 = s.extra_participant(None, "Jure Golob", "M", "1970-04-08", None, "14001", 3, "ltu24", "2021-02-01",
+                             D("2025-03-03"), None, pid="UDP-000014")
+    good = new_emso(x1["birth_date"], 233)
+    x1["emso"] = good[:12] + str((int(good[12]) + 1) % 10)
+    s.plant("ESF21-PD-002", x1["id"], "an extra participant (no training): EMŠO check digit %s, the right one is %s" % (x1["emso"][12], good[12]), "")
+    andrej = s.person("Andrej Pirc")["record"]
+    x2 = s.extra_participant(None, "Andrej Pirc", "M", andrej["birth_date"].isoformat(), andrej["emso"], "14001", 3, "ltu24",
+                             "2020-09-14", D("2025-04-07"), None, pid="UDP-000015")
+    s.plant("ESF21-PD-006", x2["id"], "the same EMŠO as %s (the same person entered again under a new id)" % andrej["id"], "")
+    blaz = s.pid("Blaž Kovačević")
+    x3 = s.extra_participant(blaz, "Petra Blatnik", "F", "1996-05-17", new_emso("1996-05-17", 744), "11002", 1,
+                             "basic_education", "2022-01-10", D("2023-06-05"), None, pid=blaz)
+    s.plant("ESF21-PD-003", blaz, "a second, different person keyed in with Blaž Kovačević's id %s (no training, employment or expenditure)" % blaz,
+            "the second occurrence is the finding")
+    p = s.person("Rok Medved")["record"]
+    p["labour_status"] = "employed"
+    s.plant("UDP-TG-001", p["id"], "`labour_status` employed at entry", "")
+    p = s.person("Eva Kralj")["record"]
+    p["criteria"] = None
+    s.plant("UDP-TG-002", p["id"], "KLASIUS 15001, 27 at entry, registered since %s (under 24 months), no criterion declared" % p["registered_unemployed_since"], "")
+    p = s.person("Ivana Petek")["record"]
+    p["registered_unemployed_since"] = D("2024-02-02")
+    s.plant("UDP-TG-003", p["id"], "`ltu24` declared, registered 2024-02-02, one day short of 24 months before entry 2026-02-01 (basic education holds, so UDP-TG-002 passes)", "one day short fails")
+    klara = s.person("Klara Jamnik")
+    e = klara["employments"][0]
+    klara["record"]["previous_employer_id"] = e["employer_id"]
+    klara["record"]["previous_employment_end"] = add_months(e["start"], -12)
+    s.plant("UDP-TG-004", e["id"], "previously employed by the same employer %s until %s, exactly add_months(start %s, −12)" % (
+        e["employer_id"], klara["record"]["previous_employment_end"], e["start"]), "the boundary day fails")
+
+    # --- trainings: UDP-TR-*, ESF21-REF-002
+    t = s.person("Sebastjan Debeljak")["training"]
+    t["amount"] = t["amount"] + ed.UNIT_COST
+    s.plant("UDP-TR-002", s.tkey("Sebastjan Debeljak"), "`amount` %s for `months` 4 (4 × 560.00 = 2240.00); the 2240.00 claimed stays within it" % t["amount"], "")
+    luka = s.person("Luka Rupar")
+    luka["training"]["provider_id"] = "P099"
+    s.plant("ESF21-REF-002", s.tkey("Luka Rupar"), "`provider_id` P099 is no provider", "")
+    s.plant("UDP-TR-003", s.tkey("Luka Rupar"), "the unknown provider P099 has no status (RULES.md: an unknown provider fails here too)", "")
+    nina = s.person("Nina Bergant")
+    nina["record"]["entry_date"] = nina["training"]["start"] + ONE_DAY
+    s.plant("UDP-TR-005", s.tkey("Nina Bergant"), "training from %s, the day before entry %s" % (nina["training"]["start"], nina["record"]["entry_date"]), "one day early fails")
+    rok = s.person("Rok Medved")
+    t = rok["training"]
+    t["end"] = period_end(t["start"], 3)
+    retime_training(rok)
+    rok["record"]["exit_date"] = t["end"]
+    s.plant("UDP-TR-006", s.tkey("Rok Medved"), "`months` 4 but %s – %s is 3 months (the line is dated on the new end)" % (t["start"], t["end"]), "")
+    t = lucija["training"]
+    t["start"] = D("2022-12-01")
+    t["end"] = period_end(t["start"], 4)
+    lucija["record"]["entry_date"] = t["start"]
+    retime_training(lucija)
+    s.plant("UDP-TR-007", s.tkey("Lucija Zorman"), "training %s – %s starts before the operation's start %s (entry moved with it)" % (t["start"], t["end"], op["start"]), "")
+
+    # --- employments: UDP-EM-*, ESF21-REF-001, UDP-FU-001
+    teja = s.person("Teja Furlan")
+    e = teja["employments"][0]
+    e["start"] = teja["training"]["end"]
+    e["end"] = period_end(e["start"], 12)
+    retime_subsidy(teja, e)
+    s.plant("UDP-EM-001", e["id"], "subsidised from %s, the training's last day (it must start after it); %s + 12 months still ends %s" % (e["start"], e["start"], e["end"]), "the same day fails")
+    e = s.people("Andrej Pirc")[0]["employments"][0]
+    e["weekly_hours"] = 30
+    s.plant("UDP-EM-004", e["id"], "30 hours a week without `disabled_part_time` (at least 36), subsidy still 740.00", "")
+    helena = s.person("Helena Vovk")
+    e1 = helena["employments"][0]
+    start2 = add_months(e1["start"], 6)
+    e2 = ed.record(ed.EMPLOYMENT_FIELDS, id=helena["record"]["id"] + "-E2", employer_id="P004", start=start2,
+                   end=period_end(start2, 12), weekly_hours=40, disabled_part_time=False, monthly_subsidy=ed.FULL_TIME_SUBSIDY)
+    helena["employments"].append(e2)
+    s.plant("UDP-EM-005", e2["id"], "a second subsidised employment %s – %s (employer P004) starts while %s (%s – %s) runs; nothing is claimed for it" % (
+        e2["start"], e2["end"], e1["id"], e1["start"], e1["end"]), "")
+    e = luka["employments"][0]
+    e["employer_id"] = "P098"
+    s.plant("ESF21-REF-001", e["id"], "`employer_id` P098 is no provider", "")
+    marko = s.person("Marko Zupan")
+    marko["follow_up"] = None
+    e = marko["employments"][0]
+    s.plant("UDP-FU-001", e["id"], "ended %s, day 30 long before the report date %s, no follow-up recorded" % (e["end"], rd), "")
+
+    # --- expenditures: ESF21-EL-*, ESF21-CF-004, ESF21-REF-003, UDP-CL-*
+    x = s.add_line("staff", D("2020-12-31"), D("2021-01-15"), "1520.00", invoice_number="PL-2020-12")
+    s.plant("ESF21-EL-001", x["id"], "preparatory staff cost incurred 2020-12-31, the day before `eligible_from` 2021-01-01 (inside the 2014–2020 window)", "one day early fails")
+    x = s.add_line("other", D("2025-03-15"), D("2025-03-10"), "310.00", invoice_number="2025-0315")
+    s.plant("ESF21-EL-002", x["id"], "paid 2025-03-10, before it was incurred 2025-03-15", "")
+    x = s.line_by_invoice(ed.OTHER_PLUS["invoice_number"])
+    op["total_cost"] = Decimal("5000000.00")
+    s.plant("ESF21-EL-003", x["id"], "`vat` %s included with `vat_recoverable` true, in an operation whose `total_cost` is 5000000.00 "
+            "(its `total_eligible` is far lower: the total cost including VAT decides)" % x["vat"], "exactly EUR 5 million applies")
+    first = s.add_line("other", D("2025-06-02"), D("2025-06-16"), "180.00", invoice_number="2025-0602")
+    s.add_line("other", D("2025-07-01"), D("2025-07-15"), "95.00", invoice_number="2025-0701", id=first["id"])
+    s.plant("ESF21-EL-004", first["id"], "two lines with id %s (different invoices): the second" % first["id"], "")
+    x = s.add_line("other", D("2027-07-01"), D("2027-07-02"), "75.00", invoice_number="2027-0701")
+    s.plant("ESF21-EL-005", x["id"], "incurred 2027-07-01, the day after the report date %s" % rd, "one day late fails")
+    x = [l for l in s.model["expenditures"] if l["invoice_number"] == "PL-2025" and l["category"] == "staff"][0]
+    x["eu"] += 2 * CENT
+    x["national"] -= 2 * CENT
+    s.plant("ESF21-CF-004", x["id"], "staff line: `eu` %s is 0.02 above round(%s × 0.85, 2), `national` keeps the sum" % (x["eu"], x["eligible"]), "")
+    x = s.add_line("other", D("2025-09-01"), D("2025-09-15"), "60.00", participant_id="UDP-000099", invoice_number="2025-0901")
+    s.plant("ESF21-REF-003", x["id"], "`participant_id` UDP-000099 is no participant (category other)", "")
+    x = s.add_line("unit_cost_training", D("2024-05-07"), D("2024-05-20"), "560.00", invoice_number="P001/2024/099")
+    s.plant("UDP-CL-003", x["id"], "a training unit-cost line without `participant_id`", "missing fails")
+    pid = s.pid("Nina Bergant")
+    x = s.add_line("unit_cost_training", D("2023-12-31"), D("2024-01-12"), "560.00", participant_id=pid, invoice_number="P006/2023/099")
+    s.plant("UDP-CL-001", pid + "/training", "a fifth month (560.00) claimed on top of the 2240.00 of a 4-month training", "")
+    k = klara["record"]["id"]
+    x = s.add_line("employment_subsidy", D("2025-08-29"), D("2025-09-08"), "740.00", participant_id=k, invoice_number="ZZ-%s-E1-X" % k)
+    s.plant("UDP-CL-002", k, "a 13th month of subsidy (740.00) claimed for a 12-month employment", "")
+    x = s.line(s.pid("Eva Kralj"), "unit_cost_training")
+    x["incurred_on"] = None
+    s.plant("ESF21-EL-001", x["id"], "Eva Kralj's training line without `incurred_on` (paid %s)" % x["paid_on"], "missing fails here; UDP-CL-003 is not applicable to it (RULES.md: missing fails only for `participant_id`)")
+
+    # --- the operation: ESF21-CF-001, -003, -005 and the targets UDP-IND-001..003
+    claimed = sum(l["eligible"] for l in s.model["expenditures"])
+    total = claimed - 2 * CENT
+    rate = op["eu_rate"]
+    eu_ok = ed.round2(total * rate)
+    op["total_eligible"], op["eu_contribution"], op["national_contribution"] = total, eu_ok + 2 * CENT, total - eu_ok
+    s.fixed_totals = True
+    s.plant("ESF21-CF-001", op["id"], "`eu_contribution` %s is 0.02 above round(%s × 0.85, 2) = %s" % (op["eu_contribution"], total, eu_ok), "")
+    s.plant("ESF21-CF-003", op["id"], "`eu_contribution` + `national_contribution` = %s, 0.02 above `total_eligible` %s" % (
+        op["eu_contribution"] + op["national_contribution"], total), "")
+    s.plant("ESF21-CF-005", op["id"], "the lines claim %s, 0.02 above `total_eligible` %s" % (claimed, total), "")
+    ids = {p["record"]["id"] for p in s.model["participants"]}
+    employed = {p["record"]["id"] for p in s.model["participants"] if p["employments"]}
+    n_emp = sum(len(p["employments"]) for p in s.model["participants"])
+    op["target_participants"] = len(ids) + 1
+    op["target_employment_rate"] = Decimal("0.75")
+    op["target_subsidised_employments"] = n_emp + 1
+    s.fixed_targets = True
+    s.plant("UDP-IND-001", op["id"], "%d distinct participant ids, target %d" % (len(ids), len(ids) + 1), "one short fails")
+    s.plant("UDP-IND-002", op["id"], "%d of %d participants employed, target rate 0.75" % (len(employed), len(ids)), "")
+    s.plant("UDP-IND-003", op["id"], "%d subsidised employments, target %d" % (n_emp, n_emp + 1), "one short fails")
+    s.note("Coverage, not boundaries: the boundary cases of these rules are in the 2014–2020 scenarios and in the rules' "
+           "own examples, which `esfcheck verify` also runs with the 2021–2027 packs' parameters (docs/rules-notes.md).")
+    return s.finish()
+
+
+# ---------------------------------------------------------------------------
 # README
 # ---------------------------------------------------------------------------
 
 def severity(rule, op):
-    if rule in TARGET_RULES:
-        return "warning" if op["report_type"] == "interim" else "review"
-    return SEVERITY[rule]
+    return ed.severity_of(rule, op)  # the oracle grades UD-IND-* by the report type
 
 
 def readme(s):
@@ -998,12 +1189,13 @@ def readme(s):
     out.append("| operation | total_eligible %s, eu_contribution %s, national_contribution %s |" % (op["total_eligible"], op["eu_contribution"], op["national_contribution"]))
     if op["period"] == "2021-2027":
         out.append("| period, scheme, region | %s, %s, %s (EU rate %s) |" % (op["period"], op["scheme"], op["region_category"], op["eu_rate"]))
+        out.append("| total cost including VAT | %s |" % (op["total_cost"] if op["total_cost"] is not None else "not given (`total_eligible` is its lower bound for ESF21-EL-003)"))
     out.append("| targets | %s participants, employment rate %s, %s subsidised employments |" % (op["target_participants"], op["target_employment_rate"], op["target_subsidised_employments"]))
     out.append("")
     n = sum(s.expected.values())
     out.append("## Planted violations: %d findings" % n)
     out.append("")
-    out.append("`expected-findings.tsv` lists exactly these (rule id, record key), sorted; a pair that occurs twice is listed twice.")
+    out.append("`expected-findings.tsv` lists exactly these (rule id, record key, severity), sorted; a pair that occurs twice is listed twice.")
     out.append("")
     out.append("| rule | severity | record key | what is wrong | boundary tested |")
     out.append("|---|---|---|---|---|")
@@ -1034,7 +1226,7 @@ def readme(s):
 # ---------------------------------------------------------------------------
 
 BUILDERS = [co_financing, eligibility, participant_data, target_group, training, employment, indicators, follow_up,
-            plus_2021_2027]
+            plus_2021_2027, plus_2021_2027_rules]
 
 
 def index(rows):
@@ -1044,11 +1236,18 @@ def index(rows):
                "each folder's README lists them. Generated by `generate.py` (shared code: `../lib/esfdata.py`), "
                "which also checks every scenario with its own Python re-implementation of all rules of both packs.")
     out.append("")
-    out.append("`plus-2021-2027` is the exception: its own Učne delavnice plus operation of the 2021–2027 programme, "
-               "checked by the provisional packs `esf-2021-2027` and `ucne-delavnice-plus` (and the Python "
-               "re-implementation of those).")
+    out.append("`plus-2021-2027` and `plus-2021-2027-rules` are the exception: their own Učne delavnice plus operation "
+               "of the 2021–2027 programme, checked by the provisional packs `esf-2021-2027` and `ucne-delavnice-plus` "
+               "(and the Python re-implementation of those); between them every one of those packs' 42 rules is "
+               "violated at least once.")
+    out.append("")
+    out.append("`expected-findings.tsv` has three columns: rule id, record key and the finding's severity, all from "
+               "the Python oracle (`../lib/esfdata.py`, which grades UD-IND-*/UDP-IND-* by the report type itself); "
+               "the end-to-end test derives the expected verdict and exit code from it. `.ci/run` runs every "
+               "generator with `--check`, so a hand-edited expected file or a drifted generator fails CI.")
     out.append("")
     out.append("    python3 Fixtures/scenarios/generate.py             # regenerate (byte-identical) and self-check")
+    out.append("    python3 Fixtures/scenarios/generate.py --check     # self-check and compare with the files on disk (CI)")
     out.append("    Fixtures/scenarios/check-all.sh [path/to/esfcheck]  # run the binary on both forms and diff")
     out.append("")
     out.append("| scenario | rules | findings | participant records |")
@@ -1061,6 +1260,7 @@ def index(rows):
 
 
 def main():
+    ed.set_check_mode("--check" in sys.argv[1:])
     total, rows = 0, []
     for make in BUILDERS:
         s = make()
@@ -1076,6 +1276,7 @@ def main():
             "; also " + ", ".join(outside) + " (documented)" if outside else ""))
     ed.write_file(os.path.join(HERE, "README.md"), index(rows))
     print("self-check passed: %d findings in %d scenarios" % (total, len(BUILDERS)))
+    ed.finish_check_mode()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate the bundled sample exports of esfcheck (Python 3 standard library only).
 
-    python3 Fixtures/ucne-delavnice/generate.py
+    python3 Fixtures/ucne-delavnice/generate.py            # regenerate
+    python3 Fixtures/ucne-delavnice/generate.py --check    # compare with the files on disk (CI)
 
 writes, deterministically (re-running reproduces byte-identical files):
 
@@ -9,7 +10,9 @@ writes, deterministically (re-running reproduces byte-identical files):
     Fixtures/clean/            a smaller scenario of the same operation with none
 
 Each scenario folder gets `export.xml` (canonical XML, SPEC §3.1), `csv/` (the
-CSV bundle of the same data), `expected-findings.tsv` and `README.md`.
+CSV bundle of the same data), `expected-findings.tsv` (rule id, record key, severity),
+`expected-indicators.tsv` (every indicator's exact value), `expected-coverage.tsv` (per rule:
+evaluated, passed, failed, not applicable) and `README.md`, all computed by the oracle.
 
 After writing, the script reads both forms back, checks that they hold the same
 data, runs its own re-implementation of every rule of the packs `esf-2014-2020`
@@ -207,6 +210,9 @@ def generate(scenario):
     folder = os.path.join(FIXTURES, scenario)
     model, expected, notes, stats = build(scenario)
     write_scenario(folder, model, expected, readme(scenario, model, expected, notes, stats))
+    # the oracle's indicator values and per-rule coverage, which the end-to-end tests compare
+    write_file(os.path.join(folder, "expected-indicators.tsv"), indicators_tsv(model))
+    write_file(os.path.join(folder, "expected-coverage.tsv"), coverage_tsv(run_rules(model)[1]))
     return folder, model, expected, stats
 
 
@@ -220,8 +226,10 @@ def self_check(folder, model, expected, stats):
 
 
 def main():
+    set_check_mode("--check" in sys.argv[1:])
     for scenario in ("ucne-delavnice", "clean"):
         self_check(*generate(scenario))
+    finish_check_mode()
 
 
 if __name__ == "__main__":

@@ -9,26 +9,59 @@ public struct ExampleOutcome: Sendable {
     public var passed: Bool
     /// What went wrong when the example did not behave as declared.
     public var problem: String?
+    /// True for the second run of an inherited rule's example, with the inheriting pack's own
+    /// parameters (the first run uses the base pack's, for which the example was written).
+    public var withPackParameters: Bool = false
 }
 
 /// Runs rules' own pass/fail examples through the real engine (SwiftLint-style: examples are tests and docs).
+///
+/// An inherited rule (a pack that `extends:` another) runs each example twice: with the base pack's
+/// parameters, for which it was written, and with the inheriting pack's own parameters, so that an
+/// example a child parameter breaks shows. An example that cannot hold under a child's parameters
+/// (a 6-month period under `subsidy_months: 12`) says so with `base_params_only: true` in its mapping
+/// and runs with the base parameters only (docs/rules-notes.md).
 public enum ExampleRunner {
+    /// The key of an example mapping that limits it to the base pack's parameters.
+    public static let baseParamsOnlyKey = "base_params_only"
+
     /// Runs every example of every rule of `ruleSet`.
     public static func run(_ ruleSet: RuleSet) -> [ExampleOutcome] {
         var out: [ExampleOutcome] = []
         for pack in ruleSet.packs {
             for rule in pack.rules {
-                for ex in rule.examples { out.append(run(rule, ex, in: ruleSet, pack: pack)) }
+                for ex in rule.examples {
+                    out.append(run(rule, ex, in: ruleSet, pack: pack, params: rule.exampleParams ?? rule.params))
+                    if let base = rule.exampleParams, base != rule.params, !isBaseParamsOnly(ex) {
+                        var o = run(rule, ex, in: ruleSet, pack: pack, params: rule.params)
+                        o.withPackParameters = true
+                        if let p = o.problem { o.problem = "with the parameters of pack \(pack.id) (inherited example): \(p)" }
+                        out.append(o)
+                    }
+                }
             }
         }
         return out
     }
 
-    static func run(_ rule: CompiledRule, _ example: RuleExample, in ruleSet: RuleSet, pack: Pack) -> ExampleOutcome {
+    /// True when an example carries `base_params_only: true`.
+    public static func isBaseParamsOnly(_ example: RuleExample) -> Bool {
+        guard case .map(let m, _) = example.data, case .scalar(let v)? = m[baseParamsOnlyKey] else { return false }
+        return v == "true"
+    }
+
+    /// Runs one example of `rule` (of `pack`) with the parameter values `params`.
+    public static func run(_ rule: CompiledRule, _ example: RuleExample, in ruleSet: RuleSet, pack: Pack, params: [Value]) -> ExampleOutcome {
         var single = pack
         var rule = rule
-        if let base = rule.exampleParams { rule.params = base }
+        rule.params = params
         single.rules = [rule]
+        var example = example
+        if case .map(var m, var order) = example.data, m[baseParamsOnlyKey] != nil {
+            m[baseParamsOnlyKey] = nil
+            order.removeAll { $0 == baseParamsOnlyKey }
+            example.data = .map(m, order: order)
+        }
         let set = RuleSet(model: ruleSet.model, packs: [single], aggregates: ruleSet.aggregates)
         let model = set.model
         func outcome(_ ok: Bool, _ problem: String?) -> ExampleOutcome {

@@ -80,13 +80,22 @@ struct XMLSchemaValidationTests {
     // MARK: - Fixtures
 
     static let fixtures = ["Fixtures/clean/export.xml", "Fixtures/ucne-delavnice/export.xml"]
-        + ["co-financing", "eligibility", "employment", "follow-up", "indicators", "participant-data", "plus-2021-2027",
+        + ["co-financing", "eligibility", "employment", "follow-up", "indicators", "participant-data", "plus-2021-2027", "plus-2021-2027-rules",
            "target-group", "training"].map { "Fixtures/scenarios/\($0)/export.xml" }
+
+    @Test("the fixture list names every scenario folder")
+    func fixtureListIsComplete() throws {
+        let dir = ModelFile.path("Fixtures/scenarios")
+        let folders = try FileManager.default.contentsOfDirectory(atPath: dir)
+            .filter { FileManager.default.fileExists(atPath: dir + "/" + $0 + "/export.xml") }
+        #expect(Self.fixtures.count == 12)
+        #expect(Set(folders.map { "Fixtures/scenarios/\($0)/export.xml" }).isSubset(of: Set(Self.fixtures)))
+    }
 
     @Test(arguments: fixtures)
     func fixturesValidateWithNoSchemaProblem(_ fixture: String) throws {
         let path = ModelFile.path(fixture)
-        guard FileManager.default.fileExists(atPath: path) else { return }
+        try #require(FileManager.default.fileExists(atPath: path), "fixture missing: \(fixture)")
         let validated = try collect(XMLRecordSource(path: path, model: Self.model))
         let plain = try collect(XMLRecordSource(path: path, model: Self.model, schema: .none))
         // Validation adds nothing to a valid export, and changes nothing the reader reports.

@@ -47,8 +47,28 @@ func fixture(_ path: String) -> String { packageRoot.appendingPathComponent("Fix
 
 /// (rule id, record key) pairs of an expected-findings.tsv file.
 func expected(_ scenario: String) throws -> [String] {
+    try expectedFindings(scenario).map { "\($0.rule) \($0.key)" }.sorted()
+}
+
+/// One line of an expected-findings.tsv file: written by the fixture generators from the
+/// independent Python oracle (Fixtures/lib/esfdata.py), never from the binary's output.
+struct ExpectedFinding: Hashable, Comparable, CustomStringConvertible {
+    var rule: String, key: String, severity: String
+    var description: String { "\(rule) \(key) \(severity)" }
+    static func < (a: Self, b: Self) -> Bool { a.description < b.description }
+}
+
+/// The (rule id, record key, severity) lines of an expected-findings.tsv file; its header must be
+/// `rule_id<TAB>record_key<TAB>severity` and every line must have the three columns.
+func expectedFindings(_ scenario: String) throws -> [ExpectedFinding] {
     let text = try String(contentsOfFile: fixture("\(scenario)/expected-findings.tsv"), encoding: .utf8)
-    return text.split(separator: "\n").dropFirst().map { $0.replacingOccurrences(of: "\t", with: " ") }.sorted()
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+    try #require(lines.first == "rule_id\trecord_key\tseverity", "\(scenario)/expected-findings.tsv header")
+    return try lines.dropFirst().map { line in
+        let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        try #require(c.count == 3 && ["fatal", "error", "review", "warning", "info"].contains(c[2]), "\(scenario): \(line)")
+        return ExpectedFinding(rule: c[0], key: c[1], severity: c[2])
+    }
 }
 
 func findings(_ json: String) throws -> [[String: Any]] {
@@ -56,42 +76,174 @@ func findings(_ json: String) throws -> [[String: Any]] {
     return try #require(object["findings"] as? [[String: Any]])
 }
 
+/// The rule-family scenarios of Fixtures/scenarios/ (each a folder with expected-findings.tsv). Named
+/// here, not listed from the disk, so that a missing folder fails its test instead of vanishing
+/// from the arguments; `scenarioFoldersAreKnown` fails on a folder this list lacks.
+let scenarioFolders = ["co-financing", "eligibility", "employment", "follow-up", "indicators", "participant-data",
+                       "plus-2021-2027", "plus-2021-2027-rules", "target-group", "training"]
+
 /// Every fixture scenario with an expected-findings file: the sample, the clean operation and one per rule family.
-let scenarios: [String] = {
-    var found = ["ucne-delavnice", "clean"]
-    let dir = packageRoot.appendingPathComponent("Fixtures/scenarios")
-    let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-    for n in names.sorted() where FileManager.default.fileExists(atPath: dir.appendingPathComponent("\(n)/expected-findings.tsv").path) {
-        found.append("scenarios/\(n)")
-    }
-    return found
-}()
+let scenarios: [String] = ["ucne-delavnice", "clean"] + scenarioFolders.map { "scenarios/\($0)" }
 
 @Suite("Fixture scenarios through the built binary")
 struct ScenarioTests {
-    @Test("each scenario yields exactly its expected findings, verdict and exit code in both forms",
+    @Test("the scenario folders on disk are exactly the known ones, each with its expected findings")
+    func scenarioFoldersAreKnown() throws {
+        let dir = packageRoot.appendingPathComponent("Fixtures/scenarios")
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+            var isDir: ObjCBool = false
+            return FileManager.default.fileExists(atPath: dir.appendingPathComponent($0).path, isDirectory: &isDir) && isDir.boolValue
+        }.sorted()
+        #expect(onDisk == scenarioFolders)
+        #expect(scenarios.count == 12)
+        for name in scenarios {
+            #expect(FileManager.default.fileExists(atPath: fixture("\(name)/expected-findings.tsv")), "\(name)")
+            #expect(FileManager.default.fileExists(atPath: fixture("\(name)/export.xml")), "\(name)")
+            #expect(FileManager.default.fileExists(atPath: fixture("\(name)/csv/operation.csv")), "\(name)")
+        }
+    }
+
+    @Test("each scenario yields exactly the oracle's findings with their severities, and the verdict and exit code they imply, in both forms",
           arguments: scenarios.flatMap { [($0, "export.xml"), ($0, "csv")] })
     func scenario(name: String, form: String) throws {
+        let want = try expectedFindings(name).sorted()
         let r = try run(["check", fixture("\(name)/\(form)"), "--format", "json", "--deterministic"])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
         let found = try findings(r.stdout)
-        let got = found.map { "\($0["ruleID"]!) \($0["recordKey"]!)" }.sorted()
-        #expect(got == (try expected(name)), "\(name)/\(form)")
-        // the verdict and exit code SPEC §2 gives for these findings (default --fail-on error)
-        let severities = Set(found.compactMap { $0["severity"] as? String })
+        let got = found.map { ExpectedFinding(rule: "\($0["ruleID"]!)", key: "\($0["recordKey"]!)", severity: "\($0["severity"]!)") }.sorted()
+        #expect(got == want, "\(name)/\(form)")
+        // the verdict and exit code SPEC §2 gives for the expected findings (default --fail-on error),
+        // derived from the file, not from what the binary reports
+        let severities = Set(want.map(\.severity))
         let verdict = !severities.isDisjoint(with: ["fatal", "error"]) ? "reject" : (severities.contains("review") ? "review" : "accept")
-        #expect(object["verdict"] as? String == verdict)
-        #expect(r.status == (verdict == "reject" ? 1 : 0))
+        #expect(object["verdict"] as? String == verdict, "\(name)/\(form)")
+        #expect(r.status == (verdict == "reject" ? 1 : 0), "\(name)/\(form)")
+        let counts = try #require(object["counts"] as? [String: Int])
+        for sev in ["fatal", "error", "review", "warning", "info"] {
+            #expect((counts[sev] ?? 0) == want.filter { $0.severity == sev }.count, "\(name)/\(form) \(sev)")
+        }
     }
 
-    @Test("every rule of the 2014–2020 packs is violated by some scenario")
+    @Test("every rule of every built-in pack is violated by some scenario")
     func everyRuleCovered() throws {
         var violated = Set<String>()
-        for name in scenarios { violated.formUnion(try expected(name).map { String($0.split(separator: " ")[0]) }) }
-        let list = try run(["rules", "list", "--pack", "esf-2014-2020", "--pack", "ucne-delavnice"])
-        let ids = list.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { String($0.split(separator: " ")[0]) }
-        #expect(ids.count >= 43)
-        for id in ids { #expect(violated.contains(id), "no scenario violates \(id)") }
+        for name in scenarios { violated.formUnion(try expectedFindings(name).map(\.rule)) }
+        for (packs, count) in [(["esf-2014-2020", "ucne-delavnice"], 43), (["esf-2021-2027", "ucne-delavnice-plus"], 42)] {
+            let list = try run(["rules", "list"] + packs.flatMap { ["--pack", $0] })
+            #expect(list.status == 0, "\(list.stderr)")
+            let ids = list.stdout.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { String($0.split(separator: " ")[0]) }
+            #expect(ids.count == count, "\(packs)")
+            for id in ids { #expect(violated.contains(id), "no scenario violates \(id)") }
+        }
+    }
+}
+
+/// The rows of a tab-separated file of a fixture folder, header checked and dropped.
+func fixtureTable(_ path: String, header: String) throws -> [[String]] {
+    let text = try String(contentsOfFile: fixture(path), encoding: .utf8)
+    let lines = text.split(separator: "\n").map(String.init)
+    try #require(lines.first == header, "\(path) header")
+    return lines.dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+}
+
+/// An exact value of an indicator: "16/41", "375340.64", "40" as (numerator, denominator).
+func exactFraction(_ text: String) throws -> (Decimal, Decimal) {
+    let parts = text.split(separator: "/")
+    let num = try #require(Decimal(string: String(parts[0]), locale: Locale(identifier: "en_US_POSIX")), "\(text)")
+    let den = parts.count == 2 ? try #require(Decimal(string: String(parts[1]), locale: Locale(identifier: "en_US_POSIX")), "\(text)") : 1
+    return (num, den)
+}
+
+@Suite("The sample and the clean operation held to the oracle")
+struct OracleTests {
+    func report(_ name: String, _ form: String) throws -> [String: Any] {
+        let r = try run(["check", fixture("\(name)/\(form)"), "--format", "json", "--deterministic"])
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stderr)")
+    }
+
+    @Test("every indicator value is the oracle's (expected-indicators.tsv)", arguments: ["ucne-delavnice", "clean"], ["export.xml", "csv"])
+    func indicatorsMatchOracle(name: String, form: String) throws {
+        let want = try fixtureTable("\(name)/expected-indicators.tsv", header: "indicator\tvalue")
+        #expect(want.count == 18)
+        let object = try report(name, form)
+        let inputs = try #require(object["inputs"] as? [[String: Any]])
+        let list = try #require(inputs.first?["indicators"] as? [[String: Any]])
+        let got = Dictionary(list.map { ($0["id"] as? String ?? "", $0["value"] as? String) }, uniquingKeysWith: { a, _ in a })
+        // every indicator the binary reports is one the oracle computes, and the other way round
+        #expect(Set(got.keys) == Set(want.map { $0[0] }), "indicator ids")
+        for row in want {
+            let id = row[0]
+            guard let value = got[id] else { continue }
+            if row[1] == "-" { #expect(value == nil, "\(id)"); continue }
+            let v = try #require(value, "\(id) has no value")
+            let (num, den) = try exactFraction(row[1])
+            let binary = try #require(Decimal(string: v, locale: Locale(identifier: "en_US_POSIX")), "\(id): \(v)")
+            if den == 1 {
+                #expect(binary == num, "\(id): \(v), the oracle says \(row[1])")
+            } else {
+                // a share: the binary's decimal value (16 places) times the denominator is the numerator, to 6 places
+                var product = binary * den, rounded = Decimal()
+                NSDecimalRound(&rounded, &product, 6, .plain)
+                #expect(rounded == num, "\(id): \(v), the oracle says \(row[1])")
+            }
+        }
+    }
+
+    @Test("the per-rule coverage counts are the oracle's (expected-coverage.tsv)", arguments: ["ucne-delavnice", "clean"], ["export.xml", "csv"])
+    func coverageMatchesOracle(name: String, form: String) throws {
+        let want = try fixtureTable("\(name)/expected-coverage.tsv", header: "rule_id\tevaluated\tpassed\tfailed\tnot_applicable")
+        #expect(want.count == 43)
+        let coverage = try #require(try report(name, form)["coverage"] as? [[String: Any]])
+        let got = Dictionary(coverage.map { c in
+            (c["ruleID"] as? String ?? "", ["evaluated", "passed", "failed", "notApplicable"].map { "\(c[$0] as? Int ?? -1)" })
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(Set(got.keys) == Set(want.map { $0[0] }))
+        for row in want {
+            #expect(got[row[0]] == Array(row[1...4]), "\(row[0]): evaluated, passed, failed, n/a")
+        }
+        #expect(coverage.allSatisfy { ($0["errors"] as? Int) == 0 })
+    }
+}
+
+@Suite("Rules as the catalogue says (RULES.md, issue 9 item 5)")
+struct CatalogueRuleTests {
+    /// The plus-2021-2027 export (region more_developed, EU rate 0.85: one ESF21-CF-002 finding) with `edit` applied.
+    func plusExport(_ edit: (String) -> String) throws -> String {
+        let text = try String(contentsOfFile: fixture("scenarios/plus-2021-2027/export.xml"), encoding: .utf8)
+        let changed = edit(text)
+        #expect(changed != text, "the edit changed nothing")
+        let path = try temporaryDirectory().appendingPathComponent("export.xml").path
+        try changed.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func ruleIDs(_ path: String) throws -> [String] {
+        let r = try run(["check", path, "--format", "json", "--deterministic"])
+        #expect(r.status == 0 || r.status == 1, "\(r.stderr)")
+        return try findings(r.stdout).compactMap { $0["ruleID"] as? String }
+    }
+
+    @Test("ESF21-CF-002: a missing eu_rate is not applicable, a missing region_category fails (with or without a rate)")
+    func regionCap() throws {
+        #expect(try ruleIDs(fixture("scenarios/plus-2021-2027/export.xml")).contains("ESF21-CF-002"))
+        let noRate = try plusExport { $0.replacingOccurrences(of: " eu_rate=\"0.85\"", with: "") }
+        #expect(!(try ruleIDs(noRate)).contains("ESF21-CF-002"))
+        let noRegion = try plusExport { $0.replacingOccurrences(of: " region_category=\"more_developed\"", with: "") }
+        #expect(try ruleIDs(noRegion).filter { $0 == "ESF21-CF-002" }.count == 1)
+        let neither = try plusExport {
+            $0.replacingOccurrences(of: " region_category=\"more_developed\"", with: "").replacingOccurrences(of: " eu_rate=\"0.85\"", with: "")
+        }
+        #expect(try ruleIDs(neither).filter { $0 == "ESF21-CF-002" }.count == 1)
+    }
+
+    @Test("ESF21-EL-003: the operation's total cost including VAT decides, not total_eligible")
+    func vatByTotalCost() throws {
+        // total_eligible 4,999,999.99 and no total_cost: the recoverable VAT line is eligible
+        #expect(!(try ruleIDs(fixture("scenarios/plus-2021-2027/export.xml"))).contains("ESF21-EL-003"))
+        let atThreshold = try plusExport { $0.replacingOccurrences(of: " total_eligible=\"4999999.99\"", with: " total_eligible=\"4999999.99\" total_cost=\"5000000.00\"") }
+        #expect(try ruleIDs(atThreshold).filter { $0 == "ESF21-EL-003" }.count == 1)
+        let below = try plusExport { $0.replacingOccurrences(of: " total_eligible=\"4999999.99\"", with: " total_eligible=\"4999999.99\" total_cost=\"4999999.99\"") }
+        #expect(!(try ruleIDs(below)).contains("ESF21-EL-003"))
     }
 }
 
