@@ -279,3 +279,8 @@ public struct PackParameters: Sendable, Codable, Hashable {
 public protocol Reporter {
     func render(_ report: Report) -> String
 }
+
+/// A count with its noun, plural when the count is not one: `1 rule`, `6 providers`, `0 findings`.
+public func counted(_ n: Int, _ noun: String) -> String {
+    "\(n) \(noun)\(n == 1 ? "" : "s")"
+}

@@ -24,7 +24,7 @@ public struct TextReporter: Reporter {
     public func render(_ report: Report) -> String {
         var out = ""
         for input in report.inputs {
-            let records = input.records.filter { $0.read > 0 }.map { "\($0.read) \($0.entity)" + ($0.rejected > 0 ? " (\($0.rejected) rejected)" : "") }
+            let records = input.records.filter { $0.read > 0 }.map { counted($0.read, $0.entity.replacingOccurrences(of: "_", with: "-")) + ($0.rejected > 0 ? " (\($0.rejected) rejected)" : "") }
             out += "checked \(input.path) (\(input.format)\(input.operation.map { ", operation \($0)" } ?? "")): \(records.joined(separator: ", "))\n"
             if let unbound = input.unboundColumns, !unbound.isEmpty {
                 let listed = unbound.sorted { $0.key < $1.key }.map { "\($0.key.split(separator: "/").last.map(String.init) ?? $0.key) " + $0.value.map { "'\($0)'" }.joined(separator: ", ") }

@@ -297,7 +297,7 @@ struct Verify: ParsableCommand {
         let without = set.rules.filter { r in !r.examples.contains { $0.shouldPass } || !r.examples.contains { !$0.shouldPass } }
         for r in without { out += "\(r.file):\(r.line): \(r.id) lacks a pass or a fail example\n" }
         let failed = outcomes.filter { !$0.passed }.count
-        out += "\(outcomes.count) examples of \(set.rules.count) rules: \(outcomes.count - failed) behave as declared, \(failed) do not; \(without.count) rules lack examples\n"
+        out += "\(counted(outcomes.count, "example")) of \(counted(set.rules.count, "rule")): \(outcomes.count - failed) behave as declared, \(failed) do not; \(counted(without.count, "rule")) \(without.count == 1 ? "lacks" : "lack") examples\n"
         try emit(out, to: nil)
         if failed > 0 || !without.isEmpty { throw ExitCode(1) }
     }
