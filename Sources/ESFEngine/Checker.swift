@@ -153,7 +153,7 @@ public enum Checker {
         for d in config.diagnostics { sink.add(d) }
         let available = collectPacks(rulePaths: rulePaths, origins: origins, sink: sink)
         for p in config.packsAt where !available.contains(where: { $0.id == p.ruleID }) {
-            sink.add(Diagnostic(code: "config.unknown_pack", message: "unknown pack '\(p.ruleID)' (available: \(available.map(\.id).joined(separator: ", ")))",
+            sink.add(Diagnostic(code: "config.unknown_pack", message: "unknown pack '\(p.ruleID)'\(Nearest.hint(p.ruleID, in: available.map(\.id))) (available: \(available.map(\.id).joined(separator: ", ")))",
                                 file: p.file, line: p.line, column: p.column))
         }
         guard !sink.isEmpty else { return }
@@ -311,7 +311,7 @@ public enum Checker {
             var chosen: [PackHeader] = []
             for id in request.packs {
                 guard let p = available.first(where: { $0.id == id }) else {
-                    throw .usage("unknown pack '\(id)'; available packs:\n\(listing)")
+                    throw .usage("unknown pack '\(id)'\(Nearest.hint(id, in: available.map(\.id))); available packs:\n\(listing)")
                 }
                 if !chosen.contains(p) { chosen.append(p) }
             }

@@ -212,7 +212,7 @@ public struct ProjectConfig: Sendable {
     /// Diagnostics for re-graded or switched-off rule ids that are not `known`.
     public func checkRuleIDs(known: Set<String>, where scope: String, sink: DiagnosticSink) {
         for s in severities + disabled where !known.contains(s.ruleID) {
-            sink.add(Diagnostic(code: "config.unknown_rule", message: "no rule \(s.ruleID) \(scope)", file: s.file, line: s.line, column: s.column))
+            sink.add(Diagnostic(code: "config.unknown_rule", message: "no rule \(s.ruleID) \(scope)\(Nearest.hint(s.ruleID, in: Array(known)))", file: s.file, line: s.line, column: s.column))
         }
     }
 

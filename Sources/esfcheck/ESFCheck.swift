@@ -199,7 +199,9 @@ struct Rules: ParsableCommand {
             var headers: [PackHeader]
             do { headers = try Checker.availablePacks(rulePaths: rules) } catch { throw fail(error) }
             if !packs.isEmpty {
-                for p in packs where !headers.contains(where: { $0.id == p }) { throw fail(.usage("unknown pack '\(p)'")) }
+                for p in packs where !headers.contains(where: { $0.id == p }) {
+                    throw fail(.usage("unknown pack '\(p)'\(Nearest.hint(p, in: headers.map(\.id))); see esfcheck rules list"))
+                }
                 headers = headers.filter { packs.contains($0.id) }
             }
             do { return try Checker.loadRuleSet(headers, rulePaths: rules) } catch { throw fail(error) }
@@ -214,7 +216,10 @@ struct Rules: ParsableCommand {
 
         func run() throws {
             let set = try options.load()
-            guard let rule = set.rules.first(where: { $0.id == id }) else { throw fail(.usage("no rule \(id); see esfcheck rules list")) }
+            // ids are matched whatever their case (ud-em-003 is UD-EM-003)
+            guard let rule = set.rules.first(where: { $0.id.caseInsensitiveCompare(id) == .orderedSame }) else {
+                throw fail(.usage("no rule \(id)\(Nearest.hint(id, in: set.rules.map(\.id))); see esfcheck rules list"))
+            }
             try emit(RuleDocumentation.rule(rule).trimmingCharacters(in: .newlines) + "\n", to: nil)
         }
     }
