@@ -222,6 +222,7 @@ public enum Checker {
             bundle.maxRowBytes = options.maxLineBytes
             return bundle
         }
+        try requireXML(path)
         if let profile = options.profile, profile.format == .xml {
             return XMLRecordSource(path: path, model: options.model, schema: options.schema, profile: profile)
         }
@@ -229,6 +230,36 @@ public enum Checker {
             throw .usage("mapping profile \(profile.id) describes a CSV bundle, \(path) is XML: use an XML profile (format: xml) or drop --profile")
         }
         return XMLRecordSource(path: path, model: options.model, schema: options.schema)
+    }
+
+    /// Says what a file given as an XML export is when it is not XML (an Excel workbook, a CSV file),
+    /// instead of the parser's "document is empty" (exit 3). Only the first bytes are read, after the
+    /// file is known to be a regular file.
+    static func requireXML(_ path: String) throws(CheckError) {
+        do { try InputFile.requireRegular(path) } catch { throw .input(error) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let head = [UInt8]((try? handle.read(upToCount: 4096)) ?? Data())
+        func refuse(_ what: String) throws(CheckError) {
+            throw .input(InputError(location: SourceLocation(file: path, line: 1), message: what))
+        }
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            try refuse("this is a ZIP archive (an Excel workbook, .xlsx?), not an XML export: export the operation as XML, or save each sheet as CSV in one folder and give the folder")
+        }
+        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
+            try refuse("this is an Excel 97–2003 workbook (.xls), not an XML export: export the operation as XML, or save each sheet as CSV in one folder and give the folder")
+        }
+        // UTF-16 and UTF-32 byte-order marks: the XML parser reads those
+        if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return }
+        var body = head[...]
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        guard let first = body.firstIndex(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else { return }
+        if body[first] == UInt8(ascii: "<") { return }
+        let line = body[first...].prefix { $0 != 0x0A }
+        if line.contains(UInt8(ascii: ",")) || line.contains(UInt8(ascii: ";")) || line.contains(0x09) {
+            try refuse("this looks like a CSV file (separated values, no XML markup), not an XML export: give the folder of the CSV bundle, or the file with a .csv name (it stands for its folder)")
+        }
+        try refuse("this is not an XML document (it does not start with '<'): an XML export starts with <?xml …?> or <operation …>")
     }
 
     /// The data model of the packs available to this run (every built-in pack uses one model).
