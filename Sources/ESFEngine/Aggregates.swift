@@ -1,15 +1,67 @@
 import ESFCore
 import ESFExpr
 
+/// The partial state of one correlated aggregate: per key row, only what its kind needs
+/// (a count, a sum, or a whole accumulator for min, max and count_distinct).
+struct AggregateRows {
+    var counts: [Int64] = []
+    var sums: [ExactDecimal] = []
+    var others: [AggregateAccumulator] = []
+
+    mutating func addRow(_ kind: AggregateKind) {
+        switch kind {
+        case .count: counts.append(0)
+        case .sum: sums.append(ExactDecimal(units: 0, scale: 0))
+        default: others.append(AggregateAccumulator())
+        }
+    }
+
+    mutating func add(_ v: Value, row: Int, kind: AggregateKind) {
+        switch kind {
+        case .count: counts[row] += 1
+        case .sum:
+            var acc = AggregateAccumulator()
+            acc.sum = sums[row]
+            acc.add(v, kind: kind)
+            sums[row] = acc.sum
+        default: others[row].add(v, kind: kind)
+        }
+    }
+
+    func accumulator(row: Int, kind: AggregateKind) -> AggregateAccumulator {
+        switch kind {
+        case .count:
+            var acc = AggregateAccumulator()
+            acc.count = counts[row]
+            return acc
+        case .sum:
+            var acc = AggregateAccumulator()
+            acc.sum = sums[row]
+            return acc
+        default: return others[row]
+        }
+    }
+}
+
 /// Partial aggregates of every call site, fed record by record while streaming.
+///
+/// Keys are interned as symbols (`KeySymbols`): the state of a correlated aggregate is a row
+/// per key in flat arrays, found through a dense array for one-field keys (no dictionary entry
+/// or array allocation per key).
 struct AggregateStore {
     let specs: [AggregateSpec]
-    /// Uncorrelated aggregates: one accumulator; correlated: one per key.
+    /// Uncorrelated aggregates: one accumulator; correlated: one row per key.
     var single: [AggregateAccumulator]
-    var keyed: [[[Value]: AggregateAccumulator]]
+    var index: [KeyIndex]
+    var rows: [AggregateRows]
+    /// Uncorrelated `count_distinct` of a field: whether each symbol of the field was counted, and how many were.
+    let distinctBySymbol: [Bool]
+    var distinctSeen: [[Bool]]
+    var distinctCount: [Int]
     /// Correlated aggregates with residual conditions keep their records per key, and of each
-    /// record only the fields the residual and the value read (`keptFields` order).
-    var records: [[[Value]: [[Value]]]]
+    /// record only the fields the residual and the value read (`keptFields` order), in flat arrays.
+    var kept: [RowLists]
+    var keptValues: [[Value]]
     let keptFields: [[Int]]
     /// Aggregates whose filter failed at run time: every rule reading them fails too.
     var failures: [Int: String] = [:]
@@ -19,8 +71,13 @@ struct AggregateStore {
     init(specs: [AggregateSpec], entityCount: Int) {
         self.specs = specs
         single = Array(repeating: AggregateAccumulator(), count: specs.count)
-        keyed = Array(repeating: [:], count: specs.count)
-        records = Array(repeating: [:], count: specs.count)
+        index = Array(repeating: KeyIndex(), count: specs.count)
+        rows = Array(repeating: AggregateRows(), count: specs.count)
+        distinctBySymbol = specs.map { $0.kind == .count_distinct && $0.innerKeyFields.isEmpty && $0.residual == nil && $0.value == nil && $0.field != nil }
+        distinctSeen = Array(repeating: [], count: specs.count)
+        distinctCount = Array(repeating: 0, count: specs.count)
+        kept = Array(repeating: RowLists(), count: specs.count)
+        keptValues = Array(repeating: [], count: specs.count)
         keptFields = specs.map { spec in
             var fields = Set(spec.residual?.aggregatedFields() ?? [])
             fields.formUnion(spec.value?.aggregatedFields() ?? [])
@@ -32,7 +89,48 @@ struct AggregateStore {
         byEntity = by
     }
 
-    mutating func feed(entity: Int, values: [Value], evaluator: inout Evaluator) {
+    /// The row of the record's inner key for aggregate `id`, created on first sight.
+    mutating func row(_ id: Int, entity: Int, values: [Value], keys: inout KeySymbols) -> Int {
+        let fields = specs[id].innerKeyFields
+        let found: Int32?
+        if fields.count == 1 {
+            found = index[id].row(keys.symbol(entity, fields[0], values), create: true)
+        } else {
+            var k = SymbolKey()
+            for f in fields { k.append(keys.symbol(entity, f, values)) }
+            found = index[id].row(k, create: true)
+        }
+        let r = Int(found ?? 0)
+        if specs[id].residual == nil, r == rowCount(id) { rows[id].addRow(specs[id].kind) }
+        return r
+    }
+
+    func rowCount(_ id: Int) -> Int {
+        switch specs[id].kind {
+        case .count: return rows[id].counts.count
+        case .sum: return rows[id].sums.count
+        default: return rows[id].others.count
+        }
+    }
+
+    /// The row of a correlation key (key forms) for aggregate `id`, if the key was ever fed.
+    func row(_ id: Int, key: [Value], keys: KeySymbols) -> Int? {
+        let fields = specs[id].innerKeyFields
+        guard key.count == fields.count else { return nil }
+        let entity = specs[id].entity
+        if fields.count == 1 {
+            guard let s = keys.find(entity, fields[0], key[0]) else { return nil }
+            return index[id].row(s).map(Int.init)
+        }
+        var k = SymbolKey()
+        for (i, f) in fields.enumerated() {
+            guard let s = keys.find(entity, f, key[i]) else { return nil }
+            k.append(s)
+        }
+        return index[id].packed[k].map(Int.init)
+    }
+
+    mutating func feed(entity: Int, values: [Value], evaluator: inout Evaluator, keys: inout KeySymbols) {
         // hot path: the specs' fields are read in place (binding `specs[id]` would copy a whole spec)
         for id in byEntity[entity] where failures.isEmpty || failures[id] == nil {
             evaluator.aggregated = values
@@ -46,7 +144,9 @@ struct AggregateStore {
                 }
             }
             if specs[id].residual != nil {
-                records[id][specs[id].innerKeyFields.map { values[$0].keyForm }, default: []].append(keptFields[id].map { values[$0] })
+                let r = row(id, entity: entity, values: values, keys: &keys)
+                kept[id].append(row: Int32(truncatingIfNeeded: r))
+                for f in keptFields[id] { keptValues[id].append(values[f]) }
                 continue
             }
             let v: Value
@@ -61,31 +161,53 @@ struct AggregateStore {
             let kind = specs[id].kind
             if kind == .count && v.isNull { continue }
             if specs[id].innerKeyFields.isEmpty {
-                single[id].add(v, kind: kind)
+                if distinctBySymbol[id], let f = specs[id].field {
+                    // the same distinct values as `AggregateAccumulator` (key forms, nulls skipped), as symbols
+                    if v.isNull { continue }
+                    let s = Int(keys.symbol(entity, f, values))
+                    distinctSeen[id].ensureIndex(s, false)
+                    if !distinctSeen[id][s] {
+                        distinctSeen[id][s] = true
+                        distinctCount[id] += 1
+                    }
+                } else {
+                    single[id].add(v, kind: kind)
+                }
             } else {
-                let key = specs[id].innerKeyFields.map { values[$0].keyForm }
-                keyed[id][key, default: AggregateAccumulator()].add(v, kind: kind)
+                let r = row(id, entity: entity, values: values, keys: &keys)
+                rows[id].add(v, row: r, kind: kind)
             }
         }
         evaluator.aggregated = nil
     }
 
     /// The kept records of a key, at full width again (the fields not kept are null).
-    func records(_ id: Int, key: [Value]) -> [[Value]] {
+    func records(_ id: Int, key: [Value], keys: KeySymbols) -> [[Value]] {
         if key.contains(where: \.isNull) { return [] }
+        guard let r = row(id, key: key, keys: keys) else { return [] }
         let width = specs[id].width
-        return (records[id][key] ?? []).map { kept in
+        let fields = keptFields[id]
+        var out: [[Value]] = []
+        var item = kept[id].first(Int32(truncatingIfNeeded: r))
+        while item >= 0 {
             var full = Array(repeating: Value.null, count: width)
-            for (slot, f) in keptFields[id].enumerated() { full[f] = kept[slot] }
-            return full
+            let base = Int(item) * fields.count
+            for (slot, f) in fields.enumerated() { full[f] = keptValues[id][base + slot] }
+            out.append(full)
+            item = kept[id].next[Int(item)]
         }
+        return out
     }
 
-    func value(_ id: Int, key: [Value]) -> Value {
+    func value(_ id: Int, key: [Value], keys: KeySymbols) -> Value {
         let spec = specs[id]
-        if spec.innerKeyFields.isEmpty { return single[id].value(spec) }
+        if spec.innerKeyFields.isEmpty {
+            if distinctBySymbol[id] { return .int(Int64(distinctCount[id])) }
+            return single[id].value(spec)
+        }
         // a null correlation key matches nothing (the comparison is unknown)
         if key.contains(where: \.isNull) { return AggregateAccumulator().value(spec) }
-        return (keyed[id][key] ?? AggregateAccumulator()).value(spec)
+        guard let r = row(id, key: key, keys: keys) else { return AggregateAccumulator().value(spec) }
+        return rows[id].accumulator(row: r, kind: spec.kind).value(spec)
     }
 }

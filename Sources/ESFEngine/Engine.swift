@@ -64,6 +64,8 @@ public final class Engine: EvaluationState {
     var relies: [Set<Int>]
     /// Entities assumed complete by a rule already evaluated; a later record of one is out of order.
     var sealed: Set<Int> = []
+    /// Per entity: whether its records' `relies` are already in `sealed`.
+    var sealedBy: [Bool]
     var outOfOrder: Set<Int> = []
     var relationRules: [[Int]]
     var aggregateRules: [Int] = []
@@ -86,15 +88,41 @@ public final class Engine: EvaluationState {
     var root: [Value]?
     var rootCount = 0
     var snapshots: [Snapshot] = []
-    var lookupIndex: [[Value: [Value]]]
-    /// Joined mode: per entity and parent key, the values of the fields some rule reads as
-    /// context (in `projectedFields` order, nothing else); and the keys of the parents seen.
-    var projections: [[Value: [Value]]]
+    /// Key values interned as symbols: the per-key state below is kept in arrays indexed by
+    /// symbol (or by a row a symbol maps to), not in dictionaries keyed by values.
+    var keys: KeySymbols
+    /// Per entity: its key field, parent entity and parent id field (index and name).
+    let keyFieldIndex: [Int?]
+    let parentEntity: [Int?]
+    let parentFieldIndex: [Int?]
+    let parentFieldName: [String?]
+    /// Per entity: its `participant_id` field, if any.
+    let participantFieldIndex: [Int?]
+    /// Per entity: the entities a joined-mode record reads as context (its parent and the parent's other children).
+    let contextEntities: [[Int]]
+    /// Per entity and key symbol: the row of its record in `lookupRecords` (-1: none; -2: present, record not kept).
+    var lookupRows: [[Int32]]
+    var lookupRecords: [[[Value]]]
+    /// Joined mode: per entity and parent key symbol, the row of the values of the fields some rule reads
+    /// as context (`projectedFields` order, nothing else, in the flat `projectionValues`); and the parents seen.
+    var projectionRows: [[Int32]]
+    var projectionValues: [[Value]]
     var projectedFields: [[Int]] = []
-    var parentKeys: Set<Value> = []
-    var optionalChildSeen: [Set<Value>]
-    var uniqueSeen: [Int: [[Value]: Int]] = [:]
-    var intervals: [Int: [Value: [(CivilDate, CivilDate)]]] = [:]
+    var parentSeen: [Bool] = []
+    /// Per 0..1 entity and parent key symbol: the epoch in which a record was seen (grouped mode: one epoch per group).
+    var optionalChildSeen: [[UInt32]]
+    var optionalEpoch: UInt32 = 1
+    /// Relations: per rule, its first state index (one state per relation of the rule).
+    var relationBase: [Int]
+    /// `unique`: per relation state, the rows of the keys seen and how often each was seen.
+    var uniqueIndex: [KeyIndex]
+    var uniqueCounts: [[Int32]]
+    /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order.
+    var intervalLists: [RowLists]
+    var intervalBounds: [[(CivilDate, CivilDate)]]
+    /// The records of the current group (grouped) or the current record's context (joined), by entity.
+    var contextRecords: [[Value]?]
+    let noContext: [[Value]?]
     var group: [Record] = []
     /// The counts of all findings added, also those the cap drops.
     var severityCounts = SeverityCounts([])
@@ -115,11 +143,38 @@ public final class Engine: EvaluationState {
         deferredRules = Array(repeating: [], count: n)
         relationRules = Array(repeating: [], count: n)
         contextFields = Array(repeating: [], count: n)
-        lookupIndex = Array(repeating: [:], count: n)
-        projections = Array(repeating: [:], count: n)
+        lookupRows = Array(repeating: [], count: n)
+        lookupRecords = Array(repeating: [], count: n)
+        projectionRows = Array(repeating: [], count: n)
+        projectionValues = Array(repeating: [], count: n)
         optionalChildSeen = Array(repeating: [], count: n)
+        contextRecords = Array(repeating: nil, count: n)
+        sealedBy = Array(repeating: false, count: n)
+        noContext = Array(repeating: nil, count: n)
         let m = model
+        keys = KeySymbols(model: m)
         childEntities = (0..<n).map { e in (0..<n).filter { m.parentIndex(of: $0) == e } }
+        keyFieldIndex = m.entities.map { ent in ent.keyField.flatMap(ent.fieldIndex) }
+        parentEntity = (0..<n).map { m.parentIndex(of: $0) }
+        parentFieldName = (0..<n).map { m.parentIDField(of: $0) }
+        participantFieldIndex = m.entities.map { $0.fieldIndex("participant_id") }
+        parentFieldIndex = (0..<n).map { e in m.parentIDField(of: e).flatMap(m.entities[e].fieldIndex) }
+        let children = childEntities
+        contextEntities = (0..<n).map { e in
+            guard let p = m.parentIndex(of: e) else { return [] }
+            return ([p] + children[p]).filter { $0 != e }
+        }
+        var base: [Int] = []
+        var states = 0
+        for rule in ruleSet.rules {
+            base.append(states)
+            if case .relations(let specs) = rule.assertion { states += specs.count }
+        }
+        relationBase = base
+        uniqueIndex = Array(repeating: KeyIndex(), count: states)
+        uniqueCounts = Array(repeating: [], count: states)
+        intervalLists = Array(repeating: RowLists(), count: states)
+        intervalBounds = Array(repeating: [], count: states)
         parentKeyIsPersonal = (0..<n).map { e in
             guard let p = m.parentIndex(of: e), let k = m.entities[p].keyField, let ki = m.entities[p].fieldIndex(k) else { return false }
             return m.entities[p].fields[ki].personal
@@ -215,11 +270,16 @@ public final class Engine: EvaluationState {
 
     // MARK: - EvaluationState
 
-    public func aggregateValue(_ id: Int, key: [Value]) -> Value { aggregates.value(id, key: key) }
+    public func aggregateValue(_ id: Int, key: [Value]) -> Value { aggregates.value(id, key: key, keys: keys) }
 
-    public func aggregateRecords(_ id: Int, key: [Value]) -> [[Value]] { aggregates.records(id, key: key) }
+    public func aggregateRecords(_ id: Int, key: [Value]) -> [[Value]] { aggregates.records(id, key: key, keys: keys) }
 
-    public func lookup(_ entity: Int, key: Value) -> [Value]? { lookupIndex[entity][key.keyForm] }
+    public func lookup(_ entity: Int, key: Value) -> [Value]? {
+        guard let ki = keyFieldIndex[entity], let s = keys.find(entity, ki, key.keyForm), Int(s) < lookupRows[entity].count else { return nil }
+        let row = lookupRows[entity][Int(s)]
+        if row == -2 { return [] }
+        return row >= 0 ? lookupRecords[entity][Int(row)] : nil
+    }
 
     // MARK: - Streaming
 
@@ -268,14 +328,14 @@ public final class Engine: EvaluationState {
     }
 
     func recordKey(_ entity: Int, _ values: [Value]) -> String {
-        let e = model.entities[entity]
-        if let k = e.keyField, let i = e.fieldIndex(k) { return values[i].isNull ? "" : shown(e.fields[i], values[i]) }
-        if let pid = parentID(entity, values) { return "\(pid)/\(e.keySuffix ?? e.name)" }
-        return e.name
+        // hot path: the entity is read in place (binding `model.entities[entity]` would copy it)
+        if let i = keyFieldIndex[entity] { return values[i].isNull ? "" : shown(model.entities[entity].fields[i], values[i]) }
+        if let pid = parentID(entity, values) { return "\(pid)/\(model.entities[entity].keySuffix ?? model.entities[entity].name)" }
+        return model.entities[entity].name
     }
 
     func parentID(_ entity: Int, _ values: [Value]) -> String? {
-        guard let pf = model.parentIDField(of: entity), let i = model.entities[entity].fieldIndex(pf), !values[i].isNull else { return nil }
+        guard let i = parentFieldIndex[entity], !values[i].isNull else { return nil }
         // the parent's key field decides whether it is personal (SPEC §6: personal data is never a key)
         if parentKeyIsPersonal[entity] && !options.showPersonalData { return Masking.mask(values[i].description) }
         return values[i].description
@@ -291,12 +351,13 @@ public final class Engine: EvaluationState {
     func participantID(_ entity: Int, _ values: [Value]) -> String? {
         if let p = parentID(entity, values) { return p }
         if !childEntities[entity].isEmpty { return recordKey(entity, values) }
-        if let i = model.entities[entity].fieldIndex("participant_id"), !values[i].isNull { return shown(model.entities[entity].fields[i], values[i]) }
+        if let i = participantFieldIndex[entity], !values[i].isNull { return shown(model.entities[entity].fields[i], values[i]) }
         return nil
     }
 
     func accept(_ r: Record) {
         let e = r.entity
+        keys.beginRecord()
         if sealed.contains(e), !outOfOrder.contains(e) {
             // a rule already ran on the assumption that these records were complete: fail closed
             outOfOrder.insert(e)
@@ -317,114 +378,138 @@ public final class Engine: EvaluationState {
             evaluator.records[e] = r.values
         }
         // joined mode: a nested row whose parent is not in the export is rejected, not evaluated
-        if !grouped, let p = model.parentIndex(of: e), let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf),
-           !parentKeys.contains(r.values[pfi].keyForm) {
-            add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
-                        message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(parentID(e, r.values) ?? r.values[pfi].description)' matches no \(model.entities[p].name)",
-                        recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
-                        title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
-            counts[e].rejected += 1
-            return
+        if !grouped, let p = parentEntity[e], let pf = parentFieldName[e], let pfi = parentFieldIndex[e] {
+            let s = Int(keys.symbol(e, pfi, r.values))
+            if s >= parentSeen.count || !parentSeen[s] {
+                add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
+                            message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(parentID(e, r.values) ?? r.values[pfi].description)' matches no \(model.entities[p].name)",
+                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
+                            title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
+                counts[e].rejected += 1
+                return
+            }
         }
         counts[e].evaluated += 1
-        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator)
-        if lookupEntities.contains(e), let k = model.entities[e].keyField, let ki = model.entities[e].fieldIndex(k), !r.values[ki].isNull {
-            if lookupIndex[e][r.values[ki].keyForm] == nil { lookupIndex[e][r.values[ki].keyForm] = recordLookupEntities.contains(e) ? r.values : [] }
+        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: &keys)
+        if lookupEntities.contains(e), let ki = keyFieldIndex[e], !r.values[ki].isNull {
+            let s = Int(keys.symbol(e, ki, r.values))
+            lookupRows[e].ensureIndex(s, -1)
+            if lookupRows[e][s] == -1 {
+                if recordLookupEntities.contains(e) {
+                    lookupRows[e][s] = Int32(truncatingIfNeeded: lookupRecords[e].count)
+                    lookupRecords[e].append(r.values)
+                } else {
+                    lookupRows[e][s] = -2
+                }
+            }
         }
         for i in relationRules[e] { relate(i, r) }
         if grouped {
             if !childEntities[e].isEmpty {
                 flushGroup()
                 group = [r]
-            } else if model.parentIndex(of: e) != nil {
+            } else if parentEntity[e] != nil {
                 if group.isEmpty {
                     // a nested record outside its parent: evaluated alone
-                    evaluateRecord(r, context: [:])
+                    evaluateRecord(r, context: noContext)
                 } else {
                     checkMultiplicity(r)
                     group.append(r)
                 }
             } else {
-                evaluateRecord(r, context: [:])
+                evaluateRecord(r, context: noContext)
             }
             return
         }
         // joined mode: remember parents and context projections, then evaluate
-        if !childEntities[e].isEmpty, let k = model.entities[e].keyField, let ki = model.entities[e].fieldIndex(k) {
-            parentKeys.insert(r.values[ki].keyForm)
+        if !childEntities[e].isEmpty, let ki = keyFieldIndex[e] {
+            let s = Int(keys.symbol(e, ki, r.values))
+            parentSeen.ensureIndex(s, false)
+            parentSeen[s] = true
         }
-        var context: [Int: [Value]] = [:]
-        if let p = model.parentIndex(of: e), let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf) {
-            let pkey = r.values[pfi].keyForm
+        let context = contextEntities[e]
+        for c in contextRecords.indices where contextRecords[c] != nil && !context.contains(c) { contextRecords[c] = nil }
+        if let pfi = parentFieldIndex[e] {
+            let pkey = Int(keys.symbol(e, pfi, r.values))
             checkMultiplicity(r)
-            for c in [p] + childEntities[p] where c != e {
-                if let proj = projections[c][pkey] {
-                    var full = Array(repeating: Value.null, count: model.entities[c].fields.count)
-                    for (slot, f) in projectedFields[c].enumerated() { full[f] = proj[slot] }
-                    context[c] = full
+            for c in context {
+                // the buffer is filled in place: the evaluator's reference to it is dropped first
+                evaluator.records[c] = nil
+                guard pkey < projectionRows[c].count, projectionRows[c][pkey] >= 0 else {
+                    contextRecords[c] = nil
+                    continue
                 }
+                let fields = projectedFields[c]
+                let base = Int(projectionRows[c][pkey]) * fields.count
+                if contextRecords[c] == nil { contextRecords[c] = Array(repeating: Value.null, count: model.entities[c].fields.count) }
+                for (slot, f) in fields.enumerated() { contextRecords[c]?[f] = projectionValues[c][base + slot] }
             }
         }
         if !contextFields[e].isEmpty {
-            let key: Value
-            if !childEntities[e].isEmpty, let k = model.entities[e].keyField, let ki = model.entities[e].fieldIndex(k) {
-                key = r.values[ki].keyForm
-            } else if let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf) {
-                key = r.values[pfi].keyForm
+            let key: Int
+            if !childEntities[e].isEmpty, let ki = keyFieldIndex[e] {
+                key = Int(keys.symbol(e, ki, r.values))
+            } else if let pfi = parentFieldIndex[e] {
+                key = Int(keys.symbol(e, pfi, r.values))
             } else {
-                key = .null
+                key = Int(keys.tables[KeySymbols.parents].intern(.null))
             }
-            if projections[e][key] == nil {
-                projections[e][key] = projectedFields[e].map { r.values[$0] }
+            projectionRows[e].ensureIndex(key, -1)
+            if projectionRows[e][key] < 0 {
+                let fields = projectedFields[e]
+                projectionRows[e][key] = Int32(truncatingIfNeeded: fields.isEmpty ? 0 : projectionValues[e].count / fields.count)
+                for f in fields { projectionValues[e].append(r.values[f]) }
             }
         }
-        evaluateRecord(r, context: context)
+        evaluateRecord(r, context: contextRecords)
     }
 
     /// ESFCHECK-IN-003: more than one record of a 0..1 nested entity for one parent.
     func checkMultiplicity(_ r: Record) {
         let e = r.entity
-        guard model.entities[e].cardinality != .many, let pid = parentID(e, r.values),
-              let pf = model.parentIDField(of: e), let pfi = model.entities[e].fieldIndex(pf) else { return }
+        guard model.entities[e].cardinality != .many, let pid = parentID(e, r.values), let pfi = parentFieldIndex[e] else { return }
         // the raw parent id, not its shown (possibly masked) form
-        let parent = r.values[pfi].keyForm
-        if optionalChildSeen[e].contains(parent) {
+        let parent = Int(keys.symbol(e, pfi, r.values))
+        optionalChildSeen[e].ensureIndex(parent, 0)
+        if optionalChildSeen[e][parent] == optionalEpoch {
             add(Finding(ruleID: ReservedRule.multiple, severity: .fatal,
                         message: "\(model.parentIndex(of: e).map { model.entities[$0].name } ?? "parent") \(pid) has more than one \(model.entities[e].name)",
                         recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location,
                         title: Engine.reservedTitles[ReservedRule.multiple], help: Engine.reservedHelp[ReservedRule.multiple]), field: nil)
         } else {
-            optionalChildSeen[e].insert(parent)
+            optionalChildSeen[e][parent] = optionalEpoch
         }
     }
 
     func flushGroup() {
         guard !group.isEmpty else { return }
-        var context: [Int: [Value]] = [:]
+        for e in contextRecords.indices { contextRecords[e] = nil }
         for r in group where model.entities[r.entity].cardinality != .many || !childEntities[r.entity].isEmpty {
-            if context[r.entity] == nil { context[r.entity] = r.values }
+            if contextRecords[r.entity] == nil { contextRecords[r.entity] = r.values }
         }
         for r in group {
-            var ctx = context
-            ctx[r.entity] = r.values
-            evaluateRecord(r, context: ctx)
+            // the group's context with the record itself in its entity's place
+            evaluateRecord(r, context: contextRecords)
         }
+        for e in contextRecords.indices { contextRecords[e] = nil }
         group = []
-        // a parent group is complete: its 0..1 children cannot repeat any more
-        for e in optionalChildSeen.indices where !optionalChildSeen[e].isEmpty { optionalChildSeen[e].removeAll(keepingCapacity: true) }
+        // a parent group is complete: its 0..1 children cannot repeat any more (a new epoch)
+        optionalEpoch &+= 1
+        if optionalEpoch == 0 {
+            for e in optionalChildSeen.indices { optionalChildSeen[e] = [] }
+            optionalEpoch = 1
+        }
     }
 
-    func setContext(_ context: [Int: [Value]], own: Int, values: [Value]) {
+    func setContext(_ context: [[Value]?], own: Int, values: [Value]) {
         for e in evaluator.records.indices where e != model.root { evaluator.records[e] = context[e] }
         evaluator.records[own] = values
     }
 
-    func evaluateRecord(_ r: Record, context: [Int: [Value]]) {
+    func evaluateRecord(_ r: Record, context: [[Value]?]) {
         let e = r.entity
         let imm = immediateRules[e], def = deferredRules[e]
         guard !imm.isEmpty || !def.isEmpty else { return }
-        let key = recordKey(e, r.values)
-        let pid = participantID(e, r.values)
         currentColumns = r.fieldColumns
         currentXPaths = r.fieldXPaths
         defer {
@@ -432,28 +517,37 @@ public final class Engine: EvaluationState {
             currentXPaths = nil
         }
         if !imm.isEmpty {
-            sealed.formUnion(relies[e])
+            if !sealedBy[e] {
+                sealed.formUnion(relies[e])
+                sealedBy[e] = true
+            }
             setContext(context, own: e, values: r.values)
-            for i in imm { check(i, key: key, participantID: pid, location: r.location) }
+            for i in imm { check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: r.location) }
         }
         if !def.isEmpty {
             // keep only the records the deferred rules read, until the end of the stream
             var records = Array(repeating: [Value]?.none, count: model.entities.count)
-            for (k, v) in context where deferredReads[e].contains(k) { records[k] = v }
+            for k in context.indices where context[k] != nil && deferredReads[e].contains(k) { records[k] = context[k] }
             records[e] = r.values
-            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, columns: r.fieldColumns, xpaths: r.fieldXPaths, key: key, participantID: pid))
+            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, columns: r.fieldColumns, xpaths: r.fieldXPaths,
+                                      key: recordKey(e, r.values), participantID: participantID(e, r.values)))
         }
     }
 
     /// Evaluates rule `i` in the evaluator's current context.
     func check(_ i: Int, key: String, participantID: String?, location: SourceLocation?) {
+        check(i, key: { key }, participantID: { participantID }, location: location)
+    }
+
+    /// Evaluates rule `i`; the record's key and participant id are made only for a finding (hot path).
+    func check(_ i: Int, key: () -> String, participantID: () -> String?, location: SourceLocation?) {
         // hot path: read the rule's fields in place (binding `rules[i]` would copy the whole rule)
         evaluator.params = rules[i].params
         coverage[i].evaluated += 1
         if !aggregates.failures.isEmpty {
             for id in rules[i].usage.aggregates {
                 if let failure = aggregates.failures[id] {
-                    runtimeFailure(i, key: key, participantID: participantID, location: location, message: failure)
+                    runtimeFailure(i, key: key(), participantID: participantID(), location: location, message: failure)
                     return
                 }
             }
@@ -474,10 +568,10 @@ public final class Engine: EvaluationState {
                 var tracer = evaluator
                 tracer.trace = []
                 _ = try? tracer.evaluate(a)
-                emit(i, key: key, participantID: participantID, location: location, explain: tracer.trace ?? [], occurrence: nil)
+                emit(i, key: key(), participantID: participantID(), location: location, explain: tracer.trace ?? [], occurrence: nil)
             }
         } catch {
-            runtimeFailure(i, key: key, participantID: participantID, location: location, message: error.message, code: error.code)
+            runtimeFailure(i, key: key(), participantID: participantID(), location: location, message: error.message, code: error.code)
         }
     }
 
@@ -578,37 +672,55 @@ public final class Engine: EvaluationState {
         evaluator.params = rules[i].params
         evaluator.aggregated = r.values
         defer { evaluator.aggregated = nil }
-        let key = recordKey(r.entity, r.values)
-        let pid = participantID(r.entity, r.values)
-        var outcomes: [RelationOutcome] = []
+        // the record's key and participant id are made only for a finding (hot path)
+        var applicable = false
+        var failure: (explain: [ExplainTerm], occurrence: Int?)?
         do {
             // every relation sees every record, so that later duplicates and overlaps are found
-            for (n, spec) in specs.enumerated() { outcomes.append(try relate(spec, slot: i * 64 + n, r)) }
+            for (n, spec) in specs.enumerated() {
+                switch try relate(spec, state: relationBase[i] + n, r) {
+                case .notApplicable: break
+                case .passed: applicable = true
+                case .failed(let explain, let occurrence):
+                    applicable = true
+                    if failure == nil { failure = (explain, occurrence) }
+                }
+            }
         } catch {
-            runtimeFailure(i, key: key, participantID: pid, location: r.location, message: error.message, code: error.code)
+            runtimeFailure(i, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values),
+                           location: r.location, message: error.message, code: error.code)
             return
         }
-        if outcomes.allSatisfy({ if case .notApplicable = $0 { return true } else { return false } }) {
+        guard applicable else {
             coverage[i].notApplicable += 1
             return
         }
         coverage[i].evaluated += 1
-        for case .failed(let explain, let occurrence) in outcomes {
+        if let failure {
             coverage[i].failed += 1
-            emitRelation(i, r, key: key, participantID: pid, explain: explain, occurrence: occurrence)
+            emitRelation(i, r, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values),
+                         explain: failure.explain, occurrence: failure.occurrence)
             return
         }
         coverage[i].passed += 1
     }
 
     /// Checks one relation for one record and records the record for later ones.
-    func relate(_ spec: RelationSpec, slot: Int, _ r: Record) throws(EvalError) -> RelationOutcome {
+    func relate(_ spec: RelationSpec, state: Int, _ r: Record) throws(EvalError) -> RelationOutcome {
         switch spec {
         case .unique(_, let fields, let filter):
             if let filter, Evaluator.truth(try evaluator.evaluate(filter)) != true { return .notApplicable }
-            let k = fields.map { r.values[$0].keyForm }
-            let n = (uniqueSeen[slot]?[k] ?? 0) + 1
-            uniqueSeen[slot, default: [:]][k] = n
+            let row: Int
+            if fields.count == 1 {
+                row = Int(uniqueIndex[state].row(keys.symbol(r.entity, fields[0], r.values), create: true) ?? 0)
+            } else {
+                var k = SymbolKey()
+                for f in fields { k.append(keys.symbol(r.entity, f, r.values)) }
+                row = Int(uniqueIndex[state].row(k, create: true) ?? 0)
+            }
+            uniqueCounts[state].ensureIndex(row, 0)
+            uniqueCounts[state][row] += 1
+            let n = Int(uniqueCounts[state][row])
             guard n > 1 else { return .passed }
             // `duplicate = emso = 0101******006`: masked by the field the value came from
             let terms = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(shown(model.entities[r.entity].fields[$0], r.values[$0]))" }
@@ -617,10 +729,20 @@ public final class Engine: EvaluationState {
             guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
                 return .notApplicable
             }
-            let k = r.values[keyField].keyForm
-            let earlier = intervals[slot]?[k] ?? []
-            intervals[slot, default: [:]][k, default: []].append((s, e))
-            guard let clash = earlier.first(where: { $0.0 <= e && s <= $0.1 }) else { return .passed }
+            let k = keys.symbol(r.entity, keyField, r.values)
+            var clash: (CivilDate, CivilDate)?
+            var item = intervalLists[state].first(k)
+            while item >= 0 {
+                let earlier = intervalBounds[state][Int(item)]
+                if earlier.0 <= e && s <= earlier.1 {
+                    clash = earlier
+                    break
+                }
+                item = intervalLists[state].next[Int(item)]
+            }
+            intervalLists[state].append(row: k)
+            intervalBounds[state].append((s, e))
+            guard let clash else { return .passed }
             func bound(_ d: CivilDate, _ expr: BoundExpr) -> String {
                 expr.personal && !options.showPersonalData ? Masking.mask(d.description) : d.description
             }
