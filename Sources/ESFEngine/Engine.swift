@@ -595,9 +595,11 @@ public final class Engine: EvaluationState {
     func emit(_ i: Int, key: String, participantID: String?, location: SourceLocation?, explain: [ExplainTerm], occurrence: Int?) {
         let rule = rules[i]
         var loc = location
-        var field: String?
-        if let scope = rule.scope, let name = rule.usage.ownFields.first, let fi = model.entities[scope].fieldIndex(name) {
-            field = name
+        // the fingerprint keeps the rule's first own field, whatever part failed (stable for baselines);
+        // the location names the field that is wrong: the rule's `field:`, else the first field of the
+        // record that the first failing part of the assertion reads
+        let field = rule.scope != nil ? rule.usage.ownFields.first : nil
+        if let scope = rule.scope, let name = locationField(i, scope: scope) ?? field, let fi = model.entities[scope].fieldIndex(name) {
             if let l = location {
                 let record = Record(entity: scope, values: [], location: l, fieldColumns: currentColumns, fieldXPaths: currentXPaths)
                 loc = record.location(ofField: fi, named: name)
@@ -607,6 +609,23 @@ public final class Engine: EvaluationState {
                     recordKey: key, participantID: participantID, entity: rule.scopeName, location: loc, pack: rule.pack,
                     title: rule.title, legalBasis: rule.legalBasis, help: rule.help, expression: rule.assertText,
                     explain: explain, occurrence: occurrence), field: field)
+    }
+
+    /// The field a finding of rule `i` points at in the current context: the rule's `field:`, else the
+    /// first field of the scope record read by the first part of the assertion that is false.
+    func locationField(_ i: Int, scope: Int) -> String? {
+        if let declared = rules[i].locationField { return declared }
+        guard case .expression(let a) = rules[i].assertion else { return nil }
+        let parts = a.conjuncts
+        if parts.count == 1 {
+            // one part: the first field of the record it reads (not a field only the `when` reads)
+            return a.contextFields().first(where: { $0.entity == scope }).map { model.entities[scope].fields[$0.field].name }
+        }
+        for part in parts where Evaluator.truth((try? evaluator.evaluate(part)) ?? .null) == false {
+            if let f = part.contextFields().first(where: { $0.entity == scope }) { return model.entities[scope].fields[f.field].name }
+            return nil
+        }
+        return nil
     }
 
     /// The operation's report type, which severities such as `{ final: review, interim: warning }` depend on.

@@ -138,6 +138,12 @@ extension BoundExpr {
 }
 
 extension BoundExpr {
+    /// The parts of a conjunction (`a and b and c` → a, b, c); the expression itself otherwise.
+    public var conjuncts: [BoundExpr] {
+        if case .binary(.and, let l, let r) = kind { return l.conjuncts + r.conjuncts }
+        return [self]
+    }
+
     /// Every `(entity, field)` this expression reads from context records (not the aggregated one).
     public func contextFields() -> [(entity: Int, field: Int)] {
         fieldsRead().compactMap { source, f in

@@ -189,14 +189,21 @@ public struct Evaluator {
         switch op {
         case .and:
             let a = Evaluator.truth(try eval(l))
-            if a == false { return .bool(false) }
+            if a == false {
+                // --explain shows every part's value, also those after the first failing one
+                if trace != nil { _ = try? eval(r) }
+                return .bool(false)
+            }
             let b = Evaluator.truth(try eval(r))
             if b == false { return .bool(false) }
             if a == nil || b == nil { return .null }
             return .bool(true)
         case .or:
             let a = Evaluator.truth(try eval(l))
-            if a == true { return .bool(true) }
+            if a == true {
+                if trace != nil { _ = try? eval(r) }
+                return .bool(true)
+            }
             let b = Evaluator.truth(try eval(r))
             if b == true { return .bool(true) }
             if a == nil || b == nil { return .null }

@@ -7,7 +7,7 @@ public enum PackLoader {
     static let packKeys: Set<String> = ["id", "title", "version", "provisional", "model", "selector", "valid_from", "valid_to", "parameters", "description", "extends", "indicators"]
     /// What an extending pack may restate for an inherited rule (`extends: override: {RULE-ID: {…}}`).
     static let overrideKeys: Set<String> = ["title", "help", "legal_basis"]
-    static let ruleKeys: Set<String> = ["id", "title", "severity", "scope", "when", "assert", "message", "legal_basis", "help", "examples", "description"]
+    static let ruleKeys: Set<String> = ["id", "title", "severity", "scope", "when", "assert", "message", "legal_basis", "help", "examples", "description", "field"]
 
     /// Loads the packs in `directories` (each holding `pack.yaml`), resolving their model in `modelDirectories`.
     /// `displayBase` shortens paths in diagnostics. Returns nil when any diagnostic was reported.

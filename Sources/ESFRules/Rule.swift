@@ -73,6 +73,8 @@ public struct CompiledRule: Sendable {
     public var help: String?
     /// The title, help and legal basis as written, before `{params.NAME}` was replaced (for checks of the texts).
     public var textTemplates: [String] = []
+    /// The field a finding's location names (`field:` in the rule), when the rule declares one.
+    public var locationField: String?
     public var examples: [RuleExample]
     /// What `when`, `assert` and the message read.
     public var usage: ExprUsage

@@ -112,12 +112,23 @@ extension PackLoader {
                 }
             }
         }
+        // the field a finding points at, when the first field the failing part reads is not the wrong one
+        var locationField: String?
+        if let f = node["field"] {
+            if let name = f.scalar, let scope, model.entities[scope].fieldIndex(name) != nil {
+                locationField = name
+            } else {
+                let known = scope.map { model.entities[$0].fields.map(\.name).joined(separator: ", ") } ?? ""
+                sink.add(f.diagnostic("rule.unknown_field", "\(id): field '\(f.scalar ?? "")' is not a field of \(scopeText)\(known.isEmpty ? " (a rule of this scope names no field)" : " (\(known))")"))
+            }
+        }
         guard sink.diagnostics.count == before, textsOK, let severity, let assertion, let message else { return nil }
         var rule = CompiledRule(id: id, title: title ?? id, pack: pack, severity: severity, scope: scope,
                             scopeName: scopeText, when: whenExpr, assertion: assertion, assertText: assertText,
                             whenText: node["when"]?.scalar, message: message, legalBasis: legal, help: help,
                             examples: examples, usage: usage, params: params.map(\.value), exampleParams: nil, file: node.file, line: node.line)
         rule.textTemplates = templates
+        rule.locationField = locationField
         return rule
     }
 

@@ -54,3 +54,50 @@ struct NotXMLTests {
         }
     }
 }
+
+@Suite("Locations name the wrong field")
+struct LocationFieldTests {
+    func located(_ input: String) throws -> [String: String] {
+        let r = try run(["check", fixture(input), "--format", "json"])
+        var out: [String: String] = [:]
+        for f in try findings(r.stdout) {
+            let loc = f["location"] as? [String: Any]
+            out["\(f["ruleID"]!) \(f["recordKey"]!)"] = (loc?["field"] as? String) ?? (loc?["xpath"] as? String).map { String($0.split(separator: "@").last ?? "") }
+        }
+        return out
+    }
+
+    @Test("the failing part's field, or the rule's field:, in both forms", arguments: ["csv", "export.xml"])
+    func wrongField(form: String) throws {
+        let cf = try located("scenarios/co-financing/\(form)")
+        #expect(cf["ESF-CF-003 UD-2019"] == "national_contribution")
+        #expect(cf["ESF-CF-004 X-000003"] == "eu")
+        #expect(cf["ESF-CF-004 X-000004"] == "national")
+        let el = try located("scenarios/eligibility/\(form)")
+        #expect(el["ESF-EL-003 X-000036"] == "vat")
+        let pd = try located("scenarios/participant-data/\(form)")
+        #expect(pd["ESF-PD-004 UD-000008"] == "exit_date")
+        #expect(pd["ESF-PD-004 UD-000010"] == "birth_date")
+        let em = try located("scenarios/employment/\(form)")
+        #expect(em["UD-EM-004 UD-000013-E1"] == "monthly_subsidy")
+        #expect(em["UD-EM-004 UD-000014-E1"] == "weekly_hours")
+    }
+
+    @Test("--explain shows every part of the assertion, also after the first false one")
+    func everyPart() throws {
+        let r = try run(["check", fixture("scenarios/co-financing/csv"), "--format", "json"])
+        let f = try #require(try findings(r.stdout).first { $0["ruleID"] as? String == "ESF-CF-004" && $0["recordKey"] as? String == "X-000003" })
+        let terms = (f["explain"] as? [[String: Any]] ?? []).compactMap { $0["expression"] as? String }
+        #expect(terms.contains("approx(eu, round(eligible * operation.eu_rate, 2), params.tolerance)"))
+        #expect(terms.contains("approx(national + eu, eligible, params.tolerance)"), "\(terms)")
+    }
+
+    @Test("a rule's field: must be a field of its scope")
+    func unknownField() throws {
+        let dir = try temporaryDirectory()
+        try writePack(dir.appendingPathComponent("p"), rules: "- id: MY-1\n  title: t\n  severity: error\n  scope: participant\n  assert: \"true\"\n  field: nope\n  message: m\n  legal_basis: [\"x\"]\n")
+        let r = try run(["check", fixture("clean/export.xml"), "--rules", "p"], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("rules.yaml:6:10: error: MY-1: field 'nope' is not a field of participant"), "\(r.stderr)")
+    }
+}
