@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "ESFCore"),
         .target(name: "ESFExpr", dependencies: ["ESFCore"]),
         .target(name: "ESFRules", dependencies: ["ESFCore", "ESFExpr", "Yams"]),
-        .target(name: "ESFInputs", dependencies: ["ESFCore", "CLibXML2"]),
+        .target(name: "ESFInputs", dependencies: ["ESFCore", "CLibXML2", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "ESFResources",
@@ -41,7 +41,7 @@ let package = Package(
             dependencies: ["ESFEngine", "ESFReports", "ESFRules", "ESFInputs", "ESFCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
-        .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore", "ESFRules"]),
+        .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
         .testTarget(name: "EndToEndTests", dependencies: ["esfcheck", .product(name: "Crypto", package: "swift-crypto")]),
     ]

@@ -434,7 +434,10 @@ public enum Checker {
             }
             var info = InputInfo(path: displayPath(input), format: src.deliversGroups ? "xml" : "csv",
                                  operation: result.root["id"]?.description,
-                                 files: src.files.map { FileHash(path: displayPath($0), sha256: sha256(file: $0)) },
+                                 files: src.files.map { f in
+                                     // hashed by the reader as it read the file; read again only if it could not say
+                                     FileHash(path: displayPath(f), sha256: (src as? InputDigests)?.sha256(of: f) ?? sha256(file: f))
+                                 },
                                  records: result.counts)
             info.indicators = result.indicators
             if let bundle = src as? CSVBundleRecordSource, !bundle.ignoredColumns.isEmpty {

@@ -20,7 +20,7 @@ import ESFCore
 /// error, a byte that is not text in the file's encoding or an unterminated quote.
 /// A file with no rows of an entity that the model does not declare `may_be_empty`
 /// is a problem (the export is incomplete). Never emits `.groupEnd`.
-public final class CSVBundleRecordSource: RecordSource {
+public final class CSVBundleRecordSource: RecordSource, InputDigests {
     /// A column that no binding of the profile names: skipped, and listed here.
     public struct IgnoredColumn: Sendable, Hashable {
         /// The file's path.
@@ -51,6 +51,8 @@ public final class CSVBundleRecordSource: RecordSource {
     public private(set) var ignoredColumns: [IgnoredColumn] = []
     /// The encoding of each file the last `read` opened, in reading order.
     public private(set) var fileEncodings: [FileEncoding] = []
+    /// The SHA-256 of each file the last `read` read, hashed as it was read (`InputDigests`).
+    private var fileHashes: [String: String] = [:]
     private let plans: [EntityPlan]
     /// Per entity, how the profile reads it (nil: not read under the profile, or no profile).
     private let profilePlans: [ProfileEntityPlan?]
@@ -103,6 +105,9 @@ public final class CSVBundleRecordSource: RecordSource {
     public var files: [String] {
         model.entities.indices.compactMap { path(of: $0) }.filter(CSVBundleRecordSource.exists)
     }
+
+    /// The SHA-256 of a file the last `read` read to its end, hashed in that same pass.
+    public func sha256(of file: String) -> String? { fileHashes[file] }
 
     /// The path of an entity's file in this bundle, whether or not it exists.
     public func path(of entity: Int) -> String? {
@@ -161,6 +166,7 @@ public final class CSVBundleRecordSource: RecordSource {
 
         ignoredColumns = []
         fileEncodings = []
+        fileHashes = [:]
         try checkComplete()
         // Per entity: the rows its file had (nil: not read, or a 0-byte file, already reported).
         var rows = [Int?](repeating: nil, count: model.entities.count)
@@ -194,6 +200,7 @@ public final class CSVBundleRecordSource: RecordSource {
         fileEncodings.append(FileEncoding(file: path, encoding: reader.encoding))
 
         guard try reader.next() else {
+            fileHashes[path] = reader.sha256()
             try sink(.problem(InputProblem(
                 ruleID: ReservedRule.schema,
                 message: "\(fileName) is empty: it needs a header row of field names",
@@ -335,6 +342,7 @@ public final class CSVBundleRecordSource: RecordSource {
             }
             try sink(.record(record))
         }
+        fileHashes[path] = reader.sha256()
         return (recordNumber, headerLine)
     }
 

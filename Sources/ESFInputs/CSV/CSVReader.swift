@@ -76,6 +76,8 @@ final class CSVInput {
     /// Byte classes: `special` ends a plain run outside quotes, `quotedSpecial` inside quotes.
     let special: UnsafeMutablePointer<Bool>
     let quotedSpecial: UnsafeMutablePointer<Bool>
+    /// The SHA-256 of the bytes read (the file's bytes, before any decoding), fed chunk by chunk.
+    let digest = InputDigest()
 
     init(fd: Int32, memory: [UInt8]?, capacity: Int, dialect: CSVDialect, codePage: CodePage? = nil) {
         self.fd = fd
@@ -229,6 +231,25 @@ public struct CSVReader {
     /// The cell texts of the current row (the input is validated UTF-8, so nothing is lost).
     public var strings: [String] { (0..<fieldCount).map { String(decoding: field($0), as: UTF8.self) } }
 
+    /// The SHA-256 of the file (lower-case hex, as `sha256sum` prints it), from the bytes this
+    /// reader read, each hashed once as it was read (the encoding detection pass of `.auto`
+    /// hashes nothing). When the reader has not reached the end of the file, the rest is read
+    /// and hashed now (reading rows afterwards is then not possible). Nil when it cannot be read.
+    public func sha256() -> String? {
+        let input = self.input
+        if let hex = input.digest.hex { return hex }
+        if let memory = input.memory {
+            memory.withUnsafeBytes { all in
+                input.digest.update(UnsafeRawBufferPointer(rebasing: all[min(input.memoryOffset, all.count)...]))
+            }
+            input.memoryOffset = memory.count
+            input.digest.finalize()
+        } else {
+            input.digest.finish(fd: input.fd)
+        }
+        return input.digest.hex
+    }
+
     // MARK: - Reading
 
     /// Reads the next row; false at end of file.
@@ -275,11 +296,17 @@ public struct CSVReader {
                 }
                 input.memoryOffset += n
             }
-            bufferLength = n
-            return
+            bufferLength = max(0, n)
+        } else {
+            // The first chunk holds at least 3 bytes when the file does, so a BOM is seen whole.
+            bufferLength = try readChunk(input.fd, into: input.buffer, capacity: capacity, atLeast: startChecked ? 1 : 3)
         }
-        // The first chunk holds at least 3 bytes when the file does, so a BOM is seen whole.
-        bufferLength = try readChunk(input.fd, into: input.buffer, capacity: capacity, atLeast: startChecked ? 1 : 3)
+        // Hashed as read: the report's SHA-256 needs no second pass over the file.
+        if bufferLength > 0 {
+            input.digest.update(UnsafeRawBufferPointer(start: input.buffer, count: bufferLength))
+        } else {
+            input.digest.finalize()
+        }
     }
 
     /// Reads up to `capacity` bytes, at least `atLeast` unless the file ends first; the count read.
@@ -316,6 +343,12 @@ public struct CSVReader {
         } else {
             // The first chunk holds at least 3 bytes when the file does, so a BOM is seen whole.
             got = try readChunk(input.fd, into: raw, capacity: input.rawCapacity, atLeast: input.rawOffset == 0 ? 3 : 1)
+        }
+        // The file's own bytes are hashed, not their UTF-8 decoding.
+        if got > 0 {
+            input.digest.update(UnsafeRawBufferPointer(start: raw, count: got))
+        } else {
+            input.digest.finalize()
         }
         if input.rawOffset == 0 && got >= 3 && raw[0] == 0xEF && raw[1] == 0xBB && raw[2] == 0xBF {
             throw InputError(

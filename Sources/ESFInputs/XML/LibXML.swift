@@ -64,6 +64,8 @@ final class XMLFeed {
     private(set) var guardian = PrologGuard()
     private(set) var bytesRead = 0
     private(set) var readError: Int32 = 0
+    /// The SHA-256 of the file, fed with every chunk as libxml2 asks for it (no second read).
+    let digest = InputDigest()
     /// While set, each read returns one byte, so that libxml2's first `xmlTextReaderRead`
     /// parses the prolog and the root start tag and not a byte more (see
     /// `SchemaErrorCollector`: validity errors raised before the reader has a node
@@ -74,6 +76,13 @@ final class XMLFeed {
     init(fd: Int32) { self.fd = fd }
 
     deinit { close(fd) }
+
+    /// The file's SHA-256: final when libxml2 read to the end of the file; otherwise the
+    /// bytes it did not ask for are read and hashed now.
+    func sha256() -> String? {
+        digest.finish(fd: fd)
+        return digest.hex
+    }
 
     /// Fills `buffer` with up to `count` bytes; 0 at end of file, -1 to make libxml2 stop.
     func read(into buffer: UnsafeMutablePointer<CChar>, count: Int) -> Int32 {
@@ -89,9 +98,11 @@ final class XMLFeed {
         }
         if n == 0 {
             guardian.finish()
+            digest.finalize()
             return 0
         }
         bytesRead += n
+        digest.update(UnsafeRawBufferPointer(start: buffer, count: n))
         if guardian.outcome == .scanning {
             // The DOCTYPE bytes are never returned to the parser: it stops before them.
             if case .doctype = guardian.feed(UnsafeRawBufferPointer(start: buffer, count: n)) { return -1 }

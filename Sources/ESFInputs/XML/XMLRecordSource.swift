@@ -33,7 +33,7 @@ import ESFCore
 /// the XPath of its element; validity errors never stop the read (well-formedness
 /// errors still throw). `XMLSchemaProblems.swift` states how each problem is reported
 /// once (the dedup rule) and `SchemaErrorCollector` how an error is tied to its element.
-public final class XMLRecordSource: RecordSource {
+public final class XMLRecordSource: RecordSource, InputDigests {
     /// The file, as given.
     public let path: String
     /// The data model the elements and attributes come from.
@@ -65,6 +65,12 @@ public final class XMLRecordSource: RecordSource {
     /// The one file read.
     public var files: [String] { [path] }
 
+    /// The SHA-256 of the file, hashed as the last `read` read it.
+    private var digest: String?
+
+    /// The SHA-256 of the file the last `read` read (lower-case hex), hashed in that same pass.
+    public func sha256(of file: String) -> String? { file == path ? digest : nil }
+
     /// The error for a refused DOCTYPE or entity.
     static func refusal(path: String, line: Int?) -> InputError {
         InputError(location: SourceLocation(file: path, line: line),
@@ -73,6 +79,7 @@ public final class XMLRecordSource: RecordSource {
 
     /// Streams every record in document order; `entityOrder` is ignored.
     public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
+        digest = nil
         let compiled = try SchemaCache.schema(for: schema, model: model)
         let libxml = try LibXMLReader(path: path, schema: compiled)
         let collector = libxml.errors.validation
@@ -110,6 +117,7 @@ public final class XMLRecordSource: RecordSource {
             }
             try walker.flushSchemaErrors(sink)
             try walker.reportEmptyLists(model: model, sink)
+            digest = libxml.feed.sha256()
         }
     }
 

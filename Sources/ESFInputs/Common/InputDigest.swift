@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Crypto
+
+/// The SHA-256 of an input file, computed from the very bytes a reader reads, as it reads them.
+///
+/// Each reader feeds every chunk it reads from the file (before any decoding) to one
+/// `InputDigest`, so the report's hashes cost no second read of the inputs. A file read
+/// twice for encoding detection is hashed only in the reading pass, so every byte counts
+/// exactly once. If a reader stops before the end of the file, `finish(fd:)` hashes the rest.
+final class InputDigest {
+    private var hasher = SHA256()
+    /// The hex digest once the file was read to its end.
+    private(set) var hex: String?
+
+    init() {}
+
+    /// Hashes bytes just read from the file.
+    @inline(__always)
+    func update(_ bytes: UnsafeRawBufferPointer) {
+        if !bytes.isEmpty { hasher.update(bufferPointer: bytes) }
+    }
+
+    /// The file was read to its end: the digest is final.
+    func finalize() {
+        guard hex == nil else { return }
+        hex = Self.hex(hasher.finalize())
+    }
+
+    /// Hashes whatever `fd` still holds (the reader stopped early), then finalizes.
+    /// Nil digest when the rest cannot be read.
+    func finish(fd: Int32) {
+        guard hex == nil, fd >= 0 else { return }
+        let size = 1 << 16
+        let chunk = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        defer { chunk.deallocate() }
+        while true {
+            let n = readBytes(fd, chunk, size)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            if n == 0 { break }
+            update(UnsafeRawBufferPointer(start: chunk, count: n))
+        }
+        finalize()
+    }
+
+    /// Lower-case hex, as `sha256sum` prints it.
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for b in digest {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A source that knows the SHA-256 of the files it has read (hex, as `sha256sum` prints it).
+public protocol InputDigests {
+    /// The hash of `file` as read by the last `read`; nil when it was not read to its end.
+    func sha256(of file: String) -> String?
+}
+
+/// `read(2)`, named apart from the readers' own `read` methods.
+@inline(__always)
+func readBytes(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
