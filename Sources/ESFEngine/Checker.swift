@@ -440,6 +440,9 @@ public enum Checker {
                                  },
                                  records: result.counts)
             info.indicators = result.indicators
+            if let bundle = src as? CSVBundleRecordSource, !bundle.absentColumns.isEmpty {
+                info.absentColumns = Dictionary(grouping: bundle.absentColumns, by: { displayPath($0.file) }).mapValues { $0.map(\.header) }
+            }
             if let bundle = src as? CSVBundleRecordSource, !bundle.ignoredColumns.isEmpty {
                 info.unboundColumns = Dictionary(grouping: bundle.ignoredColumns, by: { displayPath($0.file) }).mapValues { $0.map(\.header) }
             }

@@ -85,6 +85,8 @@ public struct InputInfo: Sendable, Codable, Hashable {
     /// Per file, the columns no binding of the mapping profile names (skipped with
     /// `extra_columns: ignore`), in file order; nil when there are none.
     public var unboundColumns: [String: [String]]?
+    /// Canonical CSV bundle: per file, the columns of optional fields its header lacks (read as missing).
+    public var absentColumns: [String: [String]]?
     public init(path: String, format: String, operation: String?, files: [FileHash], records: [InputCounts]) {
         self.path = path
         self.format = format

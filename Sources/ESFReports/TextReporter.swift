@@ -30,6 +30,10 @@ public struct TextReporter: Reporter {
                 let listed = unbound.sorted { $0.key < $1.key }.map { "\($0.key.split(separator: "/").last.map(String.init) ?? $0.key) " + $0.value.map { "'\($0)'" }.joined(separator: ", ") }
                 out += "  columns no binding names (not read): \(listed.joined(separator: "; "))\n"
             }
+            if let absent = input.absentColumns, !absent.isEmpty {
+                let listed = absent.sorted { $0.key < $1.key }.map { "\($0.key.split(separator: "/").last.map(String.init) ?? $0.key) " + $0.value.map { "'\($0)'" }.joined(separator: ", ") }
+                out += "  optional columns absent (read as missing in every row): \(listed.joined(separator: "; "))\n"
+            }
         }
         out += "packs: " + report.packs.map { "\($0.id) \($0.version)\($0.provisional ? " (provisional)" : "")" }.joined(separator: ", ") + "\n"
         if let c = report.configuration {

@@ -102,21 +102,35 @@ struct IncompleteInputTests {
 
     @Test("a column of the layout missing from its file stops with exit 3, naming the columns")
     func missingColumns() throws {
-        // Canonical form: the header row holds every field's logical name.
-        let bundle = try copiedBundle("clean/csv")
-        let participants = bundle.appendingPathComponent("participants.csv")
-        let text = try String(contentsOf: participants, encoding: .utf8)
-        let header = text.prefix { $0 != "\n" }.split(separator: ",").map(String.init)
-        let drop = try #require(header.firstIndex(of: "birth_date"))
-        let cut = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
-            var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            if cells.count > drop { cells.remove(at: drop) }
-            return cells.joined(separator: ",")
-        }.joined(separator: "\n")
-        try cut.write(to: participants, atomically: true, encoding: .utf8)
-        let r = try run(["check", bundle.path])
+        // Canonical form: the key columns must be there (exit 3); the column of an optional field may
+        // be absent, reads as missing in every row, and is listed in the report.
+        func dropColumn(_ name: String) throws -> URL {
+            let bundle = try copiedBundle("clean/csv")
+            let participants = bundle.appendingPathComponent("participants.csv")
+            let text = try String(contentsOf: participants, encoding: .utf8)
+            let header = text.prefix { $0 != "\n" }.split(separator: ",").map(String.init)
+            let drop = try #require(header.firstIndex(of: name))
+            let cut = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+                var cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+                if cells.count > drop { cells.remove(at: drop) }
+                return cells.joined(separator: ",")
+            }.joined(separator: "\n")
+            try cut.write(to: participants, atomically: true, encoding: .utf8)
+            return bundle
+        }
+        let r = try run(["check", try dropColumn("id").path])
         #expect(r.status == 3)
-        #expect(r.stderr.contains("participants.csv:1: participants.csv: column 'birth_date' is missing from the header"), "\(r.stderr)")
+        #expect(r.stderr.contains("participants.csv:1: participants.csv: column 'id' is missing from the header"), "\(r.stderr)")
+        let optional = try dropColumn("birth_date")
+        let text = try run(["check", optional.path])
+        // every participant now lacks a birth date: ESF-PD-001 (a warning in the catalogue) says so for each
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("warning ESF-PD-001"), "\(text.stdout.prefix(600))")
+        #expect(text.stdout.contains("optional columns absent (read as missing in every row): participants.csv 'birth_date'"), "\(text.stdout.prefix(600))")
+        let json = try run(["check", optional.path, "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let absent = ((object["inputs"] as? [[String: Any]])?.first?["absentColumns"] as? [String: [String]]) ?? [:]
+        #expect(absent.values.contains(["birth_date"]), "\(absent)")
 
         // Under a profile: a bound column absent from its file.
         let si = try copiedBundle("ucne-delavnice-si")

@@ -49,6 +49,8 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     public let profile: MappingProfile?
     /// The columns the last `read` skipped because the profile binds no field to them.
     public private(set) var ignoredColumns: [IgnoredColumn] = []
+    /// Canonical form: the columns of optional fields absent from a file's header (read as missing).
+    public private(set) var absentColumns: [IgnoredColumn] = []
     /// The encoding of each file the last `read` opened, in reading order.
     public private(set) var fileEncodings: [FileEncoding] = []
     /// The SHA-256 of each file the last `read` read, hashed as it was read (`InputDigests`).
@@ -165,6 +167,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         for e in model.entities.indices where !order.contains(e) { order.append(e) }
 
         ignoredColumns = []
+        absentColumns = []
         fileEncodings = []
         fileHashes = [:]
         try checkComplete()
@@ -258,10 +261,18 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         // Every column the layout binds must be there: the logical names of all fields, or
         // every header the profile binds (and the required ones whatever the profile says).
         // A missing column would read as a missing value in every row.
+        // In the canonical form the column of an optional field may be absent (the data model grows
+        // optional fields; an export written before one existed stays readable): it reads as missing
+        // in every row and is listed in the report, never silently.
         var missingColumns: [String] = []
         for f in plan.fieldNames.indices where !seen[f] {
             let headers = profilePlan?.headerNames[f] ?? [plan.fieldNames[f]]
-            let mustHave = !headers.isEmpty || plan.requiredIndices.contains(f) || plan.implicitIndex == f
+            let required = plan.requiredIndices.contains(f) || plan.implicitIndex == f
+            if profilePlan == nil && !required {
+                absentColumns.append(IgnoredColumn(file: path, header: plan.fieldNames[f], column: 0))
+                continue
+            }
+            let mustHave = !headers.isEmpty || required
             guard mustHave else { continue }
             let header = headers.first ?? plan.fieldNames[f]
             missingColumns.append(header == plan.fieldNames[f] ? "'\(header)'" : "'\(header)' (\(plan.fieldNames[f]))")
