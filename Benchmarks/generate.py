@@ -230,23 +230,19 @@ class SiWriter:
         # the usual case: no canonical cell holds ';' or '"', so only the extra column is quoted
         self.plain = eval(source.replace("Q(EX(i, %s))" % record, "QX[EX(i, %s)]" % record).replace("Q(row[", "(row["), dict(env, QX=Memo(quote)))  # noqa: S307
         self.row = 0
-        self.f = open(os.path.join(folder, si_name), "w", encoding="cp1250", newline="")
-        self.lines = [";".join(quote(h) for h in headers) + "\r\n"]
+        self.out = Buffered(os.path.join(folder, si_name), "cp1250")
+        self.out.write(";".join(quote(h) for h in headers) + "\r\n")
 
     def write(self, row, canonical_line):
         """`canonical_line` is the row as the canonical CSV writes it (',' between the cells)."""
         if ";" in canonical_line or '"' in canonical_line:
-            self.lines.append(self.quoted(row, self.row))
+            self.out.write(self.quoted(row, self.row))
         else:
-            self.lines.append(self.plain(row, self.row))
+            self.out.write(self.plain(row, self.row))
         self.row += 1
-        if len(self.lines) >= 4096:
-            self.f.write("".join(self.lines))
-            self.lines = []
 
     def close(self):
-        self.f.write("".join(self.lines))
-        self.f.close()
+        self.out.close()
 
 
 class RowView:
