@@ -641,7 +641,16 @@ public final class Engine: EvaluationState {
             case .text(let t): out += t
             case .value(let b):
                 let v = (try? evaluator.evaluate(b)) ?? .null
-                if v.isNull { out += "(missing)" } else if b.personal && !options.showPersonalData { out += Masking.mask(v.description) } else { out += v.description }
+                if v.isNull {
+                    out += "(missing)"
+                } else if b.personal && !options.showPersonalData {
+                    out += Masking.mask(v.description)
+                } else if case .decimal(let d) = v {
+                    // amounts with cents: 740.00 and 647.50, never 740 or 647.5
+                    out += d.formatted(minimumScale: 2)
+                } else {
+                    out += v.description
+                }
             }
         }
         return out

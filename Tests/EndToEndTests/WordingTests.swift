@@ -101,3 +101,15 @@ struct LocationFieldTests {
         #expect(r.stderr.contains("rules.yaml:6:10: error: MY-1: field 'nope' is not a field of participant"), "\(r.stderr)")
     }
 }
+
+@Suite("Amounts in messages")
+struct AmountTests {
+    @Test("computed amounts show their cents (740.00, 647.50), in both forms", arguments: ["csv", "export.xml"])
+    func cents(form: String) throws {
+        let r = try run(["check", fixture("scenarios/employment/\(form)"), "--format", "json"])
+        let messages = try findings(r.stdout).filter { $0["ruleID"] as? String == "UD-EM-004" }.compactMap { $0["message"] as? String }
+        #expect(messages.contains { $0.hasSuffix("and 647.50 a month") }, "\(messages)")
+        #expect(messages.contains { $0.hasSuffix("and 740.00 a month") }, "\(messages)")
+        #expect(!messages.contains { $0.contains(" 647.5 ") || $0.hasSuffix("and 740 a month") })
+    }
+}
