@@ -599,7 +599,7 @@ public final class Engine: EvaluationState {
         // the location names the field that is wrong: the rule's `field:`, else the first field of the
         // record that the first failing part of the assertion reads
         let field = rule.scope != nil ? rule.usage.ownFields.first : nil
-        if let scope = rule.scope, let name = locationField(i, scope: scope) ?? field, let fi = model.entities[scope].fieldIndex(name) {
+        if let scope = rule.scope, let name = locationField(i, scope: scope), let fi = model.entities[scope].fieldIndex(name) {
             if let l = location {
                 let record = Record(entity: scope, values: [], location: l, fieldColumns: currentColumns, fieldXPaths: currentXPaths)
                 loc = record.location(ofField: fi, named: name)
@@ -612,10 +612,11 @@ public final class Engine: EvaluationState {
     }
 
     /// The field a finding of rule `i` points at in the current context: the rule's `field:`, else the
-    /// first field of the scope record read by the first part of the assertion that is false.
+    /// first field of the scope record read by the first part of the assertion that is false; nil (the
+    /// record itself) when that part reads no field of the record (`follow_up.employed_day30 != null`).
     func locationField(_ i: Int, scope: Int) -> String? {
         if let declared = rules[i].locationField { return declared }
-        guard case .expression(let a) = rules[i].assertion else { return nil }
+        guard case .expression(let a) = rules[i].assertion else { return rules[i].usage.ownFields.first }
         let parts = a.conjuncts
         if parts.count == 1 {
             // one part: the first field of the record it reads (not a field only the `when` reads)

@@ -78,6 +78,12 @@ struct LocationFieldTests {
         let pd = try located("scenarios/participant-data/\(form)")
         #expect(pd["ESF-PD-004 UD-000008"] == "exit_date")
         #expect(pd["ESF-PD-004 UD-000010"] == "birth_date")
+        // a part that reads no field of the record (follow_up.employed_day30 != null): the record itself
+        let r = try run(["check", fixture("scenarios/follow-up/\(form)"), "--format", "json"])
+        let fu = try #require(try findings(r.stdout).first { $0["ruleID"] as? String == "UD-FU-001" && $0["recordKey"] as? String == "UD-000006-E1" })
+        let loc = fu["location"] as? [String: Any] ?? [:]
+        #expect(loc["field"] == nil, "\(loc)")
+        #expect(!((loc["xpath"] as? String) ?? "").contains("@"), "\(loc)")
         let em = try located("scenarios/employment/\(form)")
         #expect(em["UD-EM-004 UD-000013-E1"] == "monthly_subsidy")
         #expect(em["UD-EM-004 UD-000014-E1"] == "weekly_hours")
@@ -104,6 +110,13 @@ struct LocationFieldTests {
 
 @Suite("Amounts in messages")
 struct AmountTests {
+    @Test("UD-FU-001 gives the day the follow-up was due, not the report date alone")
+    func dueDate() throws {
+        let r = try run(["check", fixture("scenarios/follow-up/csv"), "--format", "json"])
+        let messages = try findings(r.stdout).filter { $0["ruleID"] as? String == "UD-FU-001" }.compactMap { $0["message"] as? String }
+        #expect(messages.contains("employment UD-000006-E1 ended 2021-06-30; the participant's status on day 30 after it, due on 2021-07-30 (report date 2023-06-30), is not recorded"), "\(messages)")
+    }
+
     @Test("computed amounts show their cents (740.00, 647.50), in both forms", arguments: ["csv", "export.xml"])
     func cents(form: String) throws {
         let r = try run(["check", fixture("scenarios/employment/\(form)"), "--format", "json"])
