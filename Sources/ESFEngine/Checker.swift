@@ -335,8 +335,8 @@ public enum Checker {
 
     /// Chooses packs: by `--pack` ids, else by each pack's selector matched against the export's operation.
     public static func selectPacks(_ request: CheckRequest, inputs: [String]) throws(CheckError) -> [PackHeader] {
-        let userPacks = try self.userPacks(rulePaths: request.rulePaths, origins: request.rulePathOrigins)
         let available = try availablePacks(rulePaths: request.rulePaths, origins: request.rulePathOrigins)
+        let userPacks = available.filter { !isBuiltin($0) }
         let listing = available.map { "  \($0.id)  \($0.title)" + ($0.selector.isEmpty ? "" : "  [for " + $0.selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "]") }.joined(separator: "\n")
         if !request.packs.isEmpty {
             var chosen: [PackHeader] = []
@@ -440,11 +440,9 @@ public enum Checker {
                                  },
                                  records: result.counts)
             info.indicators = result.indicators
-            if let bundle = src as? CSVBundleRecordSource, !bundle.absentColumns.isEmpty {
-                info.absentColumns = Dictionary(grouping: bundle.absentColumns, by: { displayPath($0.file) }).mapValues { $0.map(\.header) }
-            }
-            if let bundle = src as? CSVBundleRecordSource, !bundle.ignoredColumns.isEmpty {
-                info.unboundColumns = Dictionary(grouping: bundle.ignoredColumns, by: { displayPath($0.file) }).mapValues { $0.map(\.header) }
+            if let bundle = src as? CSVBundleRecordSource {
+                info.absentColumns = byFile(bundle.absentColumns)
+                info.unboundColumns = byFile(bundle.ignoredColumns)
             }
             inputInfos.append(info)
         }
@@ -469,6 +467,17 @@ public enum Checker {
             PackParameters(pack: p.id, values: Dictionary(uniqueKeysWithValues: p.parameters.map { ($0.name, $0.value.description) }))
         }
         return report.escapingInvisibleCharacters()
+    }
+
+    /// Columns by the file (as displayed) they belong to; nil when there are none.
+    static func byFile(_ columns: [CSVBundleRecordSource.IgnoredColumn]) -> [String: [String]]? {
+        columns.isEmpty ? nil : Dictionary(grouping: columns, by: { displayPath($0.file) }).mapValues { $0.map(\.header) }
+    }
+
+    /// Whether a pack is one of the built-in packs (not a user pack that replaced one).
+    static func isBuiltin(_ pack: PackHeader) -> Bool {
+        guard let dir = builtinRulesDirectory else { return false }
+        return pack.directory.hasPrefix(PackLoader.absolutePath(dir) + "/")
     }
 
     /// The configuration of a run, for the report's header and envelope.

@@ -21,19 +21,20 @@ public struct TextReporter: Reporter {
         }
     }
 
+    /// `  LABEL: file 'a', 'b'; other.csv 'c'` per file (by file name), or nothing when there are none.
+    func columnLine(_ label: String, _ columns: [String: [String]]?) -> String {
+        guard let columns, !columns.isEmpty else { return "" }
+        let listed = columns.sorted { $0.key < $1.key }.map { "\($0.key.split(separator: "/").last.map(String.init) ?? $0.key) " + $0.value.map { "'\($0)'" }.joined(separator: ", ") }
+        return "  \(label): \(listed.joined(separator: "; "))\n"
+    }
+
     public func render(_ report: Report) -> String {
         var out = ""
         for input in report.inputs {
             let records = input.records.filter { $0.read > 0 }.map { counted($0.read, $0.entity.replacingOccurrences(of: "_", with: "-")) + ($0.rejected > 0 ? " (\($0.rejected) rejected)" : "") }
             out += "checked \(input.path) (\(input.format)\(input.operation.map { ", operation \($0)" } ?? "")): \(records.joined(separator: ", "))\n"
-            if let unbound = input.unboundColumns, !unbound.isEmpty {
-                let listed = unbound.sorted { $0.key < $1.key }.map { "\($0.key.split(separator: "/").last.map(String.init) ?? $0.key) " + $0.value.map { "'\($0)'" }.joined(separator: ", ") }
-                out += "  columns no binding names (not read): \(listed.joined(separator: "; "))\n"
-            }
-            if let absent = input.absentColumns, !absent.isEmpty {
-                let listed = absent.sorted { $0.key < $1.key }.map { "\($0.key.split(separator: "/").last.map(String.init) ?? $0.key) " + $0.value.map { "'\($0)'" }.joined(separator: ", ") }
-                out += "  optional columns absent (read as missing in every row): \(listed.joined(separator: "; "))\n"
-            }
+            out += columnLine("columns no binding names (not read)", input.unboundColumns)
+            out += columnLine("optional columns absent (read as missing in every row)", input.absentColumns)
         }
         out += "packs: " + report.packs.map { "\($0.id) \($0.version)\($0.provisional ? " (provisional)" : "")" }.joined(separator: ", ") + "\n"
         if let c = report.configuration {

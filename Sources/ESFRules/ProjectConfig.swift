@@ -71,8 +71,6 @@ public struct ProjectConfig: Sendable {
     public var profile: String?
     /// …or a profile written in the config itself (`profile:` as a mapping).
     public var inlineProfile: MappingProfile?
-    /// Whether a profile written in the config has problems: inputs cannot be read then.
-    public var inlineProfileInvalid = false
     /// XSD validation of XML inputs: canonical, none, or an XSD file relative to the config.
     public var schema: String?
     /// Problems found in the file itself, reported together with those of the packs.
@@ -179,11 +177,14 @@ public struct ProjectConfig: Sendable {
         }
         if let node = root["profile"], node.mapping != nil {
             if let model {
+                // a profile with problems leaves diagnostics in the config, which stop the run before
+                // any input is read (Checker.checkConfig)
                 let before = sink.diagnostics.count
                 config.inlineProfile = ProfileLoader.parse(node, model: model, sink: sink, path: path)
-                config.inlineProfileInvalid = config.inlineProfile == nil || sink.diagnostics.count > before
+                if config.inlineProfile == nil && sink.diagnostics.count == before {
+                    sink.add(node.diagnostic("config.profile", "the profile written in the config cannot be used"))
+                }
             } else {
-                config.inlineProfileInvalid = true
                 sink.add(node.diagnostic("config.profile", "a profile written in the config needs the data model to be checked against"))
             }
         } else if let p = root["profile"]?.scalar {

@@ -1,5 +1,6 @@
 import ESFCore
 import ESFEngine
+import ESFInputs
 import Foundation
 
 /// Why a report (or another output) could not be written: exit code 2, with the target and the reason.
@@ -54,13 +55,10 @@ enum Output {
             if errno == ENOENT { return }
             throw OutputError(target: path, reason: String(cString: strerror(errno)))
         }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw OutputError(target: path, reason: "is a folder; give a file name")
-        case S_IFCHR, S_IFBLK: throw OutputError(target: path, reason: "is a device, not a regular file (leave out --output to write to stdout)")
-        case S_IFIFO: throw OutputError(target: path, reason: "is a FIFO, not a regular file (leave out --output to write to stdout)")
-        case S_IFSOCK: throw OutputError(target: path, reason: "is a socket, not a regular file")
-        default: throw OutputError(target: path, reason: "is not a regular file")
+        switch InputFile.kind(mode: st.st_mode) {
+        case .regular, .missing: break
+        case .directory: throw OutputError(target: path, reason: "is a folder; give a file name")
+        case .other(let what): throw OutputError(target: path, reason: "is \(what), not a regular file (leave out --output to write to stdout)")
         }
         for file in protected {
             var other = stat()

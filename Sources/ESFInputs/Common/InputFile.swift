@@ -31,7 +31,8 @@ package enum InputFile {
         return kind(mode: info.st_mode)
     }
 
-    static func kind(mode: mode_t) -> Kind {
+    /// What a `stat` mode says a path is.
+    package static func kind(mode: mode_t) -> Kind {
         switch mode & S_IFMT {
         case S_IFREG: return .regular
         case S_IFDIR: return .directory
