@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "ESFExpr", dependencies: ["ESFCore"]),
         .target(name: "ESFRules", dependencies: ["ESFCore", "ESFExpr", "Yams"]),
         .target(name: "ESFInputs", dependencies: ["ESFCore", "CLibXML2", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules"]),
         .target(
             name: "ESFResources",
             path: ".",
@@ -35,7 +35,7 @@ let package = Package(
             sources: ["Sources/ESFResources"],
             resources: [.copy("Rules"), .copy("Fixtures")]
         ),
-        .target(name: "ESFEngine", dependencies: ["ESFCore", "ESFExpr", "ESFRules", "ESFInputs", "ESFReports", "ESFResources", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ESFEngine", dependencies: ["ESFCore", "ESFExpr", "ESFRules", "ESFInputs", "ESFResources", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "esfcheck",
             dependencies: ["ESFEngine", "ESFReports", "ESFRules", "ESFInputs", "ESFCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -2,7 +2,6 @@ import Crypto
 import ESFCore
 import ESFExpr
 import ESFInputs
-import ESFReports
 import ESFResources
 import ESFRules
 import Foundation

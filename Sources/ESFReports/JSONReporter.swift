@@ -1,3 +1,4 @@
+import ESFCore
 import Foundation
 
 /// The JSON report (`docs/report.schema.json`): sorted keys, so the output is stable.

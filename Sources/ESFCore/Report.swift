@@ -1,4 +1,3 @@
-import ESFCore
 import Foundation
 
 /// Per-rule counts (SPEC §6 coverage table).
@@ -275,11 +274,6 @@ public struct PackParameters: Sendable, Codable, Hashable {
         self.pack = pack
         self.values = values
     }
-}
-
-/// A report format: a pure function from a report to text.
-public protocol Reporter {
-    func render(_ report: Report) -> String
 }
 
 /// A count with its noun, plural when the count is not one: `1 rule`, `6 providers`, `0 findings`.

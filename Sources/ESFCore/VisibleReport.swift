@@ -1,4 +1,3 @@
-import ESFCore
 
 extension Report {
     /// The report with every invisible character (controls, zero-width and bidirectional

@@ -1,0 +1,189 @@
+import Crypto
+import ESFCore
+import ESFExpr
+import ESFRules
+import Foundation
+
+/// Findings: rule evaluation outcomes turned into findings with their location, message and fingerprint; their order.
+extension Engine {
+    /// Evaluates rule `i` in the evaluator's current context.
+    func check(_ i: Int, key: String, participantID: String?, location: SourceLocation?) {
+        check(i, key: { key }, participantID: { participantID }, location: location)
+    }
+
+    /// Evaluates rule `i`; the record's key and participant id are made only for a finding (hot path).
+    func check(_ i: Int, key: () -> String, participantID: () -> String?, location: SourceLocation?) {
+        // hot path: read the rule's fields in place (binding `rules[i]` would copy the whole rule)
+        evaluator.params = rules[i].params
+        coverage[i].evaluated += 1
+        if !aggregates.failures.isEmpty {
+            for id in rules[i].usage.aggregates {
+                if let failure = aggregates.failures[id] {
+                    runtimeFailure(i, key: key(), participantID: participantID(), location: location, message: failure)
+                    return
+                }
+            }
+        }
+        do {
+            if let w = rules[i].when, Evaluator.truth(try evaluator.evaluate(w)) != true {
+                coverage[i].notApplicable += 1
+                return
+            }
+            guard case .expression(let a) = rules[i].assertion else { return }
+            switch Evaluator.truth(try evaluator.evaluate(a)) {
+            case true?:
+                coverage[i].passed += 1
+            case nil:
+                coverage[i].notApplicable += 1
+            case false?:
+                coverage[i].failed += 1
+                var tracer = evaluator
+                tracer.trace = []
+                _ = try? tracer.evaluate(a)
+                emit(i, key: key(), participantID: participantID(), location: location, explain: tracer.trace ?? [], occurrence: nil)
+            }
+        } catch {
+            runtimeFailure(i, key: key(), participantID: participantID(), location: location, message: error.message, code: error.code)
+        }
+    }
+
+    /// A rule that could not be evaluated: `ESFCHECK-RT-001`, or `ESFCHECK-LIM-001` when it stopped at its
+    /// cost budget (SPEC §2: the budget is a limit that stops evaluation). Fatal either way.
+    func runtimeFailure(_ i: Int, key: String, participantID: String?, location: SourceLocation?, message: String, code: String? = nil) {
+        let rule = rules[i]
+        coverage[i].errors += 1
+        let limit = code == "budget"
+        let id = limit ? ReservedRule.limit : ReservedRule.runtime
+        add(Finding(ruleID: id, severity: .fatal,
+                    message: "rule \(rule.id) could not be evaluated for \(key.isEmpty ? "the export" : key): \(message)",
+                    recordKey: key, participantID: participantID, entity: rule.scopeName, location: location, pack: rule.pack,
+                    title: Engine.reservedTitles[id], legalBasis: rule.legalBasis,
+                    help: limit
+                        ? "the rule \(rule.id) (\(rule.file):\(rule.line)) needs more work on this record than its cost budget allows (docs/limits.md): simplify the rule or correct the data (an overlong value); a rule that cannot finish never lets an export pass"
+                        : "fix the rule \(rule.id) (\(rule.file):\(rule.line)) or the data it divides by; a rule that fails never lets an export pass",
+                    expression: rule.assertText), field: rule.id)
+    }
+
+    func emit(_ i: Int, key: String, participantID: String?, location: SourceLocation?, explain: [ExplainTerm], occurrence: Int?) {
+        let rule = rules[i]
+        var loc = location
+        // the fingerprint keeps the rule's first own field, whatever part failed (stable for baselines);
+        // the location names the field that is wrong: the rule's `field:`, else the first field of the
+        // record that the first failing part of the assertion reads
+        let field = rule.scope != nil ? rule.usage.ownFields.first : nil
+        if let scope = rule.scope, let name = locationField(i, scope: scope), let fi = model.entities[scope].fieldIndex(name) {
+            if let l = location {
+                let record = Record(entity: scope, values: [], location: l, fieldColumns: currentColumns, fieldXPaths: currentXPaths)
+                loc = record.location(ofField: fi, named: name)
+            }
+        }
+        add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: render(rule.message),
+                    recordKey: key, participantID: participantID, entity: rule.scopeName, location: loc, pack: rule.pack,
+                    title: rule.title, legalBasis: rule.legalBasis, help: rule.help, expression: rule.assertText,
+                    explain: explain, occurrence: occurrence), field: field)
+    }
+
+    /// The field a finding of rule `i` points at in the current context: the rule's `field:`, else the
+    /// first field of the scope record read by the first part of the assertion that is false; nil (the
+    /// record itself) when that part reads no field of the record (`follow_up.employed_day30 != null`).
+    func locationField(_ i: Int, scope: Int) -> String? {
+        if let declared = rules[i].locationField { return declared }
+        guard case .expression(let a) = rules[i].assertion else { return rules[i].usage.ownFields.first }
+        let parts = a.conjuncts
+        if parts.count == 1 {
+            // one part: the first field of the record it reads (not a field only the `when` reads)
+            return a.contextFields().first(where: { $0.entity == scope }).map { model.entities[scope].fields[$0.field].name }
+        }
+        for part in parts where Evaluator.truth((try? evaluator.evaluate(part)) ?? .null) == false {
+            if let f = part.contextFields().first(where: { $0.entity == scope }) { return model.entities[scope].fields[f.field].name }
+            return nil
+        }
+        return nil
+    }
+
+    /// The operation's report type, which severities such as `{ final: review, interim: warning }` depend on.
+    var reportType: String? {
+        guard let root, let f = model.entities[model.root].fieldIndex("report_type"), case .string(let s) = root[f] else { return nil }
+        return s
+    }
+
+    func render(_ template: MessageTemplate) -> String {
+        var out = ""
+        for part in template.parts {
+            switch part {
+            case .text(let t): out += t
+            case .value(let b):
+                let v = (try? evaluator.evaluate(b)) ?? .null
+                if v.isNull {
+                    out += "(missing)"
+                } else if b.personal && !options.showPersonalData {
+                    out += Masking.mask(v.description)
+                } else if case .decimal(let d) = v {
+                    // amounts with cents: 740.00 and 647.50, never 740 or 647.5
+                    out += d.formatted(minimumScale: 2)
+                } else {
+                    out += v.description
+                }
+            }
+        }
+        return out
+    }
+
+    func add(_ f: Finding, field: String?) {
+        severityCounts.add(f.severity)
+        var f = f
+        f.fingerprint = Engine.fingerprint([f.ruleID, f.recordKey, field ?? "", f.occurrence.map(String.init) ?? ""])
+        findings.append(f)
+        // a bounded selection: past twice the cap, keep the cap's worth of the most severe
+        let cap = max(options.maxFindings, 1)
+        if findings.count >= 2 * cap { findings = Engine.mostSevere(findings, cap) }
+    }
+
+    /// The `n` most severe of findings already in report order (inputs one after another), kept in that order.
+    static func mostSevereAcrossInputs(_ findings: [Finding], _ n: Int) -> [Finding] {
+        guard findings.count > max(n, 1) else { return findings }
+        let ranked = findings.indices.sorted { i, j in
+            findings[i].severity != findings[j].severity ? findings[i].severity > findings[j].severity : i < j
+        }
+        return ranked.prefix(max(n, 1)).sorted().map { findings[$0] }
+    }
+
+    /// The `n` most severe findings (ties in report order), listed in report order.
+    static func mostSevere(_ findings: [Finding], _ n: Int) -> [Finding] {
+        guard findings.count > n else { return findings.sorted(by: order) }
+        let kept = findings.sorted { a, b in a.severity != b.severity ? a.severity > b.severity : order(a, b) }.prefix(n)
+        return kept.sorted(by: order)
+    }
+
+    static func fingerprint(_ parts: [String]) -> String {
+        let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Deterministic order: by rule id, record key, occurrence, then location and message.
+    static func order(_ a: Finding, _ b: Finding) -> Bool {
+        if a.ruleID != b.ruleID { return a.ruleID < b.ruleID }
+        if a.recordKey != b.recordKey { return a.recordKey < b.recordKey }
+        if (a.occurrence ?? 0) != (b.occurrence ?? 0) { return (a.occurrence ?? 0) < (b.occurrence ?? 0) }
+        if (a.location?.line ?? 0) != (b.location?.line ?? 0) { return (a.location?.line ?? 0) < (b.location?.line ?? 0) }
+        return a.message < b.message
+    }
+
+    static let reservedTitles: [String: String] = [
+        ReservedRule.schema: "The export has the structure of its schema",
+        ReservedRule.unparseable: "Every value can be read as its type",
+        ReservedRule.orphan: "Every nested row belongs to a participant",
+        ReservedRule.multiple: "At most one training and one follow-up per participant",
+        ReservedRule.invisible: "No identifier or code holds an invisible character",
+        ReservedRule.limit: "The run stayed within its limits",
+        ReservedRule.runtime: "Every rule could be evaluated",
+    ]
+
+    static let reservedHelp: [String: String] = [
+        ReservedRule.schema: "correct the structure of the export (element and attribute names, required ids)",
+        ReservedRule.unparseable: "write the value in the format its field expects (dates YYYY-MM-DD, decimals with '.', true/false)",
+        ReservedRule.orphan: "add the participant or correct the participant_id of the row",
+        ReservedRule.multiple: "keep one record per participant; merge or remove the others",
+        ReservedRule.invisible: "remove the control, zero-width or bidirectional character (shown as \\u{…}) from the value; it is often pasted in with it",
+    ]
+}

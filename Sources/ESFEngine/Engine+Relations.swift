@@ -1,0 +1,128 @@
+import ESFCore
+import ESFExpr
+import ESFRules
+import Foundation
+
+/// Joins and relations: the evaluation state other records are read from (aggregates, lookups) and `unique` / `no_overlap`.
+extension Engine {
+    // MARK: - EvaluationState
+
+    public func aggregateValue(_ id: Int, key: [Value]) -> Value { aggregates.value(id, key: key, keys: keys) }
+
+    public func aggregateRecords(_ id: Int, key: [Value]) -> [[Value]] { aggregates.records(id, key: key, keys: keys) }
+
+    public func lookup(_ entity: Int, key: Value) -> [Value]? {
+        guard let ki = keyFieldIndex[entity], let s = keys.find(entity, ki, key.keyForm), Int(s) < lookupRows[entity].count else { return nil }
+        let row = lookupRows[entity][Int(s)]
+        if row == -2 { return [] }
+        return row >= 0 ? lookupRecords[entity][Int(row)] : nil
+    }
+
+    // MARK: - Relations
+
+    /// The outcome of one relation for one record.
+    enum RelationOutcome {
+        case notApplicable, passed
+        case failed(explain: [ExplainTerm], occurrence: Int?)
+    }
+
+    func relate(_ i: Int, _ r: Record) {
+        guard case .relations(let specs) = rules[i].assertion else { return }
+        evaluator.params = rules[i].params
+        evaluator.aggregated = r.values
+        defer { evaluator.aggregated = nil }
+        // the record's key and participant id are made only for a finding (hot path)
+        var applicable = false
+        var failure: (explain: [ExplainTerm], occurrence: Int?)?
+        do {
+            // every relation sees every record, so that later duplicates and overlaps are found
+            for (n, spec) in specs.enumerated() {
+                switch try relate(spec, state: relationBase[i] + n, r) {
+                case .notApplicable: break
+                case .passed: applicable = true
+                case .failed(let explain, let occurrence):
+                    applicable = true
+                    if failure == nil { failure = (explain, occurrence) }
+                }
+            }
+        } catch {
+            runtimeFailure(i, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values),
+                           location: r.location, message: error.message, code: error.code)
+            return
+        }
+        guard applicable else {
+            coverage[i].notApplicable += 1
+            return
+        }
+        coverage[i].evaluated += 1
+        if let failure {
+            coverage[i].failed += 1
+            emitRelation(i, r, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values),
+                         explain: failure.explain, occurrence: failure.occurrence)
+            return
+        }
+        coverage[i].passed += 1
+    }
+
+    /// Checks one relation for one record and records the record for later ones.
+    func relate(_ spec: RelationSpec, state: Int, _ r: Record) throws(EvalError) -> RelationOutcome {
+        switch spec {
+        case .unique(_, let fields, let filter):
+            if let filter, Evaluator.truth(try evaluator.evaluate(filter)) != true { return .notApplicable }
+            let row: Int
+            if fields.count == 1 {
+                row = Int(uniqueIndex[state].row(keys.symbol(r.entity, fields[0], r.values), create: true) ?? 0)
+            } else {
+                var k = SymbolKey()
+                for f in fields { k.append(keys.symbol(r.entity, f, r.values)) }
+                row = Int(uniqueIndex[state].row(k, create: true) ?? 0)
+            }
+            uniqueCounts[state].ensureIndex(row, 0)
+            uniqueCounts[state][row] += 1
+            let n = Int(uniqueCounts[state][row])
+            guard n > 1 else { return .passed }
+            // `duplicate = emso = 0101******006`: masked by the field the value came from
+            let terms = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(shown(model.entities[r.entity].fields[$0], r.values[$0]))" }
+            return .failed(explain: terms.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n)
+        case .noOverlap(_, let keyField, let startExpr, let endExpr):
+            guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
+                return .notApplicable
+            }
+            let k = keys.symbol(r.entity, keyField, r.values)
+            var clash: (CivilDate, CivilDate)?
+            var item = intervalLists[state].first(k)
+            while item >= 0 {
+                let earlier = intervalBounds[state][Int(item)]
+                if earlier.0 <= e && s <= earlier.1 {
+                    clash = earlier
+                    break
+                }
+                item = intervalLists[state].next[Int(item)]
+            }
+            intervalLists[state].append(row: k)
+            intervalBounds[state].append((s, e))
+            guard let clash else { return .passed }
+            func bound(_ d: CivilDate, _ expr: BoundExpr) -> String {
+                expr.personal && !options.showPersonalData ? Masking.mask(d.description) : d.description
+            }
+            return .failed(explain: [ExplainTerm(expression: "this interval", value: "\(bound(s, startExpr)) – \(bound(e, endExpr))"),
+                                     ExplainTerm(expression: "earlier interval", value: "\(bound(clash.0, startExpr)) – \(bound(clash.1, endExpr))")],
+                           occurrence: nil)
+        }
+    }
+
+    func emitRelation(_ i: Int, _ r: Record, key: String, participantID: String?, explain: [ExplainTerm], occurrence: Int?) {
+        // the message is rendered in the context of the offending record
+        let saved = evaluator.records
+        for e in evaluator.records.indices where e != model.root { evaluator.records[e] = nil }
+        evaluator.records[r.entity] = r.values
+        let rule = rules[i]
+        var message = render(rule.message)
+        if let occurrence { message += " (occurrence \(occurrence))" }
+        add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: message,
+                    recordKey: key, participantID: participantID, entity: model.entities[r.entity].name, location: r.location,
+                    pack: rule.pack, title: rule.title, legalBasis: rule.legalBasis, help: rule.help,
+                    expression: rule.assertText, explain: explain, occurrence: occurrence), field: nil)
+        evaluator.records = saved
+    }
+}

@@ -1,0 +1,295 @@
+import ESFCore
+import ESFExpr
+import ESFRules
+import Foundation
+
+/// Streaming: records as they arrive, grouped or joined, and the end of the stream.
+extension Engine {
+    // MARK: - Streaming
+
+    /// Consumes one event from a reader.
+    public func consume(_ event: InputEvent) {
+        switch event {
+        case .record(let r):
+            counts[r.entity].read += 1
+            accept(r)
+        case .groupEnd:
+            flushGroup()
+        case .problem(let p):
+            let entityName = p.entity.map { model.entities[$0].name } ?? "input"
+            var message = p.message
+            var recordKey = p.recordKey ?? ""
+            var location = p.location
+            if !options.showPersonalData {
+                // raw input quoted in the message that may be personal data (docs/inputs.md, "Personal data")
+                for text in p.personalText where !text.isEmpty {
+                    message = message.replacingOccurrences(of: "'\(text)'", with: "'\(Masking.mask(text))'")
+                    if recordKey == text { recordKey = Masking.mask(text) }
+                    if location.field == text { location.field = Masking.mask(text) }
+                }
+                // a personal key (the record's own, or its parent's in `<parent id>/training`) wherever the message names it
+                if let e = p.entity, !recordKey.isEmpty {
+                    let key = model.entities[e]
+                    var personalKey: String?
+                    if let k = key.keyField, let ki = key.fieldIndex(k), key.fields[ki].personal {
+                        personalKey = recordKey
+                    } else if key.keyField == nil, parentKeyIsPersonal[e], let slash = recordKey.lastIndex(of: "/") {
+                        personalKey = String(recordKey[..<slash])
+                    }
+                    if let personalKey, !personalKey.isEmpty {
+                        message = message.replacingOccurrences(of: personalKey, with: Masking.mask(personalKey))
+                        recordKey = recordKey.replacingOccurrences(of: personalKey, with: Masking.mask(personalKey))
+                    }
+                }
+            }
+            add(Finding(ruleID: p.ruleID, severity: .fatal, message: message, recordKey: recordKey,
+                        entity: entityName, location: location, title: Engine.reservedTitles[p.ruleID],
+                        help: Engine.reservedHelp[p.ruleID]), field: p.location.field)
+        case .rejected(let e, _):
+            counts[e].read += 1
+            counts[e].rejected += 1
+        }
+    }
+
+    func recordKey(_ entity: Int, _ values: [Value]) -> String {
+        // hot path: the entity is read in place (binding `model.entities[entity]` would copy it)
+        if let i = keyFieldIndex[entity] { return values[i].isNull ? "" : shown(model.entities[entity].fields[i], values[i]) }
+        if let pid = parentID(entity, values) { return "\(pid)/\(model.entities[entity].keySuffix ?? model.entities[entity].name)" }
+        return model.entities[entity].name
+    }
+
+    func parentID(_ entity: Int, _ values: [Value]) -> String? {
+        guard let i = parentFieldIndex[entity], !values[i].isNull else { return nil }
+        // the parent's key field decides whether it is personal (SPEC §6: personal data is never a key)
+        if parentKeyIsPersonal[entity] && !options.showPersonalData { return Masking.mask(values[i].description) }
+        return values[i].description
+    }
+
+    /// A field's value as outputs show it: masked when the field is personal, unless personal data is shown.
+    func shown(_ field: FieldModel, _ value: Value) -> String {
+        guard !value.isNull else { return "(missing)" }
+        return field.personal && !options.showPersonalData ? Masking.mask(value.description) : value.description
+    }
+
+    /// The participant id of a record: its own id for a root child with children, else its parent's.
+    func participantID(_ entity: Int, _ values: [Value]) -> String? {
+        if let p = parentID(entity, values) { return p }
+        if !childEntities[entity].isEmpty { return recordKey(entity, values) }
+        if let i = participantFieldIndex[entity], !values[i].isNull { return shown(model.entities[entity].fields[i], values[i]) }
+        return nil
+    }
+
+    func accept(_ r: Record) {
+        let e = r.entity
+        keys.beginRecord()
+        if sealed.contains(e), !outOfOrder.contains(e) {
+            // a rule already ran on the assumption that these records were complete: fail closed
+            outOfOrder.insert(e)
+            add(Finding(ruleID: ReservedRule.schema, severity: .fatal,
+                        message: "\(model.entities[e].name) records arrive after records that are checked against them: the export is not in the canonical order, so some rules saw an incomplete \(model.entities[e].name) list",
+                        recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location,
+                        title: Engine.reservedTitles[ReservedRule.schema], help: "write the lists in the order of the schema (esfcheck schema)"), field: nil)
+        }
+        if e == model.root {
+            rootCount += 1
+            if rootCount > 1 {
+                add(Finding(ruleID: ReservedRule.schema, severity: .fatal, message: "a second \(model.entities[e].name) record: an export holds exactly one",
+                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location), field: nil)
+                counts[e].rejected += 1
+                return
+            }
+            root = r.values
+            evaluator.records[e] = r.values
+        }
+        // joined mode: a nested row whose parent is not in the export is rejected, not evaluated
+        if !grouped, let p = parentEntity[e], let pf = parentFieldName[e], let pfi = parentFieldIndex[e] {
+            let s = Int(keys.symbol(e, pfi, r.values))
+            if s >= parentSeen.count || !parentSeen[s] {
+                add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
+                            message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(parentID(e, r.values) ?? r.values[pfi].description)' matches no \(model.entities[p].name)",
+                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
+                            title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
+                counts[e].rejected += 1
+                return
+            }
+        }
+        counts[e].evaluated += 1
+        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: &keys)
+        if lookupEntities.contains(e), let ki = keyFieldIndex[e], !r.values[ki].isNull {
+            let s = Int(keys.symbol(e, ki, r.values))
+            lookupRows[e].ensureIndex(s, -1)
+            if lookupRows[e][s] == -1 {
+                if recordLookupEntities.contains(e) {
+                    lookupRows[e][s] = Int32(truncatingIfNeeded: lookupRecords[e].count)
+                    lookupRecords[e].append(r.values)
+                } else {
+                    lookupRows[e][s] = -2
+                }
+            }
+        }
+        for i in relationRules[e] { relate(i, r) }
+        if grouped {
+            if !childEntities[e].isEmpty {
+                flushGroup()
+                group = [r]
+            } else if parentEntity[e] != nil {
+                if group.isEmpty {
+                    // a nested record outside its parent: evaluated alone
+                    evaluateRecord(r, context: noContext)
+                } else {
+                    checkMultiplicity(r)
+                    group.append(r)
+                }
+            } else {
+                evaluateRecord(r, context: noContext)
+            }
+            return
+        }
+        // joined mode: remember parents and context projections, then evaluate
+        if !childEntities[e].isEmpty, let ki = keyFieldIndex[e] {
+            let s = Int(keys.symbol(e, ki, r.values))
+            parentSeen.ensureIndex(s, false)
+            parentSeen[s] = true
+        }
+        let context = contextEntities[e]
+        for c in contextRecords.indices where contextRecords[c] != nil && !context.contains(c) { contextRecords[c] = nil }
+        if let pfi = parentFieldIndex[e] {
+            let pkey = Int(keys.symbol(e, pfi, r.values))
+            checkMultiplicity(r)
+            for c in context {
+                // the buffer is filled in place: the evaluator's reference to it is dropped first
+                evaluator.records[c] = nil
+                guard pkey < projectionRows[c].count, projectionRows[c][pkey] >= 0 else {
+                    contextRecords[c] = nil
+                    continue
+                }
+                let fields = projectedFields[c]
+                let base = Int(projectionRows[c][pkey]) * fields.count
+                if contextRecords[c] == nil { contextRecords[c] = Array(repeating: Value.null, count: model.entities[c].fields.count) }
+                for (slot, f) in fields.enumerated() { contextRecords[c]?[f] = projectionValues[c][base + slot] }
+            }
+        }
+        if !contextFields[e].isEmpty {
+            let key: Int
+            if !childEntities[e].isEmpty, let ki = keyFieldIndex[e] {
+                key = Int(keys.symbol(e, ki, r.values))
+            } else if let pfi = parentFieldIndex[e] {
+                key = Int(keys.symbol(e, pfi, r.values))
+            } else {
+                key = Int(keys.tables[KeySymbols.parents].intern(.null))
+            }
+            projectionRows[e].ensureIndex(key, -1)
+            if projectionRows[e][key] < 0 {
+                let fields = projectedFields[e]
+                projectionRows[e][key] = Int32(truncatingIfNeeded: fields.isEmpty ? 0 : projectionValues[e].count / fields.count)
+                for f in fields { projectionValues[e].append(r.values[f]) }
+            }
+        }
+        evaluateRecord(r, context: contextRecords)
+    }
+
+    /// ESFCHECK-IN-003: more than one record of a 0..1 nested entity for one parent.
+    func checkMultiplicity(_ r: Record) {
+        let e = r.entity
+        guard model.entities[e].cardinality != .many, let pid = parentID(e, r.values), let pfi = parentFieldIndex[e] else { return }
+        // the raw parent id, not its shown (possibly masked) form
+        let parent = Int(keys.symbol(e, pfi, r.values))
+        optionalChildSeen[e].ensureIndex(parent, 0)
+        if optionalChildSeen[e][parent] == optionalEpoch {
+            add(Finding(ruleID: ReservedRule.multiple, severity: .fatal,
+                        message: "\(model.parentIndex(of: e).map { model.entities[$0].name } ?? "parent") \(pid) has more than one \(model.entities[e].name)",
+                        recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location,
+                        title: Engine.reservedTitles[ReservedRule.multiple], help: Engine.reservedHelp[ReservedRule.multiple]), field: nil)
+        } else {
+            optionalChildSeen[e][parent] = optionalEpoch
+        }
+    }
+
+    func flushGroup() {
+        guard !group.isEmpty else { return }
+        for e in contextRecords.indices { contextRecords[e] = nil }
+        for r in group where model.entities[r.entity].cardinality != .many || !childEntities[r.entity].isEmpty {
+            if contextRecords[r.entity] == nil { contextRecords[r.entity] = r.values }
+        }
+        for r in group {
+            // the group's context with the record itself in its entity's place
+            evaluateRecord(r, context: contextRecords)
+        }
+        for e in contextRecords.indices { contextRecords[e] = nil }
+        group = []
+        // a parent group is complete: its 0..1 children cannot repeat any more (a new epoch)
+        optionalEpoch &+= 1
+        if optionalEpoch == 0 {
+            for e in optionalChildSeen.indices { optionalChildSeen[e] = [] }
+            optionalEpoch = 1
+        }
+    }
+
+    func setContext(_ context: [[Value]?], own: Int, values: [Value]) {
+        for e in evaluator.records.indices where e != model.root { evaluator.records[e] = context[e] }
+        evaluator.records[own] = values
+    }
+
+    func evaluateRecord(_ r: Record, context: [[Value]?]) {
+        let e = r.entity
+        let imm = immediateRules[e], def = deferredRules[e]
+        guard !imm.isEmpty || !def.isEmpty else { return }
+        currentColumns = r.fieldColumns
+        currentXPaths = r.fieldXPaths
+        defer {
+            currentColumns = nil
+            currentXPaths = nil
+        }
+        if !imm.isEmpty {
+            if !sealedBy[e] {
+                sealed.formUnion(relies[e])
+                sealedBy[e] = true
+            }
+            setContext(context, own: e, values: r.values)
+            for i in imm { check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: r.location) }
+        }
+        if !def.isEmpty {
+            // keep only the records the deferred rules read, until the end of the stream
+            var records = Array(repeating: [Value]?.none, count: model.entities.count)
+            for k in context.indices where context[k] != nil && deferredReads[e].contains(k) { records[k] = context[k] }
+            records[e] = r.values
+            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, columns: r.fieldColumns, xpaths: r.fieldXPaths,
+                                      key: recordKey(e, r.values), participantID: participantID(e, r.values)))
+        }
+    }
+
+    // MARK: - End of stream
+
+    /// Completes the run: deferred and aggregate rules, then sorts findings deterministically.
+    public func finish(path: String, files: [String]) -> InputResult {
+        flushGroup()
+        let rootKey = root.map { recordKey(model.root, $0) } ?? ""
+        if rootCount == 0 {
+            add(Finding(ruleID: ReservedRule.schema, severity: .fatal, message: "the export has no \(model.entities[model.root].name) record",
+                        recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path),
+                        title: Engine.reservedTitles[ReservedRule.schema]), field: nil)
+        }
+        for snap in snapshots {
+            evaluator.records = snap.records
+            evaluator.records[model.root] = root
+            currentColumns = snap.columns
+            currentXPaths = snap.xpaths
+            for i in snap.rules { check(i, key: snap.key, participantID: snap.participantID, location: snap.location) }
+            currentColumns = nil
+            currentXPaths = nil
+        }
+        snapshots = []
+        for e in evaluator.records.indices { evaluator.records[e] = nil }
+        evaluator.records[model.root] = root
+        let rootLocation = SourceLocation(file: path)
+        for i in aggregateRules { check(i, key: rootKey, participantID: nil, location: rootLocation) }
+        findings = Engine.mostSevere(findings, max(options.maxFindings, 1))
+        let indicatorValues = ruleSet.packs.flatMap { pack in pack.indicators.map { indicator(pack.id, $0) } }
+        var rootFields: [String: Value] = [:]
+        if let root { for (i, f) in model.entities[model.root].fields.enumerated() { rootFields[f.name] = root[i] } }
+        var result = InputResult(path: path, files: files, counts: counts, findings: findings, coverage: coverage, root: rootFields)
+        result.indicators = indicatorValues
+        result.severityCounts = severityCounts
+        return result
+    }
+}
