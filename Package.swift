@@ -40,6 +40,12 @@ let package = Package(
             name: "esfcheck",
             dependencies: ["ESFEngine", "ESFReports", "ESFRules", "ESFInputs", "ESFCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // the readers alone, for measurements (Benchmarks/run.sh measures whole runs); not a test
+        .executableTarget(
+            name: "esfcheck-reader-bench",
+            dependencies: ["ESFEngine", "ESFRules", "ESFInputs", "ESFCore"],
+            path: "Benchmarks/ReaderThroughput"
+        ),
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
         .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),

@@ -252,27 +252,6 @@ struct ProfileTests {
     }
 }
 
-@Suite("Reader benchmark")
-struct ReaderBenchmark {
-    /// `ESFCHECK_READER_BENCH=<bundle folder> [ESFCHECK_READER_PROFILE=<profile>]`: reads the bundle three times.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["ESFCHECK_READER_BENCH"] != nil))
-    func readBundle() throws {
-        let env = ProcessInfo.processInfo.environment
-        let dir = try #require(env["ESFCHECK_READER_BENCH"])
-        let model = try operationModel()
-        let profile = try env["ESFCHECK_READER_PROFILE"].map { try shippedProfile($0) }
-        var best = Double.infinity
-        var count = 0
-        for _ in 0..<3 {
-            let start = DispatchTime.now().uptimeNanoseconds
-            count = 0
-            try CSVBundleRecordSource(directory: dir, model: model, profile: profile).read(entityOrder: []) { if case .record = $0 { count += 1 } }
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
-        print("reader bench: \(count) records, best of 3: \(best) s")
-    }
-}
-
 /// Reads `xml` with the XML profile `profile` (both written to a temporary folder); returns the events as text.
 private func readXML(profile: String, xml: String) throws -> (records: [Record], problems: [InputProblem], events: [String]) {
     let dir = try temporaryPack(["profile.yaml": profile, "export.xml": xml])
