@@ -14,7 +14,8 @@ public struct ExampleOutcome: Sendable {
     public var withPackParameters: Bool = false
 }
 
-/// Runs rules' own pass/fail examples through the real engine (SwiftLint-style: examples are tests and docs).
+/// Runs rules' own pass/fail examples through the real engine (SwiftLint-style: examples are tests and docs),
+/// on both of its paths: grouped, as an XML export delivers records, and joined, as a CSV bundle does.
 ///
 /// An inherited rule (a pack that `extends:` another) runs each example twice: with the base pack's
 /// parameters, for which it was written, and with the inheriting pack's own parameters, so that an
@@ -134,16 +135,40 @@ public enum ExampleRunner {
         }
         for top in model.entities.indices where top != model.root { events += byTop[top] ?? [] }
         if !problems.isEmpty { return outcome(false, problems.joined(separator: "; ")) }
-        let engine = Engine(ruleSet: set, options: EngineOptions(), grouped: true)
-        for e in events { engine.consume(e) }
-        let result = engine.finish(path: example.file, files: [])
-        let own = result.findings.filter { $0.ruleID == rule.id }
-        let fatal = result.findings.filter { $0.severity == .fatal }
-        if let f = fatal.first { return outcome(false, "the example could not be evaluated: \(f.message)") }
-        if example.shouldPass {
-            return own.isEmpty ? outcome(true, nil) : outcome(false, "a pass example produced: \(own[0].message)")
+        // the grouped path (XML: parent groups in document order) and the joined path (a CSV bundle:
+        // one entity's file after another, in the bundle's read order) must agree
+        let records = events.compactMap { event -> Record? in if case .record(let r) = event { return r } else { return nil } }
+        var joinedRecords = records
+        // a nested record whose parent the example leaves out has it implied (only its id), as nesting implies it in XML
+        var present = Set<String>()
+        for r in records {
+            if let k = model.entities[r.entity].keyField, let ki = model.entities[r.entity].fieldIndex(k) { present.insert("\(r.entity)/\(r.values[ki])") }
         }
-        return own.isEmpty ? outcome(false, "a fail example produced no finding") : outcome(true, nil)
+        for r in records {
+            guard let p = model.parentIndex(of: r.entity), let pf = model.parentIDField(of: r.entity),
+                  let pfi = model.entities[r.entity].fieldIndex(pf), !r.values[pfi].isNull,
+                  let k = model.entities[p].keyField, let ki = model.entities[p].fieldIndex(k),
+                  present.insert("\(p)/\(r.values[pfi])").inserted else { continue }
+            var values = Array(repeating: Value.null, count: model.entities[p].fields.count)
+            values[ki] = r.values[pfi]
+            joinedRecords.append(Record(entity: p, values: values, location: r.location))
+        }
+        let joined = Engine.readOrder(ruleSet: set).flatMap { e in joinedRecords.filter { $0.entity == e }.map(InputEvent.record) }
+        var verdicts: [String] = []
+        for (path, grouped, stream) in [("grouped (XML)", true, events), ("joined (CSV)", false, joined)] {
+            let engine = Engine(ruleSet: set, options: EngineOptions(), grouped: grouped)
+            for e in stream { engine.consume(e) }
+            let result = engine.finish(path: example.file, files: [])
+            let own = result.findings.filter { $0.ruleID == rule.id }
+            if let f = result.findings.first(where: { $0.severity == .fatal }) {
+                verdicts.append("the example could not be evaluated on the \(path) path: \(f.message)")
+            } else if example.shouldPass, let f = own.first {
+                verdicts.append("a pass example produced on the \(path) path: \(f.message)")
+            } else if !example.shouldPass, own.isEmpty {
+                verdicts.append("a fail example produced no finding on the \(path) path")
+            }
+        }
+        return verdicts.isEmpty ? outcome(true, nil) : outcome(false, verdicts.joined(separator: "; "))
     }
 
     static func items(_ d: ExampleData) -> [ExampleData] {

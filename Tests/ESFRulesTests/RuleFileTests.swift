@@ -189,6 +189,39 @@ struct BuiltinRuleTests {
         #expect(marked == 9)
     }
 
+    @Test("an example runs through both engine paths, grouped (XML) and joined (CSV), and each path's outcome is named")
+    func examplesRunThroughBothPaths() throws {
+        let (set, diagnostics, _) = try load("""
+        - id: T-021
+          title: a training ends after it starts
+          severity: error
+          scope: participant.training
+          assert: end >= start
+          message: "m"
+          examples:
+            pass: [ { start: 2020-01-01, end: 2020-02-01, participant: { entry_date: 2020-01-01 } } ]
+            fail: [ { start: 2020-03-01, end: 2020-02-01 } ]
+        - id: T-022
+          title: never fails
+          severity: error
+          scope: participant.training
+          assert: start == start or start == null
+          message: "m"
+          examples:
+            fail: [ { start: 2020-03-01, end: 2020-02-01 } ]
+        """)
+        #expect(diagnostics.isEmpty)
+        let loaded = try #require(set)
+        let outcomes = ExampleRunner.run(loaded)
+        let good = outcomes.filter { $0.ruleID == "T-021" }
+        #expect(outcomes.count == 3)
+        #expect(good.count == 2 && good.allSatisfy(\.passed))
+        let broken = try #require(outcomes.first { $0.ruleID == "T-022" })
+        let problem = broken.problem
+        #expect(!broken.passed)
+        #expect(problem == "a fail example produced no finding on the grouped (XML) path; a fail example produced no finding on the joined (CSV) path")
+    }
+
     @Test("a broken rule never lets an export pass: a run-time failure is a fatal finding")
     func runtimeFailureIsFatal() throws {
         let (set, diagnostics, _) = try load("""
