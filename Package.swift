@@ -47,6 +47,7 @@ let package = Package(
             path: "Benchmarks/ReaderThroughput"
         ),
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
+        .testTarget(name: "ESFEngineTests", dependencies: ["ESFEngine", "ESFInputs", "ESFRules", "ESFCore"]),
         .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
         .testTarget(name: "EndToEndTests", dependencies: ["esfcheck", .product(name: "Crypto", package: "swift-crypto")]),
