@@ -382,8 +382,8 @@ def participant_data():
     p["education_klasius"] = p["education_isced"] = None
     s.plant("ESF-PD-001", p["id"], "neither `education_isced` nor `education_klasius`", "missing fails")
     p = s.person("Robert Hočevar")["record"]
-    p["gender"] = None
-    s.plant("ESF-PD-001", p["id"], "`gender` missing", "missing fails")
+    p["gender"] = p["region"] = None
+    s.plant("ESF-PD-001", p["id"], "`gender` missing (and `region`, which no rule requires: the indicators count him under region not recorded)", "missing fails")
     s.passes_(["ESF-PD-001", "ESF-PD-005"], s.pid("Vesna Zupančič"), "`education_klasius` missing, `education_isced` 2: complete (one of the two suffices); ESF-PD-005 not applicable")
     # ESF-PD-002
     p = s.person("Nataša Kranjc")["record"]
@@ -1266,6 +1266,8 @@ def main():
         s = make()
         folder = os.path.join(HERE, s.family)
         ed.write_scenario(folder, s.model, s.expected, readme(s))
+        # the oracle's indicator values: the end-to-end tests compare them and check their identities
+        ed.write_file(os.path.join(folder, "expected-indicators.tsv"), ed.indicators_tsv(s.model))
         found = ed.check_scenario(folder, s.model, s.expected)
         outside = sorted({r for r, _ in found} - set(FAMILIES[s.family]))
         n = sum(found.values())
