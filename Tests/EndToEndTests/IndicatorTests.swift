@@ -131,7 +131,7 @@ struct IndicatorIdentityTests {
         let header = try #require(try String(contentsOf: followUps, encoding: .utf8).split(separator: "\n").first)
         try (header + "\n").write(to: followUps, atomically: true, encoding: .utf8)
         let json = try run(["check", bundle.path, "--format", "json"])
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stderr)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stderr)")
         let list = try #require((object["inputs"] as? [[String: Any]])?.first?["indicators"] as? [[String: Any]])
         let day30 = try #require(list.first { $0["id"] as? String == "employed_day30" })
         #expect(day30["value"] == nil)
