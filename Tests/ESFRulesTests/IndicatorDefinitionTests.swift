@@ -31,7 +31,7 @@ struct IndicatorDefinitionTests {
     func sharesStateBaseAndNote() throws {
         for pack in try builtInPacks().packs {
             for i in pack.indicators where i.unit == "share" {
-                #expect(i.title.contains("share of") || i.title.contains("share of the"), "\(pack.id) \(i.id): \(i.title)")
+                #expect(i.title.contains("share of"), "\(pack.id) \(i.id): \(i.title)")
                 #expect(i.unavailable?.isEmpty == false, "\(pack.id) \(i.id) has no note for a value it cannot compute")
             }
             // the EU share is a percentage like every other share

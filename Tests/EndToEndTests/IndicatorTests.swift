@@ -119,6 +119,8 @@ struct IndicatorIdentityTests {
         // ESF-PD-001 says what the indicators do with the record that lacks gender
         #expect(r.stdout.contains("the indicators count it as a participant (in the participant count and every share's denominator), under 'gender not recorded'"))
         #expect(r.stdout.contains("Participants, gender not recorded"))
+        // the report says how the count treats a repeated id and one person under two ids
+        #expect(r.stdout.contains("Participants (distinct ids: a repeated id counts once, one person under two ids twice)"))
     }
 
     @Test("an indicator that cannot be computed says why, in text and JSON")
@@ -137,6 +139,11 @@ struct IndicatorIdentityTests {
         #expect(day30["value"] == nil)
         #expect(day30["display"] as? String == "not computed")
         #expect(day30["note"] as? String == "not computed: no participant has a follow-up record with the day-30 status (employed_day30)")
+        // the note is part of the documented schema
+        let schemaData = try Data(contentsOf: packageRoot.appendingPathComponent("docs/report.schema.json"))
+        let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
+        let problems = MiniSchema(schema: schema).violations(object, schema)
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
         let text = try run(["check", bundle.path])
         let lines = text.stdout.split(separator: "\n").filter { $0.contains("Still employed") }
         #expect(lines.count == 2)
