@@ -1723,11 +1723,24 @@ INDICATOR_OLDER_AGE = 50
 
 def indicators(model):
     """{indicator id: value} of the packs esf-2014-2020 and ucne-delavnice: int counts, Decimal
-    amounts, fractions.Fraction shares (None when the denominator is 0)."""
+    amounts, fractions.Fraction shares (None when the denominator is 0).
+
+    A participant is a distinct participant id, with the fields of its first record in file
+    order (a repeated id counts once); the follow-up of a participant id is its first follow-up
+    record. Employments and expenditure lines each count. Shares of participants divide by the
+    participant count."""
     from fractions import Fraction
-    ps = [p["record"] for p in model["participants"]]
+    first = {}
+    follow_up = {}
+    for p in model["participants"]:
+        pid = p["record"]["id"]
+        first.setdefault(pid, p["record"])
+        if p["follow_up"] is not None:
+            follow_up.setdefault(pid, p["follow_up"])
+    ps = list(first.values())
+    n = len(ps)
     xs = model["expenditures"]
-    ids = lambda pred: len({r["id"] for r in ps if pred(r)})
+    count = lambda pred: sum(1 for r in ps if pred(r))
 
     def share(num, den):
         return Fraction(num) / Fraction(den) if den else None
@@ -1736,29 +1749,30 @@ def indicators(model):
         return sum((x[field] for x in xs if x[field] is not None), Decimal("0.00"))
 
     employed = {p["record"]["id"] for p in model["participants"] if p["employments"]}
-    fus = [p["follow_up"] for p in model["participants"] if p["follow_up"]]
+    fus = list(follow_up.values())
     d30 = [f["employed_day30"] for f in fus if f["employed_day30"] is not None]
     m12 = [f["employed_month12"] for f in fus if f["employed_month12"] is not None]
     old = lambda r, age: r["birth_date"] is not None and r["entry_date"] is not None and age_at(r["birth_date"], r["entry_date"]) > age
     eu, national = sum_of("eu"), sum_of("national")
-    n_ids = ids(lambda r: True)
     return {
-        "participants": n_ids,
-        "participants_east": ids(lambda r: r["region"] == "EAST"),
-        "participants_west": ids(lambda r: r["region"] == "WEST"),
-        "participants_women": ids(lambda r: r["gender"] == "F"),
-        "participants_men": ids(lambda r: r["gender"] == "M"),
-        "participants_other_gender": ids(lambda r: r["gender"] == "X"),
+        "participants": n,
+        "participants_east": count(lambda r: r["region"] == "EAST"),
+        "participants_west": count(lambda r: r["region"] == "WEST"),
+        "participants_region_not_recorded": count(lambda r: r["region"] is None),
+        "participants_women": count(lambda r: r["gender"] == "F"),
+        "participants_men": count(lambda r: r["gender"] == "M"),
+        "participants_other_gender": count(lambda r: r["gender"] == "X"),
+        "participants_gender_not_recorded": count(lambda r: r["gender"] is None),
         "eligible_claimed": sum_of("eligible"),
         "eu_claimed": eu,
         "national_claimed": national,
         "eu_share": share(eu, eu + national) if eu + national else None,
-        "ltu_share": share(sum(1 for r in ps if ltu(r) is True), len(ps)),
-        "basic_education_share": share(sum(1 for r in ps if basic_education(r) is True), len(ps)),
-        "over_50_share": share(sum(1 for r in ps if old(r, INDICATOR_OLDER_AGE)), len(ps)),
-        "over_55_share": share(sum(1 for r in ps if old(r, PARAMS_2014["over_age"])), len(ps)),
+        "ltu_share": share(count(lambda r: ltu(r) is True), n),
+        "basic_education_share": share(count(lambda r: basic_education(r) is True), n),
+        "over_50_share": share(count(lambda r: old(r, INDICATOR_OLDER_AGE)), n),
+        "over_55_share": share(count(lambda r: old(r, PARAMS_2014["over_age"])), n),
         "subsidised_employments": sum(len(p["employments"]) for p in model["participants"]),
-        "employment_rate": share(len(employed & {r["id"] for r in ps}), n_ids),
+        "employment_rate": share(len(employed), n),
         "employed_day30": share(sum(1 for v in d30 if v), len(d30)),
         "employed_month12": share(sum(1 for v in m12 if v), len(m12)),
     }

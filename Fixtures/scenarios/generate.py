@@ -24,8 +24,8 @@ per rule family under `Fixtures/scenarios/`:
 Each starts from the clean operation of `Fixtures/clean/` (built by the same code,
 `Fixtures/lib/esfdata.py`), adds a few participants where the family needs them,
 and plants at least one violation of every rule of its family, next to boundary
-cases that must pass. Each folder gets `export.xml`, `csv/`, `expected-findings.tsv`
-and `README.md`. After writing, the script reads both forms back and runs the
+cases that must pass. Each folder gets `export.xml`, `csv/`, `expected-findings.tsv`,
+`expected-indicators.tsv` (the oracle's indicator values) and `README.md`. After writing, the script reads both forms back and runs the
 shared Python re-implementation of every rule of both packs over them; it fails
 unless the findings are exactly the planted ones (and no rule of another family
 fires). `check-all.sh` runs the real binary over every scenario.
@@ -382,8 +382,8 @@ def participant_data():
     p["education_klasius"] = p["education_isced"] = None
     s.plant("ESF-PD-001", p["id"], "neither `education_isced` nor `education_klasius`", "missing fails")
     p = s.person("Robert Hočevar")["record"]
-    p["gender"] = None
-    s.plant("ESF-PD-001", p["id"], "`gender` missing", "missing fails")
+    p["gender"] = p["region"] = None
+    s.plant("ESF-PD-001", p["id"], "`gender` missing (and `region`, which no rule requires: the indicators count him under region not recorded)", "missing fails")
     s.passes_(["ESF-PD-001", "ESF-PD-005"], s.pid("Vesna Zupančič"), "`education_klasius` missing, `education_isced` 2: complete (one of the two suffices); ESF-PD-005 not applicable")
     # ESF-PD-002
     p = s.person("Nataša Kranjc")["record"]
@@ -1244,7 +1244,9 @@ def index(rows):
     out.append("`expected-findings.tsv` has three columns: rule id, record key and the finding's severity, all from "
                "the Python oracle (`../lib/esfdata.py`, which grades UD-IND-*/UDP-IND-* by the report type itself); "
                "the end-to-end test derives the expected verdict and exit code from it. `.ci/run` runs every "
-               "generator with `--check`, so a hand-edited expected file or a drifted generator fails CI.")
+               "generator with `--check`, so a hand-edited expected file or a drifted generator fails CI. "
+               "`expected-indicators.tsv` holds the oracle's value of every indicator (a share as a fraction, `-` when it "
+               "cannot be computed); the end-to-end tests compare it and check that the indicators add up.")
     out.append("")
     out.append("    python3 Fixtures/scenarios/generate.py             # regenerate (byte-identical) and self-check")
     out.append("    python3 Fixtures/scenarios/generate.py --check     # self-check and compare with the files on disk (CI)")
@@ -1266,6 +1268,8 @@ def main():
         s = make()
         folder = os.path.join(HERE, s.family)
         ed.write_scenario(folder, s.model, s.expected, readme(s))
+        # the oracle's indicator values: the end-to-end tests compare them and check their identities
+        ed.write_file(os.path.join(folder, "expected-indicators.tsv"), ed.indicators_tsv(s.model))
         found = ed.check_scenario(folder, s.model, s.expected)
         outside = sorted({r for r, _ in found} - set(FAMILIES[s.family]))
         n = sum(found.values())

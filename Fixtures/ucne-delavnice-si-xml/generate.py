@@ -193,6 +193,9 @@ def main():
     outputs = [("export.xml", ("\n".join(w.lines) + "\n").encode("utf-8"))]
     with open(os.path.join(HERE, "..", "ucne-delavnice", "expected-findings.tsv"), "rb") as f:
         outputs.append(("expected-findings.tsv", f.read()))
+    # the same data, so the same indicator values (the oracle's, of the canonical export)
+    with open(os.path.join(HERE, "..", "ucne-delavnice", "expected-indicators.tsv"), "rb") as f:
+        outputs.append(("expected-indicators.tsv", f.read()))
     differ = write_outputs(HERE, outputs, check)
     if differ:
         print("differs from what generate.py writes: " + ", ".join(differ), file=sys.stderr)

@@ -184,6 +184,9 @@ def main():
     outputs = [convert(name) for name in LAYOUT]
     with open(os.path.join(HERE, "..", "ucne-delavnice", "expected-findings.tsv"), "rb") as f:
         outputs.append(("expected-findings.tsv", f.read()))
+    # the same data, so the same indicator values (the oracle's, of the canonical export)
+    with open(os.path.join(HERE, "..", "ucne-delavnice", "expected-indicators.tsv"), "rb") as f:
+        outputs.append(("expected-indicators.tsv", f.read()))
     for _, data in outputs:
         assert not data.startswith(b"\xef\xbb\xbf"), "a Windows-1250 file has no BOM"
     differ = write_outputs(HERE, outputs, check)

@@ -109,8 +109,10 @@ public struct IndicatorValue: Sendable, Codable, Hashable {
     public var targetDisplay: String?
     /// Whether the value reaches the target (value ≥ target), when both are known.
     public var met: Bool?
+    /// Why the value could not be computed, naming the missing data (only when `value` is nil).
+    public var note: String?
     public init(pack: String, id: String, title: String, unit: String, value: String?, display: String,
-                target: String?, targetDisplay: String?, met: Bool?) {
+                target: String?, targetDisplay: String?, met: Bool?, note: String? = nil) {
         self.pack = pack
         self.id = id
         self.title = title
@@ -120,6 +122,7 @@ public struct IndicatorValue: Sendable, Codable, Hashable {
         self.target = target
         self.targetDisplay = targetDisplay
         self.met = met
+        self.note = note
     }
 }
 

@@ -31,6 +31,7 @@ extension Report {
                 var v = indicator
                 v.value = v.value.map(e)
                 v.display = e(v.display)
+                v.note = v.note.map(e)
                 return v
             }
             return i

@@ -130,9 +130,12 @@ struct AggregateStore {
         return index[id].packed[k].map(Int.init)
     }
 
-    mutating func feed(entity: Int, values: [Value], evaluator: inout Evaluator, keys: inout KeySymbols) {
+    /// Feeds one record to the aggregates of its entity; `repeatOfKey`: its record key occurred before,
+    /// so the call sites of indicators (`firstOfKey`) skip it.
+    mutating func feed(entity: Int, values: [Value], evaluator: inout Evaluator, keys: inout KeySymbols, repeatOfKey: Bool = false) {
         // hot path: the specs' fields are read in place (binding `specs[id]` would copy a whole spec)
         for id in byEntity[entity] where failures.isEmpty || failures[id] == nil {
+            if repeatOfKey && specs[id].firstOfKey { continue }
             evaluator.aggregated = values
             evaluator.params = specs[id].params
             if let filter = specs[id].filter {

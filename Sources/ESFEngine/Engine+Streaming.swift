@@ -114,7 +114,15 @@ extension Engine {
             }
         }
         counts[e].evaluated += 1
-        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: &keys)
+        // indicators read the first record of each record key: a repeated participant id counts once
+        var repeatOfKey = false
+        if let f = firstOfKeyField[e], !r.values[f].isNull {
+            let s = Int(keys.symbol(e, f, r.values))
+            firstOfKeySeen[e].ensureIndex(s, false)
+            repeatOfKey = firstOfKeySeen[e][s]
+            firstOfKeySeen[e][s] = true
+        }
+        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: &keys, repeatOfKey: repeatOfKey)
         if lookupEntities.contains(e), let ki = keyFieldIndex[e], !r.values[ki].isNull {
             let s = Int(keys.symbol(e, ki, r.values))
             lookupRows[e].ensureIndex(s, -1)

@@ -96,6 +96,12 @@ public final class Engine: EvaluationState {
     let parentFieldName: [String?]
     /// Per entity: its `participant_id` field, if any.
     let participantFieldIndex: [Int?]
+    /// Per entity read by an indicator whose records stand for a participant (a parent entity: its key;
+    /// a record at most once per parent: its parent's id), the field whose repeats indicators skip,
+    /// so that a participant id counts once, with its first record; and the key symbols seen.
+    /// Other records (employments, expenditure lines) each count.
+    let firstOfKeyField: [Int?]
+    var firstOfKeySeen: [[Bool]]
     /// Per entity: the entities a joined-mode record reads as context (its parent and the parent's other children).
     let contextEntities: [[Int]]
     /// Per entity and key symbol: the row of its record in `lookupRecords` (-1: none; -2: present, record not kept).
@@ -158,6 +164,14 @@ public final class Engine: EvaluationState {
         participantFieldIndex = m.entities.map { $0.fieldIndex("participant_id") }
         parentFieldIndex = (0..<n).map { e in m.parentIDField(of: e).flatMap(m.entities[e].fieldIndex) }
         let children = childEntities
+        let indicatorEntities = Set(ruleSet.aggregates.filter(\.firstOfKey).map(\.entity))
+        let keyFields = keyFieldIndex, parentFields = parentFieldIndex
+        firstOfKeyField = (0..<n).map { e in
+            guard indicatorEntities.contains(e), e != m.root else { return nil }
+            if m.entities[e].keySuffix != nil { return parentFields[e] }
+            return children[e].isEmpty ? nil : keyFields[e]
+        }
+        firstOfKeySeen = Array(repeating: [], count: n)
         contextEntities = (0..<n).map { e in
             guard let p = m.parentIndex(of: e) else { return [] }
             return ([p] + children[p]).filter { $0 != e }

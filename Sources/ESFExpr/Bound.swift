@@ -54,6 +54,9 @@ public struct AggregateSpec: Sendable {
     public var params: [Value] = []
     /// The number of fields of the aggregated entity.
     public var width = 0
+    /// An indicator's call site: it reads the first record of each record key only (a participant
+    /// id that occurs again counts once, with its first record's fields).
+    public var firstOfKey = false
 }
 
 /// A relation rule's check, evaluated per record while streaming (one finding per offender).

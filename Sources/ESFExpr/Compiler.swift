@@ -44,6 +44,8 @@ public final class ExprCompiler {
     public var params: [ParameterDecl]
     /// Every aggregate call site compiled so far.
     public private(set) var aggregates: [AggregateSpec] = []
+    /// Whether the call sites compiled now are an indicator's (`AggregateSpec.firstOfKey`).
+    public var indicatorCallSites = false
 
     public init(model: DataModel, params: [ParameterDecl]) {
         self.model = model
@@ -99,7 +101,8 @@ public final class ExprCompiler {
         var spec = spec
         spec.params = params.map(\.value)
         spec.width = model.entities[spec.entity].fields.count
-        let identity = "\(spec.entity)\u{1F}\(spec.text)\u{1F}\(spec.params.map(\.description).joined(separator: "\u{1F}"))"
+        spec.firstOfKey = indicatorCallSites
+        let identity = "\(spec.entity)\u{1F}\(spec.text)\u{1F}\(spec.params.map(\.description).joined(separator: "\u{1F}"))\u{1F}\(spec.firstOfKey)"
         if let existing = registered[identity] { return existing }
         aggregates.append(spec)
         registered[identity] = aggregates.count - 1

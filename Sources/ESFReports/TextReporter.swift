@@ -80,7 +80,7 @@ public struct TextReporter: Reporter {
             out += "indicators\(report.inputs.count > 1 ? " of \(input.path)" : ""):\n"
             let width = input.indicators.map(\.title.count).max() ?? 0
             for i in input.indicators {
-                var line = "  " + i.title.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + i.display
+                var line = "  " + i.title.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + (i.note ?? i.display)
                 if let t = i.targetDisplay { line += "  (target \(t)\(i.met == false ? ", " + paint("not reached", "33") : i.met == true ? ", reached" : ""))" }
                 out += line + "\n"
             }

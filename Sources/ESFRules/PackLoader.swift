@@ -140,7 +140,7 @@ public enum PackLoader {
     }
 
     static func compileIndicator(_ node: YNode, params: [ParameterDecl], compiler: ExprCompiler, sink: DiagnosticSink) -> IndicatorDefinition? {
-        checkKeys(node, allowed: ["id", "title", "value", "target", "unit"], what: "indicator", sink: sink)
+        checkKeys(node, allowed: ["id", "title", "value", "target", "unit", "unavailable"], what: "indicator", sink: sink)
         guard let id = node["id"]?.scalar, let valueNode = node["value"], let valueText = valueNode.scalar else {
             sink.add(node.diagnostic("indicator.missing", "an indicator needs 'id' and 'value'"))
             return nil
@@ -150,6 +150,9 @@ public enum PackLoader {
             sink.add((node["unit"] ?? node).diagnostic("indicator.unit", "unit is count, share, amount or ratio, not '\(unit)'"))
             return nil
         }
+        // an indicator's aggregates read the first record of each participant id (record key) only
+        compiler.indicatorCallSites = true
+        defer { compiler.indicatorCallSites = false }
         func compile(_ n: YNode, _ text: String) -> BoundExpr? {
             switch compiler.compile(text, scope: nil) {
             case .success(let (b, _)):
@@ -169,7 +172,18 @@ public enum PackLoader {
             guard let b = compile(t, text) else { return nil }
             target = b
         }
-        return IndicatorDefinition(id: id, title: node["title"]?.scalar ?? id, value: value, target: target, unit: unit, params: params.map(\.value))
+        // the title and the note on a value that cannot be computed may show {params.NAME}, like a rule's title
+        func text(_ key: String) -> String?? {
+            guard let n = node[key] else { return .some(nil) }
+            guard let t = n.scalar else {
+                sink.add(n.diagnostic("indicator.text", "indicator \(id): '\(key)' is a text"))
+                return nil
+            }
+            return interpolateParameters(t, node: n, id: "indicator \(id)", params: params, sink: sink).map { .some($0) }
+        }
+        guard let title = text("title"), let unavailable = text("unavailable") else { return nil }
+        return IndicatorDefinition(id: id, title: title ?? id, value: value, target: target, unit: unit,
+                                   unavailable: unavailable, params: params.map(\.value))
     }
 
     /// The rule files of a pack folder: every YAML file but pack.yaml, sorted.

@@ -116,6 +116,9 @@ public struct IndicatorDefinition: Sendable {
     public var target: BoundExpr?
     /// How to show the value: `count`, `share` (a fraction shown as a percentage), `amount` (EUR) or `ratio`.
     public var unit: String
+    /// Why the value may not be computed, naming the missing data (`no participant has a follow-up
+    /// record`): the report's note when the value is null.
+    public var unavailable: String?
     /// The parameter values of the pack, by index.
     public var params: [Value]
 }
