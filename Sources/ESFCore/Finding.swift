@@ -41,11 +41,15 @@ public struct Finding: Sendable, Hashable, Codable {
     public var fingerprint: String
     /// The occurrence number of a duplicate (2 for the second, …), when relevant.
     public var occurrence: Int?
+    /// Other places the finding concerns: the earlier record a duplicate or an overlap repeats.
+    /// Absent (not an empty list) when there are none.
+    public var relatedLocations: [RelatedLocation]?
 
     public init(ruleID: String, severity: Severity, message: String, recordKey: String, participantID: String? = nil,
                 entity: String, location: SourceLocation?, pack: String? = nil, title: String? = nil,
                 legalBasis: [String] = [], help: String? = nil, expression: String? = nil,
-                explain: [ExplainTerm] = [], fingerprint: String = "", occurrence: Int? = nil) {
+                explain: [ExplainTerm] = [], fingerprint: String = "", occurrence: Int? = nil,
+                relatedLocations: [RelatedLocation]? = nil) {
         self.ruleID = ruleID
         self.severity = severity
         self.message = message
@@ -61,7 +65,33 @@ public struct Finding: Sendable, Hashable, Codable {
         self.explain = explain
         self.fingerprint = fingerprint
         self.occurrence = occurrence
+        self.relatedLocations = relatedLocations
     }
+}
+
+/// Another place a finding concerns, with what is there: `participant P-0007, first recorded here`.
+public struct RelatedLocation: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int?
+    /// XML: the XPath of the element, when known.
+    public var xpath: String?
+    /// CSV: the 1-based data record number (header excluded).
+    public var record: Int?
+    /// The field the location points at, when one.
+    public var field: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, xpath: String? = nil, record: Int? = nil, field: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.xpath = xpath
+        self.record = record
+        self.field = field
+        self.message = message
+    }
+
+    /// `file:line`, as far as known.
+    public var short: String { line.map { "\(file):\($0)" } ?? file }
 }
 
 /// Reserved finding ids that no pack rule produces (SPEC §6).

@@ -5,17 +5,26 @@ import ESFCore
 /// Equality is that of `Value` (what the dictionaries keyed by `[Value]` used before).
 struct SymbolTable {
     var ids: [Value: Int32] = [:]
+    /// Whether the values are kept by symbol (`value(of:)`): only for the tables of record keys that
+    /// a finding names as the earlier record of a duplicate or overlap.
+    var keepsValues = false
+    private(set) var values: [Value] = []
 
     var count: Int { ids.count }
 
     /// The symbol of `value` (a key form), created on first sight; one hash either way.
     mutating func intern(_ value: Value) -> Int32 {
         let next = Int32(truncatingIfNeeded: ids.count)
-        return Self.read(&ids[value, default: next])
+        let s = Self.read(&ids[value, default: next])
+        if keepsValues && s == next && values.count < ids.count { values.append(value) }
+        return s
     }
 
     /// The symbol of `value` (a key form) if it was seen.
     func find(_ value: Value) -> Int32? { ids[value] }
+
+    /// The value (a key form) of a symbol of a table that keeps its values.
+    func value(of s: Int32) -> Value? { s >= 0 && Int(s) < values.count ? values[Int(s)] : nil }
 
     private static func read(_ id: inout Int32) -> Int32 { id }
 }
@@ -154,6 +163,13 @@ struct KeySymbols {
         stamp[f] = generation
         return s
     }
+
+    /// Keeps the values of field `f` of entity `e` (and of its domain) by symbol, for `value(_:_:_:)`.
+    /// Before any symbol of the domain is made.
+    mutating func keepValues(_ e: Int, _ f: Int) { tables[domain[e][f]].keepsValues = true }
+
+    /// The key-form value of symbol `s` of field `f` of entity `e`, when its domain keeps its values.
+    func value(_ e: Int, _ f: Int, _ s: Int32) -> Value? { tables[domain[e][f]].value(of: s) }
 
     /// The symbol of a key-form value for field `f` of entity `e`, if it was ever seen.
     func find(_ e: Int, _ f: Int, _ value: Value) -> Int32? { tables[domain[e][f]].find(value) }
