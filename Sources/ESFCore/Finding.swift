@@ -94,17 +94,28 @@ public struct RelatedLocation: Sendable, Hashable, Codable {
     public var short: String { line.map { "\(file):\($0)" } ?? file }
 }
 
-/// Reserved finding ids that no pack rule produces (SPEC §6).
+/// Reserved finding ids that no pack rule produces (SPEC §6), as strings: the ids of `ReservedFinding`,
+/// the catalogue that also holds their titles, help and messages.
 public enum ReservedRule {
-    public static let schema = "ESFCHECK-XSD-001"
-    public static let unparseable = "ESFCHECK-IN-001"
-    public static let orphan = "ESFCHECK-IN-002"
-    public static let multiple = "ESFCHECK-IN-003"
-    /// An identifier or code holding an invisible character (a control, zero-width or
-    /// bidirectional character): it looks like another value but does not equal it.
-    public static let invisible = "ESFCHECK-IN-004"
-    public static let limit = "ESFCHECK-LIM-001"
-    public static let runtime = "ESFCHECK-RT-001"
+    public static let schema = ReservedFinding.schema.id
+    public static let unparseable = ReservedFinding.unparseable.id
+    public static let orphan = ReservedFinding.orphan.id
+    public static let multiple = ReservedFinding.multiple.id
+    public static let invisible = ReservedFinding.invisible.id
+    public static let limit = ReservedFinding.limit.id
+    public static let runtime = ReservedFinding.runtime.id
+}
+
+extension Finding {
+    /// A reserved finding (always fatal) with its id and title from the catalogue, the message's text
+    /// and its help (the message's own when it says more than the kind's).
+    public init(reserved message: ReservedMessage, recordKey: String, participantID: String? = nil, entity: String,
+                location: SourceLocation?, pack: String? = nil, legalBasis: [String] = [], expression: String? = nil,
+                rulePlace: String? = nil) {
+        self.init(ruleID: message.kind.id, severity: message.kind.severity, message: message.text, recordKey: recordKey,
+                  participantID: participantID, entity: entity, location: location, pack: pack, title: message.kind.title,
+                  legalBasis: legalBasis, help: message.help(rulePlace: rulePlace), expression: expression)
+    }
 }
 
 /// A problem in a user-authored rule, model or config file, with its position.
