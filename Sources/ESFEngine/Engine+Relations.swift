@@ -186,9 +186,9 @@ extension Engine {
         let entity = model.entities[e]
         var what = entity.name
         if let ki = keyFieldIndex[e] {
-            if let v = keys.value(e, ki, p.key), !v.isNull { what += " " + shown(entity.fields[ki], v) }
-        } else if let pfi = parentFieldIndex[e], let v = keys.value(e, pfi, p.key), !v.isNull {
-            let pid = parentKeyIsPersonal[e] && !options.showPersonalData ? Masking.mask(v.description) : v.description
+            if let t = keys.text(e, ki, p.key), !t.isEmpty { what += " " + shown(entity.fields[ki], .string(t)) }
+        } else if let pfi = parentFieldIndex[e], let t = keys.text(e, pfi, p.key), !t.isEmpty {
+            let pid = parentKeyIsPersonal[e] && !options.showPersonalData ? Masking.mask(t) : t
             what += " \(pid)/\(entity.keySuffix ?? entity.name)"
         }
         return RelatedLocation(file: placeFiles[Int(p.file)], line: p.line > 0 ? Int(p.line) : nil,
