@@ -129,8 +129,9 @@ extension Engine {
         let rule = rules[i]
         var message = render(rule.message)
         if let occurrence { message += " (occurrence \(occurrence))" }
-        // `…; first recorded as participant P-0007 (participants.csv:9)`
-        if let earlier { message += "; \(earlier.message) (\(earlier.shortName))" }
+        // `…; first recorded as participant P-0007`: the key, not the place, so that the XML and CSV forms of
+        // one export give the same messages; the place is the finding's related location
+        if let earlier { message += "; \(earlier.message)" }
         add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: message,
                     recordKey: key, participantID: participantID, entity: model.entities[r.entity].name, location: r.location,
                     pack: rule.pack, title: rule.title, legalBasis: rule.legalBasis, help: rule.help,
@@ -150,14 +151,6 @@ struct RecordPlace {
 
     /// No record (-1 file).
     static let none = RecordPlace(key: -1, file: -1, line: 0, record: 0)
-}
-
-extension RelatedLocation {
-    /// `participants.csv:9`: the file's name and the line, for a message.
-    var shortName: String {
-        let name = file.split(separator: "/").last.map(String.init) ?? file
-        return line.map { "\(name):\($0)" } ?? name
-    }
 }
 
 extension Engine {
