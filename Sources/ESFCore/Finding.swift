@@ -41,11 +41,15 @@ public struct Finding: Sendable, Hashable, Codable {
     public var fingerprint: String
     /// The occurrence number of a duplicate (2 for the second, …), when relevant.
     public var occurrence: Int?
+    /// Other places the finding concerns: the earlier record a duplicate or an overlap repeats.
+    /// Absent (not an empty list) when there are none.
+    public var relatedLocations: [RelatedLocation]?
 
     public init(ruleID: String, severity: Severity, message: String, recordKey: String, participantID: String? = nil,
                 entity: String, location: SourceLocation?, pack: String? = nil, title: String? = nil,
                 legalBasis: [String] = [], help: String? = nil, expression: String? = nil,
-                explain: [ExplainTerm] = [], fingerprint: String = "", occurrence: Int? = nil) {
+                explain: [ExplainTerm] = [], fingerprint: String = "", occurrence: Int? = nil,
+                relatedLocations: [RelatedLocation]? = nil) {
         self.ruleID = ruleID
         self.severity = severity
         self.message = message
@@ -61,20 +65,57 @@ public struct Finding: Sendable, Hashable, Codable {
         self.explain = explain
         self.fingerprint = fingerprint
         self.occurrence = occurrence
+        self.relatedLocations = relatedLocations
     }
 }
 
-/// Reserved finding ids that no pack rule produces (SPEC §6).
+/// Another place a finding concerns, with what is there: `participant P-0007, first recorded here`.
+public struct RelatedLocation: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int?
+    /// XML: the XPath of the element, when known.
+    public var xpath: String?
+    /// CSV: the 1-based data record number (header excluded).
+    public var record: Int?
+    /// The field the location points at, when one.
+    public var field: String?
+    public var message: String
+
+    public init(file: String, line: Int? = nil, xpath: String? = nil, record: Int? = nil, field: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.xpath = xpath
+        self.record = record
+        self.field = field
+        self.message = message
+    }
+
+    /// `file:line`, as far as known.
+    public var short: String { line.map { "\(file):\($0)" } ?? file }
+}
+
+/// Reserved finding ids that no pack rule produces (SPEC §6), as strings: the ids of `ReservedFinding`,
+/// the catalogue that also holds their titles, help and messages.
 public enum ReservedRule {
-    public static let schema = "ESFCHECK-XSD-001"
-    public static let unparseable = "ESFCHECK-IN-001"
-    public static let orphan = "ESFCHECK-IN-002"
-    public static let multiple = "ESFCHECK-IN-003"
-    /// An identifier or code holding an invisible character (a control, zero-width or
-    /// bidirectional character): it looks like another value but does not equal it.
-    public static let invisible = "ESFCHECK-IN-004"
-    public static let limit = "ESFCHECK-LIM-001"
-    public static let runtime = "ESFCHECK-RT-001"
+    public static let schema = ReservedFinding.schema.id
+    public static let unparseable = ReservedFinding.unparseable.id
+    public static let orphan = ReservedFinding.orphan.id
+    public static let multiple = ReservedFinding.multiple.id
+    public static let invisible = ReservedFinding.invisible.id
+    public static let limit = ReservedFinding.limit.id
+    public static let runtime = ReservedFinding.runtime.id
+}
+
+extension Finding {
+    /// A reserved finding (always fatal) with its id and title from the catalogue, the message's text
+    /// and its help (the message's own when it says more than the kind's).
+    public init(reserved message: ReservedMessage, recordKey: String, participantID: String? = nil, entity: String,
+                location: SourceLocation?, pack: String? = nil, legalBasis: [String] = [], expression: String? = nil,
+                rulePlace: String? = nil) {
+        self.init(ruleID: message.kind.id, severity: message.kind.severity, message: message.text, recordKey: recordKey,
+                  participantID: participantID, entity: entity, location: location, pack: pack, title: message.kind.title,
+                  legalBasis: legalBasis, help: message.help(rulePlace: rulePlace), expression: expression)
+    }
 }
 
 /// A problem in a user-authored rule, model or config file, with its position.

@@ -14,7 +14,9 @@ public enum InputEvent: Sendable {
 
 /// A problem found by a reader: becomes a `fatal` finding.
 public struct InputProblem: Sendable, Hashable {
-    public var ruleID: String
+    /// Its kind in the catalogue of reserved findings (id, title, help).
+    public var kind: ReservedFinding
+    public var ruleID: String { kind.id }
     public var message: String
     public var location: SourceLocation
     /// The entity of the record concerned, when known.
@@ -24,9 +26,9 @@ public struct InputProblem: Sendable, Hashable {
     /// Texts of input quoted in `message` (`'…'`) that may be personal data: the engine masks
     /// each quoted occurrence, and a record key equal to one, unless personal data is shown.
     public var personalText: [String]
-    public init(ruleID: String, message: String, location: SourceLocation, entity: Int? = nil, recordKey: String? = nil,
+    public init(kind: ReservedFinding, message: String, location: SourceLocation, entity: Int? = nil, recordKey: String? = nil,
                 personalText: [String] = []) {
-        self.ruleID = ruleID
+        self.kind = kind
         self.message = message
         self.location = location
         self.entity = entity

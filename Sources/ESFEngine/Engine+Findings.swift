@@ -52,16 +52,12 @@ extension Engine {
     func runtimeFailure(_ i: Int, key: String, participantID: String?, location: SourceLocation?, message: String, code: String? = nil) {
         let rule = rules[i]
         coverage[i].errors += 1
-        let limit = code == "budget"
-        let id = limit ? ReservedRule.limit : ReservedRule.runtime
-        add(Finding(ruleID: id, severity: .fatal,
-                    message: "rule \(rule.id) could not be evaluated for \(key.isEmpty ? "the export" : key): \(message)",
-                    recordKey: key, participantID: participantID, entity: rule.scopeName, location: location, pack: rule.pack,
-                    title: Engine.reservedTitles[id], legalBasis: rule.legalBasis,
-                    help: limit
-                        ? "the rule \(rule.id) (\(rule.file):\(rule.line)) needs more work on this record than its cost budget allows (docs/limits.md): simplify the rule or correct the data (an overlong value); a rule that cannot finish never lets an export pass"
-                        : "fix the rule \(rule.id) (\(rule.file):\(rule.line)) or the data it divides by; a rule that fails never lets an export pass",
-                    expression: rule.assertText), field: rule.id)
+        let reserved: ReservedMessage = code == "budget"
+            ? .ruleOverBudget(rule: rule.id, key: key, reason: message)
+            : .ruleFailed(rule: rule.id, key: key, reason: message)
+        add(Finding(reserved: reserved, recordKey: key, participantID: participantID, entity: rule.scopeName, location: location,
+                    pack: rule.pack, legalBasis: rule.legalBasis, expression: rule.assertText, rulePlace: "\(rule.file):\(rule.line)"),
+            field: rule.id)
     }
 
     func emit(_ i: Int, key: String, participantID: String?, location: SourceLocation?, explain: [ExplainTerm], occurrence: Int?) {
@@ -168,22 +164,4 @@ extension Engine {
         if (a.location?.line ?? 0) != (b.location?.line ?? 0) { return (a.location?.line ?? 0) < (b.location?.line ?? 0) }
         return a.message < b.message
     }
-
-    static let reservedTitles: [String: String] = [
-        ReservedRule.schema: "The export has the structure of its schema",
-        ReservedRule.unparseable: "Every value can be read as its type",
-        ReservedRule.orphan: "Every nested row belongs to a participant",
-        ReservedRule.multiple: "At most one training and one follow-up per participant",
-        ReservedRule.invisible: "No identifier or code holds an invisible character",
-        ReservedRule.limit: "The run stayed within its limits",
-        ReservedRule.runtime: "Every rule could be evaluated",
-    ]
-
-    static let reservedHelp: [String: String] = [
-        ReservedRule.schema: "correct the structure of the export (element and attribute names, required ids)",
-        ReservedRule.unparseable: "write the value in the format its field expects (dates YYYY-MM-DD, decimals with '.', true/false)",
-        ReservedRule.orphan: "add the participant or correct the participant_id of the row",
-        ReservedRule.multiple: "keep one record per participant; merge or remove the others",
-        ReservedRule.invisible: "remove the control, zero-width or bidirectional character (shown as \\u{…}) from the value; it is often pasted in with it",
-    ]
 }

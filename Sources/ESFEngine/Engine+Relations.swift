@@ -23,7 +23,7 @@ extension Engine {
     /// The outcome of one relation for one record.
     enum RelationOutcome {
         case notApplicable, passed
-        case failed(explain: [ExplainTerm], occurrence: Int?)
+        case failed(explain: [ExplainTerm], occurrence: Int?, earlier: RelatedLocation?)
     }
 
     func relate(_ i: Int, _ r: Record) {
@@ -33,16 +33,16 @@ extension Engine {
         defer { evaluator.aggregated = nil }
         // the record's key and participant id are made only for a finding (hot path)
         var applicable = false
-        var failure: (explain: [ExplainTerm], occurrence: Int?)?
+        var failure: (explain: [ExplainTerm], occurrence: Int?, earlier: RelatedLocation?)?
         do {
             // every relation sees every record, so that later duplicates and overlaps are found
             for (n, spec) in specs.enumerated() {
                 switch try relate(spec, state: relationBase[i] + n, r) {
                 case .notApplicable: break
                 case .passed: applicable = true
-                case .failed(let explain, let occurrence):
+                case .failed(let explain, let occurrence, let earlier):
                     applicable = true
-                    if failure == nil { failure = (explain, occurrence) }
+                    if failure == nil { failure = (explain, occurrence, earlier) }
                 }
             }
         } catch {
@@ -58,7 +58,7 @@ extension Engine {
         if let failure {
             coverage[i].failed += 1
             emitRelation(i, r, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values),
-                         explain: failure.explain, occurrence: failure.occurrence)
+                         explain: failure.explain, occurrence: failure.occurrence, earlier: failure.earlier)
             return
         }
         coverage[i].passed += 1
@@ -80,38 +80,48 @@ extension Engine {
             uniqueCounts[state].ensureIndex(row, 0)
             uniqueCounts[state][row] += 1
             let n = Int(uniqueCounts[state][row])
-            guard n > 1 else { return .passed }
+            guard n > 1 else {
+                uniqueFirst[state].ensureIndex(row, RecordPlace.none)
+                uniqueFirst[state][row] = place(r)
+                return .passed
+            }
             // `duplicate = emso = 0101******006`: masked by the field the value came from
             let terms = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(shown(model.entities[r.entity].fields[$0], r.values[$0]))" }
-            return .failed(explain: terms.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n)
+            let first = row < uniqueFirst[state].count ? uniqueFirst[state][row] : RecordPlace.none
+            return .failed(explain: terms.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n,
+                           earlier: related(first, entity: r.entity, field: fields.count == 1 ? fields[0] : nil, role: "first recorded as"))
         case .noOverlap(_, let keyField, let startExpr, let endExpr):
             guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
                 return .notApplicable
             }
             let k = keys.symbol(r.entity, keyField, r.values)
             var clash: (CivilDate, CivilDate)?
+            var clashPlace = RecordPlace.none
             var item = intervalLists[state].first(k)
             while item >= 0 {
                 let earlier = intervalBounds[state][Int(item)]
                 if earlier.0 <= e && s <= earlier.1 {
                     clash = earlier
+                    if Int(item) < intervalPlaces[state].count { clashPlace = intervalPlaces[state][Int(item)] }
                     break
                 }
                 item = intervalLists[state].next[Int(item)]
             }
             intervalLists[state].append(row: k)
             intervalBounds[state].append((s, e))
+            intervalPlaces[state].append(place(r))
             guard let clash else { return .passed }
             func bound(_ d: CivilDate, _ expr: BoundExpr) -> String {
                 expr.personal && !options.showPersonalData ? Masking.mask(d.description) : d.description
             }
             return .failed(explain: [ExplainTerm(expression: "this interval", value: "\(bound(s, startExpr)) – \(bound(e, endExpr))"),
                                      ExplainTerm(expression: "earlier interval", value: "\(bound(clash.0, startExpr)) – \(bound(clash.1, endExpr))")],
-                           occurrence: nil)
+                           occurrence: nil, earlier: related(clashPlace, entity: r.entity, field: nil, role: "the earlier one is"))
         }
     }
 
-    func emitRelation(_ i: Int, _ r: Record, key: String, participantID: String?, explain: [ExplainTerm], occurrence: Int?) {
+    func emitRelation(_ i: Int, _ r: Record, key: String, participantID: String?, explain: [ExplainTerm], occurrence: Int?,
+                      earlier: RelatedLocation? = nil) {
         // the message is rendered in the context of the offending record
         let saved = evaluator.records
         for e in evaluator.records.indices where e != model.root { evaluator.records[e] = nil }
@@ -119,10 +129,63 @@ extension Engine {
         let rule = rules[i]
         var message = render(rule.message)
         if let occurrence { message += " (occurrence \(occurrence))" }
+        // `…; first recorded as participant P-0007`: the key, not the place, so that the XML and CSV forms of
+        // one export give the same messages; the place is the finding's related location
+        if let earlier { message += "; \(earlier.message)" }
         add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: message,
                     recordKey: key, participantID: participantID, entity: model.entities[r.entity].name, location: r.location,
                     pack: rule.pack, title: rule.title, legalBasis: rule.legalBasis, help: rule.help,
-                    expression: rule.assertText, explain: explain, occurrence: occurrence), field: nil)
+                    expression: rule.assertText, explain: explain, occurrence: occurrence,
+                    relatedLocations: earlier.map { [$0] }), field: nil)
         evaluator.records = saved
+    }
+}
+
+/// Where a record was read, as a few numbers: the symbol of its key (or of its parent's id, for an
+/// entity without a key; -1 when neither), an index into the run's files, its line and CSV record.
+struct RecordPlace {
+    var key: Int32
+    var file: Int32
+    var line: Int32
+    var record: Int32
+
+    /// No record (-1 file).
+    static let none = RecordPlace(key: -1, file: -1, line: 0, record: 0)
+}
+
+extension Engine {
+    /// The place of record `r` (its symbols are those of the record being accepted).
+    func place(_ r: Record) -> RecordPlace {
+        let e = r.entity
+        var key: Int32 = -1
+        if let f = keyFieldIndex[e] ?? parentFieldIndex[e] { key = keys.symbol(e, f, r.values) }
+        let file: Int
+        if let last = placeFiles.indices.last, placeFiles[last] == r.location.file {
+            file = last
+        } else if let known = placeFiles.firstIndex(of: r.location.file) {
+            file = known
+        } else {
+            file = placeFiles.count
+            placeFiles.append(r.location.file)
+        }
+        return RecordPlace(key: key, file: Int32(truncatingIfNeeded: file), line: Int32(clamping: r.location.line ?? 0),
+                           record: Int32(clamping: r.location.record ?? 0))
+    }
+
+    /// The earlier record of a duplicate or overlap as a related location: `first recorded as participant
+    /// P-0007`, its key shown as record keys are (masked when personal); nil when its place is unknown.
+    func related(_ p: RecordPlace, entity e: Int, field: Int?, role: String) -> RelatedLocation? {
+        guard p.file >= 0, Int(p.file) < placeFiles.count else { return nil }
+        let entity = model.entities[e]
+        var what = entity.name
+        if let ki = keyFieldIndex[e] {
+            if let t = keys.text(e, ki, p.key), !t.isEmpty { what += " " + shown(entity.fields[ki], .string(t)) }
+        } else if let pfi = parentFieldIndex[e], let t = keys.text(e, pfi, p.key), !t.isEmpty {
+            let pid = parentKeyIsPersonal[e] && !options.showPersonalData ? Masking.mask(t) : t
+            what += " \(pid)/\(entity.keySuffix ?? entity.name)"
+        }
+        return RelatedLocation(file: placeFiles[Int(p.file)], line: p.line > 0 ? Int(p.line) : nil,
+                               record: p.record > 0 ? Int(p.record) : nil, field: field.map { entity.fields[$0].name },
+                               message: "\(role) \(what)")
     }
 }

@@ -42,9 +42,8 @@ extension Engine {
                     }
                 }
             }
-            add(Finding(ruleID: p.ruleID, severity: .fatal, message: message, recordKey: recordKey,
-                        entity: entityName, location: location, title: Engine.reservedTitles[p.ruleID],
-                        help: Engine.reservedHelp[p.ruleID]), field: p.location.field)
+            add(Finding(ruleID: p.kind.id, severity: p.kind.severity, message: message, recordKey: recordKey,
+                        entity: entityName, location: location, title: p.kind.title, help: p.kind.help), field: p.location.field)
         case .rejected(let e, _):
             counts[e].read += 1
             counts[e].rejected += 1
@@ -85,15 +84,13 @@ extension Engine {
         if sealed.contains(e), !outOfOrder.contains(e) {
             // a rule already ran on the assumption that these records were complete: fail closed
             outOfOrder.insert(e)
-            add(Finding(ruleID: ReservedRule.schema, severity: .fatal,
-                        message: "\(model.entities[e].name) records arrive after records that are checked against them: the export is not in the canonical order, so some rules saw an incomplete \(model.entities[e].name) list",
-                        recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location,
-                        title: Engine.reservedTitles[ReservedRule.schema], help: "write the lists in the order of the schema (esfcheck schema)"), field: nil)
+            add(Finding(reserved: .outOfOrder(entity: model.entities[e].name),
+                        recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location), field: nil)
         }
         if e == model.root {
             rootCount += 1
             if rootCount > 1 {
-                add(Finding(ruleID: ReservedRule.schema, severity: .fatal, message: "a second \(model.entities[e].name) record: an export holds exactly one",
+                add(Finding(reserved: .secondRoot(entity: model.entities[e].name),
                             recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location), field: nil)
                 counts[e].rejected += 1
                 return
@@ -105,10 +102,9 @@ extension Engine {
         if !grouped, let p = parentEntity[e], let pf = parentFieldName[e], let pfi = parentFieldIndex[e] {
             let s = Int(keys.symbol(e, pfi, r.values))
             if s >= parentSeen.count || !parentSeen[s] {
-                add(Finding(ruleID: ReservedRule.orphan, severity: .fatal,
-                            message: "\(model.entities[e].name) \(recordKey(e, r.values)): \(pf) '\(parentID(e, r.values) ?? r.values[pfi].description)' matches no \(model.entities[p].name)",
-                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf),
-                            title: Engine.reservedTitles[ReservedRule.orphan], help: Engine.reservedHelp[ReservedRule.orphan]), field: pf)
+                add(Finding(reserved: .orphan(entity: model.entities[e].name, key: recordKey(e, r.values), field: pf,
+                                              parentID: parentID(e, r.values) ?? r.values[pfi].description, parent: model.entities[p].name),
+                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf)), field: pf)
                 counts[e].rejected += 1
                 return
             }
@@ -204,10 +200,9 @@ extension Engine {
         let parent = Int(keys.symbol(e, pfi, r.values))
         optionalChildSeen[e].ensureIndex(parent, 0)
         if optionalChildSeen[e][parent] == optionalEpoch {
-            add(Finding(ruleID: ReservedRule.multiple, severity: .fatal,
-                        message: "\(model.parentIndex(of: e).map { model.entities[$0].name } ?? "parent") \(pid) has more than one \(model.entities[e].name)",
-                        recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location,
-                        title: Engine.reservedTitles[ReservedRule.multiple], help: Engine.reservedHelp[ReservedRule.multiple]), field: nil)
+            add(Finding(reserved: .multiple(parent: model.parentIndex(of: e).map { model.entities[$0].name } ?? "parent", parentID: pid,
+                                            entity: model.entities[e].name),
+                        recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location), field: nil)
         } else {
             optionalChildSeen[e][parent] = optionalEpoch
         }
@@ -273,9 +268,8 @@ extension Engine {
         flushGroup()
         let rootKey = root.map { recordKey(model.root, $0) } ?? ""
         if rootCount == 0 {
-            add(Finding(ruleID: ReservedRule.schema, severity: .fatal, message: "the export has no \(model.entities[model.root].name) record",
-                        recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path),
-                        title: Engine.reservedTitles[ReservedRule.schema]), field: nil)
+            add(Finding(reserved: .noRoot(entity: model.entities[model.root].name),
+                        recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path)), field: nil)
         }
         for snap in snapshots {
             evaluator.records = snap.records

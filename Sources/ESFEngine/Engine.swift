@@ -124,6 +124,12 @@ public final class Engine: EvaluationState {
     /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order.
     var intervalLists: [RowLists]
     var intervalBounds: [[(CivilDate, CivilDate)]]
+    /// The records a relation finding names as the earlier one, as a few numbers each (no strings):
+    /// per `unique` state and row, the key's first record; per `no_overlap` state and item, its record.
+    var uniqueFirst: [[RecordPlace]]
+    var intervalPlaces: [[RecordPlace]]
+    /// The files of those records (an export's one file, a bundle's few).
+    var placeFiles: [String] = []
     /// The records of the current group (grouped) or the current record's context (joined), by entity.
     var contextRecords: [[Value]?]
     let noContext: [[Value]?]
@@ -187,6 +193,8 @@ public final class Engine: EvaluationState {
         uniqueCounts = Array(repeating: [], count: states)
         intervalLists = Array(repeating: RowLists(), count: states)
         intervalBounds = Array(repeating: [], count: states)
+        uniqueFirst = Array(repeating: [], count: states)
+        intervalPlaces = Array(repeating: [], count: states)
         parentKeyIsPersonal = (0..<n).map { e in
             guard let p = m.parentIndex(of: e), let k = m.entities[p].keyField, let ki = m.entities[p].fieldIndex(k) else { return false }
             return m.entities[p].fields[ki].personal
@@ -238,6 +246,13 @@ public final class Engine: EvaluationState {
             for k in a.outerKey { for (ent, f) in k.contextFields() { contextFields[ent].insert(f) } }
         }
         projectedFields = contextFields.map { $0.sorted() }
+        // the keys of the records relations name as the earlier one are kept by symbol
+        for rule in rules {
+            guard case .relations(let specs) = rule.assertion else { continue }
+            for spec in specs {
+                if let f = keyFieldIndex[spec.entity] ?? parentFieldIndex[spec.entity] { keys.keepValues(spec.entity, f) }
+            }
+        }
         evaluator.state = self
     }
 

@@ -5,17 +5,28 @@ import ESFCore
 /// Equality is that of `Value` (what the dictionaries keyed by `[Value]` used before).
 struct SymbolTable {
     var ids: [Value: Int32] = [:]
+    /// Whether the values' texts are kept by symbol (`text(of:)`): only for the tables of record keys
+    /// that a finding names as the earlier record of a duplicate or overlap. A text (16 bytes; an id
+    /// of up to 15 UTF-8 bytes is stored inline, a longer one shares the dictionary key's storage),
+    /// not a `Value`, which is three times the size.
+    var keepsValues = false
+    private(set) var texts: [String] = []
 
     var count: Int { ids.count }
 
     /// The symbol of `value` (a key form), created on first sight; one hash either way.
     mutating func intern(_ value: Value) -> Int32 {
         let next = Int32(truncatingIfNeeded: ids.count)
-        return Self.read(&ids[value, default: next])
+        let s = Self.read(&ids[value, default: next])
+        if keepsValues && s == next && texts.count < ids.count { texts.append(value.isNull ? "" : value.description) }
+        return s
     }
 
     /// The symbol of `value` (a key form) if it was seen.
     func find(_ value: Value) -> Int32? { ids[value] }
+
+    /// The text of the value (a key form) of a symbol of a table that keeps its values; "" for null.
+    func text(of s: Int32) -> String? { s >= 0 && Int(s) < texts.count ? texts[Int(s)] : nil }
 
     private static func read(_ id: inout Int32) -> Int32 { id }
 }
@@ -154,6 +165,14 @@ struct KeySymbols {
         stamp[f] = generation
         return s
     }
+
+    /// Keeps the texts of the values of field `f` of entity `e` (and of its domain) by symbol, for
+    /// `text(_:_:_:)`. Before any symbol of the domain is made.
+    mutating func keepValues(_ e: Int, _ f: Int) { tables[domain[e][f]].keepsValues = true }
+
+    /// The text of the key-form value of symbol `s` of field `f` of entity `e` ("" for null), when its
+    /// domain keeps them.
+    func text(_ e: Int, _ f: Int, _ s: Int32) -> String? { tables[domain[e][f]].text(of: s) }
 
     /// The symbol of a key-form value for field `f` of entity `e`, if it was ever seen.
     func find(_ e: Int, _ f: Int, _ value: Value) -> Int32? { tables[domain[e][f]].find(value) }

@@ -69,6 +69,11 @@ public struct TextReporter: Reporter {
                     return s
                 } ?? ""
                 out += "  \(loc.isEmpty ? "" : loc + ": ")[\(f.recordKey.isEmpty ? "-" : f.recordKey)] \(f.message)\n"
+                for r in f.relatedLocations ?? [] {
+                    var at = r.short
+                    if let x = r.xpath { at += " \(x)" } else if let n = r.record { at += " record \(n)" }
+                    out += "    related: \(at): \(r.message)\n"
+                }
                 if explain {
                     for t in f.explain { out += "      \(t.expression) = \(t.value)\n" }
                 }

@@ -93,3 +93,20 @@ struct LimitTests {
         #expect(Engine.mostSevereAcrossInputs(list, 10).map(\.recordKey) == list.map(\.recordKey))
     }
 }
+
+@Suite("Key texts for related locations")
+struct KeyTextTests {
+    @Test("a symbol table keeps the texts of its values by symbol only when asked, once per value")
+    func texts() {
+        var kept = SymbolTable()
+        kept.keepsValues = true
+        let a = kept.intern(.string("P-0007")), b = kept.intern(.string("P-0008"))
+        #expect(kept.intern(.string("P-0007")) == a)
+        #expect(kept.intern(.null) == 2)
+        #expect(kept.texts == ["P-0007", "P-0008", ""])
+        #expect(kept.text(of: b) == "P-0008" && kept.text(of: 3) == nil && kept.text(of: -1) == nil)
+        var plain = SymbolTable()
+        _ = plain.intern(.string("P-0007"))
+        #expect(plain.texts.isEmpty && plain.text(of: 0) == nil)
+    }
+}

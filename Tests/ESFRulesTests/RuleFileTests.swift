@@ -260,3 +260,56 @@ struct RuleCatalogueTests {
         for id in set.rules.map(\.id) { #expect(committed.contains("### \(id)\n"), "\(id) is not documented") }
     }
 }
+
+@Suite("Reserved findings catalogue")
+struct ReservedFindingCatalogueTests {
+    @Test("every reserved finding has a distinct ESFCHECK id, a title, a meaning and help; the rule catalogue lists each")
+    func complete() throws {
+        let ids = ReservedFinding.allCases.map(\.id)
+        #expect(Set(ids).count == ids.count)
+        for r in ReservedFinding.allCases {
+            #expect(r.id.hasPrefix("ESFCHECK-"), "\(r.id)")
+            #expect(ReservedFinding(id: r.id) == r)
+            #expect(!r.title.isEmpty && !r.help.isEmpty && !r.meaning.isEmpty, "\(r.id)")
+            #expect(r.severity == .fatal)
+        }
+        #expect(ReservedFinding(id: "ESF-PD-003") == nil)
+        let path = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().appendingPathComponent("docs/rules.md")
+        let doc = try String(contentsOf: path, encoding: .utf8)
+        let section = try #require(doc.range(of: "\n## Reserved findings\n"), "docs/rules.md has no reserved findings section")
+        let rows = doc[section.upperBound...].split(separator: "\n").filter { $0.hasPrefix("| ESFCHECK-") }
+        #expect(rows.map { String($0.dropFirst(2).prefix { $0 != " " }) } == ids)
+        for r in ReservedFinding.allCases { #expect(doc.contains("| \(r.id) | \(r.title) |"), "\(r.id)") }
+    }
+
+    @Test("every message of the engine belongs to its kind and has help", arguments: [
+        ReservedMessage.outOfOrder(entity: "provider"), .secondRoot(entity: "operation"), .noRoot(entity: "operation"),
+        .orphan(entity: "training", key: "P9/training", field: "participant_id", parentID: "P9", parent: "participant"),
+        .multiple(parent: "participant", parentID: "P1", entity: "training"),
+        .ruleFailed(rule: "R-1", key: "", reason: "division by zero"), .ruleOverBudget(rule: "R-1", key: "P1", reason: "too long"),
+    ])
+    func messages(_ m: ReservedMessage) {
+        #expect(!m.text.isEmpty && !m.help().isEmpty)
+        let f = Finding(reserved: m, recordKey: "k", entity: "e", location: nil, rulePlace: "rules.yaml:3")
+        #expect(f.ruleID == m.kind.id && f.title == m.kind.title && f.severity == .fatal && f.help != nil)
+        switch m {
+        case .ruleFailed, .ruleOverBudget: #expect(f.help?.contains("R-1 (rules.yaml:3)") == true, "\(f.help ?? "")")
+        default: break
+        }
+        #expect(ReservedMessage.ruleFailed(rule: "R", key: "", reason: "x").text == "rule R could not be evaluated for the export: x")
+    }
+
+    @Test("no source file spells a reserved id outside the catalogue")
+    func producersUseTheCatalogue() throws {
+        let root = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().appendingPathComponent("Sources")
+        let files = try #require(FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)).compactMap { $0 as? URL }.filter { $0.pathExtension == "swift" }
+        #expect(files.count > 20)
+        for file in files where file.lastPathComponent != "ReservedFinding.swift" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            // comments may name an id; code may not (a literal id would bypass the catalogue's title and help)
+            for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                #expect(!line.contains("\"ESFCHECK-"), "\(file.lastPathComponent): \(line)")
+            }
+        }
+    }
+}

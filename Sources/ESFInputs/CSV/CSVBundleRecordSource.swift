@@ -187,7 +187,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             if let p = model.parentIndex(of: e), rows[p] == 0 { continue }
             guard let file = path(of: e) else { continue }
             try sink(.problem(InputProblem(
-                ruleID: ReservedRule.schema,
+                kind: .schema,
                 message: InputMessages.emptyList(entity: model.entities[e].name, where: "\(Self.fileName(file)) has only its header row"),
                 location: SourceLocation(file: file, line: headerLines[e]), entity: e)))
         }
@@ -205,7 +205,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         guard try reader.next() else {
             fileHashes[path] = reader.sha256()
             try sink(.problem(InputProblem(
-                ruleID: ReservedRule.schema,
+                kind: .schema,
                 message: "\(fileName) is empty: it needs a header row of field names",
                 location: SourceLocation(file: path, line: 1), entity: entity)))
             return nil
@@ -232,7 +232,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
                 let why = profile.map { profilePlan?.usesLogicalNames == true ? "not a field of \(plan.name)" : "bound to no field of \(plan.name) by profile \($0.id)" }
                     ?? "not a field of \(plan.name)"
                 headerProblems.append((InputMessages.display(reader.field(c)), InputProblem(
-                    ruleID: ReservedRule.schema,
+                    kind: .schema,
                     message: "\(fileName): unknown column '\(InputMessages.display(reader.field(c)))' (\(why)); rename or remove it",
                     location: location, entity: entity)))
                 continue
@@ -240,7 +240,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             fieldHeaders[f] = name
             if seen[f] {
                 headerProblems.append((nil, InputProblem(
-                    ruleID: ReservedRule.schema,
+                    kind: .schema,
                     message: "\(fileName): column '\(name)' appears more than once; only the first is read, remove the others",
                     location: location, entity: entity)))
                 continue
@@ -379,7 +379,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             case .quoteInUnquotedField: what = "has a quote inside an unquoted cell; quote the whole cell and write inner quotes as \"\""
             }
             try sink(.problem(InputProblem(
-                ruleID: ReservedRule.unparseable, message: "\(label): \(columnName) \(what)",
+                kind: .unparseable, message: "\(label): \(columnName) \(what)",
                 location: location, entity: plan.index, recordKey: key)))
         }
         for (f, raw) in unparseable {
@@ -392,14 +392,14 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
                 message = InputMessages.unparseable(label: label, field: plan.fieldNames[f], raw: raw, type: plan.fieldTypes[f])
             }
             try sink(.problem(InputProblem(
-                ruleID: ReservedRule.unparseable,
+                kind: .unparseable,
                 message: message,
                 location: record.location(ofField: f, named: plan.fieldNames[f]), entity: plan.index, recordKey: key,
                 personalText: plan.personalText(f, raw))))
         }
         for v in invisible {
             try sink(.problem(InputProblem(
-                ruleID: ReservedRule.invisible,
+                kind: .invisible,
                 message: InputMessages.invisible(label: label, field: plan.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
                 location: record.location(ofField: v.field, named: plan.fieldNames[v.field]), entity: plan.index, recordKey: key,
                 personalText: plan.personalText(v.field, v.raw))))
@@ -411,7 +411,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     private func rejectRow(_ plan: EntityPlan, fileName: String, cells: Int, headerCount: Int, location: SourceLocation,
                            _ sink: (InputEvent) throws -> Void) throws {
         try sink(.problem(InputProblem(
-            ruleID: ReservedRule.unparseable,
+            kind: .unparseable,
             message: "\(fileName) line \(location.line ?? 0): \(cells) \(cells == 1 ? "cell" : "cells"), the header has \(headerCount); the row is not read",
             location: location, entity: plan.index)))
         try sink(.rejected(entity: plan.index, location: location))
@@ -424,7 +424,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             var where_ = record?.location(ofField: f, named: plan.fieldNames[f]) ?? location
             where_.field = plan.fieldNames[f]
             try sink(.problem(InputProblem(
-                ruleID: ReservedRule.schema,
+                kind: .schema,
                 message: InputMessages.requiredMissing(label: label, entity: plan.name, field: plan.fieldNames[f]),
                 location: where_, entity: plan.index, recordKey: key)))
         }

@@ -258,7 +258,7 @@ struct XMLWalker {
                 // text in an element of an entity that holds personal data may be an EMŠO or a name
                 let personal = frame.ownerEntity.map { plan.entities[$0].rawIsPersonal.contains(true) } ?? false
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.schema,
+                    kind: .schema,
                     message: "unexpected text '\(snippet)' inside \(plan.kinds[frame.kind].xpathName); values belong in attributes",
                     location: SourceLocation(file: path, line: lastLine, xpath: frame.xpath + "/text()"),
                     entity: plan.kinds[frame.kind].entity, personalText: personal ? [snippet] : [])))
@@ -333,7 +333,7 @@ struct XMLWalker {
             }
             if at.isEmpty { at = "/" }
             try sink(.problem(InputProblem(
-                ruleID: ReservedRule.schema,
+                kind: .schema,
                 message: InputMessages.emptyList(entity: entity.name, where: place),
                 location: SourceLocation(file: path, line: rootLine, xpath: at), entity: e)))
         }
@@ -404,7 +404,7 @@ struct XMLWalker {
                     let nsText = plan.namespaceText.map { " in namespace '\($0)'" } ?? ""
                     message = "the root element is '\(found)', expected '\(expected)'\(nsText); nothing in it was read"
                 }
-                try sink(.problem(InputProblem(ruleID: ReservedRule.schema, message: message,
+                try sink(.problem(InputProblem(kind: .schema, message: message,
                                                location: SourceLocation(file: path, line: line, xpath: "/" + found))))
                 schema?.drop(node)
                 return skip()
@@ -488,7 +488,7 @@ struct XMLWalker {
             }
         }
         try sink(.problem(InputProblem(
-            ruleID: ReservedRule.schema, message: message,
+            kind: .schema, message: message,
             location: SourceLocation(file: path, line: line, xpath: parent.xpath + "/" + found),
             entity: plan.kinds[parent.kind].entity)))
     }
@@ -542,21 +542,21 @@ struct XMLWalker {
                 location.xpath = xpath + "/@" + name
                 location.field = name
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.schema,
+                    kind: .schema,
                     message: "\(label): unknown attribute '\(name)' (not a field of \(ep.name)); rename or remove it",
                     location: location, entity: e, recordKey: key)))
             }
             for (f, raw, personal) in unparseable {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.unparseable,
+                    kind: .unparseable,
                     message: "\(label): \(ep.fieldNames[f]) '\(raw)' is not \(FieldParser.expectation(for: ep.fieldTypes[f]))",
                     location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key, personalText: personal)))
             }
             for v in invisible {
                 reported.append(ep.fieldNames[v.field])
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.invisible,
+                    kind: .invisible,
                     message: InputMessages.invisible(label: label, field: ep.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
                     location: record.location(ofField: v.field, named: ep.fieldNames[v.field]), entity: e, recordKey: key,
                     personalText: ep.personalText(v.field, v.raw))))
@@ -564,7 +564,7 @@ struct XMLWalker {
             for f in ep.requiredIndices where values[f].isNull && !unparseable.contains(where: { $0.field == f }) {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.schema,
+                    kind: .schema,
                     message: InputMessages.requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
                     location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key)))
             }
@@ -630,7 +630,7 @@ struct XMLWalker {
         guard var record = frames[i].pending else {
             schema?.drop(node)
             try sink(.problem(InputProblem(
-                ruleID: ReservedRule.schema,
+                kind: .schema,
                 message: "\(plan.kinds[frames[i].kind].xpathName): element '\(childName)' comes after the nested records; fields come first (it was not read)",
                 location: SourceLocation(file: path, line: line, xpath: frames[i].xpath + "/" + childName), entity: e)))
             return
@@ -696,21 +696,21 @@ struct XMLWalker {
                 loc.xpath = at
                 loc.field = name
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.schema,
+                    kind: .schema,
                     message: "\(label): unknown attribute '\(name)' (not a field of \(ep.name) in this profile); rename or remove it, or set extra: ignore",
                     location: loc, entity: e, recordKey: key)))
             }
             for (f, raw) in record.unparseable {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.unparseable,
+                    kind: .unparseable,
                     message: InputMessages.unparseable(label: label, field: ep.fieldNames[f], raw: raw, expectation: pe.decoders[f].expectation),
                     location: fieldLocation(f), entity: e, recordKey: key, personalText: ep.personalText(f, raw))))
             }
             for v in record.invisible {
                 reported.append(ep.fieldNames[v.field])
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.invisible,
+                    kind: .invisible,
                     message: InputMessages.invisible(label: label, field: ep.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
                     location: fieldLocation(v.field), entity: e, recordKey: key, personalText: ep.personalText(v.field, v.raw))))
             }
@@ -718,7 +718,7 @@ struct XMLWalker {
                 && !record.invisible.contains(where: { $0.field == f }) {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
-                    ruleID: ReservedRule.schema,
+                    kind: .schema,
                     message: InputMessages.requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
                     location: fieldLocation(f), entity: e, recordKey: key)))
             }
