@@ -380,7 +380,9 @@ public enum Checker {
     }
 
     /// Runs the check and builds the report.
-    public static func check(_ request: CheckRequest) throws(CheckError) -> Report {
+    public static func check(_ request: CheckRequest, timings: RunTimings? = nil) throws(CheckError) -> Report {
+        let runStarted = DispatchTime.now().uptimeNanoseconds
+        defer { timings?.wall = DispatchTime.now().uptimeNanoseconds &- runStarted }
         var inputs = request.inputs
         if inputs.isEmpty {
             guard let sample = sampleExport else { throw .usage("no input given and the bundled sample is missing") }
@@ -399,6 +401,7 @@ public enum Checker {
         var engineOptions = EngineOptions()
         engineOptions.showPersonalData = request.showPersonalData
         engineOptions.maxFindings = request.maxFindings
+        engineOptions.timings = timings != nil
         var findings: [Finding] = []
         var severityCounts = SeverityCounts([])
         var coverage: [RuleCoverage] = ruleSet.rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
@@ -408,14 +411,35 @@ public enum Checker {
         for input in inputs {
             let src = try source(for: input, options: options)
             let engine = Engine(ruleSet: ruleSet, options: engineOptions, grouped: src.deliversGroups)
+            let readStarted = DispatchTime.now().uptimeNanoseconds
             do {
-                try src.read(entityOrder: order) { engine.consume($0) }
+                if let timings {
+                    // the engine's share of the stream: every event's consumption, timed
+                    try src.read(entityOrder: order) { event in
+                        let t = DispatchTime.now().uptimeNanoseconds
+                        engine.consume(event)
+                        timings.consuming &+= DispatchTime.now().uptimeNanoseconds &- t
+                    }
+                } else {
+                    try src.read(entityOrder: order) { engine.consume($0) }
+                }
             } catch let e as InputError {
                 throw .input(e)
             } catch {
                 throw .input(InputError(location: SourceLocation(file: input), message: "\(error)"))
             }
+            let finishStarted = DispatchTime.now().uptimeNanoseconds
+            timings?.stream &+= finishStarted &- readStarted
             let result = engine.finish(path: src.displayPath, files: src.files)
+            if let timings {
+                timings.finishing &+= DispatchTime.now().uptimeNanoseconds &- finishStarted
+                timings.inputs += 1
+                if timings.rules.isEmpty { timings.rules = ruleSet.rules.map { RunTimings.Rule(id: $0.id) } }
+                for (i, n) in result.ruleNanos.enumerated() {
+                    timings.rules[i].nanoseconds &+= n
+                    timings.rules[i].evaluations += result.coverage[i].evaluated
+                }
+            }
             findings += result.findings.map { f in
                 var f = f
                 if let file = f.location?.file { f.location?.file = displayPath(file) }

@@ -13,6 +13,8 @@ extension Engine {
 
     /// Evaluates rule `i`; the record's key and participant id are made only for a finding (hot path).
     func check(_ i: Int, key: () -> String, participantID: () -> String?, location: SourceLocation?) {
+        let started = options.timings ? DispatchTime.now().uptimeNanoseconds : 0
+        defer { if options.timings { ruleNanos[i] &+= DispatchTime.now().uptimeNanoseconds &- started } }
         // hot path: read the rule's fields in place (binding `rules[i]` would copy the whole rule)
         evaluator.params = rules[i].params
         coverage[i].evaluated += 1

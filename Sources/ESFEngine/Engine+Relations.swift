@@ -27,6 +27,8 @@ extension Engine {
     }
 
     func relate(_ i: Int, _ r: Record) {
+        let started = options.timings ? DispatchTime.now().uptimeNanoseconds : 0
+        defer { if options.timings { ruleNanos[i] &+= DispatchTime.now().uptimeNanoseconds &- started } }
         guard case .relations(let specs) = rules[i].assertion else { return }
         evaluator.params = rules[i].params
         evaluator.aggregated = r.values

@@ -292,6 +292,7 @@ extension Engine {
         var result = InputResult(path: path, files: files, counts: counts, findings: findings, coverage: coverage, root: rootFields)
         result.indicators = indicatorValues
         result.severityCounts = severityCounts
+        result.ruleNanos = ruleNanos
         return result
     }
 }

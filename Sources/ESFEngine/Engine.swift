@@ -12,6 +12,8 @@ public struct EngineOptions: Sendable {
     public var maxFindings = 100_000
     /// Cost budget of one evaluation.
     public var budget = Evaluator.defaultBudget
+    /// Measure the time each rule takes (`--timings`); off, nothing is measured.
+    public var timings = false
     public init() {}
 }
 
@@ -28,6 +30,8 @@ public struct InputResult: Sendable {
     /// The root record (the operation), by field name, for indicators and the report.
     public var root: [String: Value]
     public var indicators: [IndicatorValue] = []
+    /// With `EngineOptions.timings`: per rule (in rule-set order), the nanoseconds spent evaluating it.
+    public var ruleNanos: [UInt64] = []
 }
 
 /// A record waiting for evaluation until its context or aggregates are complete.
@@ -136,6 +140,8 @@ public final class Engine: EvaluationState {
     var group: [Record] = []
     /// The counts of all findings added, also those the cap drops.
     var severityCounts = SeverityCounts([])
+    /// With `options.timings`: per rule, the nanoseconds spent in it.
+    var ruleNanos: [UInt64]
     /// Per-field columns of the record being checked (CSV), for finding locations.
     var currentColumns: [Int32]?
     /// Per-field XPaths of the record being checked (XML mapping profile), for finding locations.
@@ -204,6 +210,7 @@ public final class Engine: EvaluationState {
         evaluator.showPersonalData = options.showPersonalData
         aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n)
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
+        ruleNanos = Array(repeating: 0, count: options.timings ? rules.count : 0)
         counts = model.entities.map { InputCounts(entity: $0.name) }
         let order = Engine.readOrder(ruleSet: ruleSet)
         relies = Array(repeating: [], count: n)

@@ -124,6 +124,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Omit the start time so that reports of the same inputs are byte-identical.")
     var deterministic = false
 
+    @Flag(help: "Write where the time went to standard error: reading, evaluating, the end of the stream, and every rule's time.")
+    var timings = false
+
     func validate() throws {
         if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1") }
         if noConfig && config != nil { throw ValidationError("--no-config and --config exclude each other") }
@@ -169,7 +172,9 @@ struct Check: ParsableCommand {
         }
         let report: Report
         do {
-            report = try Checker.check(request)
+            let measured = timings ? RunTimings() : nil
+            report = try Checker.check(request, timings: measured)
+            if let measured { FileHandle.standardError.write(Data(measured.render().utf8)) }
         } catch {
             throw fail(error, json: json)
         }
