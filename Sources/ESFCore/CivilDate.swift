@@ -23,13 +23,17 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses strict ISO `YYYY-MM-DD` from UTF-8 bytes.
     public init?(isoUTF8 b: ArraySlice<UInt8>) {
-        guard b.count == 10 else { return nil }
-        let s = b.startIndex
-        guard b[s + 4] == UInt8(ascii: "-"), b[s + 7] == UInt8(ascii: "-") else { return nil }
+        guard let date = b.withUnsafeBufferPointer({ CivilDate(isoBytes: $0) }) else { return nil }
+        self = date
+    }
+
+    /// Parses strict ISO `YYYY-MM-DD` with a valid calendar date: the one ISO date parser.
+    public init?(isoBytes b: UnsafeBufferPointer<UInt8>) {
+        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
         func num(_ from: Int, _ count: Int) -> Int? {
             var v = 0
-            for i in 0..<count {
-                let c = b[s + from + i]
+            for i in from..<(from + count) {
+                let c = b[i]
                 guard c >= 48 && c <= 57 else { return nil }
                 v = v * 10 + Int(c - 48)
             }

@@ -57,49 +57,12 @@ extension RecordSource {
     public var deliversGroups: Bool { false }
 }
 
-/// Parsing of field text into typed values, shared by every reader.
+/// Parsing of field text into typed values, shared by every reader (one `FieldDecoder`).
 public enum FieldParser {
     /// Parses the text of a field. An empty text is `null`; nil means "not parseable as `type`".
+    /// (`FieldDecoder`, made for one call: readers keep one decoder per field.)
     public static func parse(_ bytes: ArraySlice<UInt8>, as type: FieldType) -> Value? {
-        if bytes.isEmpty { return .null }
-        switch type {
-        case .string:
-            guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
-            return .string(s)
-        case .date:
-            return CivilDate(isoUTF8: bytes).map(Value.date)
-        case .decimal:
-            return ExactDecimal(utf8: bytes).map(Value.decimal)
-        case .int:
-            var v: Int64 = 0
-            var i = bytes.startIndex
-            var negative = false
-            if bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
-            if i == bytes.endIndex || bytes.endIndex - i > 18 { return nil }
-            while i < bytes.endIndex {
-                let c = bytes[i]
-                guard c >= 48 && c <= 57 else { return nil }
-                v = v * 10 + Int64(c - 48)
-                i += 1
-            }
-            return .int(negative ? -v : v)
-        case .bool:
-            if bytes.elementsEqual("true".utf8) { return .bool(true) }
-            if bytes.elementsEqual("false".utf8) { return .bool(false) }
-            return nil
-        case .code(let allowed):
-            guard let s = String(validating: bytes, as: UTF8.self), allowed.isEmpty || allowed.contains(s) else { return nil }
-            return .string(s)
-        case .codeSet(let allowed):
-            guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
-            var items: [Value] = []
-            for part in s.split(separator: " ", omittingEmptySubsequences: true) {
-                let code = String(part)
-                if !allowed.isEmpty && !allowed.contains(code) { return nil }
-                if !items.contains(.string(code)) { items.append(.string(code)) }
-            }
-            return .list(items)
-        }
+        FieldDecoder(type).parse(bytes)
     }
 
     /// A short description of what a type accepts, for error messages.

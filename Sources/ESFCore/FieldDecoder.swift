@@ -1,21 +1,17 @@
-import ESFCore
-
-/// Parses one field's bytes into a `Value`, with exactly the results of `FieldParser.parse`.
+/// The one parser of canonical field text (`YYYY-MM-DD` dates, `.` decimals, `true`/`false`, codes):
+/// every reader, the rule examples and pack parameters go through it (`FieldParser.parse` is this).
 ///
-/// Why it exists: the readers parse every cell of millions of rows, and
-/// `FieldParser` (in another module, not inlinable) makes a new `String` for
-/// every code and goes through generic String APIs. This decoder is built once
-/// per field: codes are matched as bytes against prebuilt `Value`s (no
-/// allocation), dates and numbers are parsed in place. Anything it is not sure
-/// about — non-ASCII codes and code sets, where String comparison follows
-/// Unicode canonical equivalence — is handed to `FieldParser.parse`, so the two
-/// never disagree (a differential test checks this).
-struct FieldDecoder {
+/// Built once per field: codes are matched as bytes against prebuilt `Value`s (no allocation),
+/// dates (`CivilDate(isoBytes:)`) and numbers are parsed in place. Non-ASCII codes and code sets are
+/// compared as Strings, because String equality follows Unicode canonical equivalence (`é` written
+/// as one or two scalars is one code); a test checks that the byte path and the String path of
+/// codes agree on every input.
+public struct FieldDecoder: Sendable {
     private enum Kind {
         case string, date, decimal, int, bool, code, codeSet
     }
 
-    let type: FieldType
+    public let type: FieldType
     private let kind: Kind
     /// For codes and code sets: each allowed code as bytes, with its prebuilt value.
     private let codes: [(bytes: [UInt8], value: Value)]
@@ -23,7 +19,7 @@ struct FieldDecoder {
     /// Whether every allowed code is ASCII, so that byte equality is String equality.
     private let asciiCodes: Bool
 
-    init(_ type: FieldType) {
+    public init(_ type: FieldType) {
         self.type = type
         var allowedCodes: [String] = []
         switch type {
@@ -47,13 +43,35 @@ struct FieldDecoder {
     }
 
     /// The value of `bytes`: `.null` when empty, nil when not parseable as the field's type.
-    func parse(_ bytes: ArraySlice<UInt8>) -> Value? {
+    public func parse(_ bytes: ArraySlice<UInt8>) -> Value? {
         if bytes.isEmpty { return .null }
         if kind == .decimal { return ExactDecimal(utf8: bytes).map(Value.decimal) }
         switch bytes.withUnsafeBufferPointer({ parseFast($0) }) {
         case .value(let v): return v
         case .invalid: return nil
-        case .unsure: return FieldParser.parse(bytes, as: type)
+        case .unsure: return FieldDecoder.parseCodesAsStrings(bytes, as: type)
+        }
+    }
+
+    /// Codes and code sets compared as Strings (canonical equivalence): the path of non-ASCII codes,
+    /// and the reference the byte path of ASCII codes is tested against.
+    static func parseCodesAsStrings(_ bytes: ArraySlice<UInt8>, as type: FieldType) -> Value? {
+        if bytes.isEmpty { return .null }
+        switch type {
+        case .code(let allowed):
+            guard let s = String(validating: bytes, as: UTF8.self), allowed.isEmpty || allowed.contains(s) else { return nil }
+            return .string(s)
+        case .codeSet(let allowed):
+            guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
+            var items: [Value] = []
+            for part in s.split(separator: " ", omittingEmptySubsequences: true) {
+                let code = String(part)
+                if !allowed.isEmpty && !allowed.contains(code) { return nil }
+                if !items.contains(.string(code)) { items.append(.string(code)) }
+            }
+            return .list(items)
+        default:
+            return nil
         }
     }
 
@@ -119,24 +137,10 @@ struct FieldDecoder {
         return nil
     }
 
-    /// Strict `YYYY-MM-DD` with a real calendar date, as `CivilDate(isoUTF8:)`.
-    private func parseDate(_ b: UnsafeBufferPointer<UInt8>) -> Value? {
-        guard b.count == 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-") else { return nil }
-        func number(_ from: Int, _ count: Int) -> Int? {
-            var v = 0
-            for i in from..<(from + count) {
-                let c = b[i]
-                guard c >= 48 && c <= 57 else { return nil }
-                v = v * 10 + Int(c - 48)
-            }
-            return v
-        }
-        guard let y = number(0, 4), let m = number(5, 2), let d = number(8, 2),
-              let date = CivilDate(year: y, month: m, day: d) else { return nil }
-        return .date(date)
-    }
+    /// Strict `YYYY-MM-DD` with a real calendar date.
+    private func parseDate(_ b: UnsafeBufferPointer<UInt8>) -> Value? { CivilDate(isoBytes: b).map(Value.date) }
 
-    /// `-?[0-9]{1,18}`, as `FieldParser`.
+    /// `-?[0-9]{1,18}`.
     private func parseInt(_ b: UnsafeBufferPointer<UInt8>) -> Value? {
         var i = 0
         var negative = false
