@@ -83,7 +83,7 @@ extension Checker {
             let e = XMLRecordSource.expectedLayout(model: model, profile: p)
             diagnosis.unmatched.append("profile \(p.id) reads the root element '\(e.root)' in \(namespaceText(e.namespace))")
         }
-        diagnosis.message = "\(what): not the canonical layout, and no shipped profile reads it. "
+        diagnosis.message = "\(what): not the canonical layout, and no shipped profile reads it. What does not match: "
             + diagnosis.unmatched.joined(separator: "; ")
             + ". Write a mapping profile for this layout (format: xml) and give it with --profile FILE"
         return diagnosis
@@ -99,7 +99,7 @@ extension Checker {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
             .filter { $0.lowercased().hasSuffix(".csv") }.sorted()
         let canonicalFiles = model.entities.compactMap(\.csvFile)
-        let what = files.isEmpty ? "\(directory) holds no .csv file" : "\(directory) holds \(quotedList(files, limit: 20)) and no \(rootFile)"
+        let what = files.isEmpty ? "the folder holds no .csv file" : "the folder holds \(quotedList(files, limit: 20)) and no \(rootFile)"
         var diagnosis = LayoutDiagnosis(format: "csv", found: files, unmatched: [], message: "", file: directory)
         let fits = shippedProfiles(.csv, model: model).map { p in
             (profile: p, fit: CSVBundleRecordSource(directory: directory, model: model, profile: p).layoutFit())
@@ -116,9 +116,16 @@ extension Checker {
         // the closest shipped profile: the one with the most of its files present
         if let closest = fits.filter({ !$0.fit.presentFiles.isEmpty }).max(by: { $0.fit.presentFiles.count < $1.fit.presentFiles.count }) {
             var gaps: [String] = []
-            if !closest.fit.missingFiles.isEmpty { gaps.append("its files \(quotedList(closest.fit.missingFiles)) are missing") }
+            let missingFiles = closest.fit.missingFiles
+            if !missingFiles.isEmpty {
+                gaps.append(missingFiles.count == 1 ? "its file \(quotedList(missingFiles)) is missing" : "its files \(quotedList(missingFiles)) are missing")
+            }
             for (file, headers) in closest.fit.missingHeaders.sorted(by: { $0.key < $1.key }) {
-                gaps.append("\(file) lacks its headers \(quotedList(headers))")
+                var gap = "\(file) lacks \(headers.count == 1 ? "the header" : "the headers") \(quotedList(headers))"
+                if let other = closest.fit.unboundHeaders[file], !other.isEmpty {
+                    gap += " (headers it has that the profile does not bind: \(quotedList(other)))"
+                }
+                gaps.append(gap)
             }
             for (file, why) in closest.fit.unreadable.sorted(by: { $0.key < $1.key }) {
                 gaps.append("\(file) cannot be read as it says (\(InvisibleCharacters.escaped(why)))")

@@ -493,6 +493,8 @@ extension CSVBundleRecordSource {
         public var missingFiles: [String] = []
         /// Per file present, the headers the layout binds that its header row lacks (as the layout writes them).
         public var missingHeaders: [String: [String]] = [:]
+        /// Per file present, its headers that the layout binds to no field (as written).
+        public var unboundHeaders: [String: [String]] = [:]
         /// Per file present, why its header row could not be read as the layout says (encoding, quoting).
         public var unreadable: [String: String] = [:]
         /// The layout's files that are present.
@@ -523,7 +525,7 @@ extension CSVBundleRecordSource {
                     for c in 0..<reader.fieldCount {
                         let header = String(decoding: reader.field(c), as: UTF8.self)
                         let bound = profilePlan.map { $0.field(forHeader: header, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: header)
-                        if let f = bound { seen[f] = true }
+                        if let f = bound { seen[f] = true } else { fit.unboundHeaders[name, default: []].append(InputMessages.display(reader.field(c))) }
                     }
                 }
             } catch {
