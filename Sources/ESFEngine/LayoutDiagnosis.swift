@@ -58,7 +58,9 @@ extension Checker {
     /// the reader says why).
     static func xmlLayoutDiagnosis(_ path: String, model: DataModel) -> LayoutDiagnosis? {
         let expected = XMLRecordSource.expectedLayout(model: model, profile: nil)
-        guard let found = XMLRecordSource.layout(of: path), found.root != expected.root else { return nil }
+        // the root's start tag first: a canonical export is not read further here
+        guard let root = XMLRecordSource.layout(of: path, children: false), root.root != expected.root,
+              let found = XMLRecordSource.layout(of: path) else { return nil }
         var what = "the root element is '\(InvisibleCharacters.escaped(found.root))' in \(namespaceText(found.namespace))"
         if !found.children.isEmpty { what += ", holding \(quotedList(found.children))" }
         let canonical = "a canonical XML export has the root element '\(expected.root)' in \(namespaceText(expected.namespace))"

@@ -20,16 +20,18 @@ public struct XMLLayout: Sendable, Hashable {
 
 extension XMLRecordSource {
     /// The outline of the XML file at `path`, read with the same safe parser options as `read`;
-    /// nil when no root element can be read. The root's children are listed from the first
-    /// 10,000 of them (their contents skipped); a parse error later in the file ends the list.
-    public static func layout(of path: String) -> XMLLayout? {
+    /// nil when no root element can be read. With `children`, the root's children are listed from
+    /// the first 10,000 of them (their contents skipped, which parses them: the whole file for a
+    /// canonical export); a parse error later in the file ends the list. Without, only the root's
+    /// start tag is read.
+    public static func layout(of path: String, children: Bool = true) -> XMLLayout? {
         guard let libxml = try? LibXMLReader(path: path) else { return nil }
         let reader = libxml.reader
         var status = xmlTextReaderRead(reader)
         while status == 1 && xmlTextReaderNodeType(reader) != 1 { status = xmlTextReaderRead(reader) }
         guard status == 1, let node = xmlTextReaderCurrentNode(reader), let name = node.pointee.name else { return nil }
         var layout = XMLLayout(root: String(cString: name), namespace: node.pointee.ns?.pointee.href.map { String(cString: $0) }, children: [])
-        guard xmlTextReaderIsEmptyElement(reader) != 1 else { return layout }
+        guard children, xmlTextReaderIsEmptyElement(reader) != 1 else { return layout }
         var seen: Set<String> = []
         var visited = 0
         status = xmlTextReaderRead(reader)
