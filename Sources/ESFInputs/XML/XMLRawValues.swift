@@ -24,6 +24,15 @@ extension XMLRecordSource: RawValueSource {
             wanted[record, default: []].append((i, path))
         }
         guard !wanted.isEmpty, let libxml = try? LibXMLReader(path: path) else { return answers }
+        // the elements on the way to a wanted record: any other element's content is skipped by libxml2
+        var ways: Set<String> = []
+        for record in wanted.keys {
+            var prefix = record
+            while let slash = prefix.lastIndex(of: "/"), slash > prefix.startIndex {
+                prefix = String(prefix[..<slash])
+                if !ways.insert(prefix).inserted { break }
+            }
+        }
         let reader = libxml.reader
         struct Level {
             var xpath: String
@@ -75,7 +84,7 @@ extension XMLRecordSource: RawValueSource {
                 }
             }
             stack.append(level)
-            status = xmlTextReaderRead(reader)
+            status = level.children.isEmpty && !ways.contains(xpath) ? xmlTextReaderNext(reader) : xmlTextReaderRead(reader)
         }
         return answers
     }
