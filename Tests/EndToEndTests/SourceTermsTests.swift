@@ -87,6 +87,26 @@ struct SourceTermsTests {
         #expect(shown["rawValue"] as? String == "2810970505229")
     }
 
+    @Test("in a participant row, a text that does not decode is masked (an EMŠO under birth_date), one that decodes is shown")
+    func personalEntity() throws {
+        let bundle = try copiedBundle("ucne-delavnice/csv")
+        let participants = bundle.appendingPathComponent("participants.csv")
+        var lines = try String(contentsOf: participants, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[0] = lines[0].split(separator: ",").map { $0 == "emso" ? "birth_date" : ($0 == "birth_date" ? "emso" : String($0)) }.joined(separator: ",")
+        try lines.joined(separator: "\n").write(to: participants, atomically: true, encoding: .utf8)
+        let r = try run(["check", bundle.path, "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        let unparseable = try location(findings.first { $0["ruleID"] as? String == "ESFCHECK-IN-001" && $0["recordKey"] as? String == "UD-000001" })
+        #expect(unparseable["field"] as? String == "birth_date")
+        #expect(unparseable["rawValue"] as? String == "1205******034")
+        #expect(!r.stdout.contains("1205972505034"))
+
+        let decoded = try location(try findingsByRule(try run(["check", fixture("scenarios/participant-data/csv"), "--format", "json"]).stdout)["ESF-PD-004"])
+        #expect(decoded["field"] as? String == "exit_date")
+        #expect(decoded["rawValue"] as? String == "2020-11-01")
+    }
+
     @Test("reports with the new location keys follow docs/report.schema.json", arguments: [
         ["ucne-delavnice-si", "--profile", "si-legacy-csv"], ["ucne-delavnice-si-xml/export.xml", "--profile", "si-legacy-xml"],
     ])

@@ -478,7 +478,12 @@ extension CSVBundleRecordSource: RawValueSource {
                 remaining -= 1
                 for i in hits {
                     let c = cellOf[requests[i].field]
-                    if c < reader.fieldCount { answers[i]?.text = InputMessages.display(reader.field(c)) }
+                    guard c < reader.fieldCount else { continue }
+                    let f = requests[i].field
+                    let bytes = reader.field(c)
+                    let parses = (profilePlan?.decoders[f].parse(bytes) ?? plan.decoders[f].parse(bytes)) != nil
+                    answers[i]?.text = InputMessages.display(bytes)
+                    answers[i]?.personal = plan.rawTextIsPersonal(f, parses: parses)
                 }
             }
         }

@@ -11,6 +11,14 @@ extension XMLRecordSource: RawValueSource {
         var answers = [RawValue?](repeating: nil, count: requests.count)
         // record XPath (every step but the root with its position) → (request, where the field is)
         var wanted: [String: [(request: Int, path: XMLFieldPath)]] = [:]
+        /// The text found for request `i`, and whether it is masked (see `EntityPlan.rawTextIsPersonal`).
+        func found(_ i: Int, _ bytes: [UInt8]?) {
+            guard let bytes else { return }
+            let r = requests[i]
+            let decoded = plan.profiled?[r.entity].decoders[r.field].parse(bytes[...]) ?? plan.entities[r.entity].decoders[r.field].parse(bytes[...])
+            answers[i]?.text = InputMessages.display(bytes)
+            answers[i]?.personal = plan.entities[r.entity].rawTextIsPersonal(r.field, parses: decoded != nil)
+        }
         for (i, r) in requests.enumerated() {
             guard plan.entities.indices.contains(r.entity), r.field >= 0, r.field < plan.entities[r.entity].fieldNames.count,
                   let xpath = r.location.xpath else { continue }
@@ -57,9 +65,9 @@ extension XMLRecordSource: RawValueSource {
                 for (i, path) in parent.children {
                     switch path {
                     case .childText(let c) where c == name && inNamespace && answers[i]?.text == nil:
-                        answers[i]?.text = Self.text(of: reader)
+                        found(i, Self.text(of: reader))
                     case .childAttribute(let c, let a) where c == name && inNamespace && answers[i]?.text == nil:
-                        answers[i]?.text = Self.attribute(a, of: node)
+                        found(i, Self.attribute(a, of: node))
                     default: break
                     }
                 }
@@ -80,7 +88,7 @@ extension XMLRecordSource: RawValueSource {
             if let fields = wanted.removeValue(forKey: xpath) {
                 remaining -= 1
                 for (i, path) in fields {
-                    if case .attribute(let a) = path { answers[i]?.text = Self.attribute(a, of: node) } else { level.children.append((i, path)) }
+                    if case .attribute(let a) = path { found(i, Self.attribute(a, of: node)) } else { level.children.append((i, path)) }
                 }
             }
             stack.append(level)
@@ -101,29 +109,29 @@ extension XMLRecordSource: RawValueSource {
         return out
     }
 
-    /// An attribute with no namespace of the current element, in its displayed form.
-    private static func attribute(_ name: String, of node: UnsafeMutablePointer<xmlNode>) -> String? {
+    /// An attribute with no namespace of the current element.
+    private static func attribute(_ name: String, of node: UnsafeMutablePointer<xmlNode>) -> [UInt8]? {
         var attribute = node.pointee.properties
         while let a = attribute {
             attribute = a.pointee.next
             guard a.pointee.ns == nil, let aname = a.pointee.name, String(cString: aname) == name else { continue }
-            guard let children = a.pointee.children else { return "" }
-            guard let text = xmlNodeListGetString(node.pointee.doc, children, 1) else { return "" }
+            guard let children = a.pointee.children else { return [] }
+            guard let text = xmlNodeListGetString(node.pointee.doc, children, 1) else { return [] }
             defer { clibxml2_free(text) }
-            return InputMessages.display(UnsafeBufferPointer(start: text, count: cStringLength(text)))
+            return Array(UnsafeBufferPointer(start: text, count: cStringLength(text)))
         }
         return nil
     }
 
     /// The text of the current element, without surrounding white space (as `read` takes it).
-    private static func text(of reader: OpaquePointer) -> String {
-        guard let text = xmlTextReaderReadString(reader) else { return "" }
+    private static func text(of reader: OpaquePointer) -> [UInt8] {
+        guard let text = xmlTextReaderReadString(reader) else { return [] }
         defer { clibxml2_free(text) }
         var start = 0
         var end = cStringLength(text)
         func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
         while start < end && blank(text[start]) { start += 1 }
         while end > start && blank(text[end - 1]) { end -= 1 }
-        return InputMessages.display(UnsafeBufferPointer(start: text + start, count: end - start))
+        return Array(UnsafeBufferPointer(start: text + start, count: end - start))
     }
 }
