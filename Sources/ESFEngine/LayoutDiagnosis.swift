@@ -51,7 +51,7 @@ extension Checker {
         return names.count > limit ? shown + " and \(names.count - limit) more" : shown
     }
 
-    static func namespaceText(_ ns: String?) -> String { ns.map { "namespace '\($0)'" } ?? "no namespace" }
+    static func namespaceText(_ ns: String?) -> String { ns.map { "namespace '\(InvisibleCharacters.escaped($0))'" } ?? "no namespace" }
 
     /// An XML file given without a profile whose root element is not the canonical one: what it is,
     /// and which shipped profile reads it. Nil when the root is the canonical one (or none can be read:
@@ -64,26 +64,27 @@ extension Checker {
         var what = "the root element is '\(InvisibleCharacters.escaped(found.root))' in \(namespaceText(found.namespace))"
         if !found.children.isEmpty { what += ", holding \(quotedList(found.children))" }
         let canonical = "a canonical XML export has the root element '\(expected.root)' in \(namespaceText(expected.namespace))"
-        var diagnosis = LayoutDiagnosis(format: "xml", rootElement: found.root, namespace: found.namespace, found: found.children,
+        let e = InvisibleCharacters.escaped
+        var diagnosis = LayoutDiagnosis(format: "xml", rootElement: e(found.root), namespace: found.namespace.map(e), found: found.children.map(e),
                                         unmatched: [], message: "", file: path)
         let profiles = shippedProfiles(.xml, model: model)
         if let match = profiles.first(where: { p in
-            let e = XMLRecordSource.expectedLayout(model: model, profile: p)
-            return e.root == found.root && e.namespace == found.namespace
+            let layout = XMLRecordSource.expectedLayout(model: model, profile: p)
+            return layout.root == found.root && layout.namespace == found.namespace
         }) {
             diagnosis.profile = match.id
             diagnosis.command = profileCommand(path, match.id)
             diagnosis.message = "\(what): an export in another layout (\(canonical)). The shipped profile \(match.id) (\(match.title)) reads this layout: \(diagnosis.command ?? "")"
             return diagnosis
         }
-        diagnosis.unmatched.append("root element '\(found.root)' in \(namespaceText(found.namespace)), not '\(expected.root)' in \(namespaceText(expected.namespace))")
+        diagnosis.unmatched.append("root element '\(e(found.root))' in \(namespaceText(found.namespace)), not '\(expected.root)' in \(namespaceText(expected.namespace))")
         let unknown = found.children.filter { !expected.children.contains($0) }
         if !unknown.isEmpty { diagnosis.unmatched.append("elements the canonical root does not hold: \(quotedList(unknown))") }
         let absent = expected.children.filter { !found.children.contains($0) }
         if !absent.isEmpty { diagnosis.unmatched.append("canonical elements not found: \(quotedList(absent))") }
         for p in profiles {
-            let e = XMLRecordSource.expectedLayout(model: model, profile: p)
-            diagnosis.unmatched.append("profile \(p.id) reads the root element '\(e.root)' in \(namespaceText(e.namespace))")
+            let layout = XMLRecordSource.expectedLayout(model: model, profile: p)
+            diagnosis.unmatched.append("profile \(p.id) reads the root element '\(layout.root)' in \(namespaceText(layout.namespace))")
         }
         diagnosis.message = "\(what): not the canonical layout, and no shipped profile reads it. What does not match: "
             + diagnosis.unmatched.joined(separator: "; ")
@@ -102,7 +103,7 @@ extension Checker {
             .filter { $0.lowercased().hasSuffix(".csv") }.sorted()
         let canonicalFiles = model.entities.compactMap(\.csvFile)
         let what = files.isEmpty ? "the folder holds no .csv file" : "the folder holds \(quotedList(files, limit: 20)) and no \(rootFile)"
-        var diagnosis = LayoutDiagnosis(format: "csv", found: files, unmatched: [], message: "", file: directory)
+        var diagnosis = LayoutDiagnosis(format: "csv", found: files.map(InvisibleCharacters.escaped), unmatched: [], message: "", file: directory)
         let fits = shippedProfiles(.csv, model: model).map { p in
             (profile: p, fit: CSVBundleRecordSource(directory: directory, model: model, profile: p).layoutFit())
         }

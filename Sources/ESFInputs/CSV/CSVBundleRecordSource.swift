@@ -448,9 +448,9 @@ extension CSVBundleRecordSource: RawValueSource {
             let plan = plans[e]
             let profilePlan = profilePlans[e]
             let encoding = fileEncodings.first { $0.file == path }?.encoding ?? profile?.encoding ?? .utf8
-            guard var reader = try? CSVReader(path: path, dialect: dialect, encoding: encoding, chunkSize: chunkSize),
-                  (try? reader.next()) == true else { continue }
+            guard var reader = try? CSVReader(path: path, dialect: dialect, encoding: encoding, chunkSize: chunkSize) else { continue }
             reader.maxRowBytes = maxRowBytes
+            guard (try? reader.next()) == true else { continue }
             var cellOf = [Int](repeating: -1, count: plan.fieldNames.count)
             var headerOf = [String](repeating: "", count: plan.fieldNames.count)
             for c in 0..<reader.fieldCount {
