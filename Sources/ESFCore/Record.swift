@@ -9,6 +9,12 @@ public struct SourceLocation: Sendable, Hashable, Codable {
     public var record: Int?
     /// The field (XML attribute or CSV column) the location points at.
     public var field: String?
+    /// The file's own name for `field` when it was read through a mapping profile: the CSV header
+    /// as written (`Prispevek EU`) or the XML path relative to the record's element (`zneski/@eu`).
+    public var sourceField: String?
+    /// The text of `field` as the file holds it, before any decoding (`3.360,00`, `31.3.2022`);
+    /// masked like other personal data. Looked up once a finding is made, never kept per record.
+    public var rawValue: String?
 
     public init(file: String, line: Int? = nil, column: Int? = nil, xpath: String? = nil, record: Int? = nil, field: String? = nil) {
         self.file = file

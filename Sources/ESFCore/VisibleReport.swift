@@ -18,6 +18,8 @@ extension Report {
                 l.file = e(l.file)
                 l.xpath = l.xpath.map(e)
                 l.field = l.field.map(e)
+                l.sourceField = l.sourceField.map(e)
+                l.rawValue = l.rawValue.map(e)
                 f.location = l
             }
             return f

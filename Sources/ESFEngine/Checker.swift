@@ -14,11 +14,14 @@ public enum CheckError: Error, CustomStringConvertible {
     case diagnostics([Diagnostic])
     /// Exit 3: an input could not be read or parsed.
     case input(InputError)
+    /// Exit 3: an input given without a mapping profile is in another layout (what was found, and
+    /// which shipped profile reads it).
+    case layout(LayoutDiagnosis)
 
     public var exitCode: Int32 {
         switch self {
         case .usage, .diagnostics: return 2
-        case .input: return 3
+        case .input, .layout: return 3
         }
     }
 
@@ -27,6 +30,7 @@ public enum CheckError: Error, CustomStringConvertible {
         case .usage(let m): return "error: \(InvisibleCharacters.escaped(m))"
         case .diagnostics(let ds): return ds.map(\.description).joined(separator: "\n") + "\n\(ds.count) problem\(ds.count == 1 ? "" : "s") in the rule and config files"
         case .input(let e): return "\(e.description)"
+        case .layout(let d): return InvisibleCharacters.escaped("\(d.file): \(d.message)")
         }
     }
 }
@@ -217,6 +221,10 @@ public enum Checker {
             if !isDir.boolValue {
                 do { try InputFile.requireRegular(path) } catch { throw .input(error) }
             }
+            if options.profile == nil || options.profile?.id == "canonical",
+               let diagnosis = csvLayoutDiagnosis(dir, input: path, model: options.model) {
+                throw .layout(diagnosis)
+            }
             let bundle = CSVBundleRecordSource(directory: dir, model: options.model, profile: options.profile)
             bundle.maxRowBytes = options.maxLineBytes
             return bundle
@@ -224,6 +232,9 @@ public enum Checker {
         try requireXML(path)
         if let profile = options.profile, profile.format == .xml {
             return XMLRecordSource(path: path, model: options.model, schema: options.schema, profile: profile)
+        }
+        if options.profile == nil || options.profile?.id == "canonical", let diagnosis = xmlLayoutDiagnosis(path, model: options.model) {
+            throw .layout(diagnosis)
         }
         if let profile = options.profile, profile.id != "canonical" {
             throw .usage("mapping profile \(profile.id) describes a CSV bundle, \(path) is XML: use an XML profile (format: xml) or drop --profile")
@@ -440,7 +451,8 @@ public enum Checker {
                     timings.rules[i].evaluations += result.coverage[i].evaluated
                 }
             }
-            findings += result.findings.map { f in
+            // the file's own names and raw text of the fields findings point at (read again, only for these)
+            findings += inSourceTerms(result.findings, source: src, model: ruleSet.model, showPersonalData: request.showPersonalData).map { f in
                 var f = f
                 if let file = f.location?.file { f.location?.file = displayPath(file) }
                 return f

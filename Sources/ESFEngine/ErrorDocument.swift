@@ -12,6 +12,8 @@ public enum ErrorDocument {
         var file: String?
         var line: Int?
         var column: Int?
+        /// `input.layout`: what was found and which shipped profile reads it.
+        var layout: LayoutDiagnosis?
     }
 
     struct Document: Encodable {
@@ -29,11 +31,15 @@ public enum ErrorDocument {
             return ds.map { ($0.code, $0.message, $0.file, $0.line > 0 ? $0.line : nil, $0.line > 0 ? $0.column : nil) }
         case .input(let e):
             return [("input", e.message, e.location.file, e.location.line, e.location.column)]
+        case .layout(let d):
+            return [("input.layout", d.message, d.file, nil, nil)]
         }
     }
 
     public static func render(_ error: CheckError) -> String {
-        let doc = Document(exitCode: error.exitCode, diagnostics: items(error).map { Item(code: $0.code, message: $0.message, file: $0.file, line: $0.line, column: $0.column) })
+        var diagnostics = items(error).map { Item(code: $0.code, message: $0.message, file: $0.file, line: $0.line, column: $0.column) }
+        if case .layout(let d) = error, !diagnostics.isEmpty { diagnostics[0].layout = d }
+        let doc = Document(exitCode: error.exitCode, diagnostics: diagnostics)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(doc) else { return "{\"verdict\": \"error\"}\n" }

@@ -13,7 +13,7 @@ public final class RunTimings {
     }
 
     public var inputs = 0
-    /// The whole check: pack selection and loading, every input, the report's assembly.
+    /// The whole check: pack selection and loading, every input, the raw values of the findings, the report's assembly.
     public var wall: UInt64 = 0
     /// Reading every input, records consumed by the engine included.
     public var stream: UInt64 = 0
@@ -37,7 +37,7 @@ public final class RunTimings {
             ("reading and parsing the input", reading),
             ("consuming records (rules as records arrive, aggregates, per-key state)", consuming),
             ("end of stream (deferred and aggregate rules, indicators)", finishing),
-            ("loading packs, selecting them, assembling the report", other),
+            ("loading packs, selecting them, raw values of findings, the report", other),
         ]
         let width = phases.map(\.0.count).max() ?? 0
         for (name, n) in phases {

@@ -28,6 +28,21 @@ public struct TextReporter: Reporter {
         return "  \(label): \(listed.joined(separator: "; "))\n"
     }
 
+    /// `izdatki.csv:5:40 record 4 column "Delež EU" (eu) = "3.360,00"`, `export.xml:120 /operacija/…/zneski/@eu (eu) = "3.360,00"`:
+    /// the file's own name for the field beside the logical one (under a mapping profile), and the text as written.
+    func locationText(_ l: SourceLocation) -> String {
+        var s = l.short
+        if let x = l.xpath {
+            s += " \(x)"
+            if l.sourceField != nil, let field = l.field { s += " (\(field))" }
+        } else if let r = l.record {
+            s += " record \(r)"
+            if let field = l.field { s += " column " + (l.sourceField.map { "\"\($0)\" (\(field))" } ?? field) }
+        }
+        if let raw = l.rawValue { s += " = \"\(raw)\"" }
+        return s
+    }
+
     public func render(_ report: Report) -> String {
         var out = ""
         for input in report.inputs {
@@ -63,11 +78,7 @@ public struct TextReporter: Reporter {
             out += "\(severityLabel(first.severity)) \(paint(id, "1")) \(first.title ?? "") (\(fs.count))\n"
             if !first.legalBasis.isEmpty { out += "  legal basis: \(first.legalBasis.joined(separator: "; "))\n" }
             for f in fs {
-                let loc = f.location.map { l -> String in
-                    var s = l.short
-                    if let x = l.xpath { s += " \(x)" } else if let r = l.record { s += " record \(r)" + (l.field.map { " column \($0)" } ?? "") }
-                    return s
-                } ?? ""
+                let loc = f.location.map(locationText) ?? ""
                 out += "  \(loc.isEmpty ? "" : loc + ": ")[\(f.recordKey.isEmpty ? "-" : f.recordKey)] \(f.message)\n"
                 for r in f.relatedLocations ?? [] {
                     var at = r.short

@@ -18,7 +18,8 @@ struct ESFCheck: ParsableCommand {
           2  usage error (unknown option or value, a path that cannot be used), a rule, profile or config
              file is invalid (every problem listed with file:line:column), or the report cannot be written
           3  an input could not be read or parsed (malformed XML, unreadable CSV, wrong encoding, a missing
-             bundle file, a FIFO or device given as input)
+             bundle file, a FIFO or device given as input), or is in another layout given without a
+             profile (the message names the shipped profile that reads it: --profile si-legacy-xml)
         With --format json, exits 2 and 3 also write a JSON document to stdout: verdict "error", the exit
         code and the diagnostics with file, line and column.
         """,

@@ -430,3 +430,123 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         }
     }
 }
+
+extension CSVBundleRecordSource: RawValueSource {
+    /// Reads each file that holds a requested field again, in the encoding the last `read` used,
+    /// up to the last row asked for: the header gives the column of each field (the first header
+    /// bound to it, as `read` binds them) and its text as written; each requested row gives the cell.
+    public func rawValues(_ requests: [RawValueRequest]) -> [RawValue?] {
+        var answers = [RawValue?](repeating: nil, count: requests.count)
+        var byEntity: [Int: [Int]] = [:]
+        for (i, r) in requests.enumerated() where model.entities.indices.contains(r.entity) && r.field >= 0
+            && r.field < model.entities[r.entity].fields.count {
+            byEntity[r.entity, default: []].append(i)
+        }
+        let renamed = profile.map { $0.id != "canonical" } ?? false
+        for (e, indices) in byEntity.sorted(by: { $0.key < $1.key }) {
+            guard let path = path(of: e), InputFile.kind(path) == .regular else { continue }
+            let plan = plans[e]
+            let profilePlan = profilePlans[e]
+            let encoding = fileEncodings.first { $0.file == path }?.encoding ?? profile?.encoding ?? .utf8
+            guard var reader = try? CSVReader(path: path, dialect: dialect, encoding: encoding, chunkSize: chunkSize) else { continue }
+            reader.maxRowBytes = maxRowBytes
+            guard (try? reader.next()) == true else { continue }
+            var cellOf = [Int](repeating: -1, count: plan.fieldNames.count)
+            var headerOf = [String](repeating: "", count: plan.fieldNames.count)
+            for c in 0..<reader.fieldCount {
+                let name = String(decoding: reader.field(c), as: UTF8.self)
+                let bound = profilePlan.map { $0.field(forHeader: name, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: name)
+                if let f = bound, cellOf[f] < 0 {
+                    cellOf[f] = c
+                    headerOf[f] = InputMessages.display(reader.field(c))
+                }
+            }
+            // the rows asked for, by their first physical line
+            var wanted: [Int: [Int]] = [:]
+            for i in indices {
+                let f = requests[i].field
+                guard cellOf[f] >= 0 else { continue }
+                let header = headerOf[f]
+                answers[i] = RawValue(sourceField: renamed && header != plan.fieldNames[f] ? header : nil, text: nil,
+                                      personal: plan.rawIsPersonal[f])
+                if let line = requests[i].location.line, line > reader.line { wanted[line, default: []].append(i) }
+            }
+            guard let last = wanted.keys.max() else { continue }
+            var remaining = wanted.count
+            while remaining > 0, (try? reader.next()) == true, reader.line <= last {
+                guard let hits = wanted[reader.line], !reader.isBlankLine else { continue }
+                remaining -= 1
+                for i in hits {
+                    let c = cellOf[requests[i].field]
+                    guard c < reader.fieldCount else { continue }
+                    let f = requests[i].field
+                    let bytes = reader.field(c)
+                    let parses = (profilePlan?.decoders[f].parse(bytes) ?? plan.decoders[f].parse(bytes)) != nil
+                    answers[i]?.text = InputMessages.display(bytes)
+                    answers[i]?.personal = plan.rawTextIsPersonal(f, parses: parses)
+                }
+            }
+        }
+        return answers
+    }
+}
+
+extension CSVBundleRecordSource {
+    /// How the files of the folder fit this reader's layout, judged from their names and header rows only.
+    public struct LayoutFit: Sendable, Hashable {
+        /// The layout's file names that the folder lacks.
+        public var missingFiles: [String] = []
+        /// Per file present, the headers the layout binds that its header row lacks (as the layout writes them).
+        public var missingHeaders: [String: [String]] = [:]
+        /// Per file present, its headers that the layout binds to no field (as written).
+        public var unboundHeaders: [String: [String]] = [:]
+        /// Per file present, why its header row could not be read as the layout says (encoding, quoting).
+        public var unreadable: [String: String] = [:]
+        /// The layout's files that are present.
+        public var presentFiles: [String] = []
+        /// Whether every file is there and every bound header is in it.
+        public var fits: Bool { missingFiles.isEmpty && missingHeaders.isEmpty && unreadable.isEmpty }
+    }
+
+    /// Reads the header row of each file of the layout (nothing else) and says what is missing.
+    /// Canonical form: the headers of the required fields; under a profile: every header it binds.
+    public func layoutFit() -> LayoutFit {
+        var fit = LayoutFit()
+        for e in model.entities.indices {
+            guard let file = path(of: e) else { continue }
+            let name = Self.fileName(file)
+            guard InputFile.kind(file) == .regular else {
+                fit.missingFiles.append(name)
+                continue
+            }
+            fit.presentFiles.append(name)
+            let plan = plans[e]
+            let profilePlan = profilePlans[e]
+            var seen = [Bool](repeating: false, count: plan.fieldNames.count)
+            do {
+                var reader = try CSVReader(path: file, dialect: dialect, encoding: profile?.encoding ?? .utf8, chunkSize: 1 << 16)
+                reader.maxRowBytes = maxRowBytes
+                if try reader.next() {
+                    for c in 0..<reader.fieldCount {
+                        let header = String(decoding: reader.field(c), as: UTF8.self)
+                        let bound = profilePlan.map { $0.field(forHeader: header, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: header)
+                        if let f = bound { seen[f] = true } else { fit.unboundHeaders[name, default: []].append(InputMessages.display(reader.field(c))) }
+                    }
+                }
+            } catch {
+                fit.unreadable[name] = error.message
+                continue
+            }
+            var missing: [String] = []
+            for f in plan.fieldNames.indices where !seen[f] {
+                if let profilePlan {
+                    if let header = profilePlan.headerNames[f].first { missing.append(header) }
+                } else if plan.requiredIndices.contains(f) || plan.implicitIndex == f {
+                    missing.append(plan.fieldNames[f])
+                }
+            }
+            if !missing.isEmpty { fit.missingHeaders[name] = missing }
+        }
+        return fit
+    }
+}

@@ -33,6 +33,8 @@ final class EntityPlan {
     /// a personal field, or any field but the keys of an entity that holds personal data, since a
     /// swapped header or shifted column can put an EMŠO or a name in any of its cells.
     let rawIsPersonal: [Bool]
+    /// Per field: whether the data model marks it `personal`.
+    let personal: [Bool]
 
     init(model: DataModel, index: Int) {
         let entity = model.entities[index]
@@ -57,6 +59,7 @@ final class EntityPlan {
         self.keySuffix = entity.keySuffix
         self.cardinality = entity.cardinality
         self.checksInvisible = entity.fields.map(\.isIdentifierOrCode)
+        self.personal = entity.fields.map(\.personal)
         let holdsPersonal = entity.fields.contains(where: \.personal)
         let keys = [keyIndex, implicitIndex]
         // the parent-id field holds the parent's key: personal when that key is
@@ -79,6 +82,16 @@ final class EntityPlan {
             return true
         }
         return plain ? nil : InvisibleCharacters.first(inUTF8: raw)
+    }
+
+    /// Whether the raw text of field `f` is masked where a finding's location shows it: a personal
+    /// field's always; another field's by `rawIsPersonal` unless it is typed (not free text) and the
+    /// text decodes (`parses`), for then its decoded value is what messages show anyway.
+    func rawTextIsPersonal(_ f: Int, parses: Bool) -> Bool {
+        guard rawIsPersonal[f] else { return false }
+        if personal[f] { return true }
+        if case .string = fieldTypes[f] { return true }
+        return !parses
     }
 
     /// The personal texts of a message about field `f`'s raw text (its displayed form), for `InputProblem.personalText`.

@@ -145,6 +145,11 @@ final class XMLProfileEntity {
     /// Whether fields come from child elements, so the record is complete only after them.
     var hasChildFields: Bool { !children.isEmpty }
 
+    /// Whether the profile places field `f` in the element (an attribute or a child element).
+    func isBound(_ f: Int) -> Bool {
+        attributes.contains { $0.field == f } || children.contains { $0.text == f || $0.attributes.contains { $0.field == f } }
+    }
+
     init(entity: EntityModel, binding: EntityBinding?, profile: MappingProfile) {
         decoders = entity.fields.map { ProfileFieldDecoder($0, profile: profile, translations: binding?.codes[$0.name] ?? []) }
         var paths = entity.fields.map { "@" + $0.name }

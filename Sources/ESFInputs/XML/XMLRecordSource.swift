@@ -40,7 +40,7 @@ public final class XMLRecordSource: RecordSource, InputDigests {
     public let model: DataModel
     /// The XSD the file is validated against while it is read.
     public let schema: XMLSchemaOption
-    private let plan: XMLPlan
+    let plan: XMLPlan
 
     /// Creates a reader of the XML file at `path`; nothing is opened before `read`.
     /// `schema` defaults to the XSD generated from `model`.

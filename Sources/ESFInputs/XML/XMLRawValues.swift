@@ -1,0 +1,137 @@
+internal import CLibXML2
+import ESFCore
+
+extension XMLRecordSource: RawValueSource {
+    /// Reads the file again with the same safe parser options, up to the last record asked for,
+    /// and takes each requested field's text from the record's element as the profile (or the
+    /// canonical form) places it: an attribute, a child element's text (trimmed as `read` trims
+    /// it) or a child element's attribute. Records are found by the XPath of their location,
+    /// counted the way `read` counts them (same-named elements in the export's namespace).
+    public func rawValues(_ requests: [RawValueRequest]) -> [RawValue?] {
+        var answers = [RawValue?](repeating: nil, count: requests.count)
+        // record XPath (every step but the root with its position) → (request, where the field is)
+        var wanted: [String: [(request: Int, path: XMLFieldPath)]] = [:]
+        /// The text found for request `i`, and whether it is masked (see `EntityPlan.rawTextIsPersonal`).
+        func found(_ i: Int, _ bytes: [UInt8]?) {
+            guard let bytes else { return }
+            let r = requests[i]
+            let decoded = plan.profiled?[r.entity].decoders[r.field].parse(bytes[...]) ?? plan.entities[r.entity].decoders[r.field].parse(bytes[...])
+            answers[i]?.text = InputMessages.display(bytes)
+            answers[i]?.personal = plan.entities[r.entity].rawTextIsPersonal(r.field, parses: decoded != nil)
+        }
+        for (i, r) in requests.enumerated() {
+            guard plan.entities.indices.contains(r.entity), r.field >= 0, r.field < plan.entities[r.entity].fieldNames.count,
+                  let xpath = r.location.xpath else { continue }
+            let ep = plan.entities[r.entity]
+            // a nested record's parent id comes from its parent element unless the profile places it
+            let relative = plan.profiled?[r.entity].paths[r.field] ?? "@" + ep.fieldNames[r.field]
+            if r.field == ep.implicitIndex, !(plan.profiled?[r.entity].isBound(r.field) ?? false) { continue }
+            guard let path = XMLFieldPath(relative), xpath.hasSuffix("/" + relative) else { continue }
+            let record = Self.normalized(String(xpath.dropLast(relative.count + 1)))
+            answers[i] = RawValue(sourceField: plan.profiled == nil ? nil : relative, text: nil, personal: ep.rawIsPersonal[r.field])
+            wanted[record, default: []].append((i, path))
+        }
+        guard !wanted.isEmpty, let libxml = try? LibXMLReader(path: path) else { return answers }
+        // the elements on the way to a wanted record: any other element's content is skipped by libxml2
+        var ways: Set<String> = []
+        for record in wanted.keys {
+            var prefix = record
+            while let slash = prefix.lastIndex(of: "/"), slash > prefix.startIndex {
+                prefix = String(prefix[..<slash])
+                if !ways.insert(prefix).inserted { break }
+            }
+        }
+        let reader = libxml.reader
+        struct Level {
+            var xpath: String
+            var counts: [String: Int] = [:]
+            /// The fields of a wanted record that sit in child elements.
+            var children: [(request: Int, path: XMLFieldPath)] = []
+        }
+        var stack: [Level] = []
+        var remaining = wanted.count
+        var status = xmlTextReaderRead(reader)
+        while status == 1 && (remaining > 0 || stack.contains { !$0.children.isEmpty }) {
+            let depth = Int(xmlTextReaderDepth(reader))
+            guard xmlTextReaderNodeType(reader) == 1, let node = xmlTextReaderCurrentNode(reader), let cname = node.pointee.name else {
+                status = xmlTextReaderRead(reader)
+                continue
+            }
+            if stack.count > depth { stack.removeLast(stack.count - depth) }
+            let name = String(cString: cname)
+            let inNamespace = plan.namespace.map { ns in node.pointee.ns?.pointee.href.map { cStringEquals($0, ns) } ?? false } ?? true
+            // a field's child element, inside a wanted record
+            if let parent = stack.last, !parent.children.isEmpty {
+                for (i, path) in parent.children {
+                    switch path {
+                    case .childText(let c) where c == name && inNamespace && answers[i]?.text == nil:
+                        found(i, Self.text(of: reader))
+                    case .childAttribute(let c, let a) where c == name && inNamespace && answers[i]?.text == nil:
+                        found(i, Self.attribute(a, of: node))
+                    default: break
+                    }
+                }
+            }
+            guard inNamespace, stack.count == depth else {
+                status = xmlTextReaderNext(reader)
+                continue
+            }
+            var xpath: String
+            if stack.isEmpty {
+                xpath = "/" + name
+            } else {
+                let n = (stack[stack.count - 1].counts[name] ?? 0) + 1
+                stack[stack.count - 1].counts[name] = n
+                xpath = stack[stack.count - 1].xpath + "/" + name + "[\(n)]"
+            }
+            var level = Level(xpath: xpath)
+            if let fields = wanted.removeValue(forKey: xpath) {
+                remaining -= 1
+                for (i, path) in fields {
+                    if case .attribute(let a) = path { found(i, Self.attribute(a, of: node)) } else { level.children.append((i, path)) }
+                }
+            }
+            stack.append(level)
+            status = level.children.isEmpty && !ways.contains(xpath) ? xmlTextReaderNext(reader) : xmlTextReaderRead(reader)
+        }
+        return answers
+    }
+
+    /// An XPath with `[1]` written for every step after the root that has no position (the first
+    /// of a singleton element), so that it compares with the XPaths counted here.
+    static func normalized(_ xpath: String) -> String {
+        let steps = xpath.split(separator: "/", omittingEmptySubsequences: true)
+        var out = ""
+        for (k, step) in steps.enumerated() {
+            out += "/" + step
+            if k > 0 && !step.hasSuffix("]") { out += "[1]" }
+        }
+        return out
+    }
+
+    /// An attribute with no namespace of the current element.
+    private static func attribute(_ name: String, of node: UnsafeMutablePointer<xmlNode>) -> [UInt8]? {
+        var attribute = node.pointee.properties
+        while let a = attribute {
+            attribute = a.pointee.next
+            guard a.pointee.ns == nil, let aname = a.pointee.name, String(cString: aname) == name else { continue }
+            guard let children = a.pointee.children else { return [] }
+            guard let text = xmlNodeListGetString(node.pointee.doc, children, 1) else { return [] }
+            defer { clibxml2_free(text) }
+            return Array(UnsafeBufferPointer(start: text, count: cStringLength(text)))
+        }
+        return nil
+    }
+
+    /// The text of the current element, without surrounding white space (as `read` takes it).
+    private static func text(of reader: OpaquePointer) -> [UInt8] {
+        guard let text = xmlTextReaderReadString(reader) else { return [] }
+        defer { clibxml2_free(text) }
+        var start = 0
+        var end = cStringLength(text)
+        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        while start < end && blank(text[start]) { start += 1 }
+        while end > start && blank(text[end - 1]) { end -= 1 }
+        return Array(UnsafeBufferPointer(start: text + start, count: end - start))
+    }
+}
