@@ -125,13 +125,8 @@ extension XMLRecordSource: RawValueSource {
 
     /// The text of the current element, without surrounding white space (as `read` takes it).
     private static func text(of reader: OpaquePointer) -> [UInt8] {
-        guard let text = xmlTextReaderReadString(reader) else { return [] }
-        defer { clibxml2_free(text) }
-        var start = 0
-        var end = cStringLength(text)
-        func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-        while start < end && blank(text[start]) { start += 1 }
-        while end > start && blank(text[end - 1]) { end -= 1 }
-        return Array(UnsafeBufferPointer(start: text + start, count: end - start))
+        var out: [UInt8] = []
+        appendTrimmedText(of: reader, to: &out)
+        return out
     }
 }

@@ -650,15 +650,7 @@ struct XMLWalker {
         }
         if let f = child.text {
             scratch.removeAll(keepingCapacity: true)
-            if let text = xmlTextReaderReadString(reader) {
-                defer { clibxml2_free(text) }
-                var start = 0
-                var end = cStringLength(text)
-                func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-                while start < end && blank(text[start]) { start += 1 }
-                while end > start && blank(text[end - 1]) { end -= 1 }
-                scratch.append(contentsOf: UnsafeBufferPointer(start: text + start, count: end - start))
-            }
+            appendTrimmedText(of: reader, to: &scratch)
             decode(field: f, entity: e, into: &record)
         }
         frames[i].pending = record
@@ -743,6 +735,19 @@ struct XMLWalker {
         defer { clibxml2_free(text) }
         scratch.append(contentsOf: UnsafeBufferPointer(start: text, count: cStringLength(text)))
     }
+}
+
+/// Appends the text of the reader's current element, without surrounding white space, to `out`:
+/// how an element's text becomes a field value, on the first read and when a finding's raw text is looked up.
+func appendTrimmedText(of reader: OpaquePointer, to out: inout [UInt8]) {
+    guard let text = xmlTextReaderReadString(reader) else { return }
+    defer { clibxml2_free(text) }
+    var start = 0
+    var end = cStringLength(text)
+    func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+    while start < end && blank(text[start]) { start += 1 }
+    while end > start && blank(text[end - 1]) { end -= 1 }
+    out.append(contentsOf: UnsafeBufferPointer(start: text + start, count: end - start))
 }
 
 /// The length of a NUL-terminated UTF-8 string owned by libxml2.
