@@ -15,7 +15,7 @@ import ESFCore
 public final class CompiledExpression {
     /// The expression as bound (evaluated by the tree evaluator when traced, or on a deoptimization).
     public let source: BoundExpr
-    let test: Lowered<Bool?>?
+    let test: Lowered<Bool?>
     let run: Lowered<Value>
     /// Whether evaluation charges the cost budget part by part (no static bound within the budget).
     public let charged: Bool
@@ -26,14 +26,15 @@ public final class CompiledExpression {
         self.source = source
         let bound = Lowering.staticCost(source, params: params, aggregates: aggregates)
         charged = bound.map { $0 > budget } ?? true
-        let lowering = Lowering(params: params, charged: charged)
+        let lowering = Lowering(params: params, aggregates: aggregates, charged: charged)
         if source.type == .bool {
             let t = lowering.bool(source)
             test = t
             run = { (ev: inout Evaluator) throws(EvalError) -> Value in try t(&ev).map(Value.bool) ?? .null }
         } else {
-            test = nil
-            run = lowering.value(source)
+            let r = lowering.value(source)
+            run = r
+            test = { (ev: inout Evaluator) throws(EvalError) -> Bool? in Evaluator.truth(try r(&ev)) }
         }
     }
 }
@@ -58,10 +59,10 @@ extension Evaluator {
 
     /// The three-valued truth of a compiled expression: `Evaluator.truth(evaluate(c))`, without the value.
     public mutating func truth(_ c: CompiledExpression) throws(EvalError) -> Bool? {
-        guard let test = c.test, trace == nil else { return Evaluator.truth(try evaluate(c)) }
+        if trace != nil { return Evaluator.truth(try evaluate(c.source)) }
         spent = 0
         do throws(EvalError) {
-            return try test(&self)
+            return try c.test(&self)
         } catch {
             if error.code == Evaluator.deoptimized.code { return Evaluator.truth(try evaluate(c.source)) }
             throw shown(error, of: c.source)
@@ -139,6 +140,7 @@ private func holds(_ op: BinaryOp, _ c: Int) -> Bool {
 /// Lowers bound expressions to typed closures (see `CompiledExpression`).
 struct Lowering {
     let params: [Value]
+    let aggregates: [AggregateSpec]
     /// Whether every node charges the budget (as the tree evaluator does).
     let charged: Bool
 
@@ -204,6 +206,36 @@ struct Lowering {
         return { (_: inout Evaluator) throws(EvalError) -> T in v }
     }
 
+    /// Aggregates (without kept records) and `exists` as the tree evaluates them, without copying the
+    /// aggregate's spec per call; nil for the other nodes.
+    func special(_ e: BoundExpr) -> Lowered<Value>? {
+        let charged = self.charged
+        switch e.kind {
+        case .aggregate(let id) where id < aggregates.count && aggregates[id].residual == nil:
+            let keys = aggregates[id].outerKey.map(value)
+            return { (ev: inout Evaluator) throws(EvalError) -> Value in
+                if charged { try ev.charge(1) }
+                guard let state = ev.state, id < ev.aggregates.count else {
+                    throw EvalError(code: "state", message: "aggregates are not available here")
+                }
+                var key: [Value] = []
+                for k in keys { key.append(try k(&ev).keyForm) }
+                return state.aggregateValue(id, key: key)
+            }
+        case .exists(let ent, let keyExpr):
+            let k = value(keyExpr)
+            return { (ev: inout Evaluator) throws(EvalError) -> Value in
+                if charged { try ev.charge(1) }
+                let key = try k(&ev)
+                if key.isNull { return .null }
+                guard let state = ev.state else { throw EvalError(code: "state", message: "lookups are not available here") }
+                return .bool(state.lookup(ent, key: key) != nil)
+            }
+        default:
+            return nil
+        }
+    }
+
     /// The tree evaluator for a part not lowered.
     func tree(_ e: BoundExpr) -> Lowered<Value> {
         { (ev: inout Evaluator) throws(EvalError) -> Value in try ev.eval(e) }
@@ -221,7 +253,31 @@ struct Lowering {
         }
     }
 
-    /// The common lowering of a node to representation `T`: constants, fields, `??`, `?:`; nil for the others.
+    /// A constant's payload in representation `T` (nil inside for null); nil when it has another representation.
+    static func payload<T: Lowerable>(_ v: Value) -> T?? {
+        if let t = T.from(v) { return .some(t) }
+        return v.isNull ? .some(nil) : nil
+    }
+
+    /// A field of the record in context as `T`: nil for null or absent; another representation deoptimizes.
+    @inline(__always)
+    static func convert<T: Lowerable>(_ v: Value) throws(EvalError) -> T? {
+        if let t = T.from(v) { return t }
+        if v.isNull { return nil }
+        throw Evaluator.deoptimized
+    }
+
+    @inline(__always)
+    static func read<T: Lowerable>(_ record: [Value]?, _ f: Int) throws(EvalError) -> T? {
+        guard let record, f < record.count else { return nil }
+        if let t = T.from(record[f]) { return t }
+        if case .null = record[f] { return nil }
+        throw Evaluator.deoptimized
+    }
+
+    /// The common lowering of a node to representation `T`: constants of another representation, `??`, `?:`;
+    /// nil for the others. (Closures that run often, constants and fields, are made where `T` is concrete:
+    /// a closure made in a generic context is called through a thunk.)
     func common<T: Lowerable>(_ e: BoundExpr, _ lower: (BoundExpr) -> Lowered<T?>) -> Lowered<T?>? {
         if let (v, cost) = constant(e) {
             if let t = T.from(v) { return const(Optional(t), cost: cost) }
@@ -230,24 +286,6 @@ struct Lowering {
         }
         let charged = self.charged
         switch e.kind {
-        case .field(.entity(let ent), let f):
-            return { (ev: inout Evaluator) throws(EvalError) -> T? in
-                if charged { try ev.charge(1) }
-                guard let r = ev.records[ent], f < r.count else { return nil }
-                let v = r[f]
-                if let t = T.from(v) { return t }
-                if v.isNull { return nil }
-                throw Evaluator.deoptimized
-            }
-        case .field(.aggregated, let f):
-            return { (ev: inout Evaluator) throws(EvalError) -> T? in
-                if charged { try ev.charge(1) }
-                guard let r = ev.aggregated, f < r.count else { return nil }
-                let v = r[f]
-                if let t = T.from(v) { return t }
-                if v.isNull { return nil }
-                throw Evaluator.deoptimized
-            }
         case .binary(.coalesce, let l, let r):
             let a = lower(l), b = lower(r)
             return { (ev: inout Evaluator) throws(EvalError) -> T? in
@@ -318,8 +356,24 @@ struct Lowering {
     // MARK: bool
 
     func bool(_ e: BoundExpr) -> Lowered<Bool?> {
-        if let f = common(e, bool) { return f }
         let charged = self.charged
+        if let (v, cost) = constant(e), let k: Bool? = Lowering.payload(v) {
+            if charged { return { (ev: inout Evaluator) throws(EvalError) -> Bool? in try ev.charge(cost); return k } }
+            return { (_: inout Evaluator) throws(EvalError) -> Bool? in k }
+        }
+        if case .field(let source, let f) = e.kind {
+            if case .entity(let ent) = source {
+                return { (ev: inout Evaluator) throws(EvalError) -> Bool? in
+                    if charged { try ev.charge(1) }
+                    return try Lowering.read(ev.records[ent], f)
+                }
+            }
+            return { (ev: inout Evaluator) throws(EvalError) -> Bool? in
+                if charged { try ev.charge(1) }
+                return try Lowering.read(ev.aggregated, f)
+            }
+        }
+        if let f = common(e, bool) { return f }
         switch e.kind {
         case .isNull(let operand, let negated):
             let p = present(operand)
@@ -364,7 +418,8 @@ struct Lowering {
         default:
             break
         }
-        return typed(tree(e)) as Lowered<Bool?>
+        let g = special(e) ?? tree(e)
+        return { (ev: inout Evaluator) throws(EvalError) -> Bool? in try Lowering.convert(try g(&ev)) }
     }
 
     /// `l op r` for a comparison: both sides evaluated (left first), null if either is null.
@@ -518,8 +573,24 @@ struct Lowering {
     // MARK: numbers
 
     func num(_ e: BoundExpr) -> Lowered<Num?> {
-        if let f = common(e, num) { return f }
         let charged = self.charged
+        if let (v, cost) = constant(e), let k: Num? = Lowering.payload(v) {
+            if charged { return { (ev: inout Evaluator) throws(EvalError) -> Num? in try ev.charge(cost); return k } }
+            return { (_: inout Evaluator) throws(EvalError) -> Num? in k }
+        }
+        if case .field(let source, let f) = e.kind {
+            if case .entity(let ent) = source {
+                return { (ev: inout Evaluator) throws(EvalError) -> Num? in
+                    if charged { try ev.charge(1) }
+                    return try Lowering.read(ev.records[ent], f)
+                }
+            }
+            return { (ev: inout Evaluator) throws(EvalError) -> Num? in
+                if charged { try ev.charge(1) }
+                return try Lowering.read(ev.aggregated, f)
+            }
+        }
+        if let f = common(e, num) { return f }
         switch e.kind {
         case .unary(.negate, let operand) where operand.type == .int || operand.type == .decimal:
             let f = num(operand)
@@ -565,14 +636,31 @@ struct Lowering {
         default:
             break
         }
-        return typed(tree(e)) as Lowered<Num?>
+        let g = special(e) ?? tree(e)
+        return { (ev: inout Evaluator) throws(EvalError) -> Num? in try Lowering.convert(try g(&ev)) }
     }
 
     // MARK: dates and durations
 
     func date(_ e: BoundExpr) -> Lowered<CivilDate?> {
-        if let f = common(e, date) { return f }
         let charged = self.charged
+        if let (v, cost) = constant(e), let k: CivilDate? = Lowering.payload(v) {
+            if charged { return { (ev: inout Evaluator) throws(EvalError) -> CivilDate? in try ev.charge(cost); return k } }
+            return { (_: inout Evaluator) throws(EvalError) -> CivilDate? in k }
+        }
+        if case .field(let source, let f) = e.kind {
+            if case .entity(let ent) = source {
+                return { (ev: inout Evaluator) throws(EvalError) -> CivilDate? in
+                    if charged { try ev.charge(1) }
+                    return try Lowering.read(ev.records[ent], f)
+                }
+            }
+            return { (ev: inout Evaluator) throws(EvalError) -> CivilDate? in
+                if charged { try ev.charge(1) }
+                return try Lowering.read(ev.aggregated, f)
+            }
+        }
+        if let f = common(e, date) { return f }
         switch e.kind {
         case .binary(let op, let l, let r) where op == .add || op == .sub:
             let dateFirst = l.type == .date && (r.type == .days || r.type == .null)
@@ -595,12 +683,29 @@ struct Lowering {
         default:
             break
         }
-        return typed(tree(e)) as Lowered<CivilDate?>
+        let g = special(e) ?? tree(e)
+        return { (ev: inout Evaluator) throws(EvalError) -> CivilDate? in try Lowering.convert(try g(&ev)) }
     }
 
     func days(_ e: BoundExpr) -> Lowered<Int64?> {
-        if let f = common(e, days) { return f }
         let charged = self.charged
+        if let (v, cost) = constant(e), let k: Int64? = Lowering.payload(v) {
+            if charged { return { (ev: inout Evaluator) throws(EvalError) -> Int64? in try ev.charge(cost); return k } }
+            return { (_: inout Evaluator) throws(EvalError) -> Int64? in k }
+        }
+        if case .field(let source, let f) = e.kind {
+            if case .entity(let ent) = source {
+                return { (ev: inout Evaluator) throws(EvalError) -> Int64? in
+                    if charged { try ev.charge(1) }
+                    return try Lowering.read(ev.records[ent], f)
+                }
+            }
+            return { (ev: inout Evaluator) throws(EvalError) -> Int64? in
+                if charged { try ev.charge(1) }
+                return try Lowering.read(ev.aggregated, f)
+            }
+        }
+        if let f = common(e, days) { return f }
         switch e.kind {
         case .builtin(.days, let args) where args.count == 1:
             let a = num(args[0])
@@ -612,14 +717,31 @@ struct Lowering {
         default:
             break
         }
-        return typed(tree(e)) as Lowered<Int64?>
+        let g = special(e) ?? tree(e)
+        return { (ev: inout Evaluator) throws(EvalError) -> Int64? in try Lowering.convert(try g(&ev)) }
     }
 
     // MARK: strings
 
     func string(_ e: BoundExpr) -> Lowered<String?> {
-        if let f = common(e, string) { return f }
         let charged = self.charged
+        if let (v, cost) = constant(e), let k: String? = Lowering.payload(v) {
+            if charged { return { (ev: inout Evaluator) throws(EvalError) -> String? in try ev.charge(cost); return k } }
+            return { (_: inout Evaluator) throws(EvalError) -> String? in k }
+        }
+        if case .field(let source, let f) = e.kind {
+            if case .entity(let ent) = source {
+                return { (ev: inout Evaluator) throws(EvalError) -> String? in
+                    if charged { try ev.charge(1) }
+                    return try Lowering.read(ev.records[ent], f)
+                }
+            }
+            return { (ev: inout Evaluator) throws(EvalError) -> String? in
+                if charged { try ev.charge(1) }
+                return try Lowering.read(ev.aggregated, f)
+            }
+        }
+        if let f = common(e, string) { return f }
         switch e.kind {
         case .builtin(.klasius_band, let args) where args.count == 1 && args[0].type == .string:
             let a = string(args[0])
@@ -638,7 +760,8 @@ struct Lowering {
         default:
             break
         }
-        return typed(tree(e)) as Lowered<String?>
+        let g = special(e) ?? tree(e)
+        return { (ev: inout Evaluator) throws(EvalError) -> String? in try Lowering.convert(try g(&ev)) }
     }
 
     // MARK: built-ins (arguments left to right; the first null argument makes the call null)
