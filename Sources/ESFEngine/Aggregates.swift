@@ -67,9 +67,14 @@ struct AggregateStore {
     var failures: [Int: String] = [:]
     /// Aggregate ids by the entity they aggregate.
     let byEntity: [[Int]]
+    /// Per aggregate: its filter and computed value lowered to typed closures (parameters folded).
+    let compiledFilter: [CompiledExpression?]
+    let compiledValue: [CompiledExpression?]
 
-    init(specs: [AggregateSpec], entityCount: Int) {
+    init(specs: [AggregateSpec], entityCount: Int, budget: Int) {
         self.specs = specs
+        compiledFilter = specs.map { s in s.filter.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
+        compiledValue = specs.map { s in s.value.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         single = Array(repeating: AggregateAccumulator(), count: specs.count)
         index = Array(repeating: KeyIndex(), count: specs.count)
         rows = Array(repeating: AggregateRows(), count: specs.count)
@@ -138,9 +143,9 @@ struct AggregateStore {
             if repeatOfKey && specs[id].firstOfKey { continue }
             evaluator.aggregated = values
             evaluator.params = specs[id].params
-            if let filter = specs[id].filter {
+            if let filter = compiledFilter[id] {
                 do {
-                    guard Evaluator.truth(try evaluator.evaluate(filter)) == true else { continue }
+                    guard try evaluator.truth(filter) == true else { continue }
                 } catch {
                     failures[id] = "\(specs[id].text): \(error.message)"
                     continue
@@ -153,7 +158,7 @@ struct AggregateStore {
                 continue
             }
             let v: Value
-            if let expr = specs[id].value {
+            if let expr = compiledValue[id] {
                 do { v = try evaluator.evaluate(expr) } catch {
                     failures[id] = "\(specs[id].text): \(error.message)"
                     continue

@@ -27,21 +27,22 @@ extension Engine {
             }
         }
         do {
-            if let w = rules[i].when, Evaluator.truth(try evaluator.evaluate(w)) != true {
+            if let w = compiledWhen[i], try evaluator.truth(w) != true {
                 coverage[i].notApplicable += 1
                 return
             }
-            guard case .expression(let a) = rules[i].assertion else { return }
-            switch Evaluator.truth(try evaluator.evaluate(a)) {
+            guard let a = compiledAssert[i] else { return }
+            switch try evaluator.truth(a) {
             case true?:
                 coverage[i].passed += 1
             case nil:
                 coverage[i].notApplicable += 1
             case false?:
                 coverage[i].failed += 1
+                // only a failed rule is evaluated again, by the tree evaluator, for its explanation
                 var tracer = evaluator
                 tracer.trace = []
-                _ = try? tracer.evaluate(a)
+                _ = try? tracer.evaluate(a.source)
                 emit(i, key: key(), participantID: participantID(), location: location, explain: tracer.trace ?? [], occurrence: nil)
             }
         } catch {

@@ -81,6 +81,11 @@ public final class Engine: EvaluationState {
     /// Per entity: whether its parent's key field is personal data (then masked where it is shown).
     let parentKeyIsPersonal: [Bool]
 
+    /// Per rule: its `when` and expression assert lowered to typed closures, parameters folded
+    /// (the tree evaluator explains the rules that fail).
+    let compiledWhen: [CompiledExpression?]
+    let compiledAssert: [CompiledExpression?]
+
     // state
     var evaluator: Evaluator
     var aggregates: AggregateStore
@@ -208,7 +213,15 @@ public final class Engine: EvaluationState {
         evaluator = Evaluator(params: [], entityCount: n, budget: options.budget)
         evaluator.aggregates = ruleSet.aggregates
         evaluator.showPersonalData = options.showPersonalData
-        aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n)
+        let specs = ruleSet.aggregates, budget = options.budget
+        compiledWhen = ruleSet.rules.map { rule in
+            rule.when.map { CompiledExpression($0, params: rule.params, aggregates: specs, budget: budget) }
+        }
+        compiledAssert = ruleSet.rules.map { rule in
+            guard case .expression(let a) = rule.assertion else { return nil }
+            return CompiledExpression(a, params: rule.params, aggregates: specs, budget: budget)
+        }
+        aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget)
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
         ruleNanos = Array(repeating: 0, count: options.timings ? rules.count : 0)
         counts = model.entities.map { InputCounts(entity: $0.name) }

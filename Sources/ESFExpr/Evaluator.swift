@@ -39,8 +39,9 @@ public struct Evaluator {
     /// Whether traced personal-data values are shown unmasked.
     public var showPersonalData = false
 
-    private var spent = 0
-    private let regexCache = RegexCache()
+    /// The cost spent by the current evaluation (compiled expressions charge it too).
+    var spent = 0
+    let regexCache = RegexCache()
 
     /// The default budget: generous for real rules, small enough to stop runaway ones.
     public static let defaultBudget = 100_000
@@ -58,10 +59,14 @@ public struct Evaluator {
         do throws(EvalError) {
             return try eval(e)
         } catch {
-            // run-time error messages quote values (`cannot compare … with …`): none from personal data
-            guard !showPersonalData, error.code != "budget", e.readsPersonalData else { throw error }
-            throw EvalError(code: error.code, message: "\(error.code.replacing("_", with: " ")) in '\(e.text)', which reads personal data (values not shown; --show-personal-data shows them)")
+            throw shown(error, of: e)
         }
+    }
+
+    /// A run-time error as reported: its messages quote values (`cannot compare … with …`), none from personal data.
+    func shown(_ error: EvalError, of e: BoundExpr) -> EvalError {
+        guard !showPersonalData, error.code != "budget", e.readsPersonalData else { return error }
+        return EvalError(code: error.code, message: "\(error.code.replacing("_", with: " ")) in '\(e.text)', which reads personal data (values not shown; --show-personal-data shows them)")
     }
 
     /// The value as a three-valued truth: true, false or nil (unknown).
@@ -70,7 +75,7 @@ public struct Evaluator {
         return nil
     }
 
-    private mutating func charge(_ cost: Int) throws(EvalError) {
+    mutating func charge(_ cost: Int) throws(EvalError) {
         spent += cost
         if spent > budget {
             throw EvalError(code: "budget", message: "the evaluation exceeded its cost budget of \(budget) steps")
@@ -303,11 +308,15 @@ public struct Evaluator {
     }
 
     static func dateShift(_ d: CivilDate, _ n: Int64) throws(EvalError) -> Value {
+        .date(try shifted(d, n))
+    }
+
+    static func shifted(_ d: CivilDate, _ n: Int64) throws(EvalError) -> CivilDate {
         // Any shift of more than 10,000 years leaves the calendar's range (and could overflow the day number).
         guard n >= -3_700_000, n <= 3_700_000 else { throw EvalError(code: "overflow", message: "date out of range: \(d) + \(n) days") }
         let r = d.adding(days: Int(n))
         guard (1...9999).contains(r.components.year) else { throw EvalError(code: "overflow", message: "date out of range: \(d) + \(n) days") }
-        return .date(r)
+        return r
     }
 }
 

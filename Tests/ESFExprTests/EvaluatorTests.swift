@@ -36,7 +36,30 @@ func evaluate(_ source: String, scope: Int? = TM.participant, records: [Int: [Va
     ev.records[TM.operation] = Rec.operation()
     ev.records[TM.participant] = Rec.participant()
     for (entity, values) in records { ev.records[entity] = values }
-    return try ev.evaluate(bound)
+    // every expression test is also a differential test: the compiled form gives the same value or error
+    var fast = ev
+    let stub = state as? StubState
+    let asked = stub?.asked
+    let lowered = CompiledExpression(bound, params: ev.params, aggregates: compiler.aggregates, budget: budget)
+    let compiledOutcome = outcome { () throws(EvalError) -> Value in try fast.evaluate(lowered) }
+    if let asked { stub?.asked = asked }
+    var value = Value.null
+    var failure: EvalError?
+    do throws(EvalError) { value = try ev.evaluate(bound) } catch { failure = error }
+    #expect(compiledOutcome == failure.map { "error \($0.code): \($0.message)" } ?? "value \(value) (\(ExprType(of: value)))",
+            "compiled '\(source)'", sourceLocation: sourceLocation)
+    if let failure { throw failure }
+    return value
+}
+
+/// The value (with its type) or the error of an evaluation, comparable across evaluators.
+func outcome(_ body: () throws(EvalError) -> Value) -> String {
+    do throws(EvalError) {
+        let v = try body()
+        return "value \(v) (\(ExprType(of: v)))"
+    } catch {
+        return "error \(error.code): \(error.message)"
+    }
 }
 
 /// The code of the run-time error `source` raises.
