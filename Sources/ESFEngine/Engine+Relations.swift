@@ -28,6 +28,8 @@ extension Engine {
 
     func relate(_ i: Int, _ r: Record) {
         guard case .relations(let specs) = rules[i].assertion else { return }
+        // every record looked at counts, so that evaluated = passed + failed + not applicable + errors
+        coverage[i].evaluated += 1
         evaluator.params = rules[i].params
         evaluator.aggregated = r.values
         defer { evaluator.aggregated = nil }
@@ -54,7 +56,6 @@ extension Engine {
             coverage[i].notApplicable += 1
             return
         }
-        coverage[i].evaluated += 1
         if let failure {
             coverage[i].failed += 1
             emitRelation(i, r, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values),

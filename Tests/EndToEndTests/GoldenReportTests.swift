@@ -132,6 +132,33 @@ struct GoldenReportTests {
         }
     }
 
+    @Test("each input's JSON report adds up: counts per severity, totals, verdict and exit code, and per rule evaluated = passed + failed + not applicable + errors with failed = its findings",
+          arguments: goldenInputs)
+    func countsAddUp(_ input: GoldenInput) throws {
+        let r = try run(["check", input.input, "--deterministic", "--format", "json"] + input.options, in: packageRoot)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(input): \(r.stderr)")
+        let found = try findings(r.stdout)
+        let counts = try #require(report["counts"] as? [String: Int])
+        for severity in ["fatal", "error", "review", "warning", "info"] {
+            #expect(counts[severity] == found.filter { $0["severity"] as? String == severity }.count, "\(input) \(severity)")
+        }
+        #expect(report["findingsTotal"] as? Int == found.count && report["findingsShown"] as? Int == found.count, "\(input)")
+        let rejects = (counts["fatal"] ?? 0) + (counts["error"] ?? 0) > 0
+        let verdict = rejects ? "reject" : ((counts["review"] ?? 0) > 0 ? "review" : "accept")
+        #expect(report["verdict"] as? String == verdict && report["exitCode"] as? Int == (rejects ? 1 : 0) && r.status == (rejects ? 1 : 0), "\(input)")
+        let coverage = try #require(report["coverage"] as? [[String: Any]])
+        let packs = try #require(report["packs"] as? [[String: Any]])
+        #expect(coverage.count == packs.reduce(0) { $0 + ($1["rules"] as? Int ?? 0) }, "\(input): one coverage row per rule of the packs")
+        for row in coverage {
+            let id = row["ruleID"] as? String ?? "?"
+            let n = { (k: String) in row[k] as? Int ?? -1 }
+            #expect(n("evaluated") == n("passed") + n("failed") + n("notApplicable") + n("errors"), "\(input) \(id): \(row)")
+            #expect(n("failed") == found.filter { $0["ruleID"] as? String == id }.count, "\(input) \(id): failed vs findings")
+        }
+        let covered = Set(coverage.compactMap { $0["ruleID"] as? String })
+        for f in found { #expect(covered.contains(f["ruleID"] as? String ?? ""), "\(input): \(f["ruleID"] ?? "?") has no coverage row") }
+    }
+
     @Test("the diff excerpt shows the changed lines with context and their count")
     func diffExcerpt() {
         let d = goldenDiff(expected: "a\nb\nc\nd\ne\n", actual: "a\nb\nX\nd\ne\n")
