@@ -57,13 +57,15 @@ func goldenDiff(expected: String, actual: String, limit: Int = 40) -> String {
     while suffix < a.count - prefix && suffix < b.count - prefix && a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
     let removed = Array(a[prefix..<(a.count - suffix)]), added = Array(b[prefix..<(b.count - suffix)])
     let start = max(0, prefix - 3)
-    var out = ["--- golden", "+++ esfcheck", "@@ -\(start + 1),\(removed.count + prefix - start) +\(start + 1),\(added.count + prefix - start) @@"]
+    let trailing = a[(a.count - suffix)..<min(a.count, a.count - suffix + 3)]
+    let context = prefix - start + trailing.count
+    var out = ["--- golden", "+++ esfcheck", "@@ -\(start + 1),\(removed.count + context) +\(start + 1),\(added.count + context) @@"]
     out += a[start..<prefix].map { " \($0)" }
     out += removed.prefix(limit).map { "-\($0)" }
     if removed.count > limit { out.append("… \(removed.count - limit) more removed lines") }
     out += added.prefix(limit).map { "+\($0)" }
     if added.count > limit { out.append("… \(added.count - limit) more added lines") }
-    out += a[(a.count - suffix)..<min(a.count, a.count - suffix + 3)].map { " \($0)" }
+    out += trailing.map { " \($0)" }
     let differing = Set(a).symmetricDifference(Set(b)).count
     out.append("(\(removed.count) golden lines replaced by \(added.count) in one region; about \(differing) distinct lines differ)")
     return out.joined(separator: "\n")
@@ -165,7 +167,7 @@ struct GoldenReportTests {
         #expect(d.contains("\n-c\n+X\n"))
         #expect(d.contains(" b\n-c"))
         #expect(d.contains("+X\n d"))
-        #expect(d.contains("@@ -1,3 +1,3 @@"))
+        #expect(d.contains("@@ -1,6 +1,6 @@"))  // two lines before, the changed one, three after (the last is the empty line after the final newline)
         #expect(!goldenDiff(expected: "a\n", actual: "a\nb\n").contains("-a"))
     }
 
