@@ -83,21 +83,43 @@ extension Engine {
     }
 
     /// The field a finding of rule `i` points at in the current context: the rule's `field:`, else the
-    /// first field of the scope record read by the first part of the assertion that is false; nil (the
-    /// record itself) when that part reads no field of the record (`follow_up.employed_day30 != null`).
+    /// first field of the scope record read by the first part of the assertion that is false (as
+    /// `blamedFields` reads it); nil (the record itself) when that part reads no field of the record
+    /// (`follow_up.employed_day30 != null`).
     func locationField(_ i: Int, scope: Int) -> String? {
         if let declared = rules[i].locationField { return declared }
         guard case .expression(let a) = rules[i].assertion else { return rules[i].usage.ownFields.first }
         let parts = a.conjuncts
         if parts.count == 1 {
             // one part: the first field of the record it reads (not a field only the `when` reads)
-            return a.contextFields().first(where: { $0.entity == scope }).map { model.entities[scope].fields[$0.field].name }
+            return blamedFields(a, scope: scope).first.map { model.entities[scope].fields[$0].name }
         }
         for part in parts where Evaluator.truth((try? evaluator.evaluate(part)) ?? .null) == false {
-            if let f = part.contextFields().first(where: { $0.entity == scope }) { return model.entities[scope].fields[f.field].name }
-            return nil
+            return blamedFields(part, scope: scope).first.map { model.entities[scope].fields[$0].name }
         }
         return nil
+    }
+
+    /// The fields of the scope record that a part of an assertion reads, in reading order, as a finding
+    /// blames them: like `contextFields()`, except that `a ?? b` reads `a` when it gave the value, else
+    /// `b` first (`extension_end ?? end` without an extension blames `end`, not the absent
+    /// `extension_end`), and `c ? t : f` the branch taken before its condition.
+    func blamedFields(_ e: BoundExpr, scope: Int) -> [Int] {
+        switch e.kind {
+        case .field(.entity(let entity), let f):
+            return entity == scope ? [f] : []
+        case .binary(.coalesce, let a, let b):
+            // `x ?? false` with x missing: the fields of x still (after those of the default)
+            return ((try? evaluator.evaluate(a)) ?? .null).isNull ? blamedFields(b, scope: scope) + blamedFields(a, scope: scope) : blamedFields(a, scope: scope)
+        case .conditional(let c, let t, let f):
+            switch Evaluator.truth((try? evaluator.evaluate(c)) ?? .null) {
+            case true?: return blamedFields(t, scope: scope) + blamedFields(c, scope: scope)
+            case false?: return blamedFields(f, scope: scope) + blamedFields(c, scope: scope)
+            case nil: return blamedFields(c, scope: scope) + blamedFields(t, scope: scope) + blamedFields(f, scope: scope)
+            }
+        default:
+            return e.kind.children.flatMap { blamedFields($0, scope: scope) }
+        }
     }
 
     /// The operation's report type, which severities such as `{ final: review, interim: warning }` depend on.

@@ -30,6 +30,8 @@ extension Engine {
         let started = options.timings ? DispatchTime.now().uptimeNanoseconds : 0
         defer { if options.timings { ruleNanos[i] &+= DispatchTime.now().uptimeNanoseconds &- started } }
         guard case .relations(let specs) = rules[i].assertion else { return }
+        // every record looked at counts, so that evaluated = passed + failed + not applicable + errors
+        coverage[i].evaluated += 1
         evaluator.params = rules[i].params
         evaluator.aggregated = r.values
         defer { evaluator.aggregated = nil }
@@ -56,7 +58,6 @@ extension Engine {
             coverage[i].notApplicable += 1
             return
         }
-        coverage[i].evaluated += 1
         if let failure {
             coverage[i].failed += 1
             emitRelation(i, r, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values),

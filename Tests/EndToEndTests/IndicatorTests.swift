@@ -175,7 +175,7 @@ struct IndicatorIdentityTests {
         // ESF-CF-001 shows the operation's rate as a percentage
         #expect(r.stdout.contains("× 80.00 %, 2)"))
         let plus = try run(["check", fixture("scenarios/plus-2021-2027/export.xml")])
-        #expect(plus.stdout.contains("EU rate 85.00 % in a more_developed region; the cap is 85.00 % (less developed), 60.00 % (transition), 40.00 % (more developed)"), "\(plus.stdout)")
+        #expect(plus.stdout.contains("EU rate 85.00 % in a more_developed region; the caps are 85.00 % (less developed), 60.00 % (transition), 40.00 % (more developed)"), "\(plus.stdout)")
         let targets = try run(["check", fixture("scenarios/indicators/export.xml")])
         #expect(targets.stdout.contains("% of the participants"))
         #expect(!targets.stdout.contains("target rate is 0."))

@@ -87,6 +87,12 @@ struct LocationFieldTests {
         let em = try located("scenarios/employment/\(form)")
         #expect(em["UD-EM-004 UD-000013-E1"] == "monthly_subsidy")
         #expect(em["UD-EM-004 UD-000014-E1"] == "weekly_hours")
+        // `extension_end ?? end`: the side that gave the value, never an absent extension_end
+        #expect(em["UD-EM-007 UD-000020-E1"] == "end")  // no extension, end after the operation
+        #expect(em["UD-EM-007 UD-000015-E1"] == "end")  // end missing, no extension
+        #expect(em["UD-EM-007 UD-000016-E1"] == "extension_end")  // the extension ends after the operation
+        let plus = try located("scenarios/plus-2021-2027/\(form)")
+        #expect(plus["UDP-EM-007 UDP-000014-E1"] == "end")
     }
 
     @Test("--explain shows every part of the assertion, also after the first false one")
