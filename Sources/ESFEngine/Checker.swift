@@ -213,7 +213,9 @@ public enum Checker {
             throw .input(InputError(location: SourceLocation(file: path), message: "no such file or folder"))
         }
         if isDir.boolValue || path.lowercased().hasSuffix(".csv") {
-            let dir = isDir.boolValue ? path : (path as NSString).deletingLastPathComponent
+            // `operation.csv` named from inside its folder: the folder is the current one
+            let parent = (path as NSString).deletingLastPathComponent
+            let dir = isDir.boolValue ? path : (parent.isEmpty ? "." : parent)
             if let profile = options.profile, profile.format == .xml {
                 throw .usage("mapping profile \(profile.id) describes an XML export, \(path) is a CSV bundle: use a CSV profile (or none)")
             }
@@ -448,13 +450,18 @@ public enum Checker {
                 if timings.rules.isEmpty { timings.rules = ruleSet.rules.map { RunTimings.Rule(id: $0.id) } }
                 for (i, n) in result.ruleNanos.enumerated() {
                     timings.rules[i].nanoseconds &+= n
-                    timings.rules[i].evaluations += result.coverage[i].evaluated
+                    timings.rules[i].evaluations += result.ruleRuns[i]
                 }
             }
             // the file's own names and raw text of the fields findings point at (read again, only for these)
             findings += inSourceTerms(result.findings, source: src, model: ruleSet.model, showPersonalData: request.showPersonalData).map { f in
                 var f = f
                 if let file = f.location?.file { f.location?.file = displayPath(file) }
+                f.relatedLocations = f.relatedLocations?.map { related in
+                    var r = related
+                    r.file = displayPath(r.file)
+                    return r
+                }
                 return f
             }
             // --max-findings caps the listing over all inputs; the counts stay those of all findings

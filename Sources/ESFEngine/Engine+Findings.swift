@@ -14,7 +14,12 @@ extension Engine {
     /// Evaluates rule `i`; the record's key and participant id are made only for a finding (hot path).
     func check(_ i: Int, key: () -> String, participantID: () -> String?, location: SourceLocation?) {
         let started = options.timings ? DispatchTime.now().uptimeNanoseconds : 0
-        defer { if options.timings { ruleNanos[i] &+= DispatchTime.now().uptimeNanoseconds &- started } }
+        defer {
+            if options.timings {
+                ruleNanos[i] &+= DispatchTime.now().uptimeNanoseconds &- started
+                ruleRuns[i] += 1
+            }
+        }
         // hot path: read the rule's fields in place (binding `rules[i]` would copy the whole rule)
         evaluator.params = rules[i].params
         coverage[i].evaluated += 1

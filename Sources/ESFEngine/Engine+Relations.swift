@@ -28,7 +28,12 @@ extension Engine {
 
     func relate(_ i: Int, _ r: Record) {
         let started = options.timings ? DispatchTime.now().uptimeNanoseconds : 0
-        defer { if options.timings { ruleNanos[i] &+= DispatchTime.now().uptimeNanoseconds &- started } }
+        defer {
+            if options.timings {
+                ruleNanos[i] &+= DispatchTime.now().uptimeNanoseconds &- started
+                ruleRuns[i] += 1
+            }
+        }
         guard case .relations(let specs) = rules[i].assertion else { return }
         // every record looked at counts, so that evaluated = passed + failed + not applicable + errors
         coverage[i].evaluated += 1

@@ -293,6 +293,7 @@ extension Engine {
         result.indicators = indicatorValues
         result.severityCounts = severityCounts
         result.ruleNanos = ruleNanos
+        result.ruleRuns = ruleRuns
         return result
     }
 }

@@ -30,8 +30,10 @@ public struct InputResult: Sendable {
     /// The root record (the operation), by field name, for indicators and the report.
     public var root: [String: Value]
     public var indicators: [IndicatorValue] = []
-    /// With `EngineOptions.timings`: per rule (in rule-set order), the nanoseconds spent evaluating it.
+    /// With `EngineOptions.timings`: per rule (in rule-set order), the nanoseconds spent evaluating it,
+    /// and how often it was evaluated (every record it was run on, applicable or not).
     public var ruleNanos: [UInt64] = []
+    public var ruleRuns: [Int] = []
 }
 
 /// A record waiting for evaluation until its context or aggregates are complete.
@@ -145,8 +147,9 @@ public final class Engine: EvaluationState {
     var group: [Record] = []
     /// The counts of all findings added, also those the cap drops.
     var severityCounts = SeverityCounts([])
-    /// With `options.timings`: per rule, the nanoseconds spent in it.
+    /// With `options.timings`: per rule, the nanoseconds spent in it and the records it ran on.
     var ruleNanos: [UInt64]
+    var ruleRuns: [Int]
     /// Per-field columns of the record being checked (CSV), for finding locations.
     var currentColumns: [Int32]?
     /// Per-field XPaths of the record being checked (XML mapping profile), for finding locations.
@@ -224,6 +227,7 @@ public final class Engine: EvaluationState {
         aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget)
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
         ruleNanos = Array(repeating: 0, count: options.timings ? rules.count : 0)
+        ruleRuns = Array(repeating: 0, count: options.timings ? rules.count : 0)
         counts = model.entities.map { InputCounts(entity: $0.name) }
         let order = Engine.readOrder(ruleSet: ruleSet)
         relies = Array(repeating: [], count: n)

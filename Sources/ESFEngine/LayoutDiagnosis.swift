@@ -113,6 +113,8 @@ extension Checker {
             diagnosis.message = "\(what): a CSV export in another layout (a canonical bundle has \(quotedList(canonicalFiles))). The shipped profile \(match.profile.id) (\(match.profile.title)) reads this layout, its files and headers are all there: \(diagnosis.command ?? "")"
             return diagnosis
         }
+        // a canonical bundle that lacks only its root file is incomplete, not in another layout: the reader says so
+        if files.contains(where: canonicalFiles.contains) { return nil }
         let unknown = files.filter { !canonicalFiles.contains($0) }
         if !unknown.isEmpty { diagnosis.unmatched.append("files the canonical bundle does not have: \(quotedList(unknown, limit: 20))") }
         diagnosis.unmatched.append("canonical files not found: \(quotedList(canonicalFiles.filter { !files.contains($0) }))")
@@ -127,6 +129,8 @@ extension Checker {
                 var gap = "\(file) lacks \(headers.count == 1 ? "the header" : "the headers") \(quotedList(headers))"
                 if let other = closest.fit.unboundHeaders[file], !other.isEmpty {
                     gap += " (headers it has that the profile does not bind: \(quotedList(other)))"
+                } else if let cells = closest.fit.unrecognisedHeaderRows[file] {
+                    gap += " (none of the \(counted(cells, "cell")) of its first row is a header the profile binds; not listed, as the row may be data)"
                 }
                 gaps.append(gap)
             }

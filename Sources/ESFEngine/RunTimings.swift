@@ -37,7 +37,7 @@ public final class RunTimings {
             ("reading and parsing the input", reading),
             ("consuming records (rules as records arrive, aggregates, per-key state)", consuming),
             ("end of stream (deferred and aggregate rules, indicators)", finishing),
-            ("loading packs, selecting them, raw values of findings, the report", other),
+            ("loading packs, raw values of findings, assembling the report", other),
         ]
         let width = phases.map(\.0.count).max() ?? 0
         for (name, n) in phases {

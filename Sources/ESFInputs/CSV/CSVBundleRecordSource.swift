@@ -482,8 +482,9 @@ extension CSVBundleRecordSource: RawValueSource {
                     let f = requests[i].field
                     let bytes = reader.field(c)
                     let parses = (profilePlan?.decoders[f].parse(bytes) ?? plan.decoders[f].parse(bytes)) != nil
-                    answers[i]?.text = InputMessages.display(bytes)
-                    answers[i]?.personal = plan.rawTextIsPersonal(f, parses: parses)
+                    let shown = plan.rawText(f, bytes, parses: parses)
+                    answers[i]?.text = shown.text
+                    answers[i]?.personal = shown.personal
                 }
             }
         }
@@ -502,6 +503,9 @@ extension CSVBundleRecordSource {
         public var unboundHeaders: [String: [String]] = [:]
         /// Per file present, why its header row could not be read as the layout says (encoding, quoting).
         public var unreadable: [String: String] = [:]
+        /// Per file present whose first row holds no header the layout binds: how many cells it has.
+        /// Those cells are not listed in `unboundHeaders`: the row may be data, personal data included.
+        public var unrecognisedHeaderRows: [String: Int] = [:]
         /// The layout's files that are present.
         public var presentFiles: [String] = []
         /// Whether every file is there and every bound header is in it.
@@ -536,6 +540,9 @@ extension CSVBundleRecordSource {
             } catch {
                 fit.unreadable[name] = error.message
                 continue
+            }
+            if !seen.contains(true), let cells = fit.unboundHeaders.removeValue(forKey: name) {
+                fit.unrecognisedHeaderRows[name] = cells.count
             }
             var missing: [String] = []
             for f in plan.fieldNames.indices where !seen[f] {

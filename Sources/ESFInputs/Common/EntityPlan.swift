@@ -86,12 +86,23 @@ final class EntityPlan {
 
     /// Whether the raw text of field `f` is masked where a finding's location shows it: a personal
     /// field's always; another field's by `rawIsPersonal` unless it is typed (not free text) and the
-    /// text decodes (`parses`), for then its decoded value is what messages show anyway.
-    func rawTextIsPersonal(_ f: Int, parses: Bool) -> Bool {
+    /// text decodes (`parses`), for then its decoded value is what messages show anyway — except a
+    /// run of ten or more digits, which may be an EMŠO in the wrong column (an `int` field takes it).
+    func rawTextIsPersonal(_ f: Int, parses: Bool, _ raw: ArraySlice<UInt8>) -> Bool {
         guard rawIsPersonal[f] else { return false }
         if personal[f] { return true }
         if case .string = fieldTypes[f] { return true }
+        var run = 0
+        for b in raw {
+            run = b >= 0x30 && b <= 0x39 ? run + 1 : 0
+            if run >= 10 { return true }
+        }
         return !parses
+    }
+
+    /// The raw text of field `f` as a finding's location shows it, and whether it is masked.
+    func rawText(_ f: Int, _ raw: ArraySlice<UInt8>, parses: Bool) -> (text: String, personal: Bool) {
+        (InputMessages.display(raw), rawTextIsPersonal(f, parses: parses, raw))
     }
 
     /// The personal texts of a message about field `f`'s raw text (its displayed form), for `InputProblem.personalText`.

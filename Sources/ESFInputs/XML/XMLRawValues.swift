@@ -16,8 +16,9 @@ extension XMLRecordSource: RawValueSource {
             guard let bytes else { return }
             let r = requests[i]
             let decoded = plan.profiled?[r.entity].decoders[r.field].parse(bytes[...]) ?? plan.entities[r.entity].decoders[r.field].parse(bytes[...])
-            answers[i]?.text = InputMessages.display(bytes)
-            answers[i]?.personal = plan.entities[r.entity].rawTextIsPersonal(r.field, parses: decoded != nil)
+            let shown = plan.entities[r.entity].rawText(r.field, bytes[...], parses: decoded != nil)
+            answers[i]?.text = shown.text
+            answers[i]?.personal = shown.personal
         }
         for (i, r) in requests.enumerated() {
             guard plan.entities.indices.contains(r.entity), r.field >= 0, r.field < plan.entities[r.entity].fieldNames.count,
