@@ -2,7 +2,7 @@
 extension Report {
     /// The report with every invisible character (controls, zero-width and bidirectional
     /// characters) in text that comes from the input written as `\u{200B}`: finding messages,
-    /// record keys, participant ids, explained values, locations, input paths and the operation
+    /// record keys, participant ids, explained values, locations and related locations, input paths and the operation
     /// id. JSON escaping alone is not enough: a viewer renders a bidirectional override.
     /// Applied once before any reporter renders (docs/inputs.md, "Invisible characters").
     public func escapingInvisibleCharacters() -> Report {
@@ -21,6 +21,14 @@ extension Report {
                 l.sourceField = l.sourceField.map(e)
                 l.rawValue = l.rawValue.map(e)
                 f.location = l
+            }
+            f.relatedLocations = f.relatedLocations?.map { r in
+                var r = r
+                r.file = e(r.file)
+                r.xpath = r.xpath.map(e)
+                r.field = r.field.map(e)
+                r.message = e(r.message)
+                return r
             }
             return f
         }

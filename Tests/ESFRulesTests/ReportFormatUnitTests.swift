@@ -137,3 +137,16 @@ struct ReportFormatUnitTests {
         #expect(object["rules"] == nil && object["findings"] != nil)
     }
 }
+
+@Suite("Invisible characters in related locations")
+struct RelatedLocationVisibilityTests {
+    @Test("a related location's message and path are escaped like the finding's own")
+    func escaped() {
+        var f = Finding(ruleID: "R-1", severity: .error, message: "m", recordKey: "K", entity: "e", location: nil)
+        f.relatedLocations = [RelatedLocation(file: "a\u{202E}.csv", line: 2, message: "first recorded as participant P\u{200B}1")]
+        let report = Report(toolVersion: "0", startedAt: nil, options: [:], packs: [], inputs: [], failOn: .error, coverage: [], findings: [f])
+        let related = report.escapingInvisibleCharacters().findings.first?.relatedLocations?.first
+        #expect(related?.message == "first recorded as participant P\\u{200B}1")
+        #expect(related?.file == "a\\u{202E}.csv")
+    }
+}
