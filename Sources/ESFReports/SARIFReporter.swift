@@ -64,7 +64,9 @@ public struct SARIFReporter: Reporter {
         if !basis.isEmpty { full += ". Legal basis: \(basis)." }
         var helpText = r.title + "."
         var helpMarkdown = "**\(r.title)**"
-        if let a = r.assertion {
+        if let written = r.assertion {
+            // on one line: a multi-line assertion would break the Markdown code span
+            let a = written.split(whereSeparator: \.isWhitespace).joined(separator: " ")
             helpText += "\nAsserts: \(a)"
             helpMarkdown += "\n\nAsserts: `\(a.replacingOccurrences(of: "`", with: "'"))`"
         }
@@ -157,8 +159,9 @@ public struct SARIFReporter: Reporter {
         return path.hasPrefix("/") ? "file://" + encoded : encoded
     }
 
-    /// `The export has the structure of its schema` → `TheExportHasTheStructureOfItsSchema`.
+    /// `The export has the structure of its schema` → `TheExportHasTheStructureOfItsSchema`; apostrophes
+    /// are dropped (`operation's` → `Operations`).
     static func pascalCase(_ title: String) -> String {
-        title.split { !$0.isLetter && !$0.isNumber }.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        title.filter { $0 != "'" && $0 != "’" }.split { !$0.isLetter && !$0.isNumber }.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 }
