@@ -186,6 +186,14 @@ public struct Report: Sendable, Codable {
     /// What configured the run: the config file (or none), fail-on and where it came from, re-grades,
     /// overridden parameters, and the SHA-256 of the config, the model and the profile.
     public var configuration: ConfigurationInfo?
+    /// The rules that ran, for the formats that list them (SARIF, JUnit); not in the JSON report.
+    public var rules: [RuleDescriptor] = []
+
+    /// Every key of the JSON report (`rules` is left out: the JSON report has `coverage`).
+    enum CodingKeys: String, CodingKey {
+        case tool, toolVersion, startedAt, options, packs, inputs, verdict, exitCode, counts, coverage, findings
+        case findingsTotal, findingsShown, disabledRules, parameters, configuration
+    }
 
     public init(toolVersion: String, startedAt: String?, options: [String: String], packs: [PackInfo], inputs: [InputInfo],
                 failOn: Severity?, coverage: [RuleCoverage], findings: [Finding], counts: SeverityCounts? = nil) {

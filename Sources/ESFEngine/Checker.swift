@@ -503,6 +503,10 @@ public enum Checker {
         }
         var report = Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
                             failOn: request.failOn, coverage: coverage, findings: findings, counts: severityCounts)
+        report.rules = ruleSet.rules.map { r in
+            RuleDescriptor(id: r.id, pack: r.pack, title: r.title, severity: r.severity.resolve(reportType: nil),
+                           severityText: r.severity.description, legalBasis: r.legalBasis, help: r.help, assertion: r.assertText)
+        }
         report.disabledRules = (request.config?.disabled ?? []).map { DisabledRule(ruleID: $0.ruleID, reason: $0.value) }
         report.configuration = configurationInfo(request, ruleSet: ruleSet, options: options)
         report.parameters = ruleSet.packs.map { p in

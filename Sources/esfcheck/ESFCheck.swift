@@ -21,7 +21,8 @@ struct ESFCheck: ParsableCommand {
              bundle file, a FIFO or device given as input), or is in another layout given without a
              profile (the message names the shipped profile that reads it: --profile si-legacy-xml)
         With --format json, exits 2 and 3 also write a JSON document to stdout: verdict "error", the exit
-        code and the diagnostics with file, line and column.
+        code and the diagnostics with file, line and column. With the other formats (text, sarif, junit,
+        github, csv) they write nothing to stdout: the error is on standard error only.
         """,
         version: esfcheckVersion,
         subcommands: [Check.self, Rules.self, Verify.self, Schema.self, Init.self],
@@ -66,7 +67,7 @@ func fail(_ error: CheckError, json: Bool = false) -> ExitCode {
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, sarif, junit, github, csv
 }
 
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
@@ -183,6 +184,10 @@ struct Check: ParsableCommand {
         switch format {
         case .text: text = TextReporter(color: output == nil && isatty(STDOUT_FILENO) == 1, explain: explain).render(report)
         case .json: text = JSONReporter().render(report)
+        case .sarif: text = SARIFReporter().render(report)
+        case .junit: text = JUnitReporter().render(report)
+        case .github: text = GitHubReporter().render(report)
+        case .csv: text = CSVReporter().render(report)
         }
         try emit(text, to: output, protecting: protected, json: json)
         if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }

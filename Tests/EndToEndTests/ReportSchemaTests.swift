@@ -1,14 +1,49 @@
 import Foundation
 import Testing
 
-/// A validator for the part of JSON Schema that docs/report.schema.json uses:
-/// type, required, properties, additionalProperties (false or a schema), items, enum.
+/// A validator for the part of JSON Schema (draft 4/7) that docs/report.schema.json and the SARIF 2.1.0
+/// schema use: type, required, properties, additionalProperties (false or a schema), items, enum,
+/// `$ref` to `#/definitions/…`, minItems, uniqueItems, minimum, maximum, pattern, anyOf, oneOf
+/// (format, default and descriptions are not assertions).
 struct MiniSchema {
     let schema: [String: Any]
 
     /// Every violation of `value` against `schema`, as `path: problem`.
     func violations(_ value: Any, _ schema: [String: Any], path: String = "$") -> [String] {
+        if let ref = schema["$ref"] as? String {
+            let prefix = "#/definitions/"
+            guard ref.hasPrefix(prefix), let definitions = self.schema["definitions"] as? [String: Any],
+                  let target = definitions[String(ref.dropFirst(prefix.count))] as? [String: Any] else {
+                return ["\(path): unresolved $ref \(ref)"]
+            }
+            return violations(value, target, path: path)
+        }
         var out: [String] = []
+        if let branches = schema["anyOf"] as? [[String: Any]],
+           !branches.contains(where: { violations(value, $0, path: path).isEmpty }) {
+            out.append("\(path): matches none of anyOf")
+        }
+        if let branches = schema["oneOf"] as? [[String: Any]] {
+            let n = branches.filter { violations(value, $0, path: path).isEmpty }.count
+            if n != 1 { out.append("\(path): matches \(n) of oneOf, not exactly one") }
+        }
+        if let array = value as? [Any] {
+            if let min = (schema["minItems"] as? NSNumber)?.intValue, array.count < min { out.append("\(path): fewer than \(min) items") }
+            if schema["uniqueItems"] as? Bool == true {
+                let texts = array.compactMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) }
+                if Set(texts).count != texts.count { out.append("\(path): items are not unique") }
+            }
+        }
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c" {
+            if let min = schema["minimum"] as? NSNumber, number.doubleValue < min.doubleValue { out.append("\(path): \(number) < minimum \(min)") }
+            if let max = schema["maximum"] as? NSNumber, number.doubleValue > max.doubleValue { out.append("\(path): \(number) > maximum \(max)") }
+        }
+        if let text = value as? String, let pattern = schema["pattern"] as? String {
+            let regex = try? NSRegularExpression(pattern: pattern)
+            if regex?.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) == nil {
+                out.append("\(path): \(text) does not match \(pattern)")
+            }
+        }
         if let type = schema["type"] as? String, !Self.matches(value, type: type) {
             return ["\(path): expected \(type), got \(Swift.type(of: value))"]
         }

@@ -1,0 +1,56 @@
+import ESFCore
+
+/// GitHub Actions workflow commands, one line per listed finding (docs/formats.md):
+/// `::error file=export.xml,line=12,col=5,title=UD-EM-003::error [P-0007] message`. Fatal and error
+/// findings are `error`, review and warning `warning`, info `notice`; the message starts with the
+/// finding's own severity and record key. Escaped as the runner requires: `%`, CR and LF in the
+/// message; also `:` and `,` in the properties.
+public struct GitHubReporter: Reporter {
+    public init() {}
+
+    public func render(_ report: Report) -> String {
+        var out = ""
+        for f in report.findings {
+            var properties: [String] = []
+            if let l = f.location {
+                properties.append("file=" + Self.property(l.file))
+                if let line = l.line, line >= 1 {
+                    properties.append("line=\(line)")
+                    if let col = l.column, col >= 1 { properties.append("col=\(col)") }
+                }
+            }
+            properties.append("title=" + Self.property(f.ruleID))
+            var message = f.severity.rawValue
+            if !f.recordKey.isEmpty { message += " [\(f.recordKey)]" }
+            message += " " + f.message
+            if let detail = f.location.flatMap(Self.detail) { message += " (at \(detail))" }
+            out += "::\(CILevel(f.severity).github) \(properties.joined(separator: ","))::\(Self.data(message))\n"
+        }
+        return out
+    }
+
+    /// The XPath, or the CSV record and field, with the value as written.
+    static func detail(_ l: SourceLocation) -> String? {
+        var s: String
+        if let x = l.xpath {
+            s = x
+        } else if let r = l.record {
+            s = "record \(r)"
+            if let field = l.field { s += " column " + (l.sourceField.map { "\"\($0)\" (\(field))" } ?? field) }
+        } else {
+            return nil
+        }
+        if let raw = l.rawValue { s += " = \"\(raw)\"" }
+        return s
+    }
+
+    /// A command's message: `%`, CR and LF escaped.
+    static func data(_ s: String) -> String {
+        s.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "\r", with: "%0D").replacingOccurrences(of: "\n", with: "%0A")
+    }
+
+    /// A property value: also `:` and `,` escaped.
+    static func property(_ s: String) -> String {
+        data(s).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+    }
+}

@@ -1,0 +1,100 @@
+import ESFCore
+
+/// JUnit XML for test dashboards (docs/formats.md): one `testsuite` per pack (and one named `esfcheck`
+/// for the reserved findings, when there are any), one `testcase` per rule, one `failure` per listed
+/// finding with its message and location. `failures` counts failing testcases; a rule that no record
+/// reached (evaluated 0 times, no finding) is `skipped`.
+public struct JUnitReporter: Reporter {
+    public init() {}
+
+    public func render(_ report: Report) -> String {
+        let rules = report.describedRules
+        var byRule: [String: [Finding]] = [:]
+        for f in report.findings { byRule[f.ruleID, default: []].append(f) }
+        let coverage = Dictionary(report.coverage.map { ($0.ruleID, $0) }, uniquingKeysWith: { first, _ in first })
+        var suites: [String] = []
+        for r in rules where !suites.contains(r.pack) { suites.append(r.pack) }
+        var body = ""
+        var tests = 0, failures = 0, skipped = 0
+        for suite in suites {
+            let members = rules.filter { $0.pack == suite }
+            var cases = ""
+            var suiteFailures = 0, suiteSkipped = 0
+            for r in members {
+                let findings = byRule[r.id] ?? []
+                let c = coverage[r.id]
+                let failed = !findings.isEmpty || (c.map { $0.failed + $0.errors } ?? 0) > 0
+                let notReached = !failed && c.map { $0.evaluated == 0 } == true
+                cases += "    <testcase classname=\"\(Self.escape(suite))\" name=\"\(Self.escape(r.id + " " + r.title))\""
+                if findings.isEmpty && !notReached && !failed {
+                    cases += "/>\n"
+                    continue
+                }
+                cases += ">\n"
+                if failed { suiteFailures += 1 }
+                if notReached {
+                    suiteSkipped += 1
+                    cases += "      <skipped message=\"no record reached the rule\"/>\n"
+                }
+                if failed && findings.isEmpty {
+                    // listed findings capped by --max-findings: say how many the run found
+                    cases += "      <failure type=\"\(r.severity.rawValue)\" message=\"findings of this rule not listed (--max-findings)\"/>\n"
+                }
+                for f in findings {
+                    cases += "      <failure type=\"\(f.severity.rawValue)\" message=\"\(Self.escape(f.message))\">"
+                    cases += Self.escape(Self.failureText(f)) + "</failure>\n"
+                }
+                cases += "    </testcase>\n"
+            }
+            tests += members.count
+            failures += suiteFailures
+            skipped += suiteSkipped
+            body += "  <testsuite name=\"\(Self.escape(suite))\" tests=\"\(members.count)\" failures=\"\(suiteFailures)\" errors=\"0\" skipped=\"\(suiteSkipped)\">\n"
+            body += cases + "  </testsuite>\n"
+        }
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<testsuites name=\"esfcheck\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"\(skipped)\">\n"
+        return out + body + "</testsuites>\n"
+    }
+
+    /// `file:line:column XPath-or-record field = "raw"`, the severity, record key and message, then the
+    /// legal basis, help and related locations, one per line.
+    static func failureText(_ f: Finding) -> String {
+        var lines: [String] = []
+        if let l = f.location {
+            var at = l.short
+            if let d = GitHubReporter.detail(l) { at += " " + d }
+            lines.append(at)
+        }
+        lines.append("\(f.severity.rawValue) [\(f.recordKey.isEmpty ? "-" : f.recordKey)] \(f.message)")
+        if !f.legalBasis.isEmpty { lines.append("legal basis: " + f.legalBasis.joined(separator: "; ")) }
+        if let h = f.help { lines.append("how to fix: \(h)") }
+        for r in f.relatedLocations ?? [] { lines.append("related: \(r.short): \(r.message)") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Text for an XML attribute or element: the five entities, line breaks and tabs as character
+    /// references, and characters XML 1.0 cannot hold as `\u{…}`.
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            case "\t": out += "&#9;"
+            default:
+                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF {
+                    out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out
+    }
+}
