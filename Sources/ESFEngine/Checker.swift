@@ -551,11 +551,16 @@ public enum Checker {
     /// A path as the user would write it: relative to the working directory when below it;
     /// bundled files are shown relative to the bundle.
     public static func displayPath(_ path: String) -> String {
+        // a file of the resources that travel with the binary, wherever the binary is and whatever the
+        // working folder: `(bundled) Fixtures/ucne-delavnice/export.xml`
+        if let root = bundledRoot, path.hasPrefix(root) { return "(bundled) " + path.dropFirst(root.count) }
         let cwd = FileManager.default.currentDirectoryPath + "/"
         if path.hasPrefix(cwd) { return String(path.dropFirst(cwd.count)) }
-        if let range = path.range(of: ".resources/") { return "(bundled) " + path[range.upperBound...] }
         return path
     }
+
+    /// The folder of the resources beside the binary, with a trailing slash.
+    static let bundledRoot: String? = BundledResources.rulesDirectory.map { $0.deletingLastPathComponent().path + "/" }
 
     static func sha256(file: String) -> String {
         guard let h = FileHandle(forReadingAtPath: file) else { return "" }
