@@ -46,10 +46,12 @@ let package = Package(
             dependencies: ["ESFEngine", "ESFRules", "ESFInputs", "ESFCore"],
             path: "Benchmarks/ReaderThroughput"
         ),
+        // what several test targets share (a seeded generator); not part of the tool
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "ESFExprTests", dependencies: ["ESFExpr", "ESFCore"]),
-        .testTarget(name: "ESFEngineTests", dependencies: ["ESFEngine", "ESFInputs", "ESFRules", "ESFCore"]),
-        .testTarget(name: "ESFInputsTests", dependencies: ["ESFInputs", "ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "ESFRulesTests", dependencies: ["ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
+        .testTarget(name: "ESFEngineTests", dependencies: ["TestSupport", "ESFEngine", "ESFInputs", "ESFRules", "ESFCore"]),
+        .testTarget(name: "ESFInputsTests", dependencies: ["TestSupport", "ESFInputs", "ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "ESFRulesTests", dependencies: ["TestSupport", "ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
         // Golden/ holds expected reports (read by the tests from the source tree, not resources)
         .testTarget(name: "EndToEndTests", dependencies: ["esfcheck", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Golden"]),
     ]

@@ -25,7 +25,7 @@ public struct JUnitReporter: Reporter {
                 let c = coverage[r.id]
                 let failed = !findings.isEmpty || (c.map { $0.failed + $0.errors } ?? 0) > 0
                 let notReached = !failed && c.map { $0.evaluated == 0 } == true
-                cases += "    <testcase classname=\"\(Self.escape(suite))\" name=\"\(Self.escape(r.id + " " + r.title))\""
+                cases += "    <testcase classname=\"\(XMLText.escaped(suite))\" name=\"\(XMLText.escaped(r.id + " " + r.title))\""
                 if findings.isEmpty && !notReached && !failed {
                     cases += "/>\n"
                     continue
@@ -41,15 +41,15 @@ public struct JUnitReporter: Reporter {
                     cases += "      <failure type=\"\(r.severity.rawValue)\" message=\"findings of this rule not listed (--max-findings)\"/>\n"
                 }
                 for f in findings {
-                    cases += "      <failure type=\"\(f.severity.rawValue)\" message=\"\(Self.escape(f.message))\">"
-                    cases += Self.escape(Self.failureText(f)) + "</failure>\n"
+                    cases += "      <failure type=\"\(f.severity.rawValue)\" message=\"\(XMLText.escaped(f.message))\">"
+                    cases += XMLText.escaped(Self.failureText(f)) + "</failure>\n"
                 }
                 cases += "    </testcase>\n"
             }
             tests += members.count
             failures += suiteFailures
             skipped += suiteSkipped
-            body += "  <testsuite name=\"\(Self.escape(suite))\" tests=\"\(members.count)\" failures=\"\(suiteFailures)\" errors=\"0\" skipped=\"\(suiteSkipped)\">\n"
+            body += "  <testsuite name=\"\(XMLText.escaped(suite))\" tests=\"\(members.count)\" failures=\"\(suiteFailures)\" errors=\"0\" skipped=\"\(suiteSkipped)\">\n"
             body += cases + "  </testsuite>\n"
         }
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -71,30 +71,5 @@ public struct JUnitReporter: Reporter {
         if let h = f.help { lines.append("how to fix: \(h)") }
         for r in f.relatedLocations ?? [] { lines.append("related: \(r.short): \(r.message)") }
         return lines.joined(separator: "\n")
-    }
-
-    /// Text for an XML attribute or element: the five entities, line breaks and tabs as character
-    /// references, and characters XML 1.0 cannot hold as `\u{…}`.
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n": out += "&#10;"
-            case "\r": out += "&#13;"
-            case "\t": out += "&#9;"
-            default:
-                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF {
-                    out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out
     }
 }

@@ -4,6 +4,7 @@ import ESFInputs
 import ESFRules
 import Foundation
 import Testing
+import TestSupport
 
 /// The repository's root, from this file's place in it.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -52,22 +53,11 @@ func line(_ f: Finding) -> String {
 /// What a run's findings say.
 func said(_ r: InputResult) -> [String] { r.findings.map(line) }
 
-/// A small deterministic generator (SplitMix64), so that a failing seed can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Changes one field in about `rate` of the records, never a key or a parent id (the XML form
 /// cannot express an orphan): dates move, amounts change by a cent or double, flags flip, values go missing.
 func mutated(_ events: [InputEvent], model: DataModel, seed: UInt64, rate: Double = 0.08) -> (events: [InputEvent], changes: Int) {
-    var rng = SplitMix(state: seed)
+    var rng = SplitMix(seed: seed)
     var changes = 0
     var out: [InputEvent] = []
     for event in events {

@@ -1,5 +1,6 @@
 @testable import ESFCore
 import Testing
+import TestSupport
 
 /// `FieldDecoder` is the one parser of canonical field text; its byte path for ASCII codes must agree
 /// with the String comparison (canonical equivalence) that non-ASCII codes take.
@@ -66,18 +67,5 @@ struct FieldDecoderTests {
             let actual = decoder.parse(bytes[...])
             #expect(actual == expected, "\(type) \(bytes)")
         }
-    }
-}
-
-/// A small deterministic generator, so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

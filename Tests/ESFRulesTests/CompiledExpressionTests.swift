@@ -2,24 +2,14 @@ import ESFCore
 import ESFExpr
 import ESFRules
 import Testing
+import TestSupport
 
-/// A deterministic generator (SplitMix64): the same records on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Random field values of every type: nulls, boundary dates and decimals, near-overflow numbers,
 /// keys from a small pool (so that correlations and lookups match), and now and then a value of
 /// another type than the field's (which the compiled form must hand back to the tree evaluator).
 struct RecordMaker {
-    var rng: SeededGenerator
+    var rng: SplitMix
 
     mutating func chance(_ p: Double) -> Bool { Double.random(in: 0..<1, using: &rng) < p }
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &rng)] }
@@ -76,7 +66,7 @@ final class DerivedState: EvaluationState {
     func maker(_ seed: String) -> RecordMaker {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in seed.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
-        return RecordMaker(rng: SeededGenerator(state: h))
+        return RecordMaker(rng: SplitMix(seed: h))
     }
 
     func aggregateValue(_ id: Int, key: [Value]) -> Value {
@@ -151,7 +141,7 @@ struct CompiledExpressionTests {
         let set = try #require(builtinRuleSet)
         let model = set.model
         let state = DerivedState(model: model, aggregates: set.aggregates)
-        var maker = RecordMaker(rng: SeededGenerator(state: 20_261_129))
+        var maker = RecordMaker(rng: SplitMix(seed: 20_261_129))
         let exprs = CompiledExpressionTests.expressions(set)
         #expect(exprs.count > 60)
         var compared = 0, errors = 0, nonNull = 0

@@ -78,7 +78,7 @@ private struct Writer {
         line(0, "-->")
         var open = "<xs:schema xmlns:xs=\"\(Self.xs)\""
         if let ns = model.namespace {
-            open += " xmlns:esf=\"\(escape(ns))\" targetNamespace=\"\(escape(ns))\""
+            open += " xmlns:esf=\"\(XMLText.escaped(ns))\" targetNamespace=\"\(XMLText.escaped(ns))\""
         }
         open += " elementFormDefault=\"qualified\">"
         line(0, open)
@@ -90,7 +90,7 @@ private struct Writer {
     /// `xs:element` for one kind (entity or wrapper) with its children and attributes.
     mutating func element(kind k: Int, depth: Int) {
         let kind = plan.kinds[k]
-        var open = "<xs:element name=\"\(escape(kind.xpathName))\""
+        var open = "<xs:element name=\"\(XMLText.escaped(kind.xpathName))\""
         if k != plan.rootKind {
             let (minOccurs, maxOccurs) = occurs(kind)
             if minOccurs != 1 { open += " minOccurs=\"\(minOccurs)\"" }
@@ -129,7 +129,7 @@ private struct Writer {
     // MARK: - Attributes
 
     mutating func attribute(_ field: FieldModel, depth: Int) {
-        var open = "<xs:attribute name=\"\(escape(field.name))\""
+        var open = "<xs:attribute name=\"\(XMLText.escaped(field.name))\""
         let use = field.required ? " use=\"required\"" : ""
         switch field.type {
         case .string:
@@ -180,7 +180,7 @@ private struct Writer {
     mutating func enumeration(_ values: [String], allowEmpty: Bool, depth: Int) {
         line(depth, "<xs:restriction base=\"xs:string\">")
         if allowEmpty && !values.contains("") { line(depth + 1, "<xs:enumeration value=\"\"/>") }
-        for v in values { line(depth + 1, "<xs:enumeration value=\"\(escape(v))\"/>") }
+        for v in values { line(depth + 1, "<xs:enumeration value=\"\(XMLText.escaped(v))\"/>") }
         line(depth, "</xs:restriction>")
     }
 
@@ -258,25 +258,6 @@ private struct Writer {
         out += String(repeating: "  ", count: depth)
         out += text
         out += "\n"
-    }
-
-    /// Escapes text for an attribute value or element content.
-    func escape(_ s: String) -> String {
-        var r = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": r += "&amp;"
-            case "<": r += "&lt;"
-            case ">": r += "&gt;"
-            case "\"": r += "&quot;"
-            case "'": r += "&apos;"
-            case "\n": r += "&#10;"
-            case "\r": r += "&#13;"
-            case "\t": r += "&#9;"
-            default: r.unicodeScalars.append(c)
-            }
-        }
-        return r
     }
 
     /// Escapes element content (quotes may stay as they are).
