@@ -161,6 +161,14 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     }
 
     /// Streams every entity file: first those in `entityOrder`, then the others in model order.
+    /// The field of `entity` a header cell binds: by the profile's bindings under a profile, else by
+    /// the model's field name; nil for a column bound to no field. (Reading, raw-value lookup and
+    /// layout fit all bind headers this one way.)
+    func boundField(_ header: String, entity: Int) -> Int? {
+        let plan = plans[entity]
+        return profilePlans[entity].map { $0.field(forHeader: header, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: header)
+    }
+
     public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
         var order: [Int] = []
         for e in entityOrder where model.entities.indices.contains(e) && !order.contains(e) { order.append(e) }
@@ -223,8 +231,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         for c in 0..<headerCount {
             let name = String(decoding: reader.field(c), as: UTF8.self)
             let location = SourceLocation(file: path, line: reader.line(ofField: c), column: reader.column(c), field: name)
-            let bound = profilePlan.map { $0.field(forHeader: name, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: name)
-            guard let f = bound else {
+            guard let f = boundField(name, entity: entity) else {
                 if let profile, profile.extraColumns == .ignore {
                     ignoredColumns.append(IgnoredColumn(file: path, header: name, column: c + 1))
                     continue
@@ -455,8 +462,7 @@ extension CSVBundleRecordSource: RawValueSource {
             var headerOf = [String](repeating: "", count: plan.fieldNames.count)
             for c in 0..<reader.fieldCount {
                 let name = String(decoding: reader.field(c), as: UTF8.self)
-                let bound = profilePlan.map { $0.field(forHeader: name, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: name)
-                if let f = bound, cellOf[f] < 0 {
+                if let f = boundField(name, entity: e), cellOf[f] < 0 {
                     cellOf[f] = c
                     headerOf[f] = InputMessages.display(reader.field(c))
                 }
@@ -533,8 +539,7 @@ extension CSVBundleRecordSource {
                 if try reader.next() {
                     for c in 0..<reader.fieldCount {
                         let header = String(decoding: reader.field(c), as: UTF8.self)
-                        let bound = profilePlan.map { $0.field(forHeader: header, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: header)
-                        if let f = bound { seen[f] = true } else { fit.unboundHeaders[name, default: []].append(InputMessages.display(reader.field(c))) }
+                        if let f = boundField(header, entity: e) { seen[f] = true } else { fit.unboundHeaders[name, default: []].append(InputMessages.display(reader.field(c))) }
                     }
                 }
             } catch {
