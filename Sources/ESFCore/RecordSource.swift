@@ -14,10 +14,12 @@ public enum InputEvent: Sendable {
 
 /// A problem found by a reader: becomes a `fatal` finding.
 public struct InputProblem: Sendable, Hashable {
+    /// What it says, a case of the catalogue of reserved messages.
+    public var reason: ReservedMessage
     /// Its kind in the catalogue of reserved findings (id, title, help).
-    public var kind: ReservedFinding
+    public var kind: ReservedFinding { reason.kind }
     public var ruleID: String { kind.id }
-    public var message: String
+    public var message: String { reason.text }
     public var location: SourceLocation
     /// The entity of the record concerned, when known.
     public var entity: Int?
@@ -26,10 +28,9 @@ public struct InputProblem: Sendable, Hashable {
     /// Texts of input quoted in `message` (`'…'`) that may be personal data: the engine masks
     /// each quoted occurrence, and a record key equal to one, unless personal data is shown.
     public var personalText: [String]
-    public init(kind: ReservedFinding, message: String, location: SourceLocation, entity: Int? = nil, recordKey: String? = nil,
+    public init(_ reason: ReservedMessage, location: SourceLocation, entity: Int? = nil, recordKey: String? = nil,
                 personalText: [String] = []) {
-        self.kind = kind
-        self.message = message
+        self.reason = reason
         self.location = location
         self.entity = entity
         self.recordKey = recordKey

@@ -76,9 +76,54 @@ public enum ReservedMessage: Sendable, Hashable {
     /// Rule `rule` stopped at its cost budget for the record `key`: `reason`.
     case ruleOverBudget(rule: String, key: String, reason: String)
 
+    // What the readers say. Texts of input arrive already displayed (`InputMessages.display`:
+    // invisible characters escaped, at most 80 characters).
+
+    /// An entity with no record in an export, although the model does not declare it `may_be_empty`; `place` says where.
+    case emptyList(entity: String, place: String)
+    /// A CSV file with not even a header row.
+    case emptyFile(file: String)
+    /// A header names no field of the entity; `why` says against what it was matched.
+    case unknownColumn(file: String, column: String, why: String)
+    /// A header bound to a field that an earlier header is already bound to.
+    case repeatedColumn(file: String, column: String)
+    /// A CSV row with another number of cells than the header.
+    case raggedRow(file: String, line: Int, cells: Int, headerCells: Int)
+    /// A CSV cell that breaks the quoting rules (or holds a NUL byte).
+    case malformedCell(label: String, column: String, defect: CellDefect)
+    /// A value that cannot be read as its field's type; `expectation` says what the field accepts.
+    case unparseable(label: String, field: String, raw: String, expectation: String)
+    /// An identifier or code holding an invisible character (`described`: `U+200B ZERO WIDTH SPACE`).
+    case invisible(label: String, field: String, raw: String, described: String, position: Int)
+    /// A required field (an id) absent or empty.
+    case requiredMissing(label: String, entity: String, field: String)
+    /// An attribute (or a profile's child element) that is not a field; `inProfile`: read through a mapping profile.
+    case unknownAttribute(label: String, name: String, entity: String, inProfile: Bool)
+    /// Character data inside an element whose values are attributes.
+    case unexpectedText(snippet: String, element: String)
+    /// The root element has the expected name in another namespace (`actual`: nil for none).
+    case rootNamespace(root: String, actual: String?, expected: String)
+    /// The root element has another name.
+    case wrongRoot(found: String, expected: String, namespace: String?)
+    /// An element in another namespace than the export's (`actual`: nil for none).
+    case elementNamespace(element: String, parent: String, actual: String?, expected: String)
+    /// An element the layout does not know; `allowed`: the children `parent` may have.
+    case unknownElement(element: String, parent: String, allowed: [String])
+    /// A known element in the wrong place; `homes`: where it belongs.
+    case misplacedElement(element: String, parent: String, homes: [String])
+    /// A profile's field element after the nested records of its element.
+    case fieldAfterNested(element: String, child: String)
+    /// An error of the XML Schema validator, as libxml2 words it (prefixed with the record or element concerned).
+    case schemaValidity(text: String)
+
     public var kind: ReservedFinding {
         switch self {
-        case .outOfOrder, .secondRoot, .noRoot: return .schema
+        case .outOfOrder, .secondRoot, .noRoot, .emptyList, .emptyFile, .unknownColumn, .repeatedColumn, .requiredMissing,
+             .unknownAttribute, .unexpectedText, .rootNamespace, .wrongRoot, .elementNamespace, .unknownElement,
+             .misplacedElement, .fieldAfterNested, .schemaValidity:
+            return .schema
+        case .raggedRow, .malformedCell, .unparseable: return .unparseable
+        case .invisible: return .invisible
         case .orphan: return .orphan
         case .multiple: return .multiple
         case .ruleFailed: return .runtime
@@ -96,6 +141,40 @@ public enum ReservedMessage: Sendable, Hashable {
         case .multiple(let parent, let pid, let e): return "\(parent) \(pid) has more than one \(e)"
         case .ruleFailed(let rule, let key, let reason), .ruleOverBudget(let rule, let key, let reason):
             return "rule \(rule) could not be evaluated for \(key.isEmpty ? "the export" : key): \(reason)"
+        case .emptyList(let e, let place):
+            return "the export lists no \(e): \(place). The data model requires at least one \(e) (it does not declare \(e) may_be_empty), so the export is incomplete; export the \(e) records"
+        case .emptyFile(let file): return "\(file) is empty: it needs a header row of field names"
+        case .unknownColumn(let file, let column, let why): return "\(file): unknown column '\(column)' (\(why)); rename or remove it"
+        case .repeatedColumn(let file, let column):
+            return "\(file): column '\(column)' appears more than once; only the first is read, remove the others"
+        case .raggedRow(let file, let line, let cells, let header):
+            return "\(file) line \(line): \(cells) \(cells == 1 ? "cell" : "cells"), the header has \(header); the row is not read"
+        case .malformedCell(let label, let column, let defect): return "\(label): \(column) \(defect.text)"
+        case .unparseable(let label, let field, let raw, let expectation): return "\(label): \(field) '\(raw)' is not \(expectation)"
+        case .invisible(let label, let field, let raw, let described, let position):
+            return "\(label): \(field) '\(raw)' holds \(described) at character \(position), "
+                + "an invisible character that makes it differ from the value it looks like; remove it"
+        case .requiredMissing(let label, let e, let field): return "\(label): required field '\(field)' is missing or empty; every \(e) needs one"
+        case .unknownAttribute(let label, let name, let e, let inProfile):
+            return inProfile
+                ? "\(label): unknown attribute '\(name)' (not a field of \(e) in this profile); rename or remove it, or set extra: ignore"
+                : "\(label): unknown attribute '\(name)' (not a field of \(e)); rename or remove it"
+        case .unexpectedText(let snippet, let element):
+            return "unexpected text '\(snippet)' inside \(element); values belong in attributes"
+        case .rootNamespace(let root, let actual, let expected):
+            return "the root element '\(root)' is in \(actual.map { "namespace '\($0)'" } ?? "no namespace"), expected namespace '\(expected)'; nothing in it was read (set xmlns=\"\(expected)\")"
+        case .wrongRoot(let found, let expected, let ns):
+            return "the root element is '\(found)', expected '\(expected)'\(ns.map { " in namespace '\($0)'" } ?? ""); nothing in it was read"
+        case .elementNamespace(let element, let parent, let actual, let expected):
+            return "element '\(element)' inside \(parent) is in \(actual.map { "namespace '\($0)'" } ?? "no namespace"), expected '\(expected)'; it was not read"
+        case .unknownElement(let element, let parent, let allowed):
+            let hint = allowed.isEmpty ? "\(parent) has no child elements" : "expected " + allowed.joined(separator: ", ")
+            return "unknown element '\(element)' inside \(parent) (\(hint)); it was not read"
+        case .misplacedElement(let element, let parent, let homes):
+            return "element '\(element)' is not allowed inside \(parent); it belongs inside \(homes.joined(separator: " or ")); it was not read"
+        case .fieldAfterNested(let element, let child):
+            return "\(element): element '\(child)' comes after the nested records; fields come first (it was not read)"
+        case .schemaValidity(let text): return text
         }
     }
 
@@ -109,7 +188,23 @@ public enum ReservedMessage: Sendable, Hashable {
         case .ruleOverBudget(let rule, _, _):
             return "the rule \(rule)\(rulePlace.map { " (\($0))" } ?? "") needs more work on this record than its cost budget allows (docs/limits.md): simplify the rule or correct the data (an overlong value); a rule that cannot finish never lets an export pass"
         case .noRoot(let e): return "add the \(e) record: every export holds exactly one"
-        case .orphan, .multiple: return kind.help
+        case .orphan, .multiple, .emptyList, .emptyFile, .unknownColumn, .repeatedColumn, .raggedRow, .malformedCell, .unparseable,
+             .invisible, .requiredMissing, .unknownAttribute, .unexpectedText, .rootNamespace, .wrongRoot, .elementNamespace,
+             .unknownElement, .misplacedElement, .fieldAfterNested, .schemaValidity:
+            return kind.help
+        }
+    }
+}
+
+/// What is wrong with a CSV cell's quoting or bytes.
+public enum CellDefect: Sendable, Hashable {
+    case nulByte, textAfterQuote, quoteInUnquotedField
+
+    var text: String {
+        switch self {
+        case .nulByte: return "contains a NUL byte; remove it"
+        case .textAfterQuote: return "has text after its closing quote; quote the whole cell and write inner quotes as \"\""
+        case .quoteInUnquotedField: return "has a quote inside an unquoted cell; quote the whole cell and write inner quotes as \"\""
         }
     }
 }

@@ -43,7 +43,7 @@ extension Engine {
                 }
             }
             add(Finding(ruleID: p.kind.id, severity: p.kind.severity, message: message, recordKey: recordKey,
-                        entity: entityName, location: location, title: p.kind.title, help: p.kind.help), field: p.location.field)
+                        entity: entityName, location: location, title: p.kind.title, help: p.reason.help()), field: p.location.field)
         case .rejected(let e, _):
             counts[e].read += 1
             counts[e].rejected += 1

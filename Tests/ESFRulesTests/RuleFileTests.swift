@@ -299,6 +299,44 @@ struct ReservedFindingCatalogueTests {
         #expect(ReservedMessage.ruleFailed(rule: "R", key: "", reason: "x").text == "rule R could not be evaluated for the export: x")
     }
 
+    @Test("every message of the readers is a case of the catalogue, of its kind", arguments: [
+        (ReservedMessage.emptyList(entity: "provider", place: "providers.csv has only its header row"), ReservedFinding.schema),
+        (.emptyFile(file: "providers.csv"), .schema),
+        (.unknownColumn(file: "p.csv", column: "X", why: "not a field of provider"), .schema),
+        (.repeatedColumn(file: "p.csv", column: "id"), .schema),
+        (.raggedRow(file: "p.csv", line: 4, cells: 1, headerCells: 3), .unparseable),
+        (.malformedCell(label: "participant P1", column: "name", defect: .textAfterQuote), .unparseable),
+        (.unparseable(label: "participant P1", field: "birth_date", raw: "1985-02-30", expectation: "a date YYYY-MM-DD"), .unparseable),
+        (.invisible(label: "participant P1", field: "id", raw: "P\\u{200B}1", described: "U+200B ZERO WIDTH SPACE", position: 2), .invisible),
+        (.requiredMissing(label: "participant", entity: "participant", field: "id"), .schema),
+        (.unknownAttribute(label: "participant P1", name: "x", entity: "participant", inProfile: true), .schema),
+        (.unexpectedText(snippet: "abc", element: "participant"), .schema),
+        (.rootNamespace(root: "operation", actual: nil, expected: "urn:x"), .schema),
+        (.wrongRoot(found: "operacija", expected: "operation", namespace: nil), .schema),
+        (.elementNamespace(element: "x", parent: "operation", actual: "urn:y", expected: "urn:x"), .schema),
+        (.unknownElement(element: "x", parent: "operation", allowed: []), .schema),
+        (.misplacedElement(element: "training", parent: "operation", homes: ["participant"]), .schema),
+        (.fieldAfterNested(element: "udelezenec", child: "emso"), .schema),
+        (.schemaValidity(text: "element 'x': This element is not expected."), .schema),
+    ])
+    func readerMessages(_ m: ReservedMessage, _ kind: ReservedFinding) {
+        #expect(m.kind == kind)
+        #expect(!m.text.isEmpty && m.help() == kind.help)
+        let problem = InputProblem(m, location: SourceLocation(file: "f", line: 1))
+        #expect(problem.ruleID == kind.id && problem.message == m.text)
+    }
+
+    @Test("reader texts are the ones the goldens hold")
+    func readerTexts() {
+        #expect(ReservedMessage.raggedRow(file: "p.csv", line: 4, cells: 1, headerCells: 3).text == "p.csv line 4: 1 cell, the header has 3; the row is not read")
+        #expect(ReservedMessage.unknownElement(element: "x", parent: "operation", allowed: []).text
+            == "unknown element 'x' inside operation (operation has no child elements); it was not read")
+        #expect(ReservedMessage.unknownElement(element: "x", parent: "operation", allowed: ["provider", "participant"]).text
+            == "unknown element 'x' inside operation (expected provider, participant); it was not read")
+        #expect(ReservedMessage.rootNamespace(root: "operation", actual: nil, expected: "urn:x").text
+            == "the root element 'operation' is in no namespace, expected namespace 'urn:x'; nothing in it was read (set xmlns=\"urn:x\")")
+    }
+
     @Test("no source file spells a reserved id outside the catalogue")
     func producersUseTheCatalogue() throws {
         let root = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().appendingPathComponent("Sources")

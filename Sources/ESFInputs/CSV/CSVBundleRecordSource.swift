@@ -195,8 +195,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             if let p = model.parentIndex(of: e), rows[p] == 0 { continue }
             guard let file = path(of: e) else { continue }
             try sink(.problem(InputProblem(
-                kind: .schema,
-                message: InputMessages.emptyList(entity: model.entities[e].name, where: "\(Self.fileName(file)) has only its header row"),
+                .emptyList(entity: model.entities[e].name, place: "\(Self.fileName(file)) has only its header row"),
                 location: SourceLocation(file: file, line: headerLines[e]), entity: e)))
         }
     }
@@ -213,8 +212,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         guard try reader.next() else {
             fileHashes[path] = reader.sha256()
             try sink(.problem(InputProblem(
-                kind: .schema,
-                message: "\(fileName) is empty: it needs a header row of field names",
+                .emptyFile(file: fileName),
                 location: SourceLocation(file: path, line: 1), entity: entity)))
             return nil
         }
@@ -239,16 +237,14 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
                 let why = profile.map { profilePlan?.usesLogicalNames == true ? "not a field of \(plan.name)" : "bound to no field of \(plan.name) by profile \($0.id)" }
                     ?? "not a field of \(plan.name)"
                 headerProblems.append((InputMessages.display(reader.field(c)), InputProblem(
-                    kind: .schema,
-                    message: "\(fileName): unknown column '\(InputMessages.display(reader.field(c)))' (\(why)); rename or remove it",
+                    .unknownColumn(file: fileName, column: InputMessages.display(reader.field(c)), why: why),
                     location: location, entity: entity)))
                 continue
             }
             fieldHeaders[f] = name
             if seen[f] {
                 headerProblems.append((nil, InputProblem(
-                    kind: .schema,
-                    message: "\(fileName): column '\(name)' appears more than once; only the first is read, remove the others",
+                    .repeatedColumn(file: fileName, column: name),
                     location: location, entity: entity)))
                 continue
             }
@@ -379,18 +375,18 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             location.line = issue.line
             location.column = issue.column
             location.field = columnName
-            let what: String
+            let defect: CellDefect
             switch issue.kind {
-            case .nulByte: what = "contains a NUL byte; remove it"
-            case .textAfterQuote: what = "has text after its closing quote; quote the whole cell and write inner quotes as \"\""
-            case .quoteInUnquotedField: what = "has a quote inside an unquoted cell; quote the whole cell and write inner quotes as \"\""
+            case .nulByte: defect = .nulByte
+            case .textAfterQuote: defect = .textAfterQuote
+            case .quoteInUnquotedField: defect = .quoteInUnquotedField
             }
             try sink(.problem(InputProblem(
-                kind: .unparseable, message: "\(label): \(columnName) \(what)",
+                .malformedCell(label: label, column: columnName, defect: defect),
                 location: location, entity: plan.index, recordKey: key)))
         }
         for (f, raw) in unparseable {
-            let message: String
+            let message: ReservedMessage
             if let (expectations, headers) = profiled {
                 let name = plan.fieldNames[f]
                 let field = headers[f].isEmpty || headers[f] == name ? name : "\(name) (column '\(headers[f])')"
@@ -399,15 +395,13 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
                 message = InputMessages.unparseable(label: label, field: plan.fieldNames[f], raw: raw, type: plan.fieldTypes[f])
             }
             try sink(.problem(InputProblem(
-                kind: .unparseable,
-                message: message,
+                message,
                 location: record.location(ofField: f, named: plan.fieldNames[f]), entity: plan.index, recordKey: key,
                 personalText: plan.personalText(f, raw))))
         }
         for v in invisible {
             try sink(.problem(InputProblem(
-                kind: .invisible,
-                message: InputMessages.invisible(label: label, field: plan.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
+                InputMessages.invisible(label: label, field: plan.fieldNames[v.field], v),
                 location: record.location(ofField: v.field, named: plan.fieldNames[v.field]), entity: plan.index, recordKey: key,
                 personalText: plan.personalText(v.field, v.raw))))
         }
@@ -418,8 +412,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     private func rejectRow(_ plan: EntityPlan, fileName: String, cells: Int, headerCount: Int, location: SourceLocation,
                            _ sink: (InputEvent) throws -> Void) throws {
         try sink(.problem(InputProblem(
-            kind: .unparseable,
-            message: "\(fileName) line \(location.line ?? 0): \(cells) \(cells == 1 ? "cell" : "cells"), the header has \(headerCount); the row is not read",
+            .raggedRow(file: fileName, line: location.line ?? 0, cells: cells, headerCells: headerCount),
             location: location, entity: plan.index)))
         try sink(.rejected(entity: plan.index, location: location))
     }
@@ -431,8 +424,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             var where_ = record?.location(ofField: f, named: plan.fieldNames[f]) ?? location
             where_.field = plan.fieldNames[f]
             try sink(.problem(InputProblem(
-                kind: .schema,
-                message: InputMessages.requiredMissing(label: label, entity: plan.name, field: plan.fieldNames[f]),
+                .requiredMissing(label: label, entity: plan.name, field: plan.fieldNames[f]),
                 location: where_, entity: plan.index, recordKey: key)))
         }
     }

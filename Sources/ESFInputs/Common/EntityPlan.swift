@@ -132,32 +132,22 @@ struct InvisibleValue {
     var position: Int
 }
 
-/// Messages shared by the readers, so that both forms of the same data give the same findings.
+/// Messages shared by the readers, so that both forms of the same data give the same findings: each
+/// builds a case of the catalogue of reserved messages (`ReservedMessage`) from raw input.
 enum InputMessages {
-    /// An entity with no record in an export, when the model does not declare it `may_be_empty`.
-    static func emptyList(entity: String, where place: String) -> String {
-        "the export lists no \(entity): \(place). The data model requires at least one \(entity) (it does not declare \(entity) may_be_empty), so the export is incomplete; export the \(entity) records"
-    }
-
     /// `participant UD-000012: birth_date '1985-02-30' is not a date YYYY-MM-DD`.
-    static func unparseable(label: String, field: String, raw: some Collection<UInt8>, type: FieldType) -> String {
-        "\(label): \(field) '\(display(raw))' is not \(FieldParser.expectation(for: type))"
+    static func unparseable(label: String, field: String, raw: some Collection<UInt8>, type: FieldType) -> ReservedMessage {
+        .unparseable(label: label, field: field, raw: display(raw), expectation: FieldParser.expectation(for: type))
     }
 
     /// The same, with what the field accepts spelled out by the caller (a mapping profile's formats).
-    static func unparseable(label: String, field: String, raw: some Collection<UInt8>, expectation: String) -> String {
-        "\(label): \(field) '\(display(raw))' is not \(expectation)"
+    static func unparseable(label: String, field: String, raw: some Collection<UInt8>, expectation: String) -> ReservedMessage {
+        .unparseable(label: label, field: field, raw: display(raw), expectation: expectation)
     }
 
     /// `participant P\u{200B}001: id 'P\u{200B}001' holds U+200B ZERO WIDTH SPACE at character 2; …`.
-    static func invisible(label: String, field: String, raw: some Collection<UInt8>, scalar: Unicode.Scalar, position: Int) -> String {
-        "\(label): \(field) '\(display(raw))' holds \(InvisibleCharacters.describe(scalar)) at character \(position), "
-            + "an invisible character that makes it differ from the value it looks like; remove it"
-    }
-
-    /// A required field (an id) is absent or empty.
-    static func requiredMissing(label: String, entity: String, field: String) -> String {
-        "\(label): required field '\(field)' is missing or empty; every \(entity) needs one"
+    static func invisible(label: String, field: String, _ v: InvisibleValue) -> ReservedMessage {
+        .invisible(label: label, field: field, raw: display(v.raw), described: InvisibleCharacters.describe(v.scalar), position: v.position)
     }
 
     /// Raw input shown in a message: lossy UTF-8, invisible characters escaped (`\u{200B}`), at most 80 characters.

@@ -258,8 +258,7 @@ struct XMLWalker {
                 // text in an element of an entity that holds personal data may be an EMŠO or a name
                 let personal = frame.ownerEntity.map { plan.entities[$0].rawIsPersonal.contains(true) } ?? false
                 try sink(.problem(InputProblem(
-                    kind: .schema,
-                    message: "unexpected text '\(snippet)' inside \(plan.kinds[frame.kind].xpathName); values belong in attributes",
+                    .unexpectedText(snippet: snippet, element: plan.kinds[frame.kind].xpathName),
                     location: SourceLocation(file: path, line: lastLine, xpath: frame.xpath + "/text()"),
                     entity: plan.kinds[frame.kind].entity, personalText: personal ? [snippet] : [])))
             }
@@ -333,8 +332,7 @@ struct XMLWalker {
             }
             if at.isEmpty { at = "/" }
             try sink(.problem(InputProblem(
-                kind: .schema,
-                message: InputMessages.emptyList(entity: entity.name, where: place),
+                .emptyList(entity: entity.name, place: place),
                 location: SourceLocation(file: path, line: rootLine, xpath: at), entity: e)))
         }
     }
@@ -396,15 +394,13 @@ struct XMLWalker {
             guard inNamespace, cStringEquals(name, plan.kinds[plan.rootKind].name) else {
                 let found = String(cString: name)
                 let expected = plan.kinds[plan.rootKind].xpathName
-                let message: String
+                let message: ReservedMessage
                 if let ns = plan.namespaceText, !inNamespace, found == expected {
-                    let actual = nsHref.map { "namespace '\(String(cString: $0))'" } ?? "no namespace"
-                    message = "the root element '\(found)' is in \(actual), expected namespace '\(ns)'; nothing in it was read (set xmlns=\"\(ns)\")"
+                    message = .rootNamespace(root: found, actual: nsHref.map { String(cString: $0) }, expected: ns)
                 } else {
-                    let nsText = plan.namespaceText.map { " in namespace '\($0)'" } ?? ""
-                    message = "the root element is '\(found)', expected '\(expected)'\(nsText); nothing in it was read"
+                    message = .wrongRoot(found: found, expected: expected, namespace: plan.namespaceText)
                 }
-                try sink(.problem(InputProblem(kind: .schema, message: message,
+                try sink(.problem(InputProblem(message,
                                                location: SourceLocation(file: path, line: line, xpath: "/" + found))))
                 schema?.drop(node)
                 return skip()
@@ -473,22 +469,20 @@ struct XMLWalker {
                                       parent: Frame, line: Int, _ sink: (InputEvent) throws -> Void) throws {
         let found = String(cString: name)
         let parentName = plan.kinds[parent.kind].xpathName
-        let message: String
+        let message: ReservedMessage
         if !inNamespace, let ns = plan.namespaceText {
-            let actual = namespace.map { "namespace '\(String(cString: $0))'" } ?? "no namespace"
-            message = "element '\(found)' inside \(parentName) is in \(actual), expected '\(ns)'; it was not read"
+            message = .elementNamespace(element: found, parent: parentName, actual: namespace.map { String(cString: $0) }, expected: ns)
         } else {
             let homes = plan.containers(ofElementNamed: found)
             if homes.isEmpty {
-                let allowed = plan.kinds[parent.kind].children.map { plan.kinds[$0.kind].xpathName }
-                let hint = allowed.isEmpty ? "\(parentName) has no child elements" : "expected " + allowed.joined(separator: ", ")
-                message = "unknown element '\(found)' inside \(parentName) (\(hint)); it was not read"
+                message = .unknownElement(element: found, parent: parentName,
+                                          allowed: plan.kinds[parent.kind].children.map { plan.kinds[$0.kind].xpathName })
             } else {
-                message = "element '\(found)' is not allowed inside \(parentName); it belongs inside \(homes.joined(separator: " or ")); it was not read"
+                message = .misplacedElement(element: found, parent: parentName, homes: homes)
             }
         }
         try sink(.problem(InputProblem(
-            kind: .schema, message: message,
+            message,
             location: SourceLocation(file: path, line: line, xpath: parent.xpath + "/" + found),
             entity: plan.kinds[parent.kind].entity)))
     }
@@ -542,30 +536,26 @@ struct XMLWalker {
                 location.xpath = xpath + "/@" + name
                 location.field = name
                 try sink(.problem(InputProblem(
-                    kind: .schema,
-                    message: "\(label): unknown attribute '\(name)' (not a field of \(ep.name)); rename or remove it",
+                    .unknownAttribute(label: label, name: name, entity: ep.name, inProfile: false),
                     location: location, entity: e, recordKey: key)))
             }
             for (f, raw, personal) in unparseable {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
-                    kind: .unparseable,
-                    message: "\(label): \(ep.fieldNames[f]) '\(raw)' is not \(FieldParser.expectation(for: ep.fieldTypes[f]))",
+                    .unparseable(label: label, field: ep.fieldNames[f], raw: raw, expectation: FieldParser.expectation(for: ep.fieldTypes[f])),
                     location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key, personalText: personal)))
             }
             for v in invisible {
                 reported.append(ep.fieldNames[v.field])
                 try sink(.problem(InputProblem(
-                    kind: .invisible,
-                    message: InputMessages.invisible(label: label, field: ep.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
+                    InputMessages.invisible(label: label, field: ep.fieldNames[v.field], v),
                     location: record.location(ofField: v.field, named: ep.fieldNames[v.field]), entity: e, recordKey: key,
                     personalText: ep.personalText(v.field, v.raw))))
             }
             for f in ep.requiredIndices where values[f].isNull && !unparseable.contains(where: { $0.field == f }) {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
-                    kind: .schema,
-                    message: InputMessages.requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
+                    .requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
                     location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key)))
             }
         }
@@ -630,8 +620,7 @@ struct XMLWalker {
         guard var record = frames[i].pending else {
             schema?.drop(node)
             try sink(.problem(InputProblem(
-                kind: .schema,
-                message: "\(plan.kinds[frames[i].kind].xpathName): element '\(childName)' comes after the nested records; fields come first (it was not read)",
+                .fieldAfterNested(element: plan.kinds[frames[i].kind].xpathName, child: childName),
                 location: SourceLocation(file: path, line: line, xpath: frames[i].xpath + "/" + childName), entity: e)))
             return
         }
@@ -688,30 +677,26 @@ struct XMLWalker {
                 loc.xpath = at
                 loc.field = name
                 try sink(.problem(InputProblem(
-                    kind: .schema,
-                    message: "\(label): unknown attribute '\(name)' (not a field of \(ep.name) in this profile); rename or remove it, or set extra: ignore",
+                    .unknownAttribute(label: label, name: name, entity: ep.name, inProfile: true),
                     location: loc, entity: e, recordKey: key)))
             }
             for (f, raw) in record.unparseable {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
-                    kind: .unparseable,
-                    message: InputMessages.unparseable(label: label, field: ep.fieldNames[f], raw: raw, expectation: pe.decoders[f].expectation),
+                    InputMessages.unparseable(label: label, field: ep.fieldNames[f], raw: raw, expectation: pe.decoders[f].expectation),
                     location: fieldLocation(f), entity: e, recordKey: key, personalText: ep.personalText(f, raw))))
             }
             for v in record.invisible {
                 reported.append(ep.fieldNames[v.field])
                 try sink(.problem(InputProblem(
-                    kind: .invisible,
-                    message: InputMessages.invisible(label: label, field: ep.fieldNames[v.field], raw: v.raw, scalar: v.scalar, position: v.position),
+                    InputMessages.invisible(label: label, field: ep.fieldNames[v.field], v),
                     location: fieldLocation(v.field), entity: e, recordKey: key, personalText: ep.personalText(v.field, v.raw))))
             }
             for f in ep.requiredIndices where values[f].isNull && !record.unparseable.contains(where: { $0.field == f })
                 && !record.invisible.contains(where: { $0.field == f }) {
                 reported.append(ep.fieldNames[f])
                 try sink(.problem(InputProblem(
-                    kind: .schema,
-                    message: InputMessages.requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
+                    .requiredMissing(label: label, entity: ep.name, field: ep.fieldNames[f]),
                     location: fieldLocation(f), entity: e, recordKey: key)))
             }
         }

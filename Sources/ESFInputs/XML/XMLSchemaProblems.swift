@@ -89,7 +89,7 @@ extension XMLWalker {
                 text = elementMessage(errorKind, entry: entry, kind: kind)
             }
             text = label + ": " + text
-            try sink(.problem(InputProblem(kind: .schema, message: text, location: location,
+            try sink(.problem(InputProblem(.schemaValidity(text: text), location: location,
                                            entity: entity, recordKey: recordKey, personalText: personal)))
         }
     }
@@ -110,7 +110,7 @@ extension XMLWalker {
                 personal = Self.quotedValues(text).filter { $0 != element.local && !$0.contains(":") && !$0.contains("{") }
             }
             try sink(.problem(InputProblem(
-                kind: .schema, message: text,
+                .schemaValidity(text: text),
                 location: SourceLocation(file: path, line: entry.line > 0 ? entry.line : nil, column: entry.column > 0 ? entry.column : nil),
                 personalText: personal)))
         }
