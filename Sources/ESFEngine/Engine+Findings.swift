@@ -108,7 +108,8 @@ extension Engine {
     /// The fields of the scope record that a part of an assertion reads, in reading order, as a finding
     /// blames them: like `contextFields()`, except that `a ?? b` reads `a` when it gave the value, else
     /// `b` first (`extension_end ?? end` without an extension blames `end`, not the absent
-    /// `extension_end`), and `c ? t : f` the branch taken before its condition.
+    /// `extension_end`), `c ? t : f` the branch taken before its condition, and an aggregate the
+    /// record's fields its conditions compare (`start <= expenditure.incurred_on`), not those of its key.
     func blamedFields(_ e: BoundExpr, scope: Int) -> [Int] {
         switch e.kind {
         case .field(.entity(let entity), let f):
@@ -122,6 +123,12 @@ extension Engine {
             case false?: return blamedFields(f, scope: scope) + blamedFields(c, scope: scope)
             case nil: return blamedFields(c, scope: scope) + blamedFields(t, scope: scope) + blamedFields(f, scope: scope)
             }
+        case .aggregate(let i) where i < ruleSet.aggregates.count:
+            // `count(training where participant_id == expenditure.participant_id and start <= expenditure.incurred_on …)`
+            // blames the record's fields its conditions compare (the date that falls outside), not the
+            // key that only selects the records (`sum(expenditure … where participant_id == participant.id)`
+            // blames no field of the participant: the location is the record itself)
+            return ruleSet.aggregates[i].residual.map { blamedFields($0, scope: scope) } ?? []
         default:
             return e.kind.children.flatMap { blamedFields($0, scope: scope) }
         }

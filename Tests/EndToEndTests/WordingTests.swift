@@ -91,6 +91,14 @@ struct LocationFieldTests {
         #expect(em["UD-EM-007 UD-000020-E1"] == "end")  // no extension, end after the operation
         #expect(em["UD-EM-007 UD-000015-E1"] == "end")  // end missing, no extension
         #expect(em["UD-EM-007 UD-000016-E1"] == "extension_end")  // the extension ends after the operation
+        // an aggregate's conditions on the record (`start <= expenditure.incurred_on`): the date, not the category
+        // of the conditional; a missing participant_id fails the first part and is blamed
+        #expect(em["UD-CL-003 X-000008"] == "incurred_on")
+        #expect(em["UD-CL-003 X-000028"] == "incurred_on")
+        #expect(em["UD-CL-003 X-000053"] == "participant_id")
+        // an aggregate selected by key only (`sum(expenditure … where participant_id == participant.id)`): the record itself
+        let claimed = em["UD-CL-002 UD-000007"]
+        #expect(claimed == nil || claimed?.hasPrefix("/operation/") == true, "\(claimed ?? "")")
         let plus = try located("scenarios/plus-2021-2027/\(form)")
         #expect(plus["UDP-EM-007 UDP-000014-E1"] == "end")
     }
