@@ -270,13 +270,6 @@ public final class Engine: EvaluationState {
             for k in a.outerKey { for (ent, f) in k.contextFields() { contextFields[ent].insert(f) } }
         }
         projectedFields = contextFields.map { $0.sorted() }
-        // the keys of the records relations name as the earlier one are kept by symbol
-        for rule in rules {
-            guard case .relations(let specs) = rule.assertion else { continue }
-            for spec in specs {
-                if let f = keyFieldIndex[spec.entity] ?? parentFieldIndex[spec.entity] { keys.keepValues(spec.entity, f) }
-            }
-        }
         evaluator.state = self
     }
 

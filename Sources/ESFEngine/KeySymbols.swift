@@ -1,34 +1,109 @@
+import Foundation
 import ESFCore
 
 /// Interns key values (in their key form, `Value.keyForm`) as dense integer symbols, so that
 /// per-key state is kept in arrays indexed by symbol instead of dictionaries keyed by values.
-/// Equality is that of `Value` (what the dictionaries keyed by `[Value]` used before).
+/// Equality is that of `Value` (canonically equivalent strings are one key, as in a `Dictionary`).
+///
+/// An open-addressing table with its own hash, not a `Dictionary<Value, Int32>`: a text key (the
+/// common case: ids, invoice numbers) is hashed over its UTF-8 bytes without a seeded `Hasher`, and a
+/// resize re-places the symbols by their kept hashes without hashing a key again. The values are
+/// kept by symbol, so a finding can name the key of an earlier record (`text(of:)`).
 struct SymbolTable {
-    var ids: [Value: Int32] = [:]
-    /// Whether the values' texts are kept by symbol (`text(of:)`): only for the tables of record keys
-    /// that a finding names as the earlier record of a duplicate or overlap. A text (16 bytes; an id
-    /// of up to 15 UTF-8 bytes is stored inline, a longer one shares the dictionary key's storage),
-    /// not a `Value`, which is three times the size.
-    var keepsValues = false
-    private(set) var texts: [String] = []
+    /// Symbol per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
+    private var slots: [Int32] = []
+    /// By symbol: its hash, and its value.
+    private var hashes: [UInt64] = []
+    private var values: [Value] = []
 
-    var count: Int { ids.count }
+    var count: Int { values.count }
 
     /// The symbol of `value` (a key form), created on first sight; one hash either way.
     mutating func intern(_ value: Value) -> Int32 {
-        let next = Int32(truncatingIfNeeded: ids.count)
-        let s = Self.read(&ids[value, default: next])
-        if keepsValues && s == next && texts.count < ids.count { texts.append(value.isNull ? "" : value.description) }
-        return s
+        if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
+        let h = Self.hash(value)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { break }
+            if hashes[Int(s)] == h && values[Int(s)] == value { return s }
+            i = (i + 1) & mask
+        }
+        let symbol = Int32(truncatingIfNeeded: values.count)
+        slots[i] = symbol
+        hashes.append(h)
+        values.append(value)
+        if values.count * 2 > slots.count { grow() }
+        return symbol
     }
 
     /// The symbol of `value` (a key form) if it was seen.
-    func find(_ value: Value) -> Int32? { ids[value] }
+    func find(_ value: Value) -> Int32? {
+        guard !slots.isEmpty else { return nil }
+        let h = Self.hash(value)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { return nil }
+            if hashes[Int(s)] == h && values[Int(s)] == value { return s }
+            i = (i + 1) & mask
+        }
+    }
 
-    /// The text of the value (a key form) of a symbol of a table that keeps its values; "" for null.
-    func text(of s: Int32) -> String? { s >= 0 && Int(s) < texts.count ? texts[Int(s)] : nil }
+    /// The text of the value (a key form) of a symbol; "" for null.
+    func text(of s: Int32) -> String? {
+        guard s >= 0, Int(s) < values.count else { return nil }
+        return values[Int(s)].isNull ? "" : values[Int(s)].description
+    }
 
-    private static func read(_ id: inout Int32) -> Int32 { id }
+    private mutating func grow() {
+        var bigger = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = bigger.count - 1
+        for (s, h) in hashes.enumerated() {
+            var i = Int(truncatingIfNeeded: h) & mask
+            while bigger[i] >= 0 { i = (i + 1) & mask }
+            bigger[i] = Int32(truncatingIfNeeded: s)
+        }
+        slots = bigger
+    }
+
+    /// A hash consistent with `Value`'s equality: a text by the UTF-8 bytes of its canonical
+    /// composition (an ASCII text is its own), a date by its day number, anything else by `hashValue`.
+    static func hash(_ value: Value) -> UInt64 {
+        switch value {
+        case .string(let s):
+            if let h = s.utf8.withContiguousStorageIfAvailable({ asciiHash($0) }) ?? asciiHash(Array(s.utf8)) { return h }
+            return asciiHash(Array(s.precomposedStringWithCanonicalMapping.utf8), anyBytes: true) ?? 0
+        case .null: return 0x9E37_79B9_7F4A_7C15
+        case .date(let d): return mix(UInt64(bitPattern: Int64(d.dayNumber)) ^ 0xD1B5_4A32_D192_ED03)
+        default: return mix(UInt64(bitPattern: Int64(value.hashValue)))
+        }
+    }
+
+    /// FNV-1a over the bytes, finished with a 64-bit mixer; nil when a byte is not ASCII (unless `anyBytes`).
+    private static func asciiHash(_ bytes: some Collection<UInt8>, anyBytes: Bool = false) -> UInt64? {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        var high: UInt8 = 0
+        for b in bytes {
+            high |= b
+            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+        }
+        if high >= 0x80 && !anyBytes { return nil }
+        return mix(h)
+    }
+
+    /// The finaliser of MurmurHash3 (fmix64): every input bit affects the low bits used as a slot.
+    private static func mix(_ x: UInt64) -> UInt64 {
+        var k = x
+        k ^= k >> 33
+        k &*= 0xFF51_AFD7_ED55_8CCD
+        k ^= k >> 33
+        k &*= 0xC4CE_B9FE_1A85_EC53
+        k ^= k >> 33
+        return k
+    }
 }
 
 /// A key of two or more symbols, packed without an allocation up to four of them.
@@ -166,12 +241,7 @@ struct KeySymbols {
         return s
     }
 
-    /// Keeps the texts of the values of field `f` of entity `e` (and of its domain) by symbol, for
-    /// `text(_:_:_:)`. Before any symbol of the domain is made.
-    mutating func keepValues(_ e: Int, _ f: Int) { tables[domain[e][f]].keepsValues = true }
-
-    /// The text of the key-form value of symbol `s` of field `f` of entity `e` ("" for null), when its
-    /// domain keeps them.
+    /// The text of the key-form value of symbol `s` of field `f` of entity `e` ("" for null).
     func text(_ e: Int, _ f: Int, _ s: Int32) -> String? { tables[domain[e][f]].text(of: s) }
 
     /// The symbol of a key-form value for field `f` of entity `e`, if it was ever seen.
