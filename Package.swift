@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "ESFExpr", dependencies: ["ESFCore"]),
         .target(name: "ESFRules", dependencies: ["ESFCore", "ESFExpr", "Yams"]),
         .target(name: "ESFInputs", dependencies: ["ESFCore", "CLibXML2", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules"]),
+        .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "ESFResources",
             path: ".",
