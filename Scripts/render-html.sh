@@ -11,14 +11,14 @@
 #   --png FILE        write a screenshot there (default docs/images/html-report.png when no --dom is given)
 #   --dom FILE        write the DOM after the script ran there (`-` for stdout)
 #   --fragment TEXT   appended to the report's address, e.g. '#severity=error' or '?q=UD-000027'
-#   --size W,H        the window size (default 1280,1900)
+#   --size W,H        the window size (default 1200,2400)
 #   --no-install      fail (exit 4) instead of installing Chromium when it is missing
 # Chromium is Debian's `chromium` package, installed with apt-get when missing (sudo when not root).
 # The esfcheck binary is $ESFCHECK, else .build/debug/esfcheck (built with `swift build` when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-report="" png="" dom="" fragment="" size="1280,1900" install=1
+report="" png="" dom="" fragment="" size="1200,2400" install=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --report) report="$2"; shift 2 ;;

@@ -32,7 +32,10 @@ enum HTMLAssets {
     .note { color: var(--muted); }
     .warn { color: var(--error); font-weight: 600; }
     table { border-collapse: collapse; width: 100%; margin: 6px 0 12px; }
-    th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
+    th, td { text-align: left; vertical-align: top; padding: 3px 8px; border-bottom: 1px solid var(--line); }
+    table.records { width: auto; min-width: 50%; }
+    td.nowrap { white-space: nowrap; }
+    td.nowrap code { overflow-wrap: normal; }
     th { background: var(--panel); font-weight: 600; }
     td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
     tr.has-findings td { background: #fff6f5; }
@@ -73,6 +76,7 @@ enum HTMLAssets {
     details.finding > .body { padding: 0 0 10px 1em; }
     table.computation { width: auto; min-width: 50%; }
     table.computation td:first-child { color: var(--muted); }
+    table.computation caption { text-align: left; padding: 0 0 2px; }
     .fingerprint { color: var(--muted); font-size: 0.8em; }
     #envelope table th[scope=row] { width: 14em; background: transparent; }
     .sha { font-size: 0.8em; overflow-wrap: anywhere; }

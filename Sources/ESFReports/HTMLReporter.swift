@@ -127,7 +127,7 @@ public struct HTMLReporter: Reporter {
                 case .none: status = i.targetDisplay == nil ? "" : "not known"
                 }
                 let value = i.value == nil ? "<span class=\"note\">not computed: \(esc(i.note ?? i.display))</span>" : esc(i.display)
-                out += "<tr id=\"indicator-\(esc(i.pack))-\(esc(i.id))\"><td>\(esc(i.title))</td><td class=\"num\">\(value)</td><td class=\"num\">\(esc(i.targetDisplay ?? ""))</td><td>\(status)</td><td><code>\(esc(i.pack))</code></td></tr>\n"
+                out += "<tr id=\"indicator-\(esc(i.pack))-\(esc(i.id))\"><td>\(esc(i.title))</td><td class=\"num\">\(value)</td><td class=\"num\">\(esc(i.targetDisplay ?? ""))</td><td>\(status)</td><td class=\"nowrap\"><code>\(esc(i.pack))</code></td></tr>\n"
             }
             out += "</tbody>\n</table>\n"
         }
@@ -276,12 +276,13 @@ public struct HTMLReporter: Reporter {
         var out = "<section id=\"coverage\">\n<h2>Coverage</h2>\n"
         let withFindings = report.coverage.filter { $0.failed > 0 || $0.errors > 0 }.count
         let never = report.coverage.filter { $0.evaluated == 0 }.count
-        out += "<p>\(counted(report.coverage.count, "rule")), \(withFindings) with findings, \(never) never evaluated (no record reached \(never == 1 ? "it" : "them")).</p>\n"
+        let notReached = never == 0 ? "every one evaluated at least once" : "\(never) never evaluated (in italics: no record reached \(never == 1 ? "it" : "them"))"
+        out += "<p>\(counted(report.coverage.count, "rule")), \(withFindings) with findings (shaded), \(notReached).</p>\n"
         out += "<table class=\"coverage\">\n<thead><tr><th>rule</th><th>title</th><th>pack</th><th class=\"num\">evaluated</th><th class=\"num\">passed</th><th class=\"num\">failed</th><th class=\"num\">not applicable</th><th class=\"num\">errors</th></tr></thead>\n<tbody>\n"
         for c in report.coverage {
             let cls = c.failed > 0 || c.errors > 0 ? " class=\"has-findings\"" : c.evaluated == 0 ? " class=\"not-evaluated\"" : ""
             let id = listed.contains(c.ruleID) ? "<a href=\"#rule-\(esc(c.ruleID))\"><code>\(esc(c.ruleID))</code></a>" : "<code>\(esc(c.ruleID))</code>"
-            out += "<tr\(cls)><td>\(id)</td><td>\(esc(descriptors[c.ruleID]?.title ?? ""))</td><td><code>\(esc(c.pack))</code></td>"
+            out += "<tr\(cls)><td class=\"nowrap\">\(id)</td><td>\(esc(descriptors[c.ruleID]?.title ?? ""))</td><td class=\"nowrap\"><code>\(esc(c.pack))</code></td>"
             out += "<td class=\"num\">\(c.evaluated)</td><td class=\"num\">\(c.passed)</td><td class=\"num\">\(c.failed)</td><td class=\"num\">\(c.notApplicable)</td><td class=\"num\">\(c.errors)</td></tr>\n"
         }
         out += "</tbody>\n</table>\n"
