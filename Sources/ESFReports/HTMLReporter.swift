@@ -27,7 +27,7 @@ public struct HTMLReporter: Reporter {
         out += findings(report)
         out += coverage(report)
         out += envelope(report)
-        out += "<footer>Written by esfcheck \(esc(report.toolVersion)). Every value in this report is as the tool computed or read it; personal data is \(report.options["show_personal_data"] == "true" ? "shown (--show-personal-data)" : "masked").</footer>\n"
+        out += "<footer>Written by esfcheck \(esc(report.toolVersion)). Personal data is \(report.options["show_personal_data"] == "true" ? "shown (--show-personal-data)" : "masked (--show-personal-data reveals it)").</footer>\n"
         out += "<script>\n\(HTMLAssets.js)\n</script>\n</body>\n</html>\n"
         return out
     }
@@ -135,7 +135,7 @@ public struct HTMLReporter: Reporter {
     }
 
     /// The EU and national contributions claimed (indicators `eu_claimed` and `national_claimed` of one
-    /// pack) with their shares of the two, and the packs' `max_eu_rate…` parameters beside them; nothing
+    /// pack) with their shares of the two, and the values of the packs' `max_eu_rate…` parameters beside them; nothing
     /// when an input lacks either amount.
     func split(_ input: InputInfo, report: Report) -> String {
         for pack in Self.orderedUnique(input.indicators.map(\.pack)) {
@@ -157,8 +157,8 @@ public struct HTMLReporter: Reporter {
             for p in report.parameters {
                 for (name, rate) in p.values.sorted(by: { $0.key < $1.key }) where name.hasPrefix("max_eu_rate") {
                     let percent = ExactDecimal(parsing: Substring(rate)).flatMap { try? $0.multiplied(by: ExactDecimal(100)) }
-                    let national = percent.flatMap { try? ExactDecimal(100).subtracting($0) }
-                    let shares = percent.map { ": the EU rate is at most \($0.rounded(2).formatted(minimumScale: 2)) %, the national share at least \(national?.rounded(2).formatted(minimumScale: 2) ?? "?") %" } ?? ""
+                    // the value only: which rule applies which rate, and where, is the rules' to say
+                    let shares = percent.map { " (\($0.rounded(2).formatted(minimumScale: 2)) %)" } ?? ""
                     out += "<p class=\"note\">Pack <code>\(esc(p.pack))</code>: parameter <code>\(esc(name))</code> = \(esc(rate))\(shares).</p>\n"
                 }
             }
@@ -176,7 +176,7 @@ public struct HTMLReporter: Reporter {
     func findings(_ report: Report) -> String {
         var out = "<section id=\"findings\">\n<h2>Findings</h2>\n"
         guard !report.findings.isEmpty else {
-            return out + "<p>\(report.findingsTotal == 0 ? "No findings: every rule that was evaluated passed." : "No finding is listed.")</p>\n</section>\n"
+            return out + "<p>\(report.findingsTotal == 0 ? "No findings." : "No finding is listed.")</p>\n</section>\n"
         }
         var groups: [String: [Finding]] = [:]
         for f in report.findings { groups[f.ruleID, default: []].append(f) }
@@ -339,7 +339,7 @@ public struct HTMLReporter: Reporter {
         }
         out += "</tbody>\n</table>\n"
         if !report.parameters.isEmpty {
-            out += "<details id=\"parameters\">\n<summary>Parameters in force (\(report.parameters.map { counted($0.values.count, "parameter") + " of " + $0.pack }.joined(separator: ", ")))</summary>\n"
+            out += "<details id=\"parameters\">\n<summary>Parameters in force (\(report.parameters.map { counted($0.values.count, "parameter") + " of " + esc($0.pack) }.joined(separator: ", ")))</summary>\n"
             out += "<table>\n<thead><tr><th>pack</th><th>parameter</th><th>value</th></tr></thead>\n<tbody>\n"
             for p in report.parameters {
                 for (k, v) in p.values.sorted(by: { $0.key < $1.key }) {

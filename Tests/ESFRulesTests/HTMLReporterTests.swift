@@ -99,8 +99,9 @@ struct HTMLReporterTests {
         #expect(html.contains("national 75068.12 EUR: <b>20.00 %</b>"))
         #expect(html.contains("<rect class=\"eu\" x=\"0\" y=\"0\" width=\"80.00\""))
         #expect(html.contains("EU + national: 375340.66"))
-        #expect(html.contains("parameter <code>max_eu_rate</code> = 0.80: the EU rate is at most 80.00 %, the national share at least 20.00 %."))
-        #expect(html.contains("No findings: every rule that was evaluated passed."))
+        #expect(html.contains("Pack <code>p</code>: parameter <code>max_eu_rate</code> = 0.80 (80.00 %)."))
+        #expect(html.contains("<h2>Findings</h2>\n<p>No findings.</p>"))
+        #expect(html.contains("Personal data is masked (--show-personal-data reveals it)."))
         // no national amount: no split
         report.inputs[0].indicators.removeLast()
         #expect(!HTMLReporter().render(report).contains("id=\"split\""))

@@ -4,7 +4,7 @@ import FoundationXML
 #endif
 import Testing
 
-/// The CI formats (`--format sarif|junit|github|csv`, docs/formats.md) on the bundled sample, in both
+/// The CI formats and the HTML report (`--format sarif|junit|github|csv|html`, docs/formats.md) on the bundled sample, in both
 /// its forms: golden files, structure against the JSON report, escaping, masking and determinism.
 @Suite("Report formats for CI")
 struct ReportFormatTests {
