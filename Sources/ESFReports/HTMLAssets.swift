@@ -156,6 +156,8 @@ enum HTMLAssets {
         if (q !== null) { text.value = q; }
       }
       bar.hidden = false;
+      // Enter in the text box filters; it never submits the form (nowhere to send it)
+      bar.addEventListener('submit', function (e) { e.preventDefault(); });
       fromAddress();
       apply(false);
       boxes.forEach(function (b) { b.addEventListener('change', function () { apply(true); }); });

@@ -232,7 +232,7 @@ public struct HTMLReporter: Reporter {
     /// One finding: severity, record key and message; then where, what is there, the computation.
     func finding(_ f: Finding, number: Int, basis: Bool, help: Bool, expression: Bool) -> String {
         var out = "<details class=\"finding\" id=\"finding-\(number)\" data-severity=\"\(f.severity.rawValue)\" data-rule=\"\(esc(f.ruleID))\" open>\n"
-        out += "<summary><span class=\"sev sev-\(f.severity.rawValue)\">\(f.severity.rawValue)</span> <span class=\"key\">\(esc(f.recordKey.isEmpty ? "-" : f.recordKey))</span>\(esc(f.message))</summary>\n"
+        out += "<summary><span class=\"sev sev-\(f.severity.rawValue)\">\(f.severity.rawValue)</span> <span class=\"key\">\(esc(f.recordKey.isEmpty ? "-" : f.recordKey))</span> \(esc(f.message))</summary>\n"
         out += "<div class=\"body\">\n<dl class=\"meta\">"
         out += "<dt>record key</dt><dd><code>\(esc(f.recordKey.isEmpty ? "-" : f.recordKey))</code> (\(esc(f.entity)))</dd>"
         if let p = f.participantID, p != f.recordKey { out += "<dt>participant</dt><dd><code>\(esc(p))</code></dd>" }
