@@ -29,14 +29,14 @@ let package = Package(
         .target(name: "ESFExpr", dependencies: ["ESFCore"], swiftSettings: hotPath),
         .target(name: "ESFRules", dependencies: ["ESFCore", "ESFExpr", "Yams"]),
         .target(name: "ESFInputs", dependencies: ["ESFCore", "CLibXML2", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: hotPath),
-        .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules"]),
+        .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "ESFResources",
             path: ".",
             // the package root is this target's folder, so that Rules/ and Fixtures/ travel with the
             // binary as resources; everything else there belongs to other targets or to no target
             exclude: ["Sources/CLibXML2", "Sources/ESFCore", "Sources/ESFExpr", "Sources/ESFRules", "Sources/ESFInputs",
-                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/esfcheck", "Tests", "docs", "Benchmarks", "README.md"],
+                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/esfcheck", "Tests", "docs", "Benchmarks", "Scripts", "README.md"],
             sources: ["Sources/ESFResources"],
             resources: [.copy("Rules"), .copy("Fixtures")]
         ),

@@ -80,7 +80,7 @@ public struct ProjectConfig: Sendable {
     static let keys: Set<String> = ["packs", "rules", "parameters", "severity", "disabled", "format", "fail_on", "profile", "schema"]
 
     /// The values `format:` and `fail_on:` may take.
-    public static let formats = ["text", "json", "sarif", "junit", "github", "csv"]
+    public static let formats = ["text", "json", "sarif", "junit", "github", "csv", "html"]
     public static let failOnLevels = ["error", "review", "warning", "info", "never"]
 
     /// Loads a config file; every problem goes to `sink` with file:line:column.
@@ -260,7 +260,7 @@ public struct ProjectConfig: Sendable {
     # XSD validation of XML inputs: canonical (the schema of `esfcheck schema`), none, or an XSD file.
     # schema: canonical
 
-    # Default output format (text, json, sarif, junit, github or csv) and the lowest severity that rejects an export.
+    # Default output format (text, json, sarif, junit, github, csv or html) and the lowest severity that rejects an export.
     # format: text
     # fail_on: error
 

@@ -22,7 +22,7 @@ struct ESFCheck: ParsableCommand {
              profile (the message names the shipped profile that reads it: --profile si-legacy-xml)
         With --format json, exits 2 and 3 also write a JSON document to stdout: verdict "error", the exit
         code and the diagnostics with file, line and column. With the other formats (text, sarif, junit,
-        github, csv) they write nothing to stdout: the error is on standard error only.
+        github, csv, html) they write nothing to stdout: the error is on standard error only.
         """,
         version: esfcheckVersion,
         subcommands: [Check.self, Rules.self, Verify.self, Schema.self, Init.self],
@@ -67,7 +67,7 @@ func fail(_ error: CheckError, json: Bool = false) -> ExitCode {
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, sarif, junit, github, csv
+    case text, json, sarif, junit, github, csv, html
 }
 
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
@@ -188,6 +188,7 @@ struct Check: ParsableCommand {
         case .junit: text = JUnitReporter().render(report)
         case .github: text = GitHubReporter().render(report)
         case .csv: text = CSVReporter().render(report)
+        case .html: text = HTMLReporter().render(report)
         }
         try emit(text, to: output, protecting: protected, json: json)
         if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }

@@ -1,12 +1,12 @@
 import Foundation
 import Testing
 
-/// One input whose text and JSON reports are recorded as golden files: the reports as an auditor
+/// One input whose text, JSON and HTML reports are recorded as golden files: the reports as an auditor
 /// reread them (docs/reread.md), compared byte for byte so that no change to a report goes unseen.
 struct GoldenInput: CustomStringConvertible, Sendable {
     /// The fixture folder under Fixtures/ that holds the input and its golden/ folder.
     var folder: String
-    /// `xml` or `csv`: the golden files are golden/<form>.txt and golden/<form>.json.
+    /// `xml` or `csv`: the golden files are golden/<form>.txt, golden/<form>.json and golden/<form>.html.
     var form: String
     /// The input as given to the binary, relative to the package root (the working directory of the run).
     var input: String
@@ -15,7 +15,7 @@ struct GoldenInput: CustomStringConvertible, Sendable {
 
     var description: String { "\(folder) \(form)" }
     var goldenFolder: String { "Fixtures/\(folder)/golden" }
-    func golden(_ format: String) -> String { "\(goldenFolder)/\(form).\(format == "text" ? "txt" : "json")" }
+    func golden(_ format: String) -> String { "\(goldenFolder)/\(form).\(format == "text" ? "txt" : format)" }
 }
 
 /// Every input with golden reports: the sample in both forms, the clean operation in both forms, the
@@ -71,6 +71,9 @@ func goldenDiff(expected: String, actual: String, limit: Int = 40) -> String {
     return out.joined(separator: "\n")
 }
 
+/// The formats recorded for every golden input.
+let goldenFormats = ["text", "json", "html"]
+
 @Suite("Golden reports through the built binary")
 struct GoldenReportTests {
     @Test("the golden inputs are the known fixtures: 26 inputs, every scenario folder in both forms, and no golden file without an input")
@@ -92,7 +95,7 @@ struct GoldenReportTests {
             #expect(FileManager.default.fileExists(atPath: packageRoot.appendingPathComponent(input.input).path), "\(input.input)")
         }
         // every file in a golden/ folder under Fixtures/ is one this suite compares: none lingers unchecked
-        let wanted = Set(goldenInputs.flatMap { [$0.golden("text"), $0.golden("json")] })
+        let wanted = Set(goldenInputs.flatMap { input in goldenFormats.map { input.golden($0) } })
         var found = Set<String>()
         let fixtures = packageRoot.appendingPathComponent("Fixtures")
         let walker = try #require(FileManager.default.enumerator(atPath: fixtures.path))
@@ -105,11 +108,11 @@ struct GoldenReportTests {
         }
     }
 
-    @Test("the text and JSON reports of each input are byte for byte the golden files (ESFCHECK_RECORD=1 re-records them)",
+    @Test("the text, JSON and HTML reports of each input are byte for byte the golden files (ESFCHECK_RECORD=1 re-records them)",
           arguments: goldenInputs)
     func report(_ input: GoldenInput) throws {
         let record = ProcessInfo.processInfo.environment["ESFCHECK_RECORD"] == "1"
-        for format in ["text", "json"] {
+        for format in goldenFormats {
             let r = try run(["check", input.input, "--deterministic", "--format", format] + input.options, in: packageRoot)
             // a finding report exits 0 or 1; anything else is not a report to record
             try #require(r.status == 0 || r.status == 1, "\(input) \(format): exit \(r.status): \(r.stderr)")

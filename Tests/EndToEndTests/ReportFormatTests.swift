@@ -4,11 +4,11 @@ import FoundationXML
 #endif
 import Testing
 
-/// The CI formats (`--format sarif|junit|github|csv`, docs/formats.md) on the bundled sample, in both
+/// The CI formats and the HTML report (`--format sarif|junit|github|csv|html`, docs/formats.md) on the bundled sample, in both
 /// its forms: golden files, structure against the JSON report, escaping, masking and determinism.
 @Suite("Report formats for CI")
 struct ReportFormatTests {
-    static let formats = ["sarif", "junit", "github", "csv"]
+    static let formats = ["sarif", "junit", "github", "csv", "html"]
     static let forms = ["xml": "Fixtures/ucne-delavnice/export.xml", "csv": "Fixtures/ucne-delavnice/csv"]
     static let golden = packageRoot.appendingPathComponent("Tests/EndToEndTests/Golden/formats")
 
@@ -49,7 +49,7 @@ struct ReportFormatTests {
                 compared += 1
             }
         }
-        #expect(record || compared == 8, "compared \(compared) golden files")
+        #expect(record || compared == 10, "compared \(compared) golden files")
     }
 
     @Test("SARIF is valid against the SARIF 2.1.0 schema and lists every rule, finding, fingerprint and related location", arguments: ["xml", "csv"])
@@ -269,7 +269,10 @@ struct ReportFormatTests {
         #expect(r.status == 1, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("::error file=export.xml,line="), "\(r.stdout.prefix(300))")
         try "format: html\n".write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
+        let html = try run(["check", "export.xml"], in: dir)
+        #expect(html.status == 1 && html.stdout.hasPrefix("<!DOCTYPE html>"), "\(html.stderr)")
+        try "format: pdf\n".write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
         let refused = try run(["check", "export.xml"], in: dir)
-        #expect(refused.status == 2 && refused.stderr.contains("sarif, junit, github, csv"), "\(refused.stderr)")
+        #expect(refused.status == 2 && refused.stderr.contains("sarif, junit, github, csv, html"), "\(refused.stderr)")
     }
 }
