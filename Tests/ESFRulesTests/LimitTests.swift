@@ -94,19 +94,52 @@ struct LimitTests {
     }
 }
 
-@Suite("Key texts for related locations")
+@Suite("Key symbols")
 struct KeyTextTests {
-    @Test("a symbol table keeps the texts of its values by symbol only when asked, once per value")
+    @Test("a symbol table gives one dense symbol per value and keeps its text by symbol")
     func texts() {
-        var kept = SymbolTable()
-        kept.keepsValues = true
-        let a = kept.intern(.string("P-0007")), b = kept.intern(.string("P-0008"))
-        #expect(kept.intern(.string("P-0007")) == a)
-        #expect(kept.intern(.null) == 2)
-        #expect(kept.texts == ["P-0007", "P-0008", ""])
-        #expect(kept.text(of: b) == "P-0008" && kept.text(of: 3) == nil && kept.text(of: -1) == nil)
-        var plain = SymbolTable()
-        _ = plain.intern(.string("P-0007"))
-        #expect(plain.texts.isEmpty && plain.text(of: 0) == nil)
+        var table = SymbolTable()
+        let a = table.intern(.string("P-0007")), b = table.intern(.string("P-0008"))
+        #expect(a == 0 && b == 1)
+        #expect(table.intern(.string("P-0007")) == a)
+        #expect(table.intern(.null) == 2)
+        #expect(table.text(of: a) == "P-0007" && table.text(of: b) == "P-0008" && table.text(of: 2) == "")
+        #expect(table.text(of: 3) == nil && table.text(of: -1) == nil)
+        #expect(table.find(.string("P-0008")) == b && table.find(.string("P-0009")) == nil)
+    }
+
+    @Test("keys are equal as values are: canonically equivalent texts are one key, other cases by their own equality")
+    func equality() {
+        var table = SymbolTable()
+        let composed = table.intern(.string("Šuštar \u{00E9}"))
+        #expect(table.intern(.string("S\u{030C}us\u{030C}tar e\u{0301}")) == composed)
+        // KELVIN SIGN is canonically equivalent to the ASCII letter K
+        let k = table.intern(.string("K-1"))
+        #expect(table.intern(.string("\u{212A}-1")) == k)
+        #expect(table.find(.string("\u{212A}-1")) == k)
+        let d = table.intern(.date(CivilDate(dayNumber: 19000)))
+        #expect(table.intern(.date(CivilDate(dayNumber: 19000))) == d && table.intern(.date(CivilDate(dayNumber: 19001))) != d)
+        let dec = table.intern(Value.int(5).keyForm)
+        #expect(table.intern(.decimal(ExactDecimal(5))) == dec)
+        #expect(table.intern(.string("5")) != dec)
+    }
+
+    @Test("as many symbols as a dictionary gives, through growth, in insertion order")
+    func againstDictionary() {
+        var table = SymbolTable()
+        var reference: [Value: Int32] = [:]
+        var state: UInt64 = 0x1234_5678
+        var mismatches = 0
+        for _ in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let n = Int(state >> 50)  // about 16k distinct values, many repeats
+            let value: Value = n % 7 == 0 ? .date(CivilDate(dayNumber: n)) : .string("X-\(n)")
+            let expected = reference[value] ?? Int32(reference.count)
+            reference[value] = expected
+            if table.intern(value) != expected { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(table.count == reference.count && reference.count > 10_000)
+        #expect(reference.allSatisfy { table.find($0.key) == $0.value })
     }
 }
