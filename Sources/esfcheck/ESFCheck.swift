@@ -13,7 +13,8 @@ struct ESFCheck: ParsableCommand {
         abstract: "Check European Social Fund operation exports against declarative co-financing and eligibility rules.",
         discussion: """
         EXIT CODES:
-          0  verdict accept (no finding at or above --fail-on) or review (a person must check the evidence)
+          0  verdict accept (no finding at or above --fail-on) or review (a person must check the evidence);
+             waived findings (--waivers) and findings in the --baseline do not count
           1  verdict reject: a finding at or above --fail-on, or any fatal finding whatever --fail-on says
           2  usage error (unknown option or value, a path that cannot be used), a rule, profile or config
              file is invalid (every problem listed with file:line:column), or the report cannot be written
