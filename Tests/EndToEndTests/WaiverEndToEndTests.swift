@@ -327,6 +327,24 @@ struct WaiverEndToEndTests {
         }
     }
 
+    @Test("--max-findings caps the listing only: findings left out of it are still waived, and the verdict is that of every finding not waived")
+    func cappedListing() throws {
+        let dir = try temporaryDirectory()
+        // a waiver for every error finding of the sample, from the oracle's expected findings
+        let errors = try expectedFindings("ucne-delavnice").filter { $0.severity == "error" }
+        #expect(errors.count == 10)
+        let waivers = try Self.waiverFile(dir, errors.map { "  - { rule: \($0.rule), record: \($0.key), reason: \"known\", approved_by: \"Ana\" }\n" }.joined())
+        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--format", "json", "--max-findings", "2", "--waivers", waivers], environment: Self.today)
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try Self.json(r)
+        #expect(report["verdict"] as? String == "review" && report["findingsTotal"] as? Int == 11 && report["findingsShown"] as? Int == 2)
+        let suppression = report["suppression"] as? [String: Any]
+        #expect(suppression?["waived"] as? Int == 10)
+        #expect((suppression?["waiverStates"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "applied" } == true)
+        let capped = try run(["check", fixture("ucne-delavnice/export.xml"), "--max-findings", "2"])
+        #expect(capped.status == 1)
+    }
+
     @Test("--write-baseline never writes over a file the run reads, nor over the report's --output; a baseline that is not one is refused")
     func writeBaselineRefuses() throws {
         let dir = try temporaryDirectory()
