@@ -327,6 +327,24 @@ struct WaiverEndToEndTests {
         }
     }
 
+    @Test("esfcheck.yaml may name the waiver file (relative to its folder); --waivers replaces it; a missing one is exit 2 at its line")
+    func fromConfig() throws {
+        let dir = try temporaryDirectory()
+        let input = try Self.oneViolation(in: dir)
+        _ = try Self.waiverFile(dir, Self.pd002)
+        try "waivers: waivers.yaml\n".write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
+        let r = try run(["check", input, "--format", "json"], environment: Self.today, in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let file = ((try Self.json(r))["configuration"] as? [String: Any])?["waivers"] as? [String: Any]
+        #expect(file?["path"] as? String == "waivers.yaml")
+        let other = try Self.waiverFile(try temporaryDirectory(), "  - { rule: ESF-PD-002, record: UD-000099, reason: r, approved_by: a }\n")
+        let replaced = try run(["check", input, "--waivers", other], environment: Self.today, in: dir)
+        #expect(replaced.status == 1 && replaced.stdout.contains("ESFCHECK-WV-002"), "\(replaced.stdout)")
+        try "format: text\nwaivers: none.yaml\n".write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
+        let missing = try run(["check", input], in: dir)
+        #expect(missing.status == 2 && missing.stderr.contains("esfcheck.yaml:2:10: error: waiver file none.yaml not found"), "\(missing.stderr)")
+    }
+
     @Test("--max-findings caps the listing only: findings left out of it are still waived, and the verdict is that of every finding not waived")
     func cappedListing() throws {
         let dir = try temporaryDirectory()
