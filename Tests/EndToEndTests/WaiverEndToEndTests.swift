@@ -345,6 +345,19 @@ struct WaiverEndToEndTests {
         #expect(missing.status == 2 && missing.stderr.contains("esfcheck.yaml:2:10: error: waiver file none.yaml not found"), "\(missing.stderr)")
     }
 
+    @Test("the waiver file of docs/waivers.md waives the two findings of the sample it names")
+    func documentedExample() throws {
+        let doc = try String(contentsOf: packageRoot.appendingPathComponent("docs/waivers.md"), encoding: .utf8)
+        let start = try #require(doc.range(of: "```yaml\n")), end = try #require(doc.range(of: "```", range: start.upperBound..<doc.endIndex))
+        let dir = try temporaryDirectory()
+        let path = dir.appendingPathComponent("waivers.yaml").path
+        try String(doc[start.upperBound..<end.lowerBound]).write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--format", "json", "--waivers", path], environment: Self.today)
+        let suppression = try #require((try Self.json(r))["suppression"] as? [String: Any], "\(r.stderr)")
+        #expect(suppression["waived"] as? Int == 2)
+        #expect((suppression["waiverStates"] as? [[String: Any]])?.map { $0["status"] as? String } == ["applied", "applied"])
+    }
+
     @Test("--max-findings caps the listing only: findings left out of it are still waived, and the verdict is that of every finding not waived")
     func cappedListing() throws {
         let dir = try temporaryDirectory()
