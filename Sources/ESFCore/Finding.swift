@@ -44,6 +44,15 @@ public struct Finding: Sendable, Hashable, Codable {
     /// Other places the finding concerns: the earlier record a duplicate or an overlap repeats.
     /// Absent (not an empty list) when there are none.
     public var relatedLocations: [RelatedLocation]?
+    /// The waiver that accepted this finding (`--waivers`); nil when none did. A waived finding is
+    /// listed and counted, but does not decide the verdict.
+    public var waiver: AppliedWaiver?
+    /// With `--baseline`: whether the finding is in the baseline (true: known, it does not decide the
+    /// verdict; false: new). Nil when no baseline was given.
+    public var baselined: Bool?
+
+    /// Whether the finding decides the verdict: neither waived nor in the baseline.
+    public var decidesVerdict: Bool { waiver == nil && baselined != true }
 
     public init(ruleID: String, severity: Severity, message: String, recordKey: String, participantID: String? = nil,
                 entity: String, location: SourceLocation?, pack: String? = nil, title: String? = nil,

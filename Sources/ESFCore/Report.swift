@@ -13,6 +13,10 @@ public struct RuleCoverage: Sendable, Codable, Hashable {
     public var failed = 0
     public var notApplicable = 0
     public var errors = 0
+    /// With `--waivers`: the failures a waiver accepted (among `failed`); nil without waivers.
+    public var waived: Int?
+    /// With `--baseline`: the failures found in the baseline (among `failed`); nil without a baseline.
+    public var baselined: Int?
 }
 
 /// Records read from one input, by entity.
@@ -188,11 +192,13 @@ public struct Report: Sendable, Codable {
     public var configuration: ConfigurationInfo?
     /// The rules that ran, for the formats that list them (SARIF, JUnit); not in the JSON report.
     public var rules: [RuleDescriptor] = []
+    /// What waivers and a baseline did (`--waivers`, `--baseline`); nil when neither was given.
+    public var suppression: SuppressionSummary?
 
     /// Every key of the JSON report (`rules` is left out: the JSON report has `coverage`).
     enum CodingKeys: String, CodingKey {
         case tool, toolVersion, startedAt, options, packs, inputs, verdict, exitCode, counts, coverage, findings
-        case findingsTotal, findingsShown, disabledRules, parameters, configuration
+        case findingsTotal, findingsShown, disabledRules, parameters, configuration, suppression
     }
 
     public init(toolVersion: String, startedAt: String?, options: [String: String], packs: [PackInfo], inputs: [InputInfo],
@@ -230,6 +236,10 @@ public struct ConfigurationInfo: Sendable, Codable, Hashable {
     /// The mapping profile: its id, and its file with the SHA-256 (none for a profile written in the config).
     public var profile: String?
     public var profileFile: FileHash?
+    /// The waiver file (`--waivers`, or `waivers:` of the config) and the baseline (`--baseline`), each
+    /// with its SHA-256; nil when not given.
+    public var waivers: FileHash?
+    public var baseline: FileHash?
     public init(file: FileHash?, source: String, failOn: String, failOnSource: String, model: FileHash) {
         self.file = file
         self.source = source

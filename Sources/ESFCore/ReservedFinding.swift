@@ -11,14 +11,28 @@ public enum ReservedFinding: String, Sendable, CaseIterable {
     case invisible = "ESFCHECK-IN-004"
     case limit = "ESFCHECK-LIM-001"
     case runtime = "ESFCHECK-RT-001"
+    /// A waiver (`--waivers`) past its expiry date: it waives nothing.
+    case waiverExpired = "ESFCHECK-WV-001"
+    /// A waiver that matched no finding of the run.
+    case waiverUnused = "ESFCHECK-WV-002"
 
     public var id: String { rawValue }
 
     /// The kind of a reserved id; nil for any other id.
     public init?(id: String) { self.init(rawValue: id) }
 
-    /// Every reserved finding is fatal: the export cannot pass with one.
-    public var severity: Severity { .fatal }
+    /// The findings about the export are fatal: the export cannot pass with one. Those about the
+    /// waiver file are warnings: a stale waiver is for its author to clean up, and the finding it no
+    /// longer waives counts again on its own.
+    public var severity: Severity {
+        switch self {
+        case .waiverExpired, .waiverUnused: return .warning
+        default: return .fatal
+        }
+    }
+
+    /// Whether the finding is about the waiver file rather than the export.
+    public var isAboutWaivers: Bool { severity != .fatal }
 
     public var title: String {
         switch self {
@@ -29,6 +43,8 @@ public enum ReservedFinding: String, Sendable, CaseIterable {
         case .invisible: return "No identifier or code holds an invisible character"
         case .limit: return "The run stayed within its limits"
         case .runtime: return "Every rule could be evaluated"
+        case .waiverExpired: return "No waiver has expired"
+        case .waiverUnused: return "Every waiver matches a finding"
         }
     }
 
@@ -42,6 +58,8 @@ public enum ReservedFinding: String, Sendable, CaseIterable {
         case .invisible: return "remove the control, zero-width or bidirectional character (shown as \\u{…}) from the value; it is often pasted in with it"
         case .limit: return "simplify the rule or correct the data (an overlong value) so that it finishes within its cost budget (docs/limits.md); a rule that cannot finish never lets an export pass"
         case .runtime: return "fix the rule or the data it divides by; a rule that fails never lets an export pass"
+        case .waiverExpired: return "renew the waiver with a new expiry date and approval, or remove it and correct the data (docs/waivers.md)"
+        case .waiverUnused: return "remove the waiver, or correct its rule, record or fingerprint (docs/waivers.md)"
         }
     }
 
@@ -55,6 +73,8 @@ public enum ReservedFinding: String, Sendable, CaseIterable {
         case .invisible: return "an identifier or code holds an invisible character"
         case .limit: return "a rule stopped at its cost budget for a record"
         case .runtime: return "a rule could not be evaluated for a record (division by zero, overflow, a pattern from the data that does not compile)"
+        case .waiverExpired: return "a waiver of the waiver file (--waivers) is past its expiry date: it waives nothing (a warning)"
+        case .waiverUnused: return "a waiver of the waiver file (--waivers) matched no finding of the run (a warning)"
         }
     }
 }

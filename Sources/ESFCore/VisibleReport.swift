@@ -22,6 +22,14 @@ extension Report {
                 l.rawValue = l.rawValue.map(e)
                 f.location = l
             }
+            if var w = f.waiver {
+                // written by a person in the waiver file, shown beside the finding
+                w.reason = e(w.reason)
+                w.approvedBy = e(w.approvedBy)
+                w.reference = w.reference.map(e)
+                w.file = e(w.file)
+                f.waiver = w
+            }
             f.relatedLocations = f.relatedLocations?.map { related in
                 var r = related
                 r.file = e(r.file)

@@ -60,7 +60,24 @@ public struct CheckRequest: Sendable {
     public var schema: String?
     /// The longest CSV row in bytes (`--max-line-bytes`); nil: 16 MiB.
     public var maxLineBytes: Int?
+    /// A waiver file (`--waivers`, else `waivers:` of the config).
+    public var waivers: String?
+    /// A baseline file to compare with (`--baseline`).
+    public var baseline: String?
+    /// Whether the run makes a baseline of its findings (`--write-baseline`): every finding is kept.
+    public var writesBaseline = false
+    /// The date waivers expire against (the CLI's `ESFCHECK_TODAY`, else today's local date).
+    public var today: CivilDate?
     public init() {}
+
+    /// The waiver file in force: the command line's, else the config's.
+    public var waiverFile: String? { waivers ?? config?.waivers }
+}
+
+/// A run's report, and the baseline of its findings when `writesBaseline` asked for one.
+public struct CheckResult: Sendable {
+    public var report: Report
+    public var baseline: Baseline?
 }
 
 /// The tool's version, printed by `--version` and in every report.
@@ -389,11 +406,45 @@ public enum Checker {
         }
         if let p = request.profile { paths.append(p) }
         if let x = request.schema { paths.append(x) }
+        if let w = request.waiverFile { paths.append(w) }
+        if let b = request.baseline { paths.append(b) }
         return paths
+    }
+
+    /// The waivers of the run's waiver file (none: nil), checked against the rules of the run; exit 2
+    /// with every problem (file:line:column).
+    static func loadWaivers(_ path: String?, ruleSet: RuleSet) throws(CheckError) -> [Waiver]? {
+        guard let path else { return nil }
+        guard FileManager.default.fileExists(atPath: path) else { throw .usage("waiver file \(path) not found") }
+        let sink = DiagnosticSink()
+        let waivers = WaiverLoader.load(path: path, sink: sink)
+        if let waivers { WaiverLoader.checkRuleIDs(waivers, known: Set(ruleSet.rules.map(\.id)), sink: sink) }
+        guard let waivers, sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+        return waivers
+    }
+
+    /// The baseline file (`--baseline`); exit 2 when it cannot be read or is not a baseline.
+    public static func loadBaseline(_ path: String) throws(CheckError) -> Baseline {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .usage("baseline \(path) cannot be read") }
+        guard let baseline = try? JSONDecoder().decode(Baseline.self, from: data), baseline.tool == "esfcheck" else {
+            throw .usage("\(path) is not an esfcheck baseline (write one with --write-baseline)")
+        }
+        guard baseline.baselineVersion == 1 else {
+            throw .usage("baseline \(path) has format \(baseline.baselineVersion); this esfcheck reads format 1")
+        }
+        if let bad = baseline.findings.first(where: { $0.fingerprint.count != 64 || !$0.fingerprint.allSatisfy(\.isHexDigit) }) {
+            throw .usage("baseline \(path): '\(bad.fingerprint)' (\(bad.ruleID)) is not a fingerprint of 64 hexadecimal digits")
+        }
+        return baseline
     }
 
     /// Runs the check and builds the report.
     public static func check(_ request: CheckRequest, timings: RunTimings? = nil) throws(CheckError) -> Report {
+        try run(request, timings: timings).report
+    }
+
+    /// Runs the check: the report, and the baseline of its findings when the request writes one.
+    public static func run(_ request: CheckRequest, timings: RunTimings? = nil) throws(CheckError) -> CheckResult {
         let runStarted = DispatchTime.now().uptimeNanoseconds
         defer { timings?.wall = DispatchTime.now().uptimeNanoseconds &- runStarted }
         var inputs = request.inputs
@@ -411,9 +462,20 @@ public enum Checker {
         }
         let headers = try selectPacks(request, inputs: inputs)
         let ruleSet = try loadRuleSet(headers, rulePaths: request.rulePaths, config: request.config)
+        // waivers and the baseline are read before any input: a problem with them stops the run first
+        let waivers = try loadWaivers(request.waiverFile, ruleSet: ruleSet)
+        let baseline = try request.baseline.map { (p: String) throws(CheckError) in try loadBaseline(p) }
+        var today = request.today ?? Suppressions.today() ?? CivilDate(dayNumber: 0)
+        if waivers != nil, request.today == nil, Suppressions.today() == nil {
+            throw .usage("ESFCHECK_TODAY '\(ProcessInfo.processInfo.environment["ESFCHECK_TODAY"] ?? "")' is not a date YYYY-MM-DD (it fixes the date waivers expire against)")
+        }
+        if let t = request.today { today = t }
+        let suppression = Suppressions.Options(waivers: waivers, today: today, baseline: baseline)
+        // every finding is kept to be matched (or written) before --max-findings caps the listing
+        let keepAll = !suppression.isEmpty || request.writesBaseline
         var engineOptions = EngineOptions()
         engineOptions.showPersonalData = request.showPersonalData
-        engineOptions.maxFindings = request.maxFindings
+        engineOptions.maxFindings = keepAll ? 1 << 40 : request.maxFindings
         engineOptions.timings = timings != nil
         var findings: [Finding] = []
         var severityCounts = SeverityCounts([])
@@ -465,7 +527,7 @@ public enum Checker {
                 return f
             }
             // --max-findings caps the listing over all inputs; the counts stay those of all findings
-            findings = Engine.mostSevereAcrossInputs(findings, request.maxFindings)
+            if !keepAll { findings = Engine.mostSevereAcrossInputs(findings, request.maxFindings) }
             severityCounts.add(result.severityCounts)
             for (i, c) in result.coverage.enumerated() {
                 coverage[i].evaluated += c.evaluated
@@ -501,8 +563,26 @@ public enum Checker {
         case .none: opts["schema"] = "none"
         case .file(let f): opts["schema"] = displayPath(f)
         }
+        let written = request.writesBaseline ? Suppressions.baseline(of: findings) : nil
+        var summary: SuppressionSummary?
+        if !suppression.isEmpty {
+            let outcome = Suppressions.apply(suppression, to: findings, coverage: coverage)
+            findings = outcome.findings
+            coverage = outcome.coverage
+            summary = outcome.summary
+            severityCounts = SeverityCounts(findings)
+        }
+        if keepAll { findings = Suppressions.listed(findings, request.maxFindings) }
+        if let w = request.waiverFile { opts["waivers"] = displayPath(w) }
+        if let b = request.baseline { opts["baseline"] = displayPath(b) }
         var report = Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
                             failOn: request.failOn, coverage: coverage, findings: findings, counts: severityCounts)
+        if let summary {
+            // the verdict of the findings neither waived nor in the baseline; the counts stay those of all
+            report.suppression = summary
+            report.verdict = Verdict.of(summary.counted, failOn: request.failOn)
+            report.exitCode = report.verdict == .reject ? 1 : 0
+        }
         report.rules = ruleSet.rules.map { r in
             RuleDescriptor(id: r.id, pack: r.pack, title: r.title, severity: r.severity.resolve(reportType: nil),
                            severityText: r.severity.description, legalBasis: r.legalBasis, help: r.help, assertion: r.assertText)
@@ -512,7 +592,7 @@ public enum Checker {
         report.parameters = ruleSet.packs.map { p in
             PackParameters(pack: p.id, values: Dictionary(uniqueKeysWithValues: p.parameters.map { ($0.name, $0.value.description) }))
         }
-        return report.escapingInvisibleCharacters()
+        return CheckResult(report: report.escapingInvisibleCharacters(), baseline: written)
     }
 
     /// Columns by the file (as displayed) they belong to; nil when there are none.
@@ -545,6 +625,8 @@ public enum Checker {
         }
         info.profile = options.profile?.id
         if let path = options.profilePath { info.profileFile = FileHash(path: displayPath(path), sha256: sha256(file: path)) }
+        if let w = request.waiverFile { info.waivers = FileHash(path: displayPath(w), sha256: sha256(file: w)) }
+        if let b = request.baseline { info.baseline = FileHash(path: displayPath(b), sha256: sha256(file: b)) }
         return info
     }
 

@@ -5,7 +5,7 @@ import ESFCore
 /// spreadsheet shows it as text instead of running it as a formula (formula injection).
 public struct CSVReporter: Reporter {
     public static let header = ["rule", "severity", "record_key", "participant", "file", "line", "column", "field", "value",
-                                "message", "legal_basis", "fingerprint"]
+                                "message", "legal_basis", "fingerprint", "status", "waiver"]
 
     public init() {}
 
@@ -17,6 +17,7 @@ public struct CSVReporter: Reporter {
                 f.ruleID, f.severity.rawValue, f.recordKey, f.participantID ?? "", l?.file ?? "",
                 l?.line.map(String.init) ?? "", l?.column.map(String.init) ?? "", l?.sourceField ?? l?.field ?? "",
                 l?.rawValue ?? "", f.message, f.legalBasis.joined(separator: "; "), f.fingerprint,
+                Self.status(f), f.waiver?.justification ?? "",
             ])
         }
         return out
@@ -32,5 +33,15 @@ public struct CSVReporter: Reporter {
             s = "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return s
+    }
+
+    /// `waived`, `baselined` (in the baseline), `new` (not in the baseline given with --baseline), else `open`.
+    static func status(_ f: Finding) -> String {
+        if f.waiver != nil { return "waived" }
+        switch f.baselined {
+        case true?: return "baselined"
+        case false?: return "new"
+        case nil: return "open"
+        }
     }
 }

@@ -3,8 +3,9 @@ import ESFCore
 /// GitHub Actions workflow commands, one line per listed finding (docs/formats.md):
 /// `::error file=export.xml,line=12,col=5,title=UD-EM-003::error [P-0007] message`. Fatal and error
 /// findings are `error`, review and warning `warning`, info `notice`; the message starts with the
-/// finding's own severity and record key. Escaped as the runner requires: `%`, CR and LF in the
-/// message; also `:` and `,` in the properties.
+/// finding's own severity and record key. A waived finding, or one in the baseline, is a `notice` whose
+/// message starts with `waived` or `baselined` (and, waived, ends with the waiver's justification).
+/// Escaped as the runner requires: `%`, CR and LF in the message; also `:` and `,` in the properties.
 public struct GitHubReporter: Reporter {
     public init() {}
 
@@ -20,11 +21,14 @@ public struct GitHubReporter: Reporter {
                 }
             }
             properties.append("title=" + Self.property(f.ruleID))
-            var message = f.severity.rawValue
+            var message = f.waiver != nil ? "waived \(f.severity.rawValue)" : f.baselined == true ? "baselined \(f.severity.rawValue)" : f.severity.rawValue
             if !f.recordKey.isEmpty { message += " [\(f.recordKey)]" }
             message += " " + f.message
             if let detail = f.location.flatMap(Self.detail) { message += " (at \(detail))" }
-            out += "::\(CILevel(f.severity).github) \(properties.joined(separator: ","))::\(Self.data(message))\n"
+            if let w = f.waiver { message += " — waived: \(w.justification)" }
+            // a waived or baselined finding is a notice, never an error or a warning
+            let level = f.decidesVerdict ? CILevel(f.severity).github : "notice"
+            out += "::\(level) \(properties.joined(separator: ","))::\(Self.data(message))\n"
         }
         return out
     }

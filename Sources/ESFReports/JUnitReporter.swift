@@ -3,7 +3,8 @@ import ESFCore
 /// JUnit XML for test dashboards (docs/formats.md): one `testsuite` per pack (and one named `esfcheck`
 /// for the reserved findings, when there are any), one `testcase` per rule, one `failure` per listed
 /// finding with its message and location. `failures` counts failing testcases; a rule that no record
-/// reached (evaluated 0 times, no finding) is `skipped`.
+/// reached (evaluated 0 times, no finding) is `skipped`. Waived findings and findings in the baseline are
+/// not failures: they are listed in the testcase's `system-out`.
 public struct JUnitReporter: Reporter {
     public init() {}
 
@@ -21,12 +22,15 @@ public struct JUnitReporter: Reporter {
             var cases = ""
             var suiteFailures = 0, suiteSkipped = 0
             for r in members {
-                let findings = byRule[r.id] ?? []
+                let all = byRule[r.id] ?? []
+                // waived and baselined findings are not failures: a note in the testcase's system-out
+                let findings = all.filter(\.decidesVerdict)
+                let accepted = all.filter { !$0.decidesVerdict }
                 let c = coverage[r.id]
-                let failed = !findings.isEmpty || (c.map { $0.failed + $0.errors } ?? 0) > 0
+                let failed = !findings.isEmpty || (c.map { $0.failed + $0.errors - ($0.waived ?? 0) - ($0.baselined ?? 0) } ?? 0) > 0
                 let notReached = !failed && c.map { $0.evaluated == 0 } == true
                 cases += "    <testcase classname=\"\(XMLText.escaped(suite))\" name=\"\(XMLText.escaped(r.id + " " + r.title))\""
-                if findings.isEmpty && !notReached && !failed {
+                if findings.isEmpty && accepted.isEmpty && !notReached && !failed {
                     cases += "/>\n"
                     continue
                 }
@@ -43,6 +47,12 @@ public struct JUnitReporter: Reporter {
                 for f in findings {
                     cases += "      <failure type=\"\(f.severity.rawValue)\" message=\"\(XMLText.escaped(f.message))\">"
                     cases += XMLText.escaped(Self.failureText(f)) + "</failure>\n"
+                }
+                if !accepted.isEmpty {
+                    let notes = accepted.map { f in
+                        (f.waiver.map { "waived: \($0.justification)" } ?? "baselined: in the baseline") + "\n" + Self.failureText(f)
+                    }
+                    cases += "      <system-out>" + XMLText.escaped(notes.joined(separator: "\n\n")) + "</system-out>\n"
                 }
                 cases += "    </testcase>\n"
             }

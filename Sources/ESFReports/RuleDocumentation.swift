@@ -34,7 +34,7 @@ public enum RuleDocumentation {
 
     /// The reserved findings (`ESFCHECK-*`) of the catalogue, which no pack rule produces.
     public static func reservedFindings() -> String {
-        var out = "\n## Reserved findings\n\nFindings of esfcheck itself, not of a pack: every one is fatal, so an export with one never passes.\n\n"
+        var out = "\n## Reserved findings\n\nFindings of esfcheck itself, not of a pack. Those about the export are fatal, so an export with one never passes; those about a waiver file (ESFCHECK-WV-*) are warnings.\n\n"
         out += "| id | title | when | how to fix |\n|---|---|---|---|\n"
         for r in ReservedFinding.allCases { out += "| \(r.id) | \(escape(r.title)) | \(escape(r.meaning)) | \(escape(r.help)) |\n" }
         return out

@@ -4,7 +4,9 @@ import Foundation
 /// SARIF 2.1.0 for GitHub code scanning and other SARIF viewers (docs/formats.md): every rule that ran
 /// in `tool.driver.rules` with its legal basis and help, one result per listed finding with its level,
 /// message, location (the input path as given, a region with line ≥ 1), the earlier record of a
-/// duplicate as a related location, and the finding's fingerprint as a partial fingerprint.
+/// duplicate as a related location, and the finding's fingerprint as a partial fingerprint; a waived finding
+/// has an external, accepted suppression with its justification, and with `--baseline` every result has
+/// a `baselineState` (`unchanged`: in the baseline, `new`).
 public struct SARIFReporter: Reporter {
     /// The tool's `informationUri`. The project has no published home page yet: a placeholder under
     /// the reserved `.invalid` domain, to be replaced by the real address.
@@ -43,6 +45,13 @@ public struct SARIFReporter: Reporter {
         var counts: [String: JSONValue] = [:]
         for s in Severity.allCases { counts[s.rawValue] = .int(report.counts[s]) }
         properties["counts"] = .object(counts)
+        if let sup = report.suppression {
+            properties["waived"] = .int(sup.waived)
+            properties["baselined"] = .int(sup.baselined)
+            var decisive: [String: JSONValue] = [:]
+            for s in Severity.allCases { decisive[s.rawValue] = .int(sup.counted[s]) }
+            properties["countedForVerdict"] = .object(decisive)
+        }
         run["properties"] = .object(properties)
         let log: JSONValue = [
             "$schema": .string(Self.schemaURI),
@@ -130,8 +139,17 @@ public struct SARIFReporter: Reporter {
         if let v = f.location?.rawValue { properties["value"] = .string(v) }
         if !f.legalBasis.isEmpty { properties["legalBasis"] = .array(f.legalBasis.map { .string($0) }) }
         result["properties"] = .object(properties)
-        // waivers (a finding accepted with a justification) will be written here as
-        // `suppressions: [{kind: "external", justification: …}]`; esfcheck has none yet
+        // a waived finding: accepted outside the export, with the waiver's justification and place
+        if let w = f.waiver {
+            result["suppressions"] = [[
+                "kind": "external",
+                "status": "accepted",
+                "justification": .string(w.justification),
+                "location": ["physicalLocation": ["artifactLocation": ["uri": .string(Self.uri(w.file))], "region": ["startLine": .int(max(1, w.line))]]],
+            ]]
+        }
+        // with --baseline: whether the finding was already in the baseline
+        if let b = f.baselined { result["baselineState"] = .string(b ? "unchanged" : "new") }
         return .object(result)
     }
 

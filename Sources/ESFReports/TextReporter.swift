@@ -80,6 +80,7 @@ public struct TextReporter: Reporter {
             for f in fs {
                 let loc = f.location.map(locationText) ?? ""
                 out += "  \(loc.isEmpty ? "" : loc + ": ")[\(f.recordKey.isEmpty ? "-" : f.recordKey)] \(f.message)\n"
+                if let mark = Self.suppressionMark(f) { out += "    \(mark)\n" }
                 for r in f.relatedLocations ?? [] {
                     var at = r.short
                     if let x = r.xpath { at += " \(x)" } else if let n = r.record { at += " record \(n)" }
@@ -106,6 +107,7 @@ public struct TextReporter: Reporter {
         if report.findingsShown < report.findingsTotal {
             out += "showing \(report.findingsShown) of \(report.findingsTotal) findings, the most severe (--max-findings); counts and the verdict are those of all findings\n"
         }
+        if let line = Self.suppressionLine(report) { out += line + "\n" }
         out += "coverage: \(report.coverage.count) rules, \(report.coverage.filter { $0.failed > 0 || $0.errors > 0 }.count) with findings, \(report.coverage.filter { $0.evaluated == 0 }.count) never evaluated\n"
         let verdictText: String
         switch report.verdict {
@@ -115,5 +117,33 @@ public struct TextReporter: Reporter {
         }
         out += "verdict: \(verdictText) — \(c.total) finding\(c.total == 1 ? "" : "s") (\(c.fatal) fatal, \(c.error) error, \(c.review) review, \(c.warning) warning, \(c.info) info); exit code \(report.exitCode)\n"
         return out
+    }
+
+    /// The mark of a waived or baselined finding: `waived: reason (approved by …; …)`, `in the baseline`.
+    static func suppressionMark(_ f: Finding) -> String? {
+        if let w = f.waiver { return "waived: \(w.justification)" }
+        if f.baselined == true { return "baselined: in the baseline, not counted for the verdict" }
+        return nil
+    }
+
+    /// `waivers waivers.yaml: 2 findings waived, 1 waiver expired (expiry checked against 2026-11-29); baseline
+    /// b.json: 3 findings in the baseline; the verdict counts 1 finding (…)`, or nil when neither was given.
+    static func suppressionLine(_ report: Report) -> String? {
+        guard let s = report.suppression else { return nil }
+        var parts: [String] = []
+        if let file = report.configuration?.waivers {
+            var w = "waivers \(file.path): \(counted(s.waived, "finding")) waived"
+            let expired = s.waiverStates.filter { $0.status == .expired }.count, unused = s.waiverStates.filter { $0.status == .unused }.count
+            if expired > 0 { w += ", \(counted(expired, "waiver")) expired" }
+            if unused > 0 { w += ", \(counted(unused, "waiver")) unused" }
+            if let today = s.today { w += " (expiry checked against \(today))" }
+            parts.append(w)
+        }
+        if let file = report.configuration?.baseline {
+            parts.append("baseline \(file.path): \(counted(s.baselined, "finding")) in the baseline")
+        }
+        let c = s.counted
+        parts.append("the verdict counts \(counted(c.total, "finding")) (\(c.fatal) fatal, \(c.error) error, \(c.review) review, \(c.warning) warning, \(c.info) info)")
+        return parts.joined(separator: "; ")
     }
 }

@@ -73,11 +73,13 @@ public struct ProjectConfig: Sendable {
     public var inlineProfile: MappingProfile?
     /// XSD validation of XML inputs: canonical, none, or an XSD file relative to the config.
     public var schema: String?
+    /// A waiver file (docs/waivers.md), relative to the config; `--waivers` replaces it.
+    public var waivers: String?
     /// Problems found in the file itself, reported together with those of the packs.
     public var diagnostics: [Diagnostic] = []
 
     /// The keys a config may have.
-    static let keys: Set<String> = ["packs", "rules", "parameters", "severity", "disabled", "format", "fail_on", "profile", "schema"]
+    static let keys: Set<String> = ["packs", "rules", "parameters", "severity", "disabled", "format", "fail_on", "profile", "schema", "waivers"]
 
     /// The values `format:` and `fail_on:` may take.
     public static let formats = ["text", "json", "sarif", "junit", "github", "csv", "html"]
@@ -191,6 +193,18 @@ public struct ProjectConfig: Sendable {
             config.profile = relative(p)
         }
         if let x = root["schema"]?.scalar { config.schema = ["canonical", "none"].contains(x) ? x : relative(x) }
+        if let node = root["waivers"], !node.isNull {
+            if let w = node.scalar {
+                let resolved = w.hasPrefix("/") ? w : (base as NSString).appendingPathComponent(w)
+                if FileManager.default.fileExists(atPath: resolved) {
+                    config.waivers = resolved
+                } else {
+                    sink.add(node.diagnostic("config.waivers", "waiver file \(w) not found (relative to the config's folder)"))
+                }
+            } else {
+                sink.add(node.diagnostic("config.waivers", "'waivers' is the path of a waiver file (docs/waivers.md)"))
+            }
+        }
         config.diagnostics = sink.diagnostics
         return config
     }
@@ -256,6 +270,10 @@ public struct ProjectConfig: Sendable {
     #   delimiter: ";"
     #   entities:
     #     operation: { file: operation.csv }
+
+    # A waiver file: findings accepted with a reason, an approver and an expiry (docs/waivers.md);
+    # --waivers replaces it.
+    # waivers: waivers.yaml
 
     # XSD validation of XML inputs: canonical (the schema of `esfcheck schema`), none, or an XSD file.
     # schema: canonical

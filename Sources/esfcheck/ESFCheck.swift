@@ -13,7 +13,8 @@ struct ESFCheck: ParsableCommand {
         abstract: "Check European Social Fund operation exports against declarative co-financing and eligibility rules.",
         discussion: """
         EXIT CODES:
-          0  verdict accept (no finding at or above --fail-on) or review (a person must check the evidence)
+          0  verdict accept (no finding at or above --fail-on) or review (a person must check the evidence);
+             waived findings (--waivers) and findings in the --baseline do not count
           1  verdict reject: a finding at or above --fail-on, or any fatal finding whatever --fail-on says
           2  usage error (unknown option or value, a path that cannot be used), a rule, profile or config
              file is invalid (every problem listed with file:line:column), or the report cannot be written
@@ -117,6 +118,15 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("max-line-bytes"), help: "The longest CSV row in bytes (default 16777216, 16 MiB); a longer one stops the run with exit code 3.")
     var maxLineBytes: Int?
 
+    @Option(help: "A waiver file (YAML, docs/waivers.md): findings accepted with a reason, an approver and an expiry date. Waived findings stay listed but do not decide the verdict (default: the config's waivers:).")
+    var waivers: String?
+
+    @Option(help: "A baseline written by --write-baseline: findings whose fingerprint it lists stay listed but do not decide the verdict; only new findings do.")
+    var baseline: String?
+
+    @Option(name: .customLong("write-baseline"), help: "Also write the fingerprints of this run's findings to this file (JSON), for a later --baseline. The report is written as usual.")
+    var writeBaseline: String?
+
     @Flag(help: "Show the values of each failed assertion's parts in text output (always in JSON).")
     var explain = false
 
@@ -165,6 +175,9 @@ struct Check: ParsableCommand {
         request.ignoredConfig = noConfig
         request.configGiven = config != nil
         request.maxLineBytes = maxLineBytes
+        request.waivers = waivers
+        request.baseline = baseline
+        request.writesBaseline = writeBaseline != nil
         // refuse an output target that cannot take a report before doing the work
         let protected = Output.files(under: Checker.pathsRead(request))
         if let output {
@@ -172,13 +185,28 @@ struct Check: ParsableCommand {
                 throw fail(.usage(error.description), json: json)
             }
         }
+        if let writeBaseline {
+            if let output, Output.sameFile(output, writeBaseline) {
+                throw fail(.usage("--write-baseline and --output name the same file, \(writeBaseline)"), json: json)
+            }
+            do { try Output.check(writeBaseline, protecting: protected) } catch {
+                throw fail(.usage(error.description), json: json)
+            }
+        }
         let report: Report
+        let written: Baseline?
         do {
             let measured = timings ? RunTimings() : nil
-            report = try Checker.check(request, timings: measured)
+            let result = try Checker.run(request, timings: measured)
+            report = result.report
+            written = result.baseline
             if let measured { FileHandle.standardError.write(Data(measured.render().utf8)) }
         } catch {
             throw fail(error, json: json)
+        }
+        if let writeBaseline, let written {
+            guard let text = BaselineWriter.render(written) else { throw fail(.usage("the baseline could not be encoded"), json: json) }
+            try emit(text, to: writeBaseline, protecting: protected, json: json)
         }
         let text: String
         switch format {

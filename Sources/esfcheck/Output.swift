@@ -68,6 +68,14 @@ enum Output {
         }
     }
 
+    /// Whether two paths name the same file (the same path, or the same existing file through links).
+    static func sameFile(_ a: String, _ b: String) -> Bool {
+        func absolute(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.path }
+        if absolute(a) == absolute(b) { return true }
+        var sa = stat(), sb = stat()
+        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+
     /// Every file under the given paths (folders searched three levels deep: a bundle, a folder of packs).
     static func files(under paths: [String], depth: Int = 3) -> [String] {
         var result: [String] = []

@@ -42,7 +42,7 @@ func withoutComment(_ line: String) -> String {
     return s
 }
 
-enum DocExampleKind: Equatable { case rules, pack, profile, config, excerpt }
+enum DocExampleKind: Equatable { case rules, pack, profile, config, excerpt, waivers }
 
 /// What a documentation example is, by its content.
 func classify(_ text: String) -> DocExampleKind {
@@ -55,6 +55,7 @@ func classify(_ text: String) -> DocExampleKind {
     })
     if keys.contains("extends") || keys.contains("indicators") || keys.contains("selector") { return .pack }
     if keys.contains("entities") { return .profile }
+    if keys.contains("waivers") && text.contains("approved_by:") { return .waivers }
     return .config
 }
 
@@ -118,6 +119,13 @@ struct DocExampleTests {
                     let path = tmp.appendingPathComponent("profile.yaml").path
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
                     #expect(ProfileLoader.load(path: path, displayPath: place, model: model, sink: sink) != nil && sink.diagnostics.isEmpty, "\(place): \(sink.diagnostics)")
+                case .waivers:
+                    let path = tmp.appendingPathComponent("waivers.yaml").path
+                    try text.write(toFile: path, atomically: true, encoding: .utf8)
+                    let waivers = WaiverLoader.load(path: path, sink: sink)
+                    #expect(waivers?.isEmpty == false && sink.diagnostics.isEmpty, "\(place): \(sink.diagnostics)")
+                    // the rules it waives are built-in rules
+                    for w in waivers ?? [] { #expect(builtIn.rules.contains { $0.id == w.ruleID }, "\(place): \(w.ruleID)") }
                 case .config:
                     let path = tmp.appendingPathComponent("esfcheck.yaml").path
                     try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -132,6 +140,7 @@ struct DocExampleTests {
         #expect(loaded[.config] ?? 0 >= 1)
         #expect(loaded[.pack] ?? 0 >= 2)
         #expect(loaded[.excerpt] ?? 0 >= 3)
+        #expect(loaded[.waivers] ?? 0 >= 1, "docs/waivers.md has an example waiver file")
         #expect(loaded.filter { $0.key != .excerpt }.values.reduce(0, +) >= 4)
     }
 

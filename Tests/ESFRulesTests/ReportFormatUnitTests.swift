@@ -68,7 +68,7 @@ struct ReportFormatUnitTests {
         let out = CSVReporter().render(report([finding(message: "-1 is wrong", location: l)]))
         let rows = out.split(separator: "\n")
         #expect(rows.count == 2)
-        #expect(rows[1] == "R-1,error,K,,f.csv,2,5,x,\"'=HYPERLINK(\"\"http://x\"\")\",'-1 is wrong,,fp")
+        #expect(rows[1] == "R-1,error,K,,f.csv,2,5,x,\"'=HYPERLINK(\"\"http://x\"\")\",'-1 is wrong,,fp,open,")
     }
 
     /// Counts of elements, parsed with XMLParser.

@@ -271,7 +271,9 @@ struct ReservedFindingCatalogueTests {
             #expect(r.id.hasPrefix("ESFCHECK-"), "\(r.id)")
             #expect(ReservedFinding(id: r.id) == r)
             #expect(!r.title.isEmpty && !r.help.isEmpty && !r.meaning.isEmpty, "\(r.id)")
-            #expect(r.severity == .fatal)
+            // about the export: fatal; about the waiver file (ESFCHECK-WV-*): a warning
+            #expect(r.severity == (r.id.hasPrefix("ESFCHECK-WV-") ? .warning : .fatal), "\(r.id)")
+            #expect(r.isAboutWaivers == r.id.hasPrefix("ESFCHECK-WV-"))
         }
         #expect(ReservedFinding(id: "ESF-PD-003") == nil)
         let path = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().appendingPathComponent("docs/rules.md")

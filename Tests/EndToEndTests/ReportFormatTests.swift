@@ -209,18 +209,19 @@ struct ReportFormatTests {
         return rows
     }
 
-    @Test("CSV: a header and one row per finding, twelve columns", arguments: ["xml", "csv"])
+    @Test("CSV: a header and one row per finding, fourteen columns (status open, no waiver without --waivers or --baseline)", arguments: ["xml", "csv"])
     func csv(form: String) throws {
         let r = try check(form, "csv")
         let rows = Self.parseCSV(r.stdout)
         let expected = findings(try jsonReport(form))
         #expect(rows.count == expected.count + 1 && !expected.isEmpty)
         #expect(rows.first == ["rule", "severity", "record_key", "participant", "file", "line", "column", "field", "value",
-                               "message", "legal_basis", "fingerprint"])
+                               "message", "legal_basis", "fingerprint", "status", "waiver"])
         for (row, finding) in zip(rows.dropFirst(), expected) {
-            #expect(row.count == 12)
-            #expect(row.first == finding["ruleID"] as? String && row.last == finding["fingerprint"] as? String)
+            #expect(row.count == 14)
+            #expect(row.first == finding["ruleID"] as? String && row[11] == finding["fingerprint"] as? String)
             #expect(row[9] == finding["message"] as? String)
+            #expect(row[12] == "open" && row[13] == "")
         }
     }
 
