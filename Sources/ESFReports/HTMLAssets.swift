@@ -74,6 +74,8 @@ enum HTMLAssets {
     details.finding > summary { cursor: pointer; padding: 8px 0; list-style-position: outside; margin-left: 1em; }
     details.finding > summary .key { font-weight: 600; margin-right: 6px; }
     details.finding > .body { padding: 0 0 10px 1em; }
+    details.finding.waived, details.finding.baselined { opacity: 0.75; }
+    .status { display: inline-block; border: 1px solid currentColor; border-radius: 3px; padding: 0 5px; font-size: 0.8em; text-transform: uppercase; }
     table.computation { width: auto; min-width: 50%; }
     table.computation td:first-child { color: var(--muted); }
     table.computation caption { text-align: left; padding: 0 0 2px; }

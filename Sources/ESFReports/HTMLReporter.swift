@@ -68,18 +68,25 @@ public struct HTMLReporter: Reporter {
         out += "<div class=\"verdict verdict-\(report.verdict.rawValue)\" id=\"verdict\">\n"
         out += "<span class=\"word\">\(report.verdict.rawValue)</span>\n<div>\n<p><b>Verdict: \(report.verdict.rawValue)</b> — "
         let failOn = report.options["fail_on"] ?? report.configuration?.failOn ?? "error"
-        let atOrAbove = Severity(rawValue: failOn).map { f in Severity.allCases.filter { $0 >= f }.reduce(0) { $0 + c[$1] } } ?? 0
+        // the verdict is that of the findings neither waived nor in the baseline
+        let decisive = report.suppression?.counted ?? c
+        let atOrAbove = Severity(rawValue: failOn).map { f in Severity.allCases.filter { $0 >= f }.reduce(0) { $0 + decisive[$1] } } ?? 0
+        let notSuppressed = report.suppression == nil ? "" : " not waived or in the baseline"
         switch report.verdict {
         case .reject:
-            out += c.fatal > 0 ? "\(counted(c.fatal, "fatal finding")): a fatal finding rejects the export whatever fail-on says"
-                : "\(counted(atOrAbove, "finding")) at or above fail-on (\(esc(failOn)))"
+            out += decisive.fatal > 0 ? "\(counted(decisive.fatal, "fatal finding"))\(notSuppressed): a fatal finding rejects the export whatever fail-on says"
+                : "\(counted(atOrAbove, "finding"))\(notSuppressed) at or above fail-on (\(esc(failOn)))"
         case .review:
-            out += "no finding at or above fail-on (\(esc(failOn))); \(counted(c.review, "review finding")): a person must check the evidence"
+            out += "no finding\(notSuppressed) at or above fail-on (\(esc(failOn))); \(counted(decisive.review, "review finding"))\(notSuppressed): a person must check the evidence"
         case .accept:
             out += failOn == "never" ? "fail-on is never and no finding is fatal or for review" : "no finding at or above fail-on (\(esc(failOn))) and none for review"
         }
         out += "; exit code \(report.exitCode).</p>\n"
-        out += "<p>\(counted(c.total, "finding"))\(report.findingsShown < report.findingsTotal ? ", \(report.findingsShown) listed" : "").</p>\n"
+        out += "<p>\(counted(c.total, "finding"))\(report.findingsShown < report.findingsTotal ? ", \(report.findingsShown) listed" : "")"
+        if let s = report.suppression {
+            out += "; \(s.waived) waived, \(s.baselined) in the baseline: they stay listed and do not count for the verdict"
+        }
+        out += ".</p>\n"
         out += "<ul class=\"counts\">" + Severity.allCases.map { "<li><span class=\"sev sev-\($0.rawValue)\">\($0.rawValue)</span> <b>\(c[$0])</b></li>" }.joined() + "</ul>\n"
         out += "</div>\n</div>\n"
         if report.findingsShown < report.findingsTotal {
@@ -231,9 +238,12 @@ public struct HTMLReporter: Reporter {
 
     /// One finding: severity, record key and message; then where, what is there, the computation.
     func finding(_ f: Finding, number: Int, basis: Bool, help: Bool, expression: Bool) -> String {
-        var out = "<details class=\"finding\" id=\"finding-\(number)\" data-severity=\"\(f.severity.rawValue)\" data-rule=\"\(esc(f.ruleID))\" open>\n"
-        out += "<summary><span class=\"sev sev-\(f.severity.rawValue)\">\(f.severity.rawValue)</span> <span class=\"key\">\(esc(f.recordKey.isEmpty ? "-" : f.recordKey))</span> \(esc(f.message))</summary>\n"
+        let status = f.waiver != nil ? "waived" : f.baselined == true ? "baselined" : nil
+        var out = "<details class=\"finding\(status.map { " " + $0 } ?? "")\" id=\"finding-\(number)\" data-severity=\"\(f.severity.rawValue)\" data-rule=\"\(esc(f.ruleID))\" open>\n"
+        out += "<summary><span class=\"sev sev-\(f.severity.rawValue)\">\(f.severity.rawValue)</span> \(status.map { "<span class=\"status\">\($0)</span> " } ?? "")<span class=\"key\">\(esc(f.recordKey.isEmpty ? "-" : f.recordKey))</span> \(esc(f.message))</summary>\n"
         out += "<div class=\"body\">\n<dl class=\"meta\">"
+        if let w = f.waiver { out += "<dt>waived</dt><dd>\(esc(w.justification)); it does not count for the verdict</dd>" }
+        if f.baselined == true { out += "<dt>baseline</dt><dd>in the baseline (--baseline): it does not count for the verdict</dd>" }
         out += "<dt>record key</dt><dd><code>\(esc(f.recordKey.isEmpty ? "-" : f.recordKey))</code> (\(esc(f.entity)))</dd>"
         if let p = f.participantID, p != f.recordKey { out += "<dt>participant</dt><dd><code>\(esc(p))</code></dd>" }
         if let l = f.location {
@@ -264,26 +274,27 @@ public struct HTMLReporter: Reporter {
             out += "</tbody>\n</table>\n"
         }
         out += "<p class=\"fingerprint mono\">fingerprint \(esc(f.fingerprint))</p>\n"
-        // a waived finding (once waivers exist) says so here, with the waiver's reason
         return out + "</div>\n</details>\n"
     }
 
-    /// Per rule: evaluated, passed, failed, not applicable, errors (a waived column belongs here once
-    /// waivers exist); the rules switched off by the config below.
+    /// Per rule: evaluated, passed, failed, not applicable, errors, waived (and, with a baseline, in the
+    /// baseline); the rules switched off by the config below.
     func coverage(_ report: Report) -> String {
         let descriptors = Dictionary(report.describedRules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let listed = Set(report.findings.map(\.ruleID))
         var out = "<section id=\"coverage\">\n<h2>Coverage</h2>\n"
+        let baseline = report.configuration?.baseline != nil
         let withFindings = report.coverage.filter { $0.failed > 0 || $0.errors > 0 }.count
         let never = report.coverage.filter { $0.evaluated == 0 }.count
         let notReached = never == 0 ? "every one evaluated at least once" : "\(never) never evaluated (in italics: no record reached \(never == 1 ? "it" : "them"))"
         out += "<p>\(counted(report.coverage.count, "rule")), \(withFindings) with findings (shaded), \(notReached).</p>\n"
-        out += "<table class=\"coverage\">\n<thead><tr><th>rule</th><th>title</th><th>pack</th><th class=\"num\">evaluated</th><th class=\"num\">passed</th><th class=\"num\">failed</th><th class=\"num\">not applicable</th><th class=\"num\">errors</th></tr></thead>\n<tbody>\n"
+        out += "<table class=\"coverage\">\n<thead><tr><th>rule</th><th>title</th><th>pack</th><th class=\"num\">evaluated</th><th class=\"num\">passed</th><th class=\"num\">failed</th><th class=\"num\">not applicable</th><th class=\"num\">errors</th><th class=\"num\">waived</th>\(baseline ? "<th class=\"num\">in the baseline</th>" : "")</tr></thead>\n<tbody>\n"
         for c in report.coverage {
             let cls = c.failed > 0 || c.errors > 0 ? " class=\"has-findings\"" : c.evaluated == 0 ? " class=\"not-evaluated\"" : ""
             let id = listed.contains(c.ruleID) ? "<a href=\"#rule-\(esc(c.ruleID))\"><code>\(esc(c.ruleID))</code></a>" : "<code>\(esc(c.ruleID))</code>"
             out += "<tr\(cls)><td class=\"nowrap\">\(id)</td><td>\(esc(descriptors[c.ruleID]?.title ?? ""))</td><td class=\"nowrap\"><code>\(esc(c.pack))</code></td>"
-            out += "<td class=\"num\">\(c.evaluated)</td><td class=\"num\">\(c.passed)</td><td class=\"num\">\(c.failed)</td><td class=\"num\">\(c.notApplicable)</td><td class=\"num\">\(c.errors)</td></tr>\n"
+            out += "<td class=\"num\">\(c.evaluated)</td><td class=\"num\">\(c.passed)</td><td class=\"num\">\(c.failed)</td><td class=\"num\">\(c.notApplicable)</td><td class=\"num\">\(c.errors)</td><td class=\"num\">\(c.waived ?? 0)</td>"
+            out += (baseline ? "<td class=\"num\">\(c.baselined ?? 0)</td>" : "") + "</tr>\n"
         }
         out += "</tbody>\n</table>\n"
         if !report.disabledRules.isEmpty {
@@ -321,11 +332,26 @@ public struct HTMLReporter: Reporter {
                 out += "<tr><th scope=\"row\">parameter set by the config</th><td><code>\(esc(p.pack)).\(esc(p.name))</code> = \(esc(p.value)) (pack default \(esc(p.defaultValue)))</td></tr>\n"
             }
             out += "<tr><th scope=\"row\">data model</th><td><code>\(esc(c.model.path))</code> <span class=\"sha mono\">SHA-256 \(esc(c.model.sha256))</span></td></tr>\n"
+            if let w = c.waivers {
+                out += "<tr><th scope=\"row\">waivers</th><td><code>\(esc(w.path))</code> <span class=\"sha mono\">SHA-256 \(esc(w.sha256))</span>\(report.suppression?.today.map { " (expiry dates compared with \(esc($0)))" } ?? "")</td></tr>\n"
+            }
+            if let b = c.baseline {
+                out += "<tr><th scope=\"row\">baseline</th><td><code>\(esc(b.path))</code> <span class=\"sha mono\">SHA-256 \(esc(b.sha256))</span></td></tr>\n"
+            }
             if let p = c.profile {
                 out += "<tr><th scope=\"row\">mapping profile</th><td><code>\(esc(p))</code>\(c.profileFile.map { " <code>\(esc($0.path))</code> <span class=\"sha mono\">SHA-256 \(esc($0.sha256))</span>" } ?? "")</td></tr>\n"
             }
         }
         out += "</tbody>\n</table>\n"
+        if let states = report.suppression?.waiverStates, !states.isEmpty {
+            out += "<h3>Waivers</h3>\n<table>\n<thead><tr><th>waiver</th><th>names</th><th>state</th><th class=\"num\">findings waived</th></tr></thead>\n<tbody>\n"
+            for w in states {
+                let names = "<code>\(esc(w.ruleID))</code> " + (w.recordKey.map { "<code>[\(esc($0))]</code>" } ?? w.fingerprint.map { "fingerprint <code>\(esc(String($0.prefix(12))))…</code>" } ?? "")
+                let state = w.status == .applied ? "applied" : w.status == .expired ? "expired: it waives nothing" : "unused: it matches no finding"
+                out += "<tr><td><code>\(esc(w.file)):\(w.line)</code></td><td>\(names)</td><td>\(state)</td><td class=\"num\">\(w.findings)</td></tr>\n"
+            }
+            out += "</tbody>\n</table>\n"
+        }
         out += "<h3>Packs</h3>\n<table>\n<thead><tr><th>pack</th><th>title</th><th>version</th><th class=\"num\">rules</th><th>SHA-256</th></tr></thead>\n<tbody>\n"
         for p in report.packs {
             out += "<tr><td><code>\(esc(p.id))</code></td><td>\(esc(p.title))</td><td>\(esc(p.version))\(p.provisional ? " (provisional)" : "")</td><td class=\"num\">\(p.rules)</td><td class=\"sha mono\">\(esc(p.sha256))</td></tr>\n"

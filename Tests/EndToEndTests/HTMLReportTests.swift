@@ -72,7 +72,7 @@ struct HTMLReportTests {
         #expect(section.components(separatedBy: "<tr class=\"has-findings\">").count - 1 == 11)
         for c in coverage {
             let n = { (k: String) in c[k] as? Int ?? -1 }
-            #expect(section.contains("<td class=\"num\">\(n("evaluated"))</td><td class=\"num\">\(n("passed"))</td><td class=\"num\">\(n("failed"))</td><td class=\"num\">\(n("notApplicable"))</td><td class=\"num\">\(n("errors"))</td></tr>"))
+            #expect(section.contains("<td class=\"num\">\(n("evaluated"))</td><td class=\"num\">\(n("passed"))</td><td class=\"num\">\(n("failed"))</td><td class=\"num\">\(n("notApplicable"))</td><td class=\"num\">\(n("errors"))</td><td class=\"num\">\(c["waived"] as? Int ?? 0)</td></tr>"))
         }
         for p in json["packs"] as? [[String: Any]] ?? [] { #expect(html.contains(p["sha256"] as? String ?? "?")) }
         let input = try #require((json["inputs"] as? [[String: Any]])?.first)

@@ -221,6 +221,11 @@ struct WaiverEndToEndTests {
         let lines = csv.stdout.split(separator: "\n")
         #expect(lines.first?.hasSuffix(",fingerprint,status,waiver") == true)
         #expect(lines.dropFirst().first?.contains(",waived,\"EMŠO corrected in the register, export follows (approved by") == true, "\(csv.stdout)")
+        let html = try run(["check", input, "--format", "html", "--waivers", waivers], environment: Self.today)
+        #expect(html.status == 0)
+        #expect(html.stdout.contains("<details class=\"finding waived\"") && html.stdout.contains("<dt>waived</dt><dd>EMŠO corrected in the register"), "\(html.stdout.suffix(3000))")
+        #expect(html.stdout.contains("1 waived, 0 in the baseline") && html.stdout.contains("<th class=\"num\">waived</th>"))
+        #expect(html.stdout.contains("<th scope=\"row\">waivers</th>") && html.stdout.contains("<h3>Waivers</h3>") && html.stdout.contains(">applied<"))
 
         let schemaData = try Data(contentsOf: packageRoot.appendingPathComponent("docs/report.schema.json"))
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
