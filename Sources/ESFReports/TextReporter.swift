@@ -72,9 +72,17 @@ public struct TextReporter: Reporter {
     /// A file as the findings show it: with one input, its name within the input (`participants.csv`,
     /// `export.xml`; the header names the input in full), else as the report has it.
     func shownFile(_ file: String, _ report: Report) -> String {
-        guard report.inputs.count == 1, let input = report.inputs.first?.path else { return file }
-        if file == input { return file.split(separator: "/").last.map(String.init) ?? file }
-        let folder = input.hasSuffix("/") ? input : input + "/"
+        guard report.inputs.count == 1, let input = report.inputs.first else { return file }
+        if input.format == "xml" {
+            return file == input.path ? (file.split(separator: "/").last.map(String.init) ?? file) : file
+        }
+        // a bundle: its folder (named by the folder, or by one of its files); the folder itself stays whole
+        var folder = input.path
+        if folder.lowercased().hasSuffix(".csv") {
+            guard let slash = folder.lastIndex(of: "/") else { return file }
+            folder = String(folder[..<slash])
+        }
+        if !folder.hasSuffix("/") { folder += "/" }
         if file.hasPrefix(folder), file.count > folder.count { return String(file.dropFirst(folder.count)) }
         return file
     }
@@ -122,7 +130,7 @@ public struct TextReporter: Reporter {
             let severity = severities[id] ?? first.severity
             // the rule once: severity, id, title and how many findings; its legal basis and help
             let label = severity.rawValue
-            let heading = TextLayout.wrap("\(label) \(id) \(first.title ?? "")  (\(counted(fs.count, "finding")))", width: width, rest: "    ")
+            let heading = TextLayout.wrap("\(label) \(id) (\(counted(fs.count, "finding")))\(first.title.map { ": \($0)" } ?? "")", width: width, rest: "    ")
             for (n, line) in heading.enumerated() {
                 if n == 0, color, line.hasPrefix("\(label) \(id)") {
                     out += "\(severityLabel(severity)) \(paint(id, "1"))" + line.dropFirst(label.count + 1 + id.count) + "\n"
@@ -130,8 +138,8 @@ public struct TextReporter: Reporter {
                     out += line + "\n"
                 }
             }
-            if !first.legalBasis.isEmpty { out += wrapped(first.legalBasis.joined(separator: "; "), prefix: "  legal basis: ", indent: 2) }
-            if let help = first.help { out += wrapped(help, prefix: "  how to fix: ", indent: 2) }
+            if !first.legalBasis.isEmpty { out += wrapped(first.legalBasis.joined(separator: "; "), prefix: "  legal basis: ", indent: 0) }
+            if let help = first.help { out += wrapped(help, prefix: "  how to fix: ", indent: 0) }
             // then one entry per finding: record key, place (with the value as written), message
             for f in fs {
                 var entry = "[\(f.recordKey.isEmpty ? "-" : f.recordKey)]"
@@ -160,7 +168,7 @@ public struct TextReporter: Reporter {
                 var target = ""
                 if let t = i.targetDisplay { target = "  (target \(t)\(i.met == false ? ", not reached" : i.met == true ? ", reached" : ""))" }
                 let prefix = "  " + TextLayout.padLeft(value, valueWidth) + "  "
-                let lines = TextLayout.wrap(text + target, width: width, first: prefix, rest: String(repeating: " ", count: prefix.count + 2))
+                let lines = TextLayout.wrap(text + target, width: width, first: prefix, rest: String(repeating: " ", count: prefix.count))
                 var joined = lines.joined(separator: "\n")
                 if color, i.met == false, joined.hasSuffix("not reached)") {
                     joined = String(joined.dropLast("not reached)".count)) + paint("not reached", "33") + ")"

@@ -66,7 +66,7 @@ struct TextReportUnitTests {
         // one heading per rule, the more severe first, with its count; legal basis and help once per rule
         let headings = lines.filter { $0.hasPrefix("error R-1") || $0.hasPrefix("review R-2") }
         #expect(headings.count == 2 && headings[0].hasPrefix("error R-1"))
-        #expect(out.contains("(2 findings)") && out.contains("(1 finding)"))
+        #expect(out.contains("error R-1 (2 findings): The EMŠO") && out.contains("review R-2 (1 finding): The EMŠO"))
         #expect(lines.filter { $0.hasPrefix("  legal basis: ") }.count == 2)
         #expect(lines.filter { $0.hasPrefix("  how to fix: ") }.count == 2)
         // every finding's message is all there (the wrap only changes the spaces between words)
