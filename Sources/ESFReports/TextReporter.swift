@@ -37,7 +37,7 @@ public struct TextReporter: Reporter {
 
     /// `izdatki.csv:5:40 record 4 column "Delež EU" (eu) = "3.360,00"`, `export.xml:120 /operacija/…/zneski/@eu (eu) = "3.360,00"`:
     /// the file's own name for the field beside the logical one (under a mapping profile), and the text as written.
-    func locationText(_ l: SourceLocation, _ report: Report) -> String {
+    func locationText(_ l: SourceLocation, _ report: Report? = nil) -> String {
         var s = shownFile(l.file, report) + (l.line.map { ":\($0)" } ?? "") + (l.column.map { ":\($0)" } ?? "")
         if let x = l.xpath {
             s += " \(x)"
@@ -71,8 +71,8 @@ public struct TextReporter: Reporter {
 
     /// A file as the findings show it: with one input, its name within the input (`participants.csv`,
     /// `export.xml`; the header names the input in full), else as the report has it.
-    func shownFile(_ file: String, _ report: Report) -> String {
-        guard report.inputs.count == 1, let input = report.inputs.first else { return file }
+    func shownFile(_ file: String, _ report: Report?) -> String {
+        guard let report, report.inputs.count == 1, let input = report.inputs.first else { return file }
         if input.format == "xml" {
             return file == input.path ? (file.split(separator: "/").last.map(String.init) ?? file) : file
         }

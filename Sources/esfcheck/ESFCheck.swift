@@ -151,10 +151,14 @@ struct Check: ParsableCommand {
     @Option(help: "Colour the text report and the summary line: auto (when stdout is a terminal and NO_COLOR is not set), always, never.")
     var color: ColorChoice = .auto
 
+    @Option(help: "Fit the lines of the text report to this many characters (at least 40; default: the terminal's width, or 100 into a file or a pipe).")
+    var width: Int?
+
     func validate() throws {
         if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1") }
         if noConfig && config != nil { throw ValidationError("--no-config and --config exclude each other") }
         if let n = maxLineBytes, n < 1 { throw ValidationError("--max-line-bytes must be at least 1") }
+        if let n = width, n < TextLayout.minimumWidth { throw ValidationError("--width must be at least \(TextLayout.minimumWidth)") }
     }
 
     func run() throws {
@@ -219,7 +223,7 @@ struct Check: ParsableCommand {
             // lines fitted to the terminal; a file or a pipe gets the fixed default width (stable output)
             let toTerminal = output == nil && isatty(STDOUT_FILENO) == 1
             text = TextReporter(color: color.colors(fd: output == nil ? STDOUT_FILENO : nil), explain: explain,
-                                width: toTerminal ? terminalWidth(STDOUT_FILENO) : TextLayout.defaultWidth).render(report)
+                                width: width ?? (toTerminal ? terminalWidth(STDOUT_FILENO) : TextLayout.defaultWidth)).render(report)
         case .json: text = JSONReporter().render(report)
         case .sarif: text = SARIFReporter().render(report)
         case .junit: text = JUnitReporter().render(report)

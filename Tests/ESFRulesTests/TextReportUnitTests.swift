@@ -73,11 +73,12 @@ struct TextReportUnitTests {
         for f in fs { #expect(words(out).map(String.init).joined(separator: " ").contains(words(f.message).joined(separator: " ")), "\(f.message)") }
         // the record key and place start the entry; with one input the file is named within it
         #expect(words(out).map(String.init).joined(separator: " ").contains("[UD-000028] export.xml:13 /operation/participants/participant[28]/@emso = \"2810******229\" — participant UD-000028: short"))
-        #expect(lines.contains { $0.hasPrefix("  [UD-000028] export.xml:13 ") })
+        #expect(lines.contains { $0.hasPrefix("  [UD-000028] export.xml:13") })
         #expect(!out.contains("exports/a/export.xml:"))
         #expect(out.contains("checked exports/a/export.xml (xml, operation OP-1)"))
         // the related location is shown under its finding
-        #expect(lines.contains { $0.hasPrefix("    related: export.xml:5 /operation/participants/participant[2]: first recorded") })
+        #expect(lines.contains { $0.hasPrefix("    related: export.xml:5") })
+        #expect(words(out).map(String.init).joined(separator: " ").contains("related: export.xml:5 /operation/participants/participant[2]: first recorded as participant UD-000002"))
         #expect(!out.contains("\u{1B}["))
     }
 

@@ -83,8 +83,7 @@ public final class XMLRecordSource: RecordSource, InputDigests {
     public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
         digest = nil
         let compiled = try SchemaCache.schema(for: schema, model: model)
-        let libxml = try LibXMLReader(path: path, schema: compiled)
-        libxml.feed.digest.progress = progress
+        let libxml = try LibXMLReader(path: path, schema: compiled, progress: progress)
         let collector = libxml.errors.validation
         var walker = XMLWalker(path: path, plan: plan, reader: libxml.reader, feed: libxml.feed, schema: collector)
         try libxml.withErrorCapture {
