@@ -26,7 +26,16 @@ public enum TextLayout {
         let paragraphs = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (p, paragraph) in paragraphs.enumerated() {
             if p > 0 { newLine() }
+            // a dash that ends a place (`… = "4" —`) stays with the word before it, never starting a line
+            var words: [Substring] = []
             for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
+                if word == "—", let last = words.last, !last.isEmpty {
+                    words[words.count - 1] = Substring(last + " —")
+                } else {
+                    words.append(word)
+                }
+            }
+            for word in words {
                 let length = word.count
                 if hasWord && lineLength + 1 + length > width {
                     newLine()
