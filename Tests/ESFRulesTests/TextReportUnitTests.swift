@@ -46,7 +46,7 @@ struct TextReportUnitTests {
 
     @Test("wrap: a text that fits stays one line; a line break in the text starts a new line; a dash stays with the word before it")
     func wrapShort() {
-        #expect(TextLayout.wrap("[K] f.xml:4 = \"4\" — message", width: 20) == ["[K] f.xml:4 =", "\"4\" — message"])
+        #expect(TextLayout.wrap("[K] f.xml:4 = \"4\" — message", width: 18) == ["[K] f.xml:4 =", "\"4\" — message"])
         #expect(TextLayout.wrap("a b c", width: 40, first: "> ", rest: "    ") == ["> a b c"])
         #expect(TextLayout.wrap("a\nb", width: 40, first: "> ", rest: "    ") == ["> a", "    b"])
     }
