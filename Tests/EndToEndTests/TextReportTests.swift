@@ -194,6 +194,17 @@ struct TextReportTests {
         #expect(!never.stdout.contains("\u{1B}"))
     }
 
+    @Test("--width fits the lines whatever stdout is; below 40 it is a usage error")
+    func widthOption() throws {
+        let r = try run(["check", "--deterministic", "--width", "60"])
+        #expect(r.status == 1)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.allSatisfy { $0.count <= 60 || $0 == sampleSummary }, "\(lines.filter { $0.count > 60 })")
+        #expect(lines.contains { $0.count > 50 && $0 != sampleSummary })
+        let narrow = try run(["check", "--width", "39"])
+        #expect(narrow.status == 2 && narrow.stdout.isEmpty && narrow.stderr.contains("--width must be at least 40"), "\(narrow.stderr)")
+    }
+
     /// The clean export followed by `megabytes` MiB of comments: a large input that reads fast.
     func largeInput(megabytes: Int) throws -> URL {
         let dir = try temporaryDirectory()
