@@ -51,6 +51,8 @@ public protocol RecordSource {
     /// Whether nested records arrive inside their parent's group, closed by `.groupEnd` (XML),
     /// rather than in separate files joined by `participant_id` (CSV bundles).
     var deliversGroups: Bool { get }
+    /// Counts the bytes `read` reads, when set (a progress display); nil by default.
+    var progress: ReadProgress? { get set }
 }
 
 extension RecordSource {
@@ -77,5 +79,47 @@ public enum FieldParser {
         case .code(let v): return "one of " + v.joined(separator: ", ")
         case .codeSet(let v): return "space-separated codes from " + v.joined(separator: ", ")
         }
+    }
+}
+
+/// The bytes a reader has read so far from an input's files, counted as it reads them (once per
+/// byte, in the pass that also hashes them), for a progress display. Not shared between threads.
+public final class ReadProgress {
+    /// Bytes read from the input's files so far.
+    public private(set) var bytes = 0
+    public init() {}
+    /// Counts `n` more bytes read.
+    @inline(__always)
+    public func add(_ n: Int) { bytes &+= n }
+}
+
+/// How far a run is through one input, for a progress display.
+public struct CheckProgress: Sendable, Hashable {
+    /// The handler is called every this many records (and at the start and end of each input).
+    public static let interval = 1024
+    /// The input, as displayed in the report.
+    public var input: String
+    /// 0-based index of the input, and how many inputs the run checks.
+    public var inputIndex: Int
+    public var inputCount: Int
+    /// Bytes read so far from the input's files, and their total size.
+    public var bytesRead: Int
+    public var bytesTotal: Int
+    /// Records read so far (evaluated or rejected).
+    public var records: Int
+    /// Time since the input's read began.
+    public var elapsedNanoseconds: UInt64
+    /// The input's stream has ended (the end of the stream, the report, are still to come).
+    public var done: Bool
+    public init(input: String, inputIndex: Int, inputCount: Int, bytesRead: Int, bytesTotal: Int, records: Int,
+                elapsedNanoseconds: UInt64, done: Bool) {
+        self.input = input
+        self.inputIndex = inputIndex
+        self.inputCount = inputCount
+        self.bytesRead = bytesRead
+        self.bytesTotal = bytesTotal
+        self.records = records
+        self.elapsedNanoseconds = elapsedNanoseconds
+        self.done = done
     }
 }

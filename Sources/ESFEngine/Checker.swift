@@ -439,12 +439,16 @@ public enum Checker {
     }
 
     /// Runs the check and builds the report.
-    public static func check(_ request: CheckRequest, timings: RunTimings? = nil) throws(CheckError) -> Report {
-        try run(request, timings: timings).report
+    /// `progress`, when given, is called every `CheckProgress.interval` records of each input and once when
+    /// the input's stream ends (never per record: the engine's pace is not measurably changed).
+    public static func check(_ request: CheckRequest, timings: RunTimings? = nil,
+                             progress: ((CheckProgress) -> Void)? = nil) throws(CheckError) -> Report {
+        try run(request, timings: timings, progress: progress).report
     }
 
     /// Runs the check: the report, and the baseline of its findings when the request writes one.
-    public static func run(_ request: CheckRequest, timings: RunTimings? = nil) throws(CheckError) -> CheckResult {
+    public static func run(_ request: CheckRequest, timings: RunTimings? = nil,
+                           progress: ((CheckProgress) -> Void)? = nil) throws(CheckError) -> CheckResult {
         let runStarted = DispatchTime.now().uptimeNanoseconds
         defer { timings?.wall = DispatchTime.now().uptimeNanoseconds &- runStarted }
         var inputs = request.inputs
@@ -483,12 +487,45 @@ public enum Checker {
         var inputInfos: [InputInfo] = []
         let order = Engine.readOrder(ruleSet: ruleSet)
         let options = try inputOptions(request, model: ruleSet.model)
-        for input in inputs {
-            let src = try source(for: input, options: options)
+        for (inputIndex, input) in inputs.enumerated() {
+            var src = try source(for: input, options: options)
             let engine = Engine(ruleSet: ruleSet, options: engineOptions, grouped: src.deliversGroups)
             let readStarted = DispatchTime.now().uptimeNanoseconds
+            // the progress handler's view of this input: bytes counted by the reader, records by the sink
+            var state = CheckProgress(input: displayPath(input), inputIndex: inputIndex, inputCount: inputs.count,
+                                      bytesRead: 0, bytesTotal: 0, records: 0, elapsedNanoseconds: 0, done: false)
+            let counter = ReadProgress()
+            if progress != nil {
+                src.progress = counter
+                state.bytesTotal = src.files.reduce(0) { $0 + fileSize($1) }
+            }
+            func report(done: Bool) {
+                guard let progress else { return }
+                state.bytesRead = counter.bytes
+                state.elapsedNanoseconds = DispatchTime.now().uptimeNanoseconds &- readStarted
+                state.done = done
+                progress(state)
+            }
             do {
-                if let timings {
+                if let progress {
+                    progress(state)
+                    try src.read(entityOrder: order) { event in
+                        if let timings {
+                            let t = DispatchTime.now().uptimeNanoseconds
+                            engine.consume(event)
+                            timings.consuming &+= DispatchTime.now().uptimeNanoseconds &- t
+                        } else {
+                            engine.consume(event)
+                        }
+                        switch event {
+                        case .record, .rejected:
+                            state.records &+= 1
+                            if state.records % CheckProgress.interval == 0 { report(done: false) }
+                        case .groupEnd, .problem: break
+                        }
+                    }
+                    report(done: true)
+                } else if let timings {
                     // the engine's share of the stream: every event's consumption, timed
                     try src.read(entityOrder: order) { event in
                         let t = DispatchTime.now().uptimeNanoseconds
@@ -595,6 +632,12 @@ public enum Checker {
         return CheckResult(report: report.escapingInvisibleCharacters(), baseline: written)
     }
 
+    /// The size of a file in bytes; 0 when it cannot be known (the reader then says why it cannot read it).
+    static func fileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path, &st) == 0 ? Int(st.st_size) : 0
+    }
+
     /// Columns by the file (as displayed) they belong to; nil when there are none.
     static func byFile(_ columns: [CSVBundleRecordSource.IgnoredColumn]) -> [String: [String]]? {
         columns.isEmpty ? nil : Dictionary(grouping: columns, by: { displayPath($0.file) }).mapValues { $0.map(\.header) }
@@ -666,3 +709,4 @@ public enum Checker {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
+

@@ -71,6 +71,22 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, junit, github, csv, html
 }
 
+/// `--color`: `auto` colours text written to a terminal unless `NO_COLOR` is set (to anything but the empty string).
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, always, never
+
+    /// Whether text written to `fd` (nil: a file) is coloured.
+    func colors(fd: Int32?, environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        switch self {
+        case .always: return true
+        case .never: return false
+        case .auto:
+            guard let fd, isatty(fd) == 1 else { return false }
+            return (environment["NO_COLOR"] ?? "").isEmpty
+        }
+    }
+}
+
 enum FailOn: String, ExpressibleByArgument, CaseIterable {
     case error, review, warning, info, never
     var severity: Severity? { self == .never ? nil : Severity(rawValue: rawValue) }
@@ -139,10 +155,20 @@ struct Check: ParsableCommand {
     @Flag(help: "Write where the time went to standard error: reading, evaluating, the end of the stream, and every rule's time.")
     var timings = false
 
+    @Flag(help: "Print only the summary line (verdict, counts, exit code) on stdout; the report goes to --output when given, else nowhere. No progress bar.")
+    var quiet = false
+
+    @Option(help: "Colour the text report and the summary line: auto (when stdout is a terminal and NO_COLOR is not set), always, never.")
+    var color: ColorChoice = .auto
+
+    @Option(help: "Fit the lines of the text report to this many characters (at least 40; default: the terminal's width, or 100 into a file or a pipe).")
+    var width: Int?
+
     func validate() throws {
         if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1") }
         if noConfig && config != nil { throw ValidationError("--no-config and --config exclude each other") }
         if let n = maxLineBytes, n < 1 { throw ValidationError("--max-line-bytes must be at least 1") }
+        if let n = width, n < TextLayout.minimumWidth { throw ValidationError("--width must be at least \(TextLayout.minimumWidth)") }
     }
 
     func run() throws {
@@ -195,11 +221,15 @@ struct Check: ParsableCommand {
         }
         let report: Report
         let written: Baseline?
+        // a progress bar on stderr only when it is a terminal (and only for a large input: ProgressDisplay)
+        let progress = !quiet && isatty(STDERR_FILENO) == 1 ? ProgressDisplay(fd: STDERR_FILENO) : nil
         do {
             let measured = timings ? RunTimings() : nil
-            let result = try Checker.run(request, timings: measured)
+            defer { progress?.clear() }
+            let result = try Checker.run(request, timings: measured, progress: progress.map { display in { display.update($0) } })
             report = result.report
             written = result.baseline
+            progress?.clear()
             if let measured { FileHandle.standardError.write(Data(measured.render().utf8)) }
         } catch {
             throw fail(error, json: json)
@@ -208,9 +238,20 @@ struct Check: ParsableCommand {
             guard let text = BaselineWriter.render(written) else { throw fail(.usage("the baseline could not be encoded"), json: json) }
             try emit(text, to: writeBaseline, protecting: protected, json: json)
         }
+        // the summary line goes to stdout when the report does not (--output) or instead of it (--quiet)
+        let summary = TextReporter(color: color.colors(fd: STDOUT_FILENO), explain: false).summaryLine(report) + "\n"
+        if quiet && output == nil {
+            try emit(summary, to: nil)
+            if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
+            return
+        }
         let text: String
         switch format {
-        case .text: text = TextReporter(color: output == nil && isatty(STDOUT_FILENO) == 1, explain: explain).render(report)
+        case .text:
+            // lines fitted to the terminal; a file or a pipe gets the fixed default width (stable output)
+            let toTerminal = output == nil && isatty(STDOUT_FILENO) == 1
+            text = TextReporter(color: color.colors(fd: output == nil ? STDOUT_FILENO : nil), explain: explain,
+                                width: width ?? (toTerminal ? terminalWidth(STDOUT_FILENO) : TextLayout.defaultWidth)).render(report)
         case .json: text = JSONReporter().render(report)
         case .sarif: text = SARIFReporter().render(report)
         case .junit: text = JUnitReporter().render(report)
@@ -219,6 +260,7 @@ struct Check: ParsableCommand {
         case .html: text = HTMLReporter().render(report)
         }
         try emit(text, to: output, protecting: protected, json: json)
+        if output != nil { try emit(summary, to: nil) }
         if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
     }
 }

@@ -115,7 +115,7 @@ struct IndicatorIdentityTests {
         #expect(x["participants"]?["value"] as? String == "16")
         #expect(x["participants_gender_not_recorded"]?["value"] as? String == "1")
         #expect(x["participants_region_not_recorded"]?["value"] as? String == "1")
-        let r = try run(["check", fixture("scenarios/participant-data/export.xml")])
+        let r = try run(["check", fixture("scenarios/participant-data/export.xml"), "--width", "1000"])
         // ESF-PD-001 says what the indicators do with the record that lacks gender
         #expect(r.stdout.contains("the indicators count it as a participant (in the participant count and in the denominator of every share of participants), under 'gender not recorded'"))
         #expect(r.stdout.contains("Participants, gender not recorded"))
@@ -144,7 +144,7 @@ struct IndicatorIdentityTests {
         let schema = try #require(try JSONSerialization.jsonObject(with: schemaData) as? [String: Any])
         let problems = MiniSchema(schema: schema).violations(object, schema)
         #expect(problems.isEmpty, "\(problems.prefix(5))")
-        let text = try run(["check", bundle.path])
+        let text = try run(["check", bundle.path, "--width", "1000"])
         let lines = text.stdout.split(separator: "\n").filter { $0.contains("Still employed") }
         #expect(lines.count == 2)
         #expect(lines.allSatisfy { $0.contains("not computed: no participant has a follow-up record with the") })
@@ -159,14 +159,14 @@ struct IndicatorIdentityTests {
           ucne-delavnice:
             ltu_months: 12
         """.write(to: dir.appendingPathComponent("esfcheck.yaml"), atomically: true, encoding: .utf8)
-        let r = try run(["check", fixture("ucne-delavnice/export.xml")], in: dir)
+        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--width", "1000"], in: dir)
         #expect(r.stdout.contains("Long-term unemployed at entry (registered unemployed for at least 12 months), share of participants"))
         #expect(!r.stdout.contains("at least 24 months"))
     }
 
     @Test("labels are in words and rates are percentages in indicators and findings alike")
     func wordsAndPercentages() throws {
-        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--deterministic"])
+        let r = try run(["check", fixture("ucne-delavnice/export.xml"), "--deterministic", "--width", "1000"])
         #expect(r.stdout.contains("Long-term unemployed at entry (registered unemployed for at least 24 months), share of participants"))
         #expect(!r.stdout.contains("ltu_months"))
         #expect(r.stdout.contains("EU share of the EU and national contributions claimed"))
@@ -174,9 +174,9 @@ struct IndicatorIdentityTests {
         #expect(!r.stdout.contains("0.8000"))
         // ESF-CF-001 shows the operation's rate as a percentage
         #expect(r.stdout.contains("× 80.00 %, 2)"))
-        let plus = try run(["check", fixture("scenarios/plus-2021-2027/export.xml")])
+        let plus = try run(["check", fixture("scenarios/plus-2021-2027/export.xml"), "--width", "1000"])
         #expect(plus.stdout.contains("EU rate 85.00 % in a more_developed region; the caps are 85.00 % (less developed), 60.00 % (transition), 40.00 % (more developed)"), "\(plus.stdout)")
-        let targets = try run(["check", fixture("scenarios/indicators/export.xml")])
+        let targets = try run(["check", fixture("scenarios/indicators/export.xml"), "--width", "1000"])
         #expect(targets.stdout.contains("% of the participants"))
         #expect(!targets.stdout.contains("target rate is 0."))
     }

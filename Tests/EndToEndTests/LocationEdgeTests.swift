@@ -14,12 +14,17 @@ struct LocationEdgeTests {
     func relatedLocationPathsAreDisplayPaths() throws {
         let r = try run(["check", "--deterministic"])
         #expect(r.status == 1)
+        // the header names the input; findings and related locations name the file within it
+        #expect(r.stdout.contains("\nchecked (bundled) Fixtures/ucne-delavnice/export.xml (xml"))
+        #expect(!r.stdout.contains(".build"))
         let related = r.stdout.split(separator: "\n").filter { $0.contains("related: ") }
         #expect(related.count == 2)
         for line in related {
-            #expect(line.contains("related: (bundled) Fixtures/ucne-delavnice/export.xml:"), "\(line)")
-            #expect(!line.contains(".build"))
+            #expect(line.hasPrefix("    related: export.xml:"), "\(line)")
         }
+        // with two inputs, every file is named in full
+        let two = try run(["check", "--deterministic", fixture("ucne-delavnice/export.xml"), fixture("clean/export.xml"), "--width", "1000"])
+        #expect(two.stdout.contains("related: \(fixture("ucne-delavnice/export.xml")):61: first recorded"), "\(two.stdout)")
     }
 
     @Test("a related location's message escapes invisible characters as the finding's does")

@@ -137,8 +137,9 @@ struct PersonalDataTests {
         #expect(json.contains { $0["ruleID"] as? String == "ESFCHECK-IN-001" && $0["recordKey"] as? String == "0312******001"
                                 && ($0["message"] as? String)?.hasPrefix("person 0312******001: born '1***' is not a date") == true })
         #expect(json.contains { $0["ruleID"] as? String == "ESFCHECK-IN-004" && ($0["message"] as? String)?.contains("person_id '1***' holds U+200B") == true })
-        let shown = try run(["check", data.path, "--rules", rules.path, "--pack", "people", "--show-personal-data"])
-        #expect(shown.stdout.contains("[0101006500006] Ana Kovačič (0101006500006) is born on 2006-01-01"))
+        let shown = try run(["check", data.path, "--rules", rules.path, "--pack", "people", "--show-personal-data", "--width", "1000"])
+        #expect(shown.stdout.contains("\n  [0101006500006] persons.csv:2"))
+        #expect(shown.stdout.contains(" — Ana Kovačič (0101006500006) is born on 2006-01-01"))
         #expect(shown.stdout.contains("largest EMŠO 1205972505034"))
     }
 
@@ -239,8 +240,9 @@ struct InvisibleCharacterTests {
         // reported once: not also as a code outside the list
         #expect(!all.contains { $0["ruleID"] as? String == "ESFCHECK-IN-001" && $0["recordKey"] as? String == "X-000002" })
         assertEscaped(r, "UD-0\\\\u{200B}00001", "json")
-        let text = try run(["check", dir.path, "--explain"])
-        assertEscaped(text, "[UD-0\\u{200B}00001] participant UD-0\\u{200B}00001: id 'UD-0\\u{200B}00001' holds", "text")
+        let text = try run(["check", dir.path, "--explain", "--width", "1000"])
+        assertEscaped(text, "[UD-0\\u{200B}00001] participants.csv:", "text")
+        assertEscaped(text, " — participant UD-0\\u{200B}00001: id 'UD-0\\u{200B}00001' holds", "text")
         #expect(text.stdout.contains("category '\\u{202E}other' holds"))
     }
 

@@ -55,6 +55,8 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     public private(set) var fileEncodings: [FileEncoding] = []
     /// The SHA-256 of each file the last `read` read, hashed as it was read (`InputDigests`).
     private var fileHashes: [String: String] = [:]
+    /// Counts the bytes `read` reads from the bundle's files (a progress display); nil: not counted.
+    public var progress: ReadProgress?
     private let plans: [EntityPlan]
     /// Per entity, how the profile reads it (nil: not read under the profile, or no profile).
     private let profilePlans: [ProfileEntityPlan?]
@@ -207,6 +209,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         let fileName = profilePlan?.file ?? model.entities[entity].csvFile ?? path
         var reader = try CSVReader(path: path, dialect: dialect, encoding: profile?.encoding ?? .utf8, chunkSize: chunkSize)
         reader.maxRowBytes = maxRowBytes
+        reader.progress = progress
         fileEncodings.append(FileEncoding(file: path, encoding: reader.encoding))
 
         guard try reader.next() else {

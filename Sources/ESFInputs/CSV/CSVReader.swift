@@ -150,6 +150,11 @@ public struct CSVReader {
     /// chunk by chunk, so memory stays within this limit plus one chunk whatever the file holds
     /// (a 300 MB line, a file with no line break at all).
     public var maxRowBytes = CSVReader.defaultMaxRowBytes
+    /// Counts the bytes read from the file as they are read (a progress display); nil: not counted.
+    public var progress: ReadProgress? {
+        get { input.digest.progress }
+        nonmutating set { input.digest.progress = newValue }
+    }
 
     // Input.
     private let input: CSVInput

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Crypto
+import ESFCore
 
 /// The SHA-256 of an input file, computed from the very bytes a reader reads, as it reads them.
 ///
@@ -17,13 +18,18 @@ final class InputDigest {
     private var hasher = SHA256()
     /// The hex digest once the file was read to its end.
     private(set) var hex: String?
+    /// Counts the bytes hashed (every byte of the file once), for a progress display; nil: not counted.
+    var progress: ReadProgress?
 
     init() {}
 
     /// Hashes bytes just read from the file.
     @inline(__always)
     func update(_ bytes: UnsafeRawBufferPointer) {
-        if !bytes.isEmpty { hasher.update(bufferPointer: bytes) }
+        if !bytes.isEmpty {
+            hasher.update(bufferPointer: bytes)
+            progress?.add(bytes.count)
+        }
     }
 
     /// The file was read to its end: the digest is final.

@@ -123,10 +123,12 @@ final class LibXMLReader {
     /// Opens `path` and creates a reader with the safe options; throws if the file cannot be opened.
     /// With a `schema`, the reader validates against it (its errors go to `errors.validation`),
     /// and the feed trickles bytes until the caller turns `feed.trickle` off after the first read.
-    init(path: String, schema: CompiledSchema? = nil) throws(InputError) {
+    /// `progress` counts the bytes read, from the very first (libxml2 reads some as the reader is created).
+    init(path: String, schema: CompiledSchema? = nil, progress: ReadProgress? = nil) throws(InputError) {
         _ = LibXML.initialized
         let fd = try InputFile.openRegular(path)
         let feed = XMLFeed(fd: fd)
+        feed.digest.progress = progress
         feed.trickle = schema != nil
         let errors = XMLErrorSink()
         // ioclose is nil: the feed closes its descriptor in deinit.

@@ -67,6 +67,8 @@ public final class XMLRecordSource: RecordSource, InputDigests {
 
     /// The SHA-256 of the file, hashed as the last `read` read it.
     private var digest: String?
+    /// Counts the bytes `read` reads from the file (a progress display); nil: not counted.
+    public var progress: ReadProgress?
 
     /// The SHA-256 of the file the last `read` read (lower-case hex), hashed in that same pass.
     public func sha256(of file: String) -> String? { file == path ? digest : nil }
@@ -81,7 +83,7 @@ public final class XMLRecordSource: RecordSource, InputDigests {
     public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
         digest = nil
         let compiled = try SchemaCache.schema(for: schema, model: model)
-        let libxml = try LibXMLReader(path: path, schema: compiled)
+        let libxml = try LibXMLReader(path: path, schema: compiled, progress: progress)
         let collector = libxml.errors.validation
         var walker = XMLWalker(path: path, plan: plan, reader: libxml.reader, feed: libxml.feed, schema: collector)
         try libxml.withErrorCapture {
