@@ -175,3 +175,29 @@ struct CommandLineConventionTests {
         }
     }
 }
+
+@Suite("Installation documentation")
+struct InstallDocumentationTests {
+    @Test("docs/install.md shows what --version prints (but the resources folder)")
+    func versionExample() throws {
+        let doc = try String(contentsOf: packageRoot.appendingPathComponent("docs/install.md"), encoding: .utf8)
+        let start = try #require(doc.range(of: "```\nesfcheck "))
+        let end = try #require(doc.range(of: "```", range: start.upperBound..<doc.endIndex))
+        let shown = doc[doc.index(start.lowerBound, offsetBy: 4)..<end.lowerBound].split(separator: "\n").map(String.init)
+        let printed = try run(["--version"]).stdout.split(separator: "\n").map(String.init)
+        #expect(shown.dropLast() == printed.dropLast(), "\(shown) \(printed)")
+        #expect(shown.last?.hasPrefix("resources: ") == true && printed.last?.hasPrefix("resources: ") == true)
+    }
+
+    @Test("the README's first command is the one .ci/run runs, and .ci/run runs the installation test")
+    func readmeCommandInCI() throws {
+        let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let ci = try String(contentsOf: packageRoot.appendingPathComponent(".ci/run"), encoding: .utf8)
+        let block = try #require(readme.range(of: "```sh\n"))
+        let first = try #require(readme[block.upperBound...].split(separator: "\n").first.map(String.init))
+        #expect(first == "swift run -c release esfcheck check")
+        #expect(ci.contains("\n\(first) --deterministic > "), "\(first)")
+        #expect(ci.contains("\nScripts/test-install.sh\n"))
+        #expect(readme.contains("Scripts/install.sh [PREFIX]"))
+    }
+}
