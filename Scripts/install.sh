@@ -24,12 +24,13 @@ cd "$root"
 mkdir -p "$prefix"
 prefix="$(cd "$prefix" && pwd)"
 
-# the man page, generated from the argument parser by swift-argument-parser's GenerateManual plugin
-# (it builds the package's products in release mode first); before the static build below, which
-# relinks the binary that gets installed
+# the man page, generated from the argument parser by swift-argument-parser's GenerateManual plugin.
+# The plugin builds the package's products first and reads the help of the esfcheck it built: in debug
+# mode here (the same help text), because a release build without --static-swift-stdlib would compile
+# every module again, and the static build below again after it
 echo "== generating the man page (swift package plugin generate-manual)" >&2
 rm -rf .build/plugins/GenerateManual/outputs
-swift package plugin generate-manual >&2
+swift package plugin generate-manual --configuration debug >&2
 manual="$(find .build/plugins/GenerateManual/outputs -name esfcheck.1 -type f -print -quit 2>/dev/null || true)"
 [ -n "$manual" ] && [ -s "$manual" ] || { echo "install: the man page was not generated (esfcheck.1 not found under .build/plugins)" >&2; exit 1; }
 tmpman="$(mktemp)"

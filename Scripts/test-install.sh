@@ -32,7 +32,7 @@ for f in bin/esfcheck share/esfcheck/Rules/models/esf-operation-v1.yaml share/es
          share/fish/vendor_completions.d/esfcheck.fish share/man/man1/esfcheck.1 share/doc/esfcheck/LICENSE; do
   [ -s "$tmp/prefix/$f" ] || fail "the install lacks $f"
 done
-grep -q '^\.TH' "$tmp/prefix/share/man/man1/esfcheck.1" || fail "esfcheck.1 is not a man page"
+grep -q '^\.Dt ESFCHECK 1' "$tmp/prefix/share/man/man1/esfcheck.1" || fail "esfcheck.1 is not a man page"
 grep -q 'verify' "$tmp/prefix/share/man/man1/esfcheck.1" || fail "esfcheck.1 does not document the subcommands"
 grep -q 'schema' "$tmp/prefix/share/bash-completion/completions/esfcheck" || fail "the bash completion lacks the subcommands"
 grep -q '_esfcheck' "$tmp/prefix/share/zsh/site-functions/_esfcheck" || fail "the zsh completion is not one"
