@@ -35,8 +35,8 @@ done
 grep -q '^\.Dt ESFCHECK 1' "$tmp/prefix/share/man/man1/esfcheck.1" || fail "esfcheck.1 is not a man page"
 grep -q 'verify' "$tmp/prefix/share/man/man1/esfcheck.1" || fail "esfcheck.1 does not document the subcommands"
 grep -q 'schema' "$tmp/prefix/share/bash-completion/completions/esfcheck" || fail "the bash completion lacks the subcommands"
-grep -q '_esfcheck' "$tmp/prefix/share/zsh/site-functions/_esfcheck" || fail "the zsh completion is not one"
-grep -q 'complete -c esfcheck' "$tmp/prefix/share/fish/vendor_completions.d/esfcheck.fish" || fail "the fish completion is not one"
+grep -q '^#compdef esfcheck' "$tmp/prefix/share/zsh/site-functions/_esfcheck" || fail "the zsh completion is not one"
+grep -q "^complete -c 'esfcheck'" "$tmp/prefix/share/fish/vendor_completions.d/esfcheck.fish" || fail "the fish completion is not one"
 
 echo "== ldd of the installed binary" >&2
 ldd "$tmp/prefix/bin/esfcheck" >&2
