@@ -19,10 +19,11 @@ usage() { echo "usage: Scripts/install.sh [PREFIX]   (default PREFIX: ~/.local)"
 case "${1:-}" in -h|--help) usage ;; esac
 prefix="${1:-$HOME/.local}"
 [ -n "$prefix" ] || usage
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
+# the prefix is resolved from the caller's working folder, before moving to the package root
 mkdir -p "$prefix"
 prefix="$(cd "$prefix" && pwd)"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
 
 # the man page, generated from the argument parser by swift-argument-parser's GenerateManual plugin.
 # The plugin builds the package's products first and reads the help of the esfcheck it built: in debug

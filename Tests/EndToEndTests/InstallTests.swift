@@ -75,6 +75,11 @@ struct InstallLayoutTests {
         let v = try run(exe, ["--version"], in: elsewhere, environment: environmentWithoutOverride())
         #expect(v.status == 0, "\(v.stderr)")
         #expect(v.stdout.contains("resources: \(prefix.appendingPathComponent("share/esfcheck").path)\n"), "\(v.stdout)")
+        // through a symbolic link elsewhere (~/bin/esfcheck → PREFIX/bin/esfcheck): the prefix it points into
+        let link = elsewhere.appendingPathComponent("esfcheck-link")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: exe)
+        let linked = try run(link, ["--version"], in: elsewhere, environment: environmentWithoutOverride())
+        #expect(linked.status == 0 && linked.stdout == v.stdout, "\(linked.stdout) \(linked.stderr)")
         // the same report as through the build folder's resources (pack hashes do not depend on the place)
         let installed = try run(exe, ["check", "Fixtures/clean/export.xml", "--deterministic", "--format", "json"], in: packageRoot, environment: environmentWithoutOverride())
         let built = try run(try binary(), ["check", "Fixtures/clean/export.xml", "--deterministic", "--format", "json"], in: packageRoot, environment: environmentWithoutOverride())
