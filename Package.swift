@@ -36,7 +36,8 @@ let package = Package(
             // the package root is this target's folder, so that Rules/ and Fixtures/ travel with the
             // binary as resources; everything else there belongs to other targets or to no target
             exclude: ["Sources/CLibXML2", "Sources/ESFCore", "Sources/ESFExpr", "Sources/ESFRules", "Sources/ESFInputs",
-                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/esfcheck", "Tests", "docs", "Benchmarks", "Scripts", "README.md"],
+                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/esfcheck", "Tests", "docs", "Benchmarks", "README.md",
+                      "LICENSE", "Scripts"],
             sources: ["Sources/ESFResources"],
             resources: [.copy("Rules"), .copy("Fixtures")]
         ),

@@ -88,6 +88,28 @@ public enum Checker {
     /// The folder of the built-in packs and model files that travel with the binary.
     public static var builtinRulesDirectory: String? { BundledResources.rulesDirectory?.path }
 
+    /// Fail closed when the resources that travel with the binary are missing (an incomplete
+    /// installation): exit 2 with every folder tried, instead of running without the built-in packs.
+    public static func requireResources() throws(CheckError) {
+        if case .failure(let missing) = BundledResources.location { throw .usage(missing.description) }
+    }
+
+    /// What `esfcheck --version` prints: the tool's version, then each built-in pack's id and version
+    /// (provisional ones marked) and the folder they were found in; exit 2 when they are missing.
+    public static func versionText() throws(CheckError) -> String {
+        try requireResources()
+        guard let dir = builtinRulesDirectory else { throw .usage("the built-in packs were not found") }
+        let packs = PackLoader.headers(under: dir).sorted { $0.id < $1.id }
+        guard !packs.isEmpty else { throw .usage("no built-in pack in \(dir)") }
+        var text = "esfcheck \(esfcheckVersion)\nbuilt-in packs:\n"
+        let width = packs.map(\.id.count).max() ?? 0
+        for p in packs {
+            text += "  \(p.id)\(String(repeating: " ", count: width - p.id.count))  \(p.version)\(p.provisional ? " (provisional)" : "")\n"
+        }
+        text += "resources: \((dir as NSString).deletingLastPathComponent)\n"
+        return text
+    }
+
     /// The bundled sample export checked when no input is given.
     public static var sampleExport: String? {
         BundledResources.fixturesDirectory.map { $0.appendingPathComponent("ucne-delavnice/export.xml").path }
@@ -98,6 +120,7 @@ public enum Checker {
     /// id defined in two user folders, or a problem of a built-in pack is exit 2 with every problem.
     /// `origins` gives, per path, where a config wrote it.
     public static func availablePacks(rulePaths: [String], origins: [String: RuleSetting] = [:]) throws(CheckError) -> [PackHeader] {
+        try requireResources()
         let sink = DiagnosticSink()
         let all = collectPacks(rulePaths: rulePaths, origins: origins, sink: sink)
         guard sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
@@ -451,6 +474,7 @@ public enum Checker {
                            progress: ((CheckProgress) -> Void)? = nil) throws(CheckError) -> CheckResult {
         let runStarted = DispatchTime.now().uptimeNanoseconds
         defer { timings?.wall = DispatchTime.now().uptimeNanoseconds &- runStarted }
+        try requireResources()
         var inputs = request.inputs
         if inputs.isEmpty {
             guard let sample = sampleExport else { throw .usage("no input given and the bundled sample is missing") }

@@ -16,14 +16,19 @@ struct ESFCheck: ParsableCommand {
           0  verdict accept (no finding at or above --fail-on) or review (a person must check the evidence);
              waived findings (--waivers) and findings in the --baseline do not count
           1  verdict reject: a finding at or above --fail-on, or any fatal finding whatever --fail-on says
-          2  usage error (unknown option or value, a path that cannot be used), a rule, profile or config
-             file is invalid (every problem listed with file:line:column), or the report cannot be written
+          2  usage error (unknown option, value or subcommand, a path that cannot be used, the built-in packs
+             missing beside the binary), a rule, profile or config file is invalid (every problem listed
+             with file:line:column), or the report cannot be written
           3  an input could not be read or parsed (malformed XML, unreadable CSV, wrong encoding, a missing
              bundle file, a FIFO or device given as input), or is in another layout given without a
              profile (the message names the shipped profile that reads it: --profile si-legacy-xml)
         With --format json, exits 2 and 3 also write a JSON document to stdout: verdict "error", the exit
         code and the diagnostics with file, line and column. With the other formats (text, sarif, junit,
         github, csv, html) they write nothing to stdout: the error is on standard error only.
+
+        The built-in packs, data model, profiles and sample are found beside the executable
+        (PREFIX/share/esfcheck when installed), or in the folder named by ESFCHECK_RESOURCES.
+        --version prints the version and each built-in pack's id and version.
         """,
         version: esfcheckVersion,
         subcommands: [Check.self, Rules.self, Verify.self, Schema.self, Init.self],
@@ -33,6 +38,18 @@ struct ESFCheck: ParsableCommand {
     /// Parses and runs a command; argument errors exit 2 as documented (not the parser's 64), with a
     /// JSON error document on stdout when `--format json` was asked for.
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        // the version with the built-in packs' versions (the parser's own --version prints the first line only)
+        if arguments == ["--version"] {
+            let text: String
+            do { text = try Checker.versionText() } catch { Foundation.exit(fail(error).rawValue) }
+            do { try emit(text, to: nil) } catch { Foundation.exit(exitCode(for: error).rawValue) }
+            Foundation.exit(0)
+        }
+        if let unknown = unknownCommand(arguments) {
+            let code = fail(.usage("unknown command '\(unknown.word)'; did you mean '\(unknown.command)'?"), json: wantsJSON)
+            Foundation.exit(code.rawValue)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -41,14 +58,33 @@ struct ESFCheck: ParsableCommand {
             guard code.rawValue == 64 else { exit(withError: error) }
             let message = fullMessage(for: error)
             printError(message)
-            let wantsJSON = zip(CommandLine.arguments, CommandLine.arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" }
-                || CommandLine.arguments.contains("--format=json")
             if wantsJSON {
                 let first = message.split(separator: "\n").first.map(String.init) ?? message
                 try? Output.write(ErrorDocument.render(.usage(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first)), to: nil)
             }
             Foundation.exit(2)
         }
+    }
+
+    /// Whether the command line asks for `--format json` (error documents then go to stdout too).
+    static var wantsJSON: Bool {
+        zip(CommandLine.arguments, CommandLine.arguments.dropFirst()).contains { $0 == "--format" && $1 == "json" }
+            || CommandLine.arguments.contains("--format=json")
+    }
+
+    /// The subcommand names, and the parser's `help`.
+    static var commandNames: [String] { configuration.subcommands.map { $0._commandName } + ["help"] }
+
+    /// A first argument that is a mistyped subcommand (`esfcheck chek`), with the subcommand it is near.
+    /// `check` is the default subcommand, so a first argument is otherwise an input: only a word that
+    /// names no existing file or folder, has no path separator and no extension, and is within a
+    /// typo's distance of a subcommand name is taken for a command.
+    static func unknownCommand(_ arguments: [String]) -> (word: String, command: String)? {
+        guard let first = arguments.first, !first.isEmpty, !first.hasPrefix("-"),
+              !commandNames.contains(first), !first.contains("/"), !first.contains("."),
+              !FileManager.default.fileExists(atPath: first),
+              let near = Nearest.match(first, in: commandNames) else { return nil }
+        return (first, near)
     }
 }
 
