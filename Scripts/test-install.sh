@@ -14,7 +14,9 @@ hidden_suffix=".hidden-by-test-install"
 # (also those an interrupted earlier run left renamed)
 restore() {
   local b
-  while IFS= read -r b; do mv "$b" "${b%"$hidden_suffix"}"; done < <(find .build -maxdepth 3 -name "*$hidden_suffix" 2>/dev/null)
+  # a bundle rebuilt meanwhile under the original name is replaced (mv -T: never moved inside it)
+  while IFS= read -r b; do rm -rf "${b%"$hidden_suffix"}"; mv -T "$b" "${b%"$hidden_suffix"}"; done \
+    < <(find .build -maxdepth 3 -name "*$hidden_suffix" 2>/dev/null)
 }
 cleanup() { restore; rm -rf "$tmp"; }
 trap cleanup EXIT

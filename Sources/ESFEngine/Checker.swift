@@ -446,18 +446,22 @@ public enum Checker {
         return waivers
     }
 
+    static func isASCIIHexDigit(_ b: UInt8) -> Bool { (48...57).contains(b) || (65...70).contains(b) || (97...102).contains(b) }
+
     /// The baseline file (`--baseline`); exit 2 when it cannot be read or is not a baseline.
     public static func loadBaseline(_ path: String) throws(CheckError) -> Baseline {
         guard let data = FileManager.default.contents(atPath: path) else { throw .usage("baseline \(path) cannot be read") }
-        guard let baseline = try? JSONDecoder().decode(Baseline.self, from: data), baseline.tool == "esfcheck" else {
+        guard var baseline = try? JSONDecoder().decode(Baseline.self, from: data), baseline.tool == "esfcheck" else {
             throw .usage("\(path) is not an esfcheck baseline (write one with --write-baseline)")
         }
         guard baseline.baselineVersion == 1 else {
             throw .usage("baseline \(path) has format \(baseline.baselineVersion); this esfcheck reads format 1")
         }
-        if let bad = baseline.findings.first(where: { $0.fingerprint.count != 64 || !$0.fingerprint.allSatisfy(\.isHexDigit) }) {
+        // ASCII hexadecimal digits only (not the other scripts' digits `isHexDigit` allows); matched lower-case, as written
+        if let bad = baseline.findings.first(where: { $0.fingerprint.utf8.count != 64 || !$0.fingerprint.utf8.allSatisfy(Self.isASCIIHexDigit) }) {
             throw .usage("baseline \(path): '\(bad.fingerprint)' (\(bad.ruleID)) is not a fingerprint of 64 hexadecimal digits")
         }
+        for i in baseline.findings.indices { baseline.findings[i].fingerprint = baseline.findings[i].fingerprint.lowercased() }
         return baseline
     }
 

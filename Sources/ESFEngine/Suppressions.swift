@@ -123,16 +123,29 @@ public enum Suppressions {
         return f
     }
 
-    /// The `n` listed findings (`--max-findings` over findings that were all kept to be matched): the
-    /// most severe, ties in report order, listed in report order, as without waivers.
+    /// The `n` listed findings (`--max-findings` over findings that were all kept to be matched): those
+    /// that decide the verdict first (a waived error never hides the review finding that makes the
+    /// verdict review), then the most severe, ties in report order; listed in report order.
     public static func listed(_ findings: [Finding], _ n: Int) -> [Finding] {
-        Engine.mostSevereAcrossInputs(findings, n)
+        guard findings.count > max(n, 1) else { return findings }
+        let ranked = findings.indices.sorted { i, j in
+            let a = findings[i], b = findings[j]
+            if a.decidesVerdict != b.decidesVerdict { return a.decidesVerdict }
+            return a.severity != b.severity ? a.severity > b.severity : i < j
+        }
+        return ranked.prefix(max(n, 1)).sorted().map { findings[$0] }
     }
 
     /// The baseline of a run: every finding's fingerprint except those of esfcheck itself (`ESFCHECK-*`,
-    /// which are never baselined), sorted.
+    /// which are never baselined), sorted; record keys and messages with invisible characters escaped, as
+    /// the report shows them (a file people commit and review).
     public static func baseline(of findings: [Finding]) -> Baseline {
-        Baseline(findings: findings.filter { ReservedFinding(id: $0.ruleID) == nil }.map(BaselineEntry.init))
+        Baseline(findings: findings.filter { ReservedFinding(id: $0.ruleID) == nil }.map { f in
+            var entry = BaselineEntry(f)
+            entry.recordKey = InvisibleCharacters.escaped(entry.recordKey)
+            entry.message = InvisibleCharacters.escaped(entry.message)
+            return entry
+        })
     }
 
     /// The date waivers expire against: `ESFCHECK_TODAY` (YYYY-MM-DD) when set, else the local date of

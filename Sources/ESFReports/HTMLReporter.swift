@@ -71,7 +71,7 @@ public struct HTMLReporter: Reporter {
         // the verdict is that of the findings neither waived nor in the baseline
         let decisive = report.suppression?.counted ?? c
         let atOrAbove = Severity(rawValue: failOn).map { f in Severity.allCases.filter { $0 >= f }.reduce(0) { $0 + decisive[$1] } } ?? 0
-        let notSuppressed = report.suppression == nil ? "" : " not waived or in the baseline"
+        let notSuppressed = SuppressionWords.deciding(report)
         switch report.verdict {
         case .reject:
             out += decisive.fatal > 0 ? "\(counted(decisive.fatal, "fatal finding"))\(notSuppressed): a fatal finding rejects the export whatever fail-on says"
@@ -79,18 +79,19 @@ public struct HTMLReporter: Reporter {
         case .review:
             out += "no finding\(notSuppressed) at or above fail-on (\(esc(failOn))); \(counted(decisive.review, "review finding"))\(notSuppressed): a person must check the evidence"
         case .accept:
-            out += failOn == "never" ? "fail-on is never and no finding is fatal or for review" : "no finding at or above fail-on (\(esc(failOn))) and none for review"
+            out += failOn == "never" ? "fail-on is never and no finding\(notSuppressed) is fatal or for review" : "no finding\(notSuppressed) at or above fail-on (\(esc(failOn))) and none for review"
         }
         out += "; exit code \(report.exitCode).</p>\n"
         out += "<p>\(counted(c.total, "finding"))\(report.findingsShown < report.findingsTotal ? ", \(report.findingsShown) listed" : "")"
-        if let s = report.suppression {
-            out += "; \(s.waived) waived, \(s.baselined) in the baseline: they stay listed and do not count for the verdict"
+        if let s = SuppressionWords.suppressed(report) {
+            out += "; \(s): they stay listed and do not count for the verdict"
         }
         out += ".</p>\n"
         out += "<ul class=\"counts\">" + Severity.allCases.map { "<li><span class=\"sev sev-\($0.rawValue)\">\($0.rawValue)</span> <b>\(c[$0])</b></li>" }.joined() + "</ul>\n"
         out += "</div>\n</div>\n"
         if report.findingsShown < report.findingsTotal {
-            out += "<p class=\"warn\">Showing \(report.findingsShown) of \(report.findingsTotal) findings, the most severe (--max-findings); the counts, the coverage and the verdict are those of all findings.</p>\n"
+            let note = SuppressionWords.capped(report)
+            out += "<p class=\"warn\">\(esc(note.prefix(1).uppercased() + note.dropFirst())).</p>\n"
         }
         return out + "</header>\n"
     }

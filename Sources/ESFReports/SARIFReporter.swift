@@ -148,8 +148,19 @@ public struct SARIFReporter: Reporter {
                 "location": ["physicalLocation": ["artifactLocation": ["uri": .string(Self.uri(w.file))], "region": ["startLine": .int(max(1, w.line))]]],
             ]]
         }
-        // with --baseline: whether the finding was already in the baseline
-        if let b = f.baselined { result["baselineState"] = .string(b ? "unchanged" : "new") }
+        // with --baseline: whether the finding was already in the baseline; one that was is also an
+        // external suppression (code scanning closes suppressed alerts and does not read baselineState),
+        // as it is a notice in the GitHub format and no failure in JUnit
+        if let b = f.baselined {
+            result["baselineState"] = .string(b ? "unchanged" : "new")
+            if b && f.waiver == nil {
+                result["suppressions"] = [[
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": "in the baseline given with --baseline: it does not count for the verdict",
+                ]]
+            }
+        }
         return .object(result)
     }
 

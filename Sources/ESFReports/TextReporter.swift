@@ -61,7 +61,7 @@ public struct TextReporter: Reporter {
         case .reject: verdictText = paint("reject", "1;31")
         }
         // with waivers or a baseline, how many of the findings do not count for the verdict
-        let suppressed = report.suppression.map { "; \($0.waived) waived, \($0.baselined) in the baseline" } ?? ""
+        let suppressed = SuppressionWords.suppressed(report).map { "; " + $0 } ?? ""
         return "verdict: \(verdictText) — \(c.total) finding\(c.total == 1 ? "" : "s") (\(c.fatal) fatal, \(c.error) error, \(c.review) review, \(c.warning) warning, \(c.info) info)\(suppressed); exit code \(report.exitCode)"
     }
 
@@ -92,7 +92,7 @@ public struct TextReporter: Reporter {
     public func render(_ report: Report) -> String {
         var out = summaryLine(report) + "\n"
         if report.findingsShown < report.findingsTotal {
-            out += wrapped("showing \(report.findingsShown) of \(report.findingsTotal) findings, the most severe (--max-findings); counts and the verdict are those of all findings")
+            out += wrapped(SuppressionWords.capped(report))
         }
         for input in report.inputs {
             let records = input.records.filter { $0.read > 0 }.map { counted($0.read, $0.entity.replacingOccurrences(of: "_", with: "-")) + ($0.rejected > 0 ? " (\($0.rejected) rejected)" : "") }
@@ -182,7 +182,7 @@ public struct TextReporter: Reporter {
             out += "\n"
         }
         if report.findingsShown < report.findingsTotal {
-            out += wrapped("showing \(report.findingsShown) of \(report.findingsTotal) findings, the most severe (--max-findings); counts and the verdict are those of all findings")
+            out += wrapped(SuppressionWords.capped(report))
         }
         out += summaryLine(report) + "\n"
         return out

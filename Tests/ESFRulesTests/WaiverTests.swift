@@ -217,12 +217,17 @@ struct WaiverTests {
         #expect(decoded.findings.map(\.recordKey) == ["A", "Z", "B"] && decoded.tool == "esfcheck" && decoded.baselineVersion == 1)
     }
 
-    @Test("--max-findings over kept findings lists the most severe, in report order, waived or not")
+    @Test("--max-findings over kept findings lists those that decide the verdict first, then the most severe, in report order")
     func listing() {
         var waived = Self.finding("R-1", "A", .fatal)
         waived.waiver = AppliedWaiver(reason: "r", approvedBy: "a", file: "w.yaml", line: 2)
-        let listed = Suppressions.listed([Self.finding("R-2", "B", .info), waived, Self.finding("R-3", "C", .error)], 2)
-        #expect(listed.map(\.ruleID) == ["R-1", "R-3"])
+        var baselined = Self.finding("R-4", "D", .error)
+        baselined.baselined = true
+        let all = [Self.finding("R-2", "B", .info), waived, Self.finding("R-3", "C", .error), baselined]
+        // a waived fatal and a baselined error never hide the info finding that decides the verdict
+        #expect(Suppressions.listed(all, 2).map(\.ruleID) == ["R-2", "R-3"])
+        #expect(Suppressions.listed(all, 3).map(\.ruleID) == ["R-2", "R-1", "R-3"])
+        #expect(Suppressions.listed(all, 10).map(\.ruleID) == ["R-2", "R-1", "R-3", "R-4"])
     }
 
     @Test("ESFCHECK_TODAY fixes today; a value that is not a date gives none")

@@ -1,12 +1,13 @@
 import Foundation
 import Testing
 
-/// One input whose text, JSON and HTML reports are recorded as golden files: the reports as an auditor
+/// One input whose reports in every format (text, JSON, HTML, SARIF, JUnit, GitHub, CSV) are recorded as golden files: the reports as an auditor
 /// reread them (docs/reread.md), compared byte for byte so that no change to a report goes unseen.
 struct GoldenInput: CustomStringConvertible, Sendable {
     /// The fixture folder under Fixtures/ that holds the input and its golden/ folder.
     var folder: String
-    /// `xml` or `csv`: the golden files are golden/<form>.txt, golden/<form>.json and golden/<form>.html.
+    /// `xml` or `csv`: the golden files are golden/<form>.txt, golden/<form>.json, golden/<form>.html and
+    /// golden/<form>.sarif, .junit, .github, .csv.
     var form: String
     /// The input as given to the binary, relative to the package root (the working directory of the run).
     var input: String
@@ -71,8 +72,8 @@ func goldenDiff(expected: String, actual: String, limit: Int = 40) -> String {
     return out.joined(separator: "\n")
 }
 
-/// The formats recorded for every golden input.
-let goldenFormats = ["text", "json", "html"]
+/// The formats recorded for every golden input: every format of `esfcheck check --format`.
+let goldenFormats = ["text", "json", "html", "sarif", "junit", "github", "csv"]
 
 @Suite("Golden reports through the built binary")
 struct GoldenReportTests {
@@ -108,7 +109,7 @@ struct GoldenReportTests {
         }
     }
 
-    @Test("the text, JSON and HTML reports of each input are byte for byte the golden files (ESFCHECK_RECORD=1 re-records them)",
+    @Test("the reports of each input in every format are byte for byte the golden files (ESFCHECK_RECORD=1 re-records them)",
           arguments: goldenInputs)
     func report(_ input: GoldenInput) throws {
         let record = ProcessInfo.processInfo.environment["ESFCHECK_RECORD"] == "1"

@@ -200,7 +200,7 @@ struct InstallDocumentationTests {
         let ci = try String(contentsOf: packageRoot.appendingPathComponent(".ci/run"), encoding: .utf8)
         let block = try #require(readme.range(of: "```sh\n"))
         let first = try #require(readme[block.upperBound...].split(separator: "\n").first.map(String.init))
-        #expect(first == "swift build -c release --static-swift-stdlib && .build/release/esfcheck check")
+        #expect(first == "swift build -c release --static-swift-stdlib --product esfcheck && .build/release/esfcheck check")
         #expect(ci.contains("\n\(first) --deterministic > "), "\(first)")
         #expect(ci.contains("\nScripts/test-install.sh\n"))
         #expect(readme.contains("Scripts/install.sh [PREFIX]"))

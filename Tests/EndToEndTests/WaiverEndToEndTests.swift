@@ -76,7 +76,7 @@ struct WaiverEndToEndTests {
         #expect(text.status == 0)
         #expect(text.stdout.contains("    waived: EMŠO corrected in the register, export follows (approved by Ana Kovač, managing authority; reference letter 4300-12/2021-3; expires 2027-06-30; "), "\(text.stdout)")
         #expect(text.stdout.contains(": 1 finding waived (expiry checked against 2026-11-30); the verdict counts 0 findings"), "\(text.stdout)")
-        #expect(text.stdout.contains("verdict: accept — 1 finding (0 fatal, 1 error, 0 review, 0 warning, 0 info); 1 waived, 0 in the baseline; exit code 0"))
+        #expect(text.stdout.contains("verdict: accept — 1 finding (0 fatal, 1 error, 0 review, 0 warning, 0 info); 1 waived; exit code 0"))
     }
 
     @Test("an expired waiver waives nothing: the finding rejects again and the waiver is an ESFCHECK-WV-001 warning at its line")
@@ -188,6 +188,16 @@ struct WaiverEndToEndTests {
                 #expect(results.allSatisfy { $0["baselineState"] as? String == "new" })
             }
         }
+        // the sample against its own baseline: every result unchanged, and suppressed (code scanning closes it)
+        let same = try Self.json(try run(["check", fixture("ucne-delavnice/export.xml"), "--format", "sarif", "--baseline", baseline]))
+        #expect(MiniSchema(schema: schema).violations(same, schema).isEmpty)
+        let results = try #require(((same["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]))
+        #expect(results.count == 11)
+        for r in results {
+            #expect(r["baselineState"] as? String == "unchanged")
+            let suppression = (r["suppressions"] as? [[String: Any]])?.first
+            #expect(suppression?["kind"] as? String == "external" && (suppression?["justification"] as? String)?.hasPrefix("in the baseline") == true)
+        }
     }
 
     @Test("JUnit, GitHub and CSV: a waived finding is no failure, a notice, and status waived; the JSON report follows its schema")
@@ -207,7 +217,7 @@ struct WaiverEndToEndTests {
         let html = try run(["check", input, "--format", "html", "--waivers", waivers], environment: Self.today)
         #expect(html.status == 0)
         #expect(html.stdout.contains("<details class=\"finding waived\"") && html.stdout.contains("<dt>waived</dt><dd>EMŠO corrected in the register"), "\(html.stdout.suffix(3000))")
-        #expect(html.stdout.contains("1 waived, 0 in the baseline") && html.stdout.contains("<th class=\"num\">waived</th>"))
+        #expect(html.stdout.contains("1 waived: they stay listed and do not count for the verdict") && html.stdout.contains("<th class=\"num\">waived</th>"))
         #expect(html.stdout.contains("<th scope=\"row\">waivers</th>") && html.stdout.contains("<h3>Waivers</h3>") && html.stdout.contains(">applied<"))
 
         let schemaData = try Data(contentsOf: packageRoot.appendingPathComponent("docs/report.schema.json"))
@@ -360,6 +370,13 @@ struct WaiverEndToEndTests {
         let suppression = report["suppression"] as? [String: Any]
         #expect(suppression?["waived"] as? Int == 10)
         #expect((suppression?["waiverStates"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "applied" } == true)
+        // the listing puts the finding that decides the verdict (the review one) before waived errors
+        let listed = Self.findings(report)
+        #expect(listed.contains { $0["severity"] as? String == "review" && $0["waiver"] == nil }, "\(listed)")
+        let text = try run(["check", fixture("ucne-delavnice/export.xml"), "--max-findings", "2", "--waivers", waivers, "--width", "1000"],
+                           environment: Self.today)
+        #expect(text.stdout.contains("showing 2 of 11 findings (--max-findings): those that decide the verdict first, then the most severe; the counts and the coverage are those of all findings, the verdict that of all findings not waived"), "\(text.stdout)")
+        #expect(text.stdout.contains("; 10 waived; exit code 0") && !text.stdout.contains("in the baseline"), "\(text.stdout)")
         let capped = try run(["check", fixture("ucne-delavnice/export.xml"), "--max-findings", "2"])
         #expect(capped.status == 1)
     }
