@@ -193,13 +193,14 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     private static func compare(_ a: ExactDecimal, _ b: ExactDecimal) -> Int {
         if a.scale == b.scale { return a.units == b.units ? 0 : (a.units < b.units ? -1 : 1) }
         let s = Swift.max(a.scale, b.scale)
-        // Widening may overflow for huge values; fall back to sign/integer-part comparison.
-        guard let x = try? a.widened(to: s), let y = try? b.widened(to: s) else {
-            let ia = a.floor(), ib = b.floor()
-            if ia != ib { return ia < ib ? -1 : 1 }
-            return 0
-        }
-        return x == y ? 0 : (x < y ? -1 : 1)
+        if let x = try? a.widened(to: s), let y = try? b.widened(to: s) { return x == y ? 0 : (x < y ? -1 : 1) }
+        // Widening overflowed (a huge value): compare the integer parts (truncated toward zero, which
+        // keeps the order), then the fractions, which always widen (below 10^maxScale in magnitude).
+        let (qa, ra) = a.units.quotientAndRemainder(dividingBy: pow10(a.scale))
+        let (qb, rb) = b.units.quotientAndRemainder(dividingBy: pow10(b.scale))
+        if qa != qb { return qa < qb ? -1 : 1 }
+        let fa = ra * pow10(s - a.scale), fb = rb * pow10(s - b.scale)
+        return fa == fb ? 0 : (fa < fb ? -1 : 1)
     }
 
     /// Plain notation with at least `minimumScale` fractional digits (no exponent, no grouping).

@@ -27,6 +27,23 @@ struct DecimalTests {
         #expect(ExactDecimal(parsing: Substring(text)) == nil)
     }
 
+    @Test("huge values whose common scale overflows 128 bits still compare exactly, fraction included")
+    func hugeComparison() throws {
+        // 170141183460469.3 at scale 1 and the same integer part at scale 24: widening the first overflows
+        let a = try #require(ExactDecimal(parsing: "170141183460469.3"))
+        let b = try #require(ExactDecimal(parsing: "170141183460469.200000000000000000000001"))
+        #expect(a != b && b < a && !(a < b))
+        // (values equal at both scales never overflow: the one at the larger scale fits, so both do)
+        let c = try #require(ExactDecimal(parsing: "170141183460469.20000000000000000000000"))
+        #expect(c < a && c < b && b < a)
+        let negative = try #require(ExactDecimal(parsing: "-170141183460469.3"))
+        let negativeB = try #require(ExactDecimal(parsing: "-170141183460469.200000000000000000000001"))
+        #expect(negative < negativeB && negative != negativeB)
+        // a larger integer part decides before the fractions (widening 470.1 to scale 24 overflows)
+        let bigger = try #require(ExactDecimal(parsing: "170141183460470.1"))
+        #expect(b < bigger && !(bigger < b) && a < bigger)
+    }
+
     @Test("a mantissa beyond 128 bits is rejected, not wrapped")
     func rejectsHuge() {
         #expect(ExactDecimal(parsing: Substring(String(repeating: "9", count: 40))) == nil)
