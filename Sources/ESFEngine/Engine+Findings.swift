@@ -172,11 +172,16 @@ extension Engine {
         if findings.count >= 2 * cap { findings = Engine.mostSevere(findings, cap) }
     }
 
-    /// The `n` most severe of findings already in report order (inputs one after another), kept in that order.
+    /// The `n` listed of findings already in report order (inputs one after another), kept in that order:
+    /// those that decide the verdict first (with waivers or a baseline, a waived error never hides the
+    /// review finding that makes the verdict review; without, every finding decides), then the most
+    /// severe, ties in report order.
     static func mostSevereAcrossInputs(_ findings: [Finding], _ n: Int) -> [Finding] {
         guard findings.count > max(n, 1) else { return findings }
         let ranked = findings.indices.sorted { i, j in
-            findings[i].severity != findings[j].severity ? findings[i].severity > findings[j].severity : i < j
+            let a = findings[i], b = findings[j]
+            if a.decidesVerdict != b.decidesVerdict { return a.decidesVerdict }
+            return a.severity != b.severity ? a.severity > b.severity : i < j
         }
         return ranked.prefix(max(n, 1)).sorted().map { findings[$0] }
     }

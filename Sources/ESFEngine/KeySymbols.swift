@@ -22,14 +22,8 @@ struct SymbolTable {
     mutating func intern(_ value: Value) -> Int32 {
         if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
         let h = Self.hash(value)
-        let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { break }
-            if hashes[Int(s)] == h && values[Int(s)] == value { return s }
-            i = (i + 1) & mask
-        }
+        let (i, found) = probe(value, h)
+        if let found { return found }
         let symbol = Int32(truncatingIfNeeded: values.count)
         slots[i] = symbol
         hashes.append(h)
@@ -41,13 +35,18 @@ struct SymbolTable {
     /// The symbol of `value` (a key form) if it was seen.
     func find(_ value: Value) -> Int32? {
         guard !slots.isEmpty else { return nil }
-        let h = Self.hash(value)
+        return probe(value, Self.hash(value)).symbol
+    }
+
+    /// Linear probing from the value's home slot: its symbol when present, else the empty slot that
+    /// ends the run (where it would go). The table is never full (at most half), so the loop ends.
+    private func probe(_ value: Value, _ h: UInt64) -> (slot: Int, symbol: Int32?) {
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
         while true {
             let s = slots[i]
-            if s < 0 { return nil }
-            if hashes[Int(s)] == h && values[Int(s)] == value { return s }
+            if s < 0 { return (i, nil) }
+            if hashes[Int(s)] == h && values[Int(s)] == value { return (i, s) }
             i = (i + 1) & mask
         }
     }

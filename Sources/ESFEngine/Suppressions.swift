@@ -123,17 +123,10 @@ public enum Suppressions {
         return f
     }
 
-    /// The `n` listed findings (`--max-findings` over findings that were all kept to be matched): those
-    /// that decide the verdict first (a waived error never hides the review finding that makes the
-    /// verdict review), then the most severe, ties in report order; listed in report order.
+    /// The `n` listed findings (`--max-findings` over findings that were all kept to be matched): the
+    /// ranking of every listing (`Engine.mostSevereAcrossInputs`), which puts those that decide the verdict first.
     public static func listed(_ findings: [Finding], _ n: Int) -> [Finding] {
-        guard findings.count > max(n, 1) else { return findings }
-        let ranked = findings.indices.sorted { i, j in
-            let a = findings[i], b = findings[j]
-            if a.decidesVerdict != b.decidesVerdict { return a.decidesVerdict }
-            return a.severity != b.severity ? a.severity > b.severity : i < j
-        }
-        return ranked.prefix(max(n, 1)).sorted().map { findings[$0] }
+        Engine.mostSevereAcrossInputs(findings, n)
     }
 
     /// The baseline of a run: every finding's fingerprint except those of esfcheck itself (`ESFCHECK-*`,

@@ -141,12 +141,8 @@ public struct SARIFReporter: Reporter {
         result["properties"] = .object(properties)
         // a waived finding: accepted outside the export, with the waiver's justification and place
         if let w = f.waiver {
-            result["suppressions"] = [[
-                "kind": "external",
-                "status": "accepted",
-                "justification": .string(w.justification),
-                "location": ["physicalLocation": ["artifactLocation": ["uri": .string(Self.uri(w.file))], "region": ["startLine": .int(max(1, w.line))]]],
-            ]]
+            result["suppressions"] = Self.acceptedExternally(w.justification,
+                at: ["physicalLocation": ["artifactLocation": ["uri": .string(Self.uri(w.file))], "region": ["startLine": .int(max(1, w.line))]]])
         }
         // with --baseline: whether the finding was already in the baseline; one that was is also an
         // external suppression (code scanning closes suppressed alerts and does not read baselineState),
@@ -154,14 +150,17 @@ public struct SARIFReporter: Reporter {
         if let b = f.baselined {
             result["baselineState"] = .string(b ? "unchanged" : "new")
             if b && f.waiver == nil {
-                result["suppressions"] = [[
-                    "kind": "external",
-                    "status": "accepted",
-                    "justification": "in the baseline given with --baseline: it does not count for the verdict",
-                ]]
+                result["suppressions"] = Self.acceptedExternally("in the baseline given with --baseline: it does not count for the verdict")
             }
         }
         return .object(result)
+    }
+
+    /// `suppressions` of a result accepted outside the export (a waiver, the baseline), with its justification.
+    static func acceptedExternally(_ justification: String, at location: JSONValue? = nil) -> JSONValue {
+        var suppression: [String: JSONValue] = ["kind": "external", "status": "accepted", "justification": .string(justification)]
+        if let location { suppression["location"] = location }
+        return [.object(suppression)]
     }
 
     /// A `location`: the file as given (repository-relative when given relative), line ≥ 1 (1 when the
