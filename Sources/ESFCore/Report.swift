@@ -171,6 +171,8 @@ public struct Report: Sendable, Codable {
     public var tool: String = "esfcheck"
     public var toolVersion: String
     public var startedAt: String?
+    /// The language of the report's words and the rules' texts (`--lang`).
+    public var language: Language = .en
     public var options: [String: String]
     public var packs: [PackInfo]
     public var inputs: [InputInfo]
@@ -197,7 +199,7 @@ public struct Report: Sendable, Codable {
 
     /// Every key of the JSON report (`rules` is left out: the JSON report has `coverage`).
     enum CodingKeys: String, CodingKey {
-        case tool, toolVersion, startedAt, options, packs, inputs, verdict, exitCode, counts, coverage, findings
+        case tool, toolVersion, language, startedAt, options, packs, inputs, verdict, exitCode, counts, coverage, findings
         case findingsTotal, findingsShown, disabledRules, parameters, configuration, suppression
     }
 

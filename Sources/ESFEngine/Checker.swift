@@ -51,6 +51,8 @@ public struct CheckRequest: Sendable {
     public var failOn: Severity? = .error
     public var showPersonalData = false
     public var deterministic = false
+    /// The language of the report's words, diagnostics and rule texts (`--lang`, else the locale).
+    public var language: Language = .en
     public var maxFindings = 100_000
     /// The project configuration (`esfcheck.yaml`), if any.
     public var config: ProjectConfig?
@@ -507,6 +509,7 @@ public enum Checker {
         let keepAll = !suppression.isEmpty || request.writesBaseline
         var engineOptions = EngineOptions()
         engineOptions.showPersonalData = request.showPersonalData
+        engineOptions.language = request.language
         engineOptions.maxFindings = keepAll ? 1 << 40 : request.maxFindings
         engineOptions.timings = timings != nil
         var findings: [Finding] = []
@@ -642,6 +645,7 @@ public enum Checker {
         if let b = request.baseline { opts["baseline"] = displayPath(b) }
         var report = Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
                             failOn: request.failOn, coverage: coverage, findings: findings, counts: severityCounts)
+        report.language = request.language
         if let summary {
             // the verdict of the findings neither waived nor in the baseline; the counts stay those of all
             report.suppression = summary

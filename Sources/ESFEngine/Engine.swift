@@ -14,6 +14,8 @@ public struct EngineOptions: Sendable {
     public var budget = Evaluator.defaultBudget
     /// Measure the time each rule takes (`--timings`); off, nothing is measured.
     public var timings = false
+    /// The language of rule messages and their values (`--lang`): English by default.
+    public var language: Language = .en
     public init() {}
 }
 

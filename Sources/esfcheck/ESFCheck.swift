@@ -197,6 +197,9 @@ struct Check: ParsableCommand {
     @Option(help: "Colour the text report and the summary line: auto (when stdout is a terminal and NO_COLOR is not set), always, never.")
     var color: ColorChoice = .auto
 
+    @Option(help: "The language of the report, the diagnostics and the built-in rules' texts: sl (Slovenian) or en (English). Default: sl when LC_ALL, LC_MESSAGES or LANG (the first set) names Slovenian, else en.")
+    var lang: Language?
+
     @Option(help: "Fit the lines of the text report to this many characters (at least 40; default: the terminal's width, or 100 into a file or a pipe).")
     var width: Int?
 
@@ -233,6 +236,7 @@ struct Check: ParsableCommand {
         request.failOn = failOn.severity
         request.showPersonalData = showPersonalData
         request.deterministic = deterministic
+        request.language = lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
         request.maxFindings = maxFindings
         request.ignoredConfig = noConfig
         request.configGiven = config != nil
@@ -425,3 +429,5 @@ struct Verify: ParsableCommand {
         if failed > 0 || !without.isEmpty { throw ExitCode(1) }
     }
 }
+
+extension Language: ExpressibleByArgument {}
