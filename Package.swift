@@ -60,6 +60,6 @@ let package = Package(
         .testTarget(name: "ESFInputsTests", dependencies: ["TestSupport", "ESFInputs", "ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ESFRulesTests", dependencies: ["TestSupport", "ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
         // Golden/ holds expected reports (read by the tests from the source tree, not resources)
-        .testTarget(name: "EndToEndTests", dependencies: ["esfcheck", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Golden"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["esfcheck", "ESFReports", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Golden"]),
     ]
 )

@@ -117,13 +117,13 @@ public enum ReservedRule {
 
 extension Finding {
     /// A reserved finding (always fatal) with its id and title from the catalogue, the message's text
-    /// and its help (the message's own when it says more than the kind's).
+    /// and its help (the message's own when it says more than the kind's), in `language`.
     public init(reserved message: ReservedMessage, recordKey: String, participantID: String? = nil, entity: String,
                 location: SourceLocation?, pack: String? = nil, legalBasis: [String] = [], expression: String? = nil,
-                rulePlace: String? = nil) {
-        self.init(ruleID: message.kind.id, severity: message.kind.severity, message: message.text, recordKey: recordKey,
-                  participantID: participantID, entity: entity, location: location, pack: pack, title: message.kind.title,
-                  legalBasis: legalBasis, help: message.help(rulePlace: rulePlace), expression: expression)
+                rulePlace: String? = nil, language: Language = .en) {
+        self.init(ruleID: message.kind.id, severity: message.kind.severity, message: message.text(language), recordKey: recordKey,
+                  participantID: participantID, entity: entity, location: location, pack: pack, title: message.kind.title(language),
+                  legalBasis: legalBasis, help: message.help(rulePlace: rulePlace, language: language), expression: expression)
     }
 }
 

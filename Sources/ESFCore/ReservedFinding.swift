@@ -136,6 +136,13 @@ public enum ReservedMessage: Sendable, Hashable {
     /// An error of the XML Schema validator, as libxml2 words it (prefixed with the record or element concerned).
     case schemaValidity(text: String)
 
+    // What the waiver file's checks say (`--waivers`).
+
+    /// A waiver of `target` (`ESF-CF-001 [UD-2019]`) past its expiry date; `findings`: how many findings it names.
+    case waiverExpired(target: String, expires: CivilDate?, approvedBy: String, findings: Int)
+    /// A waiver of `target` that matched no finding.
+    case waiverUnused(target: String)
+
     public var kind: ReservedFinding {
         switch self {
         case .outOfOrder, .secondRoot, .noRoot, .emptyList, .emptyFile, .unknownColumn, .repeatedColumn, .requiredMissing,
@@ -148,6 +155,8 @@ public enum ReservedMessage: Sendable, Hashable {
         case .multiple: return .multiple
         case .ruleFailed: return .runtime
         case .ruleOverBudget: return .limit
+        case .waiverExpired: return .waiverExpired
+        case .waiverUnused: return .waiverUnused
         }
     }
 
@@ -195,6 +204,10 @@ public enum ReservedMessage: Sendable, Hashable {
         case .fieldAfterNested(let element, let child):
             return "\(element): element '\(child)' comes after the nested records; fields come first (it was not read)"
         case .schemaValidity(let text): return text
+        case .waiverExpired(let target, let expires, let approvedBy, let n):
+            let matched = n == 0 ? "it matches no finding of this run either" : "\(counted(n, "finding")) it names \(n == 1 ? "counts" : "count") again"
+            return "the waiver of \(target) expired on \(expires?.description ?? "?") (approved by \(approvedBy)); it waives nothing: \(matched)"
+        case .waiverUnused(let target): return "the waiver of \(target) matches no finding of this run"
         }
     }
 
@@ -210,7 +223,7 @@ public enum ReservedMessage: Sendable, Hashable {
         case .noRoot(let e): return "add the \(e) record: every export holds exactly one"
         case .orphan, .multiple, .emptyList, .emptyFile, .unknownColumn, .repeatedColumn, .raggedRow, .malformedCell, .unparseable,
              .invisible, .requiredMissing, .unknownAttribute, .unexpectedText, .rootNamespace, .wrongRoot, .elementNamespace,
-             .unknownElement, .misplacedElement, .fieldAfterNested, .schemaValidity:
+             .unknownElement, .misplacedElement, .fieldAfterNested, .schemaValidity, .waiverExpired, .waiverUnused:
             return kind.help
         }
     }

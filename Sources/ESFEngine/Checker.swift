@@ -504,7 +504,7 @@ public enum Checker {
             throw .usage("ESFCHECK_TODAY '\(ProcessInfo.processInfo.environment["ESFCHECK_TODAY"] ?? "")' is not a date YYYY-MM-DD (it fixes the date waivers expire against)")
         }
         if let t = request.today { today = t }
-        let suppression = Suppressions.Options(waivers: waivers, today: today, baseline: baseline)
+        let suppression = Suppressions.Options(waivers: waivers, today: today, baseline: baseline, language: request.language)
         // every finding is kept to be matched (or written) before --max-findings caps the listing
         let keepAll = !suppression.isEmpty || request.writesBaseline
         var engineOptions = EngineOptions()

@@ -17,7 +17,7 @@ extension Engine {
             flushGroup()
         case .problem(let p):
             let entityName = p.entity.map { model.entities[$0].name } ?? "input"
-            var message = p.message
+            var message = p.reason.text(options.language)
             var recordKey = p.recordKey ?? ""
             var location = p.location
             if !options.showPersonalData {
@@ -43,7 +43,8 @@ extension Engine {
                 }
             }
             add(Finding(ruleID: p.kind.id, severity: p.kind.severity, message: message, recordKey: recordKey,
-                        entity: entityName, location: location, title: p.kind.title, help: p.reason.help()), field: p.location.field)
+                        entity: entityName, location: location, title: p.kind.title(options.language),
+                        help: p.reason.help(language: options.language)), field: p.location.field)
         case .rejected(let e, _):
             counts[e].read += 1
             counts[e].rejected += 1
@@ -85,13 +86,13 @@ extension Engine {
             // a rule already ran on the assumption that these records were complete: fail closed
             outOfOrder.insert(e)
             add(Finding(reserved: .outOfOrder(entity: model.entities[e].name),
-                        recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location), field: nil)
+                        recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location, language: options.language), field: nil)
         }
         if e == model.root {
             rootCount += 1
             if rootCount > 1 {
                 add(Finding(reserved: .secondRoot(entity: model.entities[e].name),
-                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location), field: nil)
+                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location, language: options.language), field: nil)
                 counts[e].rejected += 1
                 return
             }
@@ -104,7 +105,7 @@ extension Engine {
             if s >= parentSeen.count || !parentSeen[s] {
                 add(Finding(reserved: .orphan(entity: model.entities[e].name, key: recordKey(e, r.values), field: pf,
                                               parentID: parentID(e, r.values) ?? r.values[pfi].description, parent: model.entities[p].name),
-                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf)), field: pf)
+                            recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf), language: options.language), field: pf)
                 counts[e].rejected += 1
                 return
             }
@@ -202,7 +203,7 @@ extension Engine {
         if optionalChildSeen[e][parent] == optionalEpoch {
             add(Finding(reserved: .multiple(parent: model.parentIndex(of: e).map { model.entities[$0].name } ?? "parent", parentID: pid,
                                             entity: model.entities[e].name),
-                        recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location), field: nil)
+                        recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location, language: options.language), field: nil)
         } else {
             optionalChildSeen[e][parent] = optionalEpoch
         }
@@ -269,7 +270,7 @@ extension Engine {
         let rootKey = root.map { recordKey(model.root, $0) } ?? ""
         if rootCount == 0 {
             add(Finding(reserved: .noRoot(entity: model.entities[model.root].name),
-                        recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path)), field: nil)
+                        recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path), language: options.language), field: nil)
         }
         for snap in snapshots {
             evaluator.records = snap.records

@@ -36,8 +36,11 @@ public enum ErrorDocument {
         }
     }
 
-    public static func render(_ error: CheckError) -> String {
-        var diagnostics = items(error).map { Item(code: $0.code, message: $0.message, file: $0.file, line: $0.line, column: $0.column) }
+    /// The document; the messages in `language` (`DiagnosticWords`), the keys and codes always English.
+    public static func render(_ error: CheckError, language: Language = .en) -> String {
+        var diagnostics = items(error).map {
+            Item(code: $0.code, message: DiagnosticWords.translated($0.message, language), file: $0.file, line: $0.line, column: $0.column)
+        }
         if case .layout(let d) = error, !diagnostics.isEmpty { diagnostics[0].layout = d }
         let doc = Document(exitCode: error.exitCode, diagnostics: diagnostics)
         let encoder = JSONEncoder()

@@ -13,10 +13,13 @@ public enum Suppressions {
         public var waivers: [Waiver]?
         public var today: CivilDate
         public var baseline: Baseline?
-        public init(waivers: [Waiver]? = nil, today: CivilDate, baseline: Baseline? = nil) {
+        /// The language of the waiver findings' texts.
+        public var language: Language
+        public init(waivers: [Waiver]? = nil, today: CivilDate, baseline: Baseline? = nil, language: Language = .en) {
             self.waivers = waivers
             self.today = today
             self.baseline = baseline
+            self.language = language
         }
         public var isEmpty: Bool { waivers == nil && baseline == nil }
     }
@@ -77,15 +80,11 @@ public enum Suppressions {
             switch status {
             case .applied: break
             case .expired:
-                let expires = waiver.expires?.description ?? "?"
-                let matched = wouldHave[w] == 0 ? "it matches no finding of this run either"
-                    : "\(counted(wouldHave[w], "finding")) it names \(wouldHave[w] == 1 ? "counts" : "count") again"
-                findings.append(finding(.waiverExpired, waiver,
-                                        "the waiver of \(waiver.target) expired on \(expires) (approved by \(waiver.approvedBy)); it waives nothing: \(matched)",
-                                        baselined: options.baseline != nil ? false : nil))
+                findings.append(finding(.waiverExpired(target: waiver.target, expires: waiver.expires, approvedBy: waiver.approvedBy, findings: wouldHave[w]),
+                                        waiver, baselined: options.baseline != nil ? false : nil, language: options.language))
             case .unused:
-                findings.append(finding(.waiverUnused, waiver, "the waiver of \(waiver.target) matches no finding of this run",
-                                        baselined: options.baseline != nil ? false : nil))
+                findings.append(finding(.waiverUnused(target: waiver.target), waiver,
+                                        baselined: options.baseline != nil ? false : nil, language: options.language))
             }
         }
         let tracksWaivers = options.waivers != nil, tracksBaseline = options.baseline != nil
@@ -114,10 +113,11 @@ public enum Suppressions {
     }
 
     /// A warning about a waiver, at the waiver's place in the waiver file.
-    static func finding(_ kind: ReservedFinding, _ waiver: Waiver, _ message: String, baselined: Bool?) -> Finding {
-        var f = Finding(ruleID: kind.id, severity: kind.severity, message: message, recordKey: waiver.recordKey ?? "", entity: "waiver",
+    static func finding(_ message: ReservedMessage, _ waiver: Waiver, baselined: Bool?, language: Language) -> Finding {
+        let kind = message.kind
+        var f = Finding(ruleID: kind.id, severity: kind.severity, message: message.text(language), recordKey: waiver.recordKey ?? "", entity: "waiver",
                         location: SourceLocation(file: waiver.file, line: waiver.line, column: waiver.column), pack: "esfcheck",
-                        title: kind.title, help: kind.help)
+                        title: kind.title(language), help: kind.help(language))
         f.fingerprint = Engine.fingerprint([kind.id, waiver.ruleID, waiver.recordKey ?? "", waiver.fingerprint ?? ""])
         f.baselined = baselined
         return f

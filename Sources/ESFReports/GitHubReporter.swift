@@ -10,6 +10,7 @@ public struct GitHubReporter: Reporter {
     public init() {}
 
     public func render(_ report: Report) -> String {
+        let w = ReportWords.of(report.language)
         var out = ""
         for f in report.findings {
             var properties: [String] = []
@@ -21,11 +22,12 @@ public struct GitHubReporter: Reporter {
                 }
             }
             properties.append("title=" + Self.property(f.ruleID))
-            var message = f.waiver != nil ? "waived \(f.severity.rawValue)" : f.baselined == true ? "baselined \(f.severity.rawValue)" : f.severity.rawValue
+            let severity = w.severity(f.severity)
+            var message = f.waiver != nil ? "\(w.waivedPrefix) \(severity)" : f.baselined == true ? "\(w.baselinedPrefix) \(severity)" : severity
             if !f.recordKey.isEmpty { message += " [\(f.recordKey)]" }
             message += " " + f.message
-            if let detail = f.location.flatMap(Self.detail) { message += " (at \(detail))" }
-            if let w = f.waiver { message += " — waived: \(w.justification)" }
+            if let detail = f.location.flatMap({ Self.detail($0, w) }) { message += w.fill(w.atPlace, detail) }
+            if let waiver = f.waiver { message += w.fill(w.waivedSuffix, waiver.justification) }
             // a waived or baselined finding is a notice, never an error or a warning
             let level = f.decidesVerdict ? CILevel(f.severity).github : "notice"
             out += "::\(level) \(properties.joined(separator: ","))::\(Self.data(message))\n"
@@ -34,13 +36,13 @@ public struct GitHubReporter: Reporter {
     }
 
     /// The XPath, or the CSV record and field, with the value as written.
-    static func detail(_ l: SourceLocation) -> String? {
+    static func detail(_ l: SourceLocation, _ w: ReportWords = .en) -> String? {
         var s: String
         if let x = l.xpath {
             s = x
         } else if let r = l.record {
-            s = "record \(r)"
-            if let field = l.field { s += " column " + (l.sourceField.map { "\"\($0)\" (\(field))" } ?? field) }
+            s = w.fill(w.recordAt, "\(r)")
+            if let field = l.field { s += " \(w.column) " + (l.sourceField.map { "\"\($0)\" (\(field))" } ?? field) }
         } else {
             return nil
         }

@@ -1,3 +1,5 @@
+import ESFCore
+
 /// The stylesheet and script of the HTML report, inlined into every report (no network, no external
 /// fonts). The report's Content-Security-Policy allows exactly these two by their SHA-256, so nothing
 /// else can run or load, whatever a value of the input holds.
@@ -95,10 +97,38 @@ enum HTMLAssets {
     }
     """
 
+    /// The script of a report in `language`: the same code, the words it writes (how many findings are
+    /// shown) from the catalogue.
+    static func js(_ language: Language) -> String {
+        switch language {
+        case .en: return english
+        case .sl: return slovenian
+        }
+    }
+
+    static let english = script(ReportWords.en)
+    static let slovenian = script(ReportWords.sl)
+
+    /// `'showing ' + shown + ' of ' + findings.length + ' findings'`: the catalogue's `filterCount` as
+    /// a JavaScript expression.
+    static func countExpression(_ w: ReportWords) -> String {
+        func quoted(_ s: String) -> String {
+            "'" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+        }
+        let marker = "\u{1}"
+        let parts = ReportWords.fill(w.filterCount, [marker + "shown" + marker, marker + "findings.length" + marker]).components(separatedBy: marker)
+        // even parts are words, odd parts the script's variables
+        return parts.enumerated().compactMap { i, part in
+            i % 2 == 1 ? part : part.isEmpty ? nil : quoted(part)
+        }.joined(separator: " + ")
+    }
+
     /// The filters: shown only when the script runs (without it the report lists every finding, expanded);
     /// set from the address on load (`#severity=error,review&rule=ESF-CF-001&q=text`, or the same as a
     /// query) and written back to it; before printing every `details` element is opened.
-    static let js = """
+    static func script(_ w: ReportWords) -> String {
+        let countExpression = countExpression(w)
+        return """
     (function () {
       'use strict';
       var bar = document.getElementById('filters');
@@ -131,7 +161,7 @@ enum HTMLAssets {
           if (keep) { shown += 1; }
         });
         groups.forEach(function (g) { g.hidden = g.querySelector('details.finding:not([hidden])') === null; });
-        count.textContent = 'showing ' + shown + ' of ' + findings.length + ' findings';
+        count.textContent = \(countExpression);
         if (write) {
           var parts = [];
           var all = boxes.every(function (b) { return b.checked; });
@@ -168,4 +198,5 @@ enum HTMLAssets {
       window.addEventListener('hashchange', function () { fromAddress(); apply(false); });
     })();
     """
+    }
 }

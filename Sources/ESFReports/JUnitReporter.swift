@@ -9,6 +9,7 @@ public struct JUnitReporter: Reporter {
     public init() {}
 
     public func render(_ report: Report) -> String {
+        let w = ReportWords.of(report.language)
         let rules = report.describedRules
         var byRule: [String: [Finding]] = [:]
         for f in report.findings { byRule[f.ruleID, default: []].append(f) }
@@ -38,19 +39,19 @@ public struct JUnitReporter: Reporter {
                 if failed { suiteFailures += 1 }
                 if notReached {
                     suiteSkipped += 1
-                    cases += "      <skipped message=\"no record reached the rule\"/>\n"
+                    cases += "      <skipped message=\"\(XMLText.escaped(w.notReachedSkip))\"/>\n"
                 }
                 if failed && findings.isEmpty {
                     // listed findings capped by --max-findings: say how many the run found
-                    cases += "      <failure type=\"\(r.severity.rawValue)\" message=\"findings of this rule not listed (--max-findings)\"/>\n"
+                    cases += "      <failure type=\"\(r.severity.rawValue)\" message=\"\(XMLText.escaped(w.notListed))\"/>\n"
                 }
                 for f in findings {
                     cases += "      <failure type=\"\(f.severity.rawValue)\" message=\"\(XMLText.escaped(f.message))\">"
-                    cases += XMLText.escaped(Self.failureText(f)) + "</failure>\n"
+                    cases += XMLText.escaped(Self.failureText(f, w)) + "</failure>\n"
                 }
                 if !accepted.isEmpty {
                     let notes = accepted.map { f in
-                        (f.waiver.map { "waived: \($0.justification)" } ?? "baselined: in the baseline") + "\n" + Self.failureText(f)
+                        (f.waiver.map { w.fill(w.waivedMark, $0.justification) } ?? w.baselinedNote) + "\n" + Self.failureText(f, w)
                     }
                     cases += "      <system-out>" + XMLText.escaped(notes.joined(separator: "\n\n")) + "</system-out>\n"
                 }
@@ -69,17 +70,17 @@ public struct JUnitReporter: Reporter {
 
     /// `file:line:column XPath-or-record field = "raw"`, the severity, record key and message, then the
     /// legal basis, help and related locations, one per line.
-    static func failureText(_ f: Finding) -> String {
+    static func failureText(_ f: Finding, _ w: ReportWords) -> String {
         var lines: [String] = []
         if let l = f.location {
             var at = l.short
-            if let d = GitHubReporter.detail(l) { at += " " + d }
+            if let d = GitHubReporter.detail(l, w) { at += " " + d }
             lines.append(at)
         }
-        lines.append("\(f.severity.rawValue) [\(f.recordKey.isEmpty ? "-" : f.recordKey)] \(f.message)")
-        if !f.legalBasis.isEmpty { lines.append("legal basis: " + f.legalBasis.joined(separator: "; ")) }
-        if let h = f.help { lines.append("how to fix: \(h)") }
-        for r in f.relatedLocations ?? [] { lines.append("related: \(r.short): \(r.message)") }
+        lines.append("\(w.severity(f.severity)) [\(f.recordKey.isEmpty ? "-" : f.recordKey)] \(f.message)")
+        if !f.legalBasis.isEmpty { lines.append(w.legalBasis + ": " + f.legalBasis.joined(separator: "; ")) }
+        if let h = f.help { lines.append("\(w.howToFix): \(h)") }
+        for r in f.relatedLocations ?? [] { lines.append("\(w.related): \(r.short): \(r.message)") }
         return lines.joined(separator: "\n")
     }
 }

@@ -22,19 +22,20 @@ public enum ProgressLine {
 
     /// The line for `p`, at most `width - 1` characters (the last column is left free, so that no
     /// terminal wraps it).
-    public static func render(_ p: CheckProgress, width: Int) -> String {
+    public static func render(_ p: CheckProgress, width: Int, language: Language = .en) -> String {
+        let w = ReportWords.of(language)
         let room = max(10, width - 1)
         let seconds = Double(p.elapsedNanoseconds) / 1e9
-        let rate = seconds >= 0.05 ? "\(Int((Double(p.records) / seconds).rounded())) records/s" : "… records/s"
+        let rate = seconds >= 0.05 ? "\(Int((Double(p.records) / seconds).rounded())) \(w.recordsPerSecond)" : "… \(w.recordsPerSecond)"
         let share = p.bytesTotal > 0 ? min(1, Double(p.bytesRead) / Double(p.bytesTotal)) : 0
         let percent = "\(Int((share * 100).rounded(.down)))%"
         var parts: [String]
         if p.done {
-            parts = ["read \(bytes(p.bytesRead)), \(p.records) records in \(Int(seconds.rounded())) s; finishing"]
+            parts = [w.fill(w.progressDone, bytes(p.bytesRead), "\(p.records)", "\(Int(seconds.rounded()))")]
         } else {
-            parts = [percent, "\(bytes(p.bytesRead)) of \(bytes(p.bytesTotal))", rate]
+            parts = [percent, w.fill(w.bytesOf, bytes(p.bytesRead), bytes(p.bytesTotal)), rate]
         }
-        let name = (p.inputCount > 1 ? "input \(p.inputIndex + 1) of \(p.inputCount): " : "") + (p.input.split(separator: "/").last.map(String.init) ?? p.input)
+        let name = (p.inputCount > 1 ? w.fill(w.inputOf, "\(p.inputIndex + 1)", "\(p.inputCount)") : "") + (p.input.split(separator: "/").last.map(String.init) ?? p.input)
         let text = parts.joined(separator: "  ")
         func bar(_ cells: Int) -> String {
             let filled = p.done ? cells : Int((share * Double(cells)).rounded(.down))

@@ -12,25 +12,26 @@ enum SuppressionWords {
     /// nil when neither was.
     static func suppressed(_ report: Report) -> String? {
         guard let s = report.suppression else { return nil }
+        let w = ReportWords.of(report.language)
         var parts: [String] = []
-        if report.configuration?.waivers != nil || s.waived > 0 { parts.append("\(s.waived) waived") }
-        if report.configuration?.baseline != nil || s.baselined > 0 { parts.append("\(s.baselined) in the baseline") }
+        if report.configuration?.waivers != nil || s.waived > 0 { parts.append(w.fill(w.waivedCount, "\(s.waived)")) }
+        if report.configuration?.baseline != nil || s.baselined > 0 { parts.append(w.fill(w.baselinedCount, "\(s.baselined)")) }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
     /// ` not waived or in the baseline` (what of the findings decides the verdict), only for what was given.
     static func deciding(_ report: Report) -> String {
         guard report.suppression != nil else { return "" }
-        let w = report.configuration?.waivers != nil, b = report.configuration?.baseline != nil
-        return w && b ? " not waived or in the baseline" : w ? " not waived" : b ? " not in the baseline" : ""
+        let w = ReportWords.of(report.language)
+        let waivers = report.configuration?.waivers != nil, baseline = report.configuration?.baseline != nil
+        return waivers && baseline ? w.notWaivedOrBaselined : waivers ? w.notWaived : baseline ? w.notBaselined : ""
     }
 
     /// The note of a listing capped by `--max-findings`.
     static func capped(_ report: Report) -> String {
-        let shown = "showing \(report.findingsShown) of \(report.findingsTotal) findings"
-        guard report.suppression != nil else {
-            return shown + ", the most severe (--max-findings); the counts, the coverage and the verdict are those of all findings"
-        }
-        return shown + " (--max-findings): those that decide the verdict first, then the most severe; the counts and the coverage are those of all findings, the verdict that of all findings\(deciding(report))"
+        let w = ReportWords.of(report.language)
+        let shown = w.fill(w.showingOf, "\(report.findingsShown)", "\(report.findingsTotal)")
+        guard report.suppression != nil else { return shown + w.cappedPlain }
+        return shown + w.fill(w.cappedSuppressed, deciding(report))
     }
 }

@@ -47,7 +47,7 @@ struct ESFCheck: ParsableCommand {
             Foundation.exit(0)
         }
         if let unknown = unknownCommand(arguments) {
-            let code = fail(.usage("unknown command '\(unknown.word)'; did you mean '\(unknown.command)'?"), json: wantsJSON)
+            let code = fail(.usage(DiagnosticWords.unknownCommand(unknown.word, suggestion: unknown.command, localeLanguage)), json: wantsJSON)
             Foundation.exit(code.rawValue)
         }
         do {
@@ -90,16 +90,21 @@ struct ESFCheck: ParsableCommand {
 
 /// Writes `text` to stdout, or atomically to `path` (temp file + rename), refusing targets that are
 /// inputs (`protected`), folders, devices or FIFOs; exit 2 with the reason when it cannot be written.
-func emit(_ text: String, to path: String?, protecting protected: [String] = [], json: Bool = false) throws {
+func emit(_ text: String, to path: String?, protecting protected: [String] = [], json: Bool = false, language: Language = localeLanguage) throws {
     do { try Output.write(text, to: path, protecting: protected) } catch {
-        throw fail(.usage(error.description), json: json && path != nil)
+        throw fail(.usage(error.description), json: json && path != nil, language: language)
     }
 }
 
+/// The language of the locale (`LC_ALL`, `LC_MESSAGES`, `LANG`): that of the diagnostics of every
+/// command but `check --lang`.
+let localeLanguage = Language.fromEnvironment(ProcessInfo.processInfo.environment)
+
 /// Reports why a command stops (stderr; with `json`, also a JSON error document on stdout) and gives its exit code.
-func fail(_ error: CheckError, json: Bool = false) -> ExitCode {
-    printError(error.description)
-    if json { try? Output.write(ErrorDocument.render(error), to: nil) }
+/// The message is in `language` (`check --lang`, else the locale's).
+func fail(_ error: CheckError, json: Bool = false, language: Language = localeLanguage) -> ExitCode {
+    printError(error.text(language))
+    if json { try? Output.write(ErrorDocument.render(error, language: language), to: nil) }
     return ExitCode(error.exitCode)
 }
 
@@ -214,8 +219,10 @@ struct Check: ParsableCommand {
         // JSON on stdout for exits 2 and 3 as soon as the format is known
         var json = format == .json
         var request = CheckRequest()
+        request.language = lang ?? localeLanguage
+        let language = request.language
         if !noConfig {
-            do { request.config = try Checker.loadConfig(path: config) } catch { throw fail(error, json: json) }
+            do { request.config = try Checker.loadConfig(path: config) } catch { throw fail(error, json: json, language: language) }
         }
         var format = self.format ?? .text
         var failOn = self.failOn ?? .error
@@ -236,7 +243,6 @@ struct Check: ParsableCommand {
         request.failOn = failOn.severity
         request.showPersonalData = showPersonalData
         request.deterministic = deterministic
-        request.language = lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment)
         request.maxFindings = maxFindings
         request.ignoredConfig = noConfig
         request.configGiven = config != nil
@@ -248,21 +254,21 @@ struct Check: ParsableCommand {
         let protected = Output.files(under: Checker.pathsRead(request))
         if let output {
             do { try Output.check(output, protecting: protected) } catch {
-                throw fail(.usage(error.description), json: json)
+                throw fail(.usage(error.description), json: json, language: language)
             }
         }
         if let writeBaseline {
             if let output, Output.sameFile(output, writeBaseline) {
-                throw fail(.usage("--write-baseline and --output name the same file, \(writeBaseline)"), json: json)
+                throw fail(.usage("--write-baseline and --output name the same file, \(writeBaseline)"), json: json, language: language)
             }
             do { try Output.check(writeBaseline, protecting: protected) } catch {
-                throw fail(.usage(error.description), json: json)
+                throw fail(.usage(error.description), json: json, language: language)
             }
         }
         let report: Report
         let written: Baseline?
         // a progress bar on stderr only when it is a terminal (and only for a large input: ProgressDisplay)
-        let progress = !quiet && isatty(STDERR_FILENO) == 1 ? ProgressDisplay(fd: STDERR_FILENO) : nil
+        let progress = !quiet && isatty(STDERR_FILENO) == 1 ? ProgressDisplay(fd: STDERR_FILENO, language: language) : nil
         do {
             let measured = timings ? RunTimings() : nil
             defer { progress?.clear() }
@@ -272,11 +278,11 @@ struct Check: ParsableCommand {
             progress?.clear()
             if let measured { FileHandle.standardError.write(Data(measured.render().utf8)) }
         } catch {
-            throw fail(error, json: json)
+            throw fail(error, json: json, language: language)
         }
         if let writeBaseline, let written {
-            guard let text = BaselineWriter.render(written) else { throw fail(.usage("the baseline could not be encoded"), json: json) }
-            try emit(text, to: writeBaseline, protecting: protected, json: json)
+            guard let text = BaselineWriter.render(written) else { throw fail(.usage("the baseline could not be encoded"), json: json, language: language) }
+            try emit(text, to: writeBaseline, protecting: protected, json: json, language: language)
         }
         // the summary line goes to stdout when the report does not (--output) or instead of it (--quiet)
         let summary = TextReporter(color: color.colors(fd: STDOUT_FILENO), explain: false).summaryLine(report) + "\n"
@@ -299,7 +305,7 @@ struct Check: ParsableCommand {
         case .csv: text = CSVReporter().render(report)
         case .html: text = HTMLReporter().render(report)
         }
-        try emit(text, to: output, protecting: protected, json: json)
+        try emit(text, to: output, protecting: protected, json: json, language: language)
         if output != nil { try emit(summary, to: nil) }
         if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
     }

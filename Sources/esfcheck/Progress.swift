@@ -15,9 +15,13 @@ func terminalWidth(_ fd: Int32) -> Int {
 /// cleared when the run ends (nothing is left behind on the terminal).
 final class ProgressDisplay {
     let fd: Int32
+    let language: Language
     private var drawn = false
     private var lastDraw: UInt64 = 0
-    init(fd: Int32) { self.fd = fd }
+    init(fd: Int32, language: Language = .en) {
+        self.fd = fd
+        self.language = language
+    }
 
     func update(_ p: CheckProgress) {
         guard p.bytesTotal > ProgressLine.threshold else { return }
@@ -26,7 +30,7 @@ final class ProgressDisplay {
         lastDraw = now
         drawn = true
         // carriage return, the line, erase to the end of the line
-        write("\r" + ProgressLine.render(p, width: terminalWidth(fd)) + "\u{1B}[K")
+        write("\r" + ProgressLine.render(p, width: terminalWidth(fd), language: language) + "\u{1B}[K")
     }
 
     /// Erases the bar, if one was drawn.
