@@ -71,7 +71,7 @@ public struct HTMLReporter: Reporter {
     func header(_ report: Report, _ w: ReportWords) -> String {
         let c = report.counts
         var out = "<header id=\"top\">\n<h1>\(w.auditReport)</h1>\n"
-        let checked = report.inputs.map { i in esc(i.path) + (i.operation.map { w.fill(w.operationParenthesis, esc($0)) } ?? "") }
+        let checked = report.inputs.map { i in esc(w.path(i.path)) + (i.operation.map { w.fill(w.operationParenthesis, esc($0)) } ?? "") }
         out += "<p class=\"subtitle\">\(checked.isEmpty ? w.noInput : checked.joined(separator: "; "))\(w.packsLabel)"
         out += report.packs.map { esc("\($0.id) \($0.version)") + ($0.provisional ? w.provisional : "") }.joined(separator: ", ") + "</p>\n"
         out += "<div class=\"verdict verdict-\(report.verdict.rawValue)\" id=\"verdict\">\n"
@@ -110,7 +110,7 @@ public struct HTMLReporter: Reporter {
         var out = "<section id=\"summary\">\n<h2>\(w.operationSummary)</h2>\n"
         if report.inputs.isEmpty { out += "<p>\(w.noInputChecked)</p>\n" }
         for input in report.inputs {
-            out += "<h3>\(input.operation.map { w.fill(w.operationHeading, esc($0)) } ?? w.operationNoID) — <code>\(esc(input.path))</code> (\(esc(input.format)))</h3>\n"
+            out += "<h3>\(input.operation.map { w.fill(w.operationHeading, esc($0)) } ?? w.operationNoID) — <code>\(esc(w.path(input.path)))</code> (\(esc(input.format)))</h3>\n"
             out += "<table class=\"records\">\n<thead><tr><th>\(w.entityHeader)</th><th class=\"num\">\(w.recordsRead)</th><th class=\"num\">\(w.evaluated)</th><th class=\"num\">\(w.rejected)</th></tr></thead>\n<tbody>\n"
             for r in input.records {
                 out += "<tr><td>\(esc(w.entityName(r.entity)))</td><td class=\"num\">\(r.read)</td><td class=\"num\">\(r.evaluated)</td><td class=\"num\">\(r.rejected)</td></tr>\n"
@@ -133,7 +133,7 @@ public struct HTMLReporter: Reporter {
         guard report.inputs.contains(where: { !$0.indicators.isEmpty }) else { return "" }
         var out = "<section id=\"indicators\">\n<h2>\(w.indicators)</h2>\n"
         for input in report.inputs where !input.indicators.isEmpty {
-            if report.inputs.count > 1 { out += "<h3><code>\(esc(input.path))</code></h3>\n" }
+            if report.inputs.count > 1 { out += "<h3><code>\(esc(w.path(input.path)))</code></h3>\n" }
             out += split(input, report: report, w)
             out += "<table class=\"indicators\">\n<thead><tr><th>\(w.indicatorHeader)</th><th class=\"num\">\(w.valueHeader)</th><th class=\"num\">\(w.targetHeader)</th><th>\(w.againstTarget)</th><th>\(w.pack)</th></tr></thead>\n<tbody>\n"
             for i in input.indicators {
@@ -178,7 +178,7 @@ public struct HTMLReporter: Reporter {
                     let percent = ExactDecimal(parsing: Substring(rate)).flatMap { try? $0.multiplied(by: ExactDecimal(100)) }
                     // the value only: which rule applies which rate, and where, is the rules' to say
                     let shares = percent.map { " (\(w.amount($0.rounded(2))) %)" } ?? ""
-                    out += "<p class=\"note\">" + w.fill(w.packParameter, "<code>\(esc(p.pack))</code>", "<code>\(esc(name))</code>", esc(rate) + shares) + "</p>\n"
+                    out += "<p class=\"note\">" + w.fill(w.packParameter, "<code>\(esc(p.pack))</code>", "<code>\(esc(name))</code>", esc(w.number(rate)) + shares) + "</p>\n"
                 }
             }
             return out + "</div>\n"
@@ -371,7 +371,7 @@ public struct HTMLReporter: Reporter {
         out += "</tbody>\n</table>\n"
         out += "<h3>\(w.inputsHeading)</h3>\n<table>\n<thead><tr><th>\(w.file)</th><th>SHA-256</th></tr></thead>\n<tbody>\n"
         for input in report.inputs {
-            out += "<tr><th colspan=\"2\"><code>\(esc(input.path))</code> (\(esc(input.format))\(input.operation.map { w.fill(w.operationPart, esc($0)) } ?? "")): \(esc(TextReporter.records(input, w)))</th></tr>\n"
+            out += "<tr><th colspan=\"2\"><code>\(esc(w.path(input.path)))</code> (\(esc(input.format))\(input.operation.map { w.fill(w.operationPart, esc($0)) } ?? "")): \(esc(TextReporter.records(input, w)))</th></tr>\n"
             for f in input.files { out += "<tr><td><code>\(esc(f.path))</code></td><td class=\"sha mono\">\(esc(f.sha256))</td></tr>\n" }
         }
         out += "</tbody>\n</table>\n"

@@ -202,6 +202,7 @@ extension ReportWords {
         w.progressDone = "read {0}, {1} records in {2} s; finishing"
         w.bytesOf = "{0} of {1}"
         w.inputOf = "input {0} of {1}: "
+        w.bundled = "(bundled)"
         return w
     }()
 
@@ -407,6 +408,7 @@ extension ReportWords {
         w.progressDone = "prebrano {0}, zapisov: {1} v {2} s; zaključevanje"
         w.bytesOf = "{0} od {1}"
         w.inputOf = "vhod {0} od {1}: "
+        w.bundled = "(vgrajeno)"
         return w
     }()
 }

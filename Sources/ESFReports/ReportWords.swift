@@ -317,6 +317,8 @@ public struct ReportWords: Sendable {
     public var bytesOf = ""
     /// `{0}` input number, `{1}` inputs.
     public var inputOf = ""
+    /// The mark of the sample that comes with esfcheck, before its path.
+    public var bundled = ""
 
     /// The words of `language`.
     public static func of(_ language: Language) -> ReportWords {
@@ -383,7 +385,11 @@ public struct ReportWords: Sendable {
     }
 
     /// The entity's name as a table shows it: `follow up`; Slovenian `spremljanje`.
+    /// A rule's scope (`participant.employment`) shows each entity so: `udeleženec › subvencionirana zaposlitev`.
     public func entityName(_ entity: String) -> String {
+        if language == .sl, entity.contains(".") {
+            return entity.split(separator: ".").map { entityName(String($0)) }.joined(separator: " › ")
+        }
         if language == .sl, let noun = Self.slovenianEntities[entity] { return noun.one }
         return entity.replacingOccurrences(of: "_", with: " ")
     }
@@ -404,6 +410,22 @@ public struct ReportWords: Sendable {
     public func date(_ text: String) -> String {
         guard language != .en, let d = CivilDate(iso: Substring(text)) else { return text }
         return d.formatted(language)
+    }
+
+    /// A decimal written as text (`0.80`, a parameter's value) in the language's format (`0,80`), with
+    /// its digits; text that is not a decimal stays as it is.
+    public func number(_ text: String) -> String {
+        guard language != .en, let d = ExactDecimal(parsing: Substring(text)) else { return text }
+        let scale = text.split(separator: ".", maxSplits: 1).dropFirst().first?.count ?? 0
+        return d.formatted(minimumScale: scale, language: language)
+    }
+
+    /// An input's path as the report shows it: the bundled sample's mark in the language
+    /// (`(bundled) Fixtures/…`, `(vgrajeno) Fixtures/…`).
+    public func path(_ path: String) -> String {
+        let mark = "(bundled) "
+        guard language != .en, path.hasPrefix(mark) else { return path }
+        return bundled + " " + path.dropFirst(mark.count)
     }
 
     /// An amount the report computes, in the language's format (`3360.00`; `3.360,00`).

@@ -98,7 +98,7 @@ public struct TextReporter: Reporter {
             out += wrapped(SuppressionWords.capped(report))
         }
         for input in report.inputs {
-            out += wrapped(w.fill(w.checked, input.path, input.format, input.operation.map { w.fill(w.operationPart, $0) } ?? "", Self.records(input, w)))
+            out += wrapped(w.fill(w.checked, w.path(input.path), input.format, input.operation.map { w.fill(w.operationPart, $0) } ?? "", Self.records(input, w)))
             out += columnLine(w.columnsUnbound, input.unboundColumns)
             out += columnLine(w.columnsAbsent, input.absentColumns)
         }
@@ -163,7 +163,7 @@ public struct TextReporter: Reporter {
             out += "\n"
         }
         for input in report.inputs where !input.indicators.isEmpty {
-            out += wrapped(report.inputs.count > 1 ? w.fill(w.indicatorsOf, input.path) : w.indicatorsHeading)
+            out += wrapped(report.inputs.count > 1 ? w.fill(w.indicatorsOf, w.path(input.path)) : w.indicatorsHeading)
             // values right-aligned in a column, then the title and the target (wrapped under the title)
             let valueWidth = input.indicators.map { $0.note == nil ? $0.display.count : 1 }.max() ?? 0
             for i in input.indicators {

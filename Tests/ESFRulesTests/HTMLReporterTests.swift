@@ -109,9 +109,11 @@ struct HTMLReporterTests {
 
     @Test("the Content-Security-Policy allows nothing from outside and only the report's own style and script")
     func contentSecurityPolicy() {
-        let csp = HTMLReporter.contentSecurityPolicy
-        #expect(csp.hasPrefix("default-src 'none'; style-src 'sha256-"))
-        #expect(csp.contains("; script-src 'sha256-"))
-        #expect(!csp.contains("unsafe") && !csp.contains("http") && !csp.contains("*"))
+        for language in Language.allCases {
+            let csp = HTMLReporter.contentSecurityPolicy(language)
+            #expect(csp.hasPrefix("default-src 'none'; style-src 'sha256-"))
+            #expect(csp.contains("; script-src 'sha256-"))
+            #expect(!csp.contains("unsafe") && !csp.contains("http") && !csp.contains("*"))
+        }
     }
 }

@@ -68,9 +68,11 @@ struct LanguageWordsTests {
         #expect(sl.severityCounts(c) == "kritično: 0, napaka: 10, pregled: 1, opozorilo: 0, obvestilo: 0")
         #expect(sl.entityCount(41, "participant") == "41 udeležencev" && sl.entityCount(6, "provider") == "6 izvajalcev")
         #expect(sl.entityCount(3, "custom_entity") == "custom_entity: 3")
+        #expect(sl.entityName("participant.employment") == "udeleženec › subvencionirana zaposlitev" && sl.entityName("follow_up") == "spremljanje")
         #expect(ReportWords.en.entityCount(23, "follow_up") == "23 follow-ups")
         #expect(sl.date("2026-11-29") == "29. 11. 2026" && ReportWords.en.date("2026-11-29") == "2026-11-29")
         #expect(sl.amount(ExactDecimal(parsing: "375340.66")!) == "375.340,66")
+        #expect(sl.number("0.80") == "0,80" && sl.number("12500") == "12.500" && sl.number("x") == "x" && ReportWords.en.number("0.80") == "0.80")
     }
 
     @Test("the HTML script writes the catalogue's words; each language's policy allows its own script")
