@@ -403,6 +403,10 @@ public struct ReportWords: Sendable {
         "employment": Noun("subvencionirana zaposlitev", "subvencionirani zaposlitvi", "subvencionirane zaposlitve", "subvencioniranih zaposlitev"),
         "follow_up": Noun("spremljanje", "spremljanji", "spremljanja", "spremljanj"),
         "expenditure": Noun("izdatek", "izdatka", "izdatki", "izdatkov"),
+        // not entities: what a finding of an aggregate rule, or of a reader without a record, names
+        "aggregate": Noun("zbirni izračun", "zbirna izračuna", "zbirni izračuni", "zbirnih izračunov"),
+        "input": Noun("vhod", "vhoda", "vhodi", "vhodov"),
+        "waiver": Noun("izjema", "izjemi", "izjeme", "izjem"),
     ]
 
     /// A date the report prints (`2026-11-29`) in the language's format (`29. 11. 2026`); text that is
