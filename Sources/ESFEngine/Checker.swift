@@ -248,7 +248,8 @@ public enum Checker {
         }
     }
 
-    /// Opens an input: a folder is a CSV bundle, a `.csv` file stands for its folder, anything else is XML.
+    /// Opens an input: a folder is a CSV bundle, a `.csv` file stands for its folder, an `.xlsx` file is a
+    /// bundle with one sheet per entity, anything else is XML.
     public static func source(for path: String, options: InputOptions) throws(CheckError) -> any RecordSource {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -273,6 +274,12 @@ public enum Checker {
             bundle.maxRowBytes = options.maxLineBytes
             return bundle
         }
+        if isWorkbook(path) {
+            if let profile = options.profile, profile.format == .xml {
+                throw .usage("mapping profile \(profile.id) describes an XML export, \(path) is an Excel workbook: use a CSV profile (its files are the workbook's sheets) or none")
+            }
+            return CSVBundleRecordSource(workbook: path, model: options.model, profile: options.profile)
+        }
         try requireXML(path)
         if let profile = options.profile, profile.format == .xml {
             return XMLRecordSource(path: path, model: options.model, schema: options.schema, profile: profile)
@@ -284,6 +291,13 @@ public enum Checker {
             throw .usage("mapping profile \(profile.id) describes a CSV bundle, \(path) is XML: use an XML profile (format: xml) or drop --profile")
         }
         return XMLRecordSource(path: path, model: options.model, schema: options.schema)
+    }
+
+    /// Whether `path` names an Excel workbook by its extension: `.xlsx` is read as a bundle with one
+    /// sheet per entity; `.xls`, `.xlsm` and `.xlsb` are refused by the workbook reader with what to do.
+    static func isWorkbook(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return [".xlsx", ".xls", ".xlsm", ".xlsb"].contains { lower.hasSuffix($0) }
     }
 
     /// Says what a file given as an XML export is when it is not XML (an Excel workbook, a CSV file),
@@ -604,7 +618,8 @@ public enum Checker {
                 coverage[i].notApplicable += c.notApplicable
                 coverage[i].errors += c.errors
             }
-            var info = InputInfo(path: displayPath(input), format: src.deliversGroups ? "xml" : "csv",
+            let format = src.deliversGroups ? "xml" : (src as? CSVBundleRecordSource)?.workbookPath != nil ? "xlsx" : "csv"
+            var info = InputInfo(path: displayPath(input), format: format,
                                  operation: result.root["id"]?.description,
                                  files: src.files.map { f in
                                      // hashed by the reader as it read the file; read again only if it could not say
