@@ -21,7 +21,8 @@ named as the file without .csv), with the cells typed as Excel writes them:
 Standard library only (zipfile and hand-written XML); deterministic: fixed timestamps and part
 order. `--check` compares each workbook's parts (names and inflated bytes, so that another zlib
 does not matter) with the files there and fails when one differs. `--hostile DIR` writes the
-hostile workbooks the end-to-end tests feed to esfcheck (a zip bomb, a header that lies about
+workbooks the end-to-end tests feed to esfcheck: one of edge cases that must still be read, and
+hostile ones (a zip bomb, a header that lies about
 its size, too many parts, a legacy .xls, not a zip, no workbook part, a missing shared string, a
 bad cell reference, an error cell, malformed sheet XML, a DOCTYPE, a macro-enabled workbook).
 """
@@ -281,17 +282,29 @@ def workbooks():
     ]
 
 
+OTHER_SHEETS = ["providers", "participants", "trainings", "employments", "follow_ups", "expenditures"]
+
+
 def minimal(sheet_xml, strings=None, extra=()):
-    """A one-sheet workbook (sheet 'operation') with `sheet_xml` as its sheetData content."""
+    """A workbook of the bundle's seven sheets: 'operation' with `sheet_xml` (its sheetData content,
+    or the whole part as bytes), read first, and the others with a header row only."""
+    sheets = '<sheet name="operation" sheetId="1" r:id="rId1"/>' + "".join(
+        '<sheet name="%s" sheetId="%d" r:id="rId%d"/>' % (name, i + 2, i + 3) for i, name in enumerate(OTHER_SHEETS))
+    rels = "".join('<Relationship Id="rId%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet%d.xml"/>'
+                   % (i + 3, i + 2) for i in range(len(OTHER_SHEETS)))
+    others = [("xl/worksheets/sheet%d.xml" % (i + 2),
+               ('<?xml version="1.0"?><worksheet xmlns="%s"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row></sheetData></worksheet>' % NS).encode())
+              for i in range(len(OTHER_SHEETS))]
     parts = [
         ("[Content_Types].xml", b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
         ("_rels/.rels", ('<?xml version="1.0"?><Relationships xmlns="%s"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>' % PKG_REL_NS).encode()),
-        ("xl/workbook.xml", ('<?xml version="1.0"?><workbook xmlns="%s" xmlns:r="%s"><sheets><sheet name="operation" sheetId="1" r:id="rId1"/></sheets></workbook>' % (NS, REL_NS)).encode()),
-        ("xl/_rels/workbook.xml.rels", ('<?xml version="1.0"?><Relationships xmlns="%s"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>%s</Relationships>'
-                                        % (PKG_REL_NS, '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>' if strings is not None else "")).encode()),
+        ("xl/workbook.xml", ('<?xml version="1.0"?><workbook xmlns="%s" xmlns:r="%s"><sheets>%s</sheets></workbook>' % (NS, REL_NS, sheets)).encode()),
+        ("xl/_rels/workbook.xml.rels", ('<?xml version="1.0"?><Relationships xmlns="%s"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>%s%s</Relationships>'
+                                        % (PKG_REL_NS, rels, '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>' if strings is not None else "")).encode()),
         ("xl/worksheets/sheet1.xml", sheet_xml if isinstance(sheet_xml, bytes) else
          ('<?xml version="1.0"?><worksheet xmlns="%s"><sheetData>%s</sheetData></worksheet>' % (NS, sheet_xml)).encode()),
     ]
+    parts += others
     if strings is not None:
         parts.append(("xl/sharedStrings.xml", ('<?xml version="1.0"?><sst xmlns="%s">%s</sst>' % (NS, "".join("<si><t>%s</t></si>" % esc(s) for s in strings))).encode()))
     return package(parts + list(extra))
@@ -316,12 +329,38 @@ def lie_about_size(data, part, declared):
     return bytes(out)
 
 
+def edge_cases():
+    """The canonical workbook with what Excel may write and the reader must still place: a row and
+    cells without their reference, a date serial 60 (Excel's 29 February 1900) in a birth date, a
+    date-time serial, a value beyond the header (a ragged row), and empty rows after the last."""
+    parts = dict(canonical_workbook(False).parts())
+    order = [name for name, _ in canonical_workbook(False).parts()]
+
+    def edit(part, old, new, regex=False):
+        text = parts[part].decode()
+        changed = re.sub(old, new, text, count=1) if regex else text.replace(old, new, 1)
+        assert changed != text, (part, old)
+        parts[part] = changed.encode()
+
+    edit("xl/worksheets/sheet1.xml", '<row r="2"><c r="A2"', "<row><c")
+    edit("xl/worksheets/sheet1.xml", '<c r="B2"', "<c")
+    edit("xl/worksheets/sheet3.xml", r'<c r="D2" s="1"><v>\d+</v>', '<c r="D2" s="1"><v>60</v>', regex=True)
+    edit("xl/worksheets/sheet3.xml", r'(<c r="K3" s="1"><v>\d+)', r"\1.75", regex=True)
+    edit("xl/worksheets/sheet6.xml", r'(<row r="2">.*?)</row>', r'\1<c r="E2" t="inlineStr"><is><t>extra</t></is></c></row>', regex=True)
+    edit("xl/worksheets/sheet7.xml", "</sheetData>", '<row r="900"/><row r="901"><c r="B901" t="inlineStr"><is><t></t></is></c></row></sheetData>')
+    return package([(name, parts[name]) for name in order])
+
+
 def hostile():
     header = '<row r="1"><c r="A1" t="inlineStr"><is><t>id</t></is></c></row>'
     bomb_sheet = ('<?xml version="1.0"?><worksheet xmlns="%s"><sheetData>' % NS).encode() + b" " * (64 << 20) + b"</sheetData></worksheet>"
     bomb = minimal(bomb_sheet)
     many = package([("part%05d.xml" % i, b"") for i in range(10001)])
+    extra = canonical_workbook(False)
+    extra.add_sheet("notes", [(1, [extra.text_cell("A1", "not part of the export")])])
     return [
+        ("edge-cases.xlsx", edge_cases()),
+        ("extra-sheet.xlsx", package(extra.parts())),
         ("bomb.xlsx", bomb),
         ("lying-header.xlsx", lie_about_size(bomb, "xl/worksheets/sheet1.xml", 1000)),
         ("too-many-parts.xlsx", many),

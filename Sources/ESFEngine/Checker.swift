@@ -312,10 +312,10 @@ public enum Checker {
             throw .input(InputError(location: SourceLocation(file: path, line: 1), message: what))
         }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            try refuse("this is a ZIP archive (an Excel workbook, .xlsx?), not an XML export: export the operation as XML, or save each sheet as CSV in one folder and give the folder")
+            try refuse("this is a ZIP archive (an Excel workbook, .xlsx?), not an XML export: a workbook is read when its name ends in .xlsx (one sheet per file of the CSV bundle); otherwise export the operation as XML, or save each sheet as CSV in one folder and give the folder")
         }
         if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
-            try refuse("this is an Excel 97–2003 workbook (.xls), not an XML export: export the operation as XML, or save each sheet as CSV in one folder and give the folder")
+            try refuse("this is an Excel 97–2003 workbook (.xls), not an XML export: save it as an Excel workbook (.xlsx), export the operation as XML, or save each sheet as CSV in one folder and give the folder")
         }
         // UTF-16 and UTF-32 byte-order marks: the XML parser reads those
         if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return }

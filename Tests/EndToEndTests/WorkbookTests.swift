@@ -52,7 +52,11 @@ struct WorkbookTests {
         let r = try run(["check", fixture("xlsx/ucne-delavnice.xlsx")], environment: ["ESFCHECK_TODAY": "2024-01-15"])
         #expect(r.status == 1)
         // ESF-CF-004 points at the eu amount of expenditure X-000045: column G of the expenditures sheet, row 46
-        #expect(r.stdout.contains("ucne-delavnice.xlsx: sheet expenditures, cell G46 (row 46) record 45 column eu = \"3132.61\""), "\(r.stdout)")
+        let unwrapped = r.stdout.replacingOccurrences(of: "\n      ", with: " ")
+        #expect(unwrapped.contains("[X-000045] ucne-delavnice.xlsx: sheet expenditures, cell G46 (row 46) record 45 column eu = \"3132.61\""), "\(r.stdout)")
+        let sarif = try run(["check", fixture("xlsx/ucne-delavnice.xlsx"), "--format", "sarif"], environment: ["ESFCHECK_TODAY": "2024-01-15"])
+        #expect(sarif.stdout.contains("\"fullyQualifiedName\" : \"sheet expenditures cell G46 record 45 field eu\"") ||
+                sarif.stdout.contains("\"fullyQualifiedName\":\"sheet expenditures cell G46 record 45 field eu\""), "\(sarif.stdout.prefix(3000))")
     }
 
     @Test("the Slovenian workbook (title rows, a renamed sheet, text and serial dates, a notes sheet) gives the CSV layout's findings")
@@ -99,7 +103,34 @@ struct WorkbookTests {
         #expect(r.stderr.contains("[profile.invalid_sheet]"), "\(r.stderr)")
     }
 
-    @Test("hostile workbooks: each is refused with its documented error, exit 3, and no crash")
+    /// What Excel may write and must still be read: a row and cells without their reference (placed
+    /// after the previous ones), serial 60 (no day), a date-time serial, a ragged row, empty rows.
+    func edgeCases(_ book: String) throws {
+        let r = try run(["check", book, "--format", "json", "--show-personal-data"], environment: ["ESFCHECK_TODAY": "2024-01-15"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let list = try #require(report["findings"] as? [[String: Any]])
+        func at(_ rule: String, _ key: String) -> [String: Any]? {
+            list.first { $0["ruleID"] as? String == rule && $0["recordKey"] as? String == key }?["location"] as? [String: Any]
+        }
+        // serial 60 is Excel's 29 February 1900: no date, read as its number text
+        let birth = try #require(at("ESFCHECK-IN-001", "UD-000001"))
+        #expect(birth["sheet"] as? String == "participants" && birth["cell"] as? String == "D2" && birth["rawValue"] as? String == "60")
+        // a value beyond the header: the row is ragged and not read
+        let ragged = list.filter { $0["ruleID"] as? String == "ESFCHECK-IN-001" && ($0["message"] as? String ?? "").contains("5 cells, the header has 3") }
+        #expect(ragged.count == 1)
+        // the operation row without references is read in place (its findings point at the same cells)
+        #expect(at("ESF-CF-001", "UD-2019")?["cell"] as? String == "L2")
+        #expect(at("ESF-CF-004", "X-000045")?["cell"] as? String == "G46")
+        // the date-time serial reads as its day: no finding on UD-000002's entry date
+        #expect(!list.contains { $0["recordKey"] as? String == "UD-000002" && ($0["message"] as? String ?? "").contains("entry") })
+        let inputs = try #require(report["inputs"] as? [[String: Any]])
+        let records = try #require(inputs.first?["records"] as? [[String: Any]])
+        #expect(records.first { $0["entity"] as? String == "expenditure" }?["read"] as? Int == 75)
+        #expect(records.first { $0["entity"] as? String == "operation" }?["read"] as? Int == 1)
+    }
+
+    @Test("edge cases are read in place; hostile workbooks are each refused with their documented error, exit 3, and no crash")
     func hostile() throws {
         let dir = try temporaryDirectory()
         let generator = Process()
@@ -108,7 +139,9 @@ struct WorkbookTests {
         try generator.run()
         generator.waitUntilExit()
         #expect(generator.terminationStatus == 0)
+        try edgeCases(dir.appendingPathComponent("edge-cases.xlsx").path)
         let cases: [(String, String)] = [
+            ("extra-sheet.xlsx", "sheet 'notes' is no sheet of the bundle (operation, providers, participants, trainings, employments, follow_ups, expenditures)"),
             ("bomb.xlsx", "xl/worksheets/sheet1.xml declares a compression ratio above 250:1"),
             ("lying-header.xlsx", "part xl/worksheets/sheet1.xml inflates more than 250 times its compressed size"),
             ("too-many-parts.xlsx", "has more than 10000 parts (limit)"),

@@ -300,7 +300,8 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             let location = Self.place(path, sheet: sheet, line: reader.line(ofField: c), column: reader.column(c), field: name)
             guard let f = boundField(name, entity: entity) else {
                 if let profile, profile.extraColumns == .ignore {
-                    ignoredColumns.append(IgnoredColumn(file: path, header: name, column: c + 1))
+                    // a workbook's columns are listed by sheet: `book.xlsx, sheet izdatki 'Opis'`
+                    ignoredColumns.append(IgnoredColumn(file: sheet.map { "\(path), sheet \($0)" } ?? path, header: name, column: c + 1))
                     continue
                 }
                 let why = profile.map { profilePlan?.usesLogicalNames == true ? "not a field of \(plan.name)" : "bound to no field of \(plan.name) by profile \($0.id)" }
@@ -341,7 +342,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             let headers = profilePlan?.headerNames[f] ?? [plan.fieldNames[f]]
             let required = plan.requiredIndices.contains(f) || plan.implicitIndex == f
             if profilePlan == nil && !required {
-                absentColumns.append(IgnoredColumn(file: path, header: plan.fieldNames[f], column: 0))
+                absentColumns.append(IgnoredColumn(file: sheet.map { "\(path), sheet \($0)" } ?? path, header: plan.fieldNames[f], column: 0))
                 continue
             }
             let mustHave = !headers.isEmpty || required

@@ -69,11 +69,10 @@ enum ExcelValues {
             mantissa.append(contentsOf: [UInt8](repeating: 48, count: point - mantissa.count))
         }
         var integer = Array(mantissa[..<point])
-        var fraction = Array(mantissa[point...])
+        let fraction = Array(mantissa[point...])
         while integer.count > 1 && integer[0] == 48 { integer.removeFirst() }
         if integer.isEmpty { integer = [48] }
-        // trailing zeros only from the exponent's shift; the written ones (`2.50`) are kept
-        if exponent != 0 { while fraction.last == 48 { fraction.removeLast() } }
+        // zeros as written are kept (`2.50`, `1.84620E+3` is `1846.20`)
         var out = negative && (integer != [48] || fraction.contains { $0 != 48 }) ? "-" : ""
         out += String(decoding: integer, as: UTF8.self)
         if !fraction.isEmpty { out += "." + String(decoding: fraction, as: UTF8.self) }
