@@ -262,6 +262,10 @@ public enum Checker {
             if let profile = options.profile, profile.format == .xml {
                 throw .usage("mapping profile \(profile.id) describes an XML export, \(path) is a CSV bundle: use a CSV profile (or none)")
             }
+            if let profile = options.profile, profile.headerRow != 1 || profile.entities.contains(where: { $0.sheet != nil || $0.headerRow != nil }) {
+                // never ignored: a CSV file's header is its first row, and it has no sheets
+                throw .usage("mapping profile \(profile.id) names sheets or a header row (sheet:, header_row:), which only an Excel workbook has; \(path) is a CSV bundle, whose header is the first row of each file: give the workbook, or drop those keys")
+            }
             // a FIFO or device named as the input is refused, even if the bundle would not read it
             if !isDir.boolValue {
                 do { try InputFile.requireRegular(path) } catch { throw .input(error) }

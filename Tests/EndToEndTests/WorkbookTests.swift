@@ -101,6 +101,10 @@ struct WorkbookTests {
         #expect(r.status == 2)
         #expect(r.stderr.contains("header_row is the 1-based row of a sheet's header"), "\(r.stderr)")
         #expect(r.stderr.contains("[profile.invalid_sheet]"), "\(r.stderr)")
+        // a workbook's keys given with a CSV bundle are never ignored
+        let csv = try run(["check", fixture("ucne-delavnice-si"), "--profile", fixture("xlsx/si-legacy-xlsx.yaml")])
+        #expect(csv.status == 2)
+        #expect(csv.stderr.contains("names sheets or a header row (sheet:, header_row:), which only an Excel workbook has"), "\(csv.stderr)")
     }
 
     /// What Excel may write and must still be read: a row and cells without their reference (placed
