@@ -95,9 +95,10 @@ final class PartReader {
         return String(cString: v)
     }
 
-    /// The attribute `name` (no namespace) of the current element.
-    func attribute(_ name: String) -> String? {
-        guard let v = xmlTextReaderGetAttribute(reader, Array(name.utf8) + [0]) else { return nil }
+    /// The attribute `name` (no namespace) of the current element; the name is a literal, passed
+    /// to libxml2 without a copy (this runs for every cell).
+    func attribute(_ name: StaticString) -> String? {
+        guard let v = xmlTextReaderGetAttribute(reader, name.utf8Start) else { return nil }
         defer { clibxml2_free(v) }
         return String(cString: v)
     }
