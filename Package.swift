@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // C shim: module map + umbrella header only; flags come from pkg-config.
@@ -28,7 +29,8 @@ let package = Package(
         .target(name: "ESFCore", swiftSettings: hotPath),
         .target(name: "ESFExpr", dependencies: ["ESFCore"], swiftSettings: hotPath),
         .target(name: "ESFRules", dependencies: ["ESFCore", "ESFExpr", "Yams"]),
-        .target(name: "ESFInputs", dependencies: ["ESFCore", "CLibXML2", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: hotPath),
+        .target(name: "ESFInputs", dependencies: ["ESFCore", "CLibXML2", .product(name: "Crypto", package: "swift-crypto"),
+                                                 .product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: hotPath),
         .target(name: "ESFReports", dependencies: ["ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "ESFResources",

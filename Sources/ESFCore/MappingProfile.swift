@@ -125,6 +125,11 @@ public struct EntityBinding: Sendable, Hashable {
     public var wrapper: String?
     /// XML: where each field is (nil: every field is an attribute with its logical name).
     public var fields: [XMLFieldBinding]?
+    /// Excel workbook: the sheet that holds the entity (nil: the file name without `.csv`).
+    public var sheet: String?
+    /// Excel workbook: the 1-based row of the sheet's header; rows above it (title rows) are skipped.
+    /// nil: the profile's `headerRow`.
+    public var headerRow: Int?
 
     /// Binds `entity` to `file` (nil: the model's) with `columns` (nil: logical names as headers).
     public init(entity: String, file: String? = nil, columns: [ColumnBinding]? = nil, codes: [String: [CodeTranslation]] = [:],
@@ -176,6 +181,8 @@ public struct MappingProfile: Sendable, Hashable {
     public var namespace: String?
     /// XML: the XSD file to validate against (an absolute or working-directory path; nil: none).
     public var xsd: String?
+    /// Excel workbook: the 1-based header row of every sheet an entity does not give its own (default 1).
+    public var headerRow = 1
 
     /// Creates a profile; the defaults are the canonical formats (UTF-8, `,`, `"`, `.`, ISO dates, true/false).
     public init(id: String, title: String, model: String? = nil, format: Format = .csv, encoding: TextEncoding = .utf8,

@@ -15,6 +15,10 @@ public struct SourceLocation: Sendable, Hashable, Codable {
     /// The text of `field` as the file holds it, before any decoding (`3.360,00`, `31.3.2022`);
     /// masked like other personal data. Looked up once a finding is made, never kept per record.
     public var rawValue: String?
+    /// Excel workbook: the sheet (`participants`); `line` is then the sheet's row and `column` the cell's column (1 = A).
+    public var sheet: String?
+    /// Excel workbook: the cell reference (`C17`), when the location points at one cell.
+    public var cell: String?
 
     public init(file: String, line: Int? = nil, column: Int? = nil, xpath: String? = nil, record: Int? = nil, field: String? = nil) {
         self.file = file
@@ -25,12 +29,40 @@ public struct SourceLocation: Sendable, Hashable, Codable {
         self.field = field
     }
 
-    /// `file:line:column`, as far as known.
+    /// `file:line:column`, as far as known; in a workbook `file: sheet S, cell C17 (row 17)`.
     public var short: String {
+        if let sheet { return file + ": " + sheetPlace(sheet) }
         var s = file
         if let line { s += ":\(line)" }
         if let column { s += ":\(column)" }
         return s
+    }
+
+    /// `sheet participants, cell C17 (row 17)`, `sheet participants, row 17`, or `sheet participants`.
+    /// In Slovenian: `list participants, celica C17 (vrstica 17)`.
+    public func sheetPlace(_ sheet: String, language: Language = .en) -> String {
+        let (sheetWord, cellWord, rowWord) = language == .sl ? ("list", "celica", "vrstica") : ("sheet", "cell", "row")
+        var s = "\(sheetWord) \(sheet)"
+        if let cell, let line { s += ", \(cellWord) \(cell) (\(rowWord) \(line))" } else if let line { s += ", \(rowWord) \(line)" }
+        return s
+    }
+
+    /// Points a workbook location at the cell of `column` (1 = A) in its row.
+    public mutating func pointAtCell(column: Int) {
+        self.column = column
+        if sheet != nil, let line { cell = SourceLocation.columnLetters(column) + String(line) }
+    }
+
+    /// `A`, `Z`, `AA`, `XFD`: an Excel column's letters (1 = A).
+    public static func columnLetters(_ column: Int) -> String {
+        var n = max(column, 1)
+        var letters: [Character] = []
+        while n > 0 {
+            let r = (n - 1) % 26
+            letters.append(Character(Unicode.Scalar(UInt8(65 + r))))
+            n = (n - 1) / 26
+        }
+        return String(letters.reversed())
     }
 }
 
@@ -61,7 +93,7 @@ public struct Record: Sendable {
         if let xpath = loc.xpath {
             if let paths = fieldXPaths, index < paths.count { loc.xpath = xpath + "/" + paths[index] } else { loc.xpath = xpath + "/@" + name }
         }
-        if let cols = fieldColumns, index < cols.count, cols[index] > 0 { loc.column = Int(cols[index]) }
+        if let cols = fieldColumns, index < cols.count, cols[index] > 0 { loc.pointAtCell(column: Int(cols[index])) }
         return loc
     }
 }

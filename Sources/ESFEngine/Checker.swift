@@ -248,7 +248,8 @@ public enum Checker {
         }
     }
 
-    /// Opens an input: a folder is a CSV bundle, a `.csv` file stands for its folder, anything else is XML.
+    /// Opens an input: a folder is a CSV bundle, a `.csv` file stands for its folder, an `.xlsx` file is a
+    /// bundle with one sheet per entity, anything else is XML.
     public static func source(for path: String, options: InputOptions) throws(CheckError) -> any RecordSource {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
@@ -261,6 +262,10 @@ public enum Checker {
             if let profile = options.profile, profile.format == .xml {
                 throw .usage("mapping profile \(profile.id) describes an XML export, \(path) is a CSV bundle: use a CSV profile (or none)")
             }
+            if let profile = options.profile, profile.headerRow != 1 || profile.entities.contains(where: { $0.sheet != nil || $0.headerRow != nil }) {
+                // never ignored: a CSV file's header is its first row, and it has no sheets
+                throw .usage("mapping profile \(profile.id) names sheets or a header row (sheet:, header_row:), which only an Excel workbook has; \(path) is a CSV bundle, whose header is the first row of each file: give the workbook, or drop those keys")
+            }
             // a FIFO or device named as the input is refused, even if the bundle would not read it
             if !isDir.boolValue {
                 do { try InputFile.requireRegular(path) } catch { throw .input(error) }
@@ -272,6 +277,12 @@ public enum Checker {
             let bundle = CSVBundleRecordSource(directory: dir, model: options.model, profile: options.profile)
             bundle.maxRowBytes = options.maxLineBytes
             return bundle
+        }
+        if isWorkbook(path) {
+            if let profile = options.profile, profile.format == .xml {
+                throw .usage("mapping profile \(profile.id) describes an XML export, \(path) is an Excel workbook: use a CSV profile (its files are the workbook's sheets) or none")
+            }
+            return CSVBundleRecordSource(workbook: path, model: options.model, profile: options.profile)
         }
         try requireXML(path)
         if let profile = options.profile, profile.format == .xml {
@@ -286,6 +297,13 @@ public enum Checker {
         return XMLRecordSource(path: path, model: options.model, schema: options.schema)
     }
 
+    /// Whether `path` names an Excel workbook by its extension: `.xlsx` is read as a bundle with one
+    /// sheet per entity; `.xls`, `.xlsm` and `.xlsb` are refused by the workbook reader with what to do.
+    static func isWorkbook(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        return [".xlsx", ".xls", ".xlsm", ".xlsb"].contains { lower.hasSuffix($0) }
+    }
+
     /// Says what a file given as an XML export is when it is not XML (an Excel workbook, a CSV file),
     /// instead of the parser's "document is empty" (exit 3). Only the first bytes are read, after the
     /// file is known to be a regular file.
@@ -298,10 +316,10 @@ public enum Checker {
             throw .input(InputError(location: SourceLocation(file: path, line: 1), message: what))
         }
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-            try refuse("this is a ZIP archive (an Excel workbook, .xlsx?), not an XML export: export the operation as XML, or save each sheet as CSV in one folder and give the folder")
+            try refuse("this is a ZIP archive (an Excel workbook, .xlsx?), not an XML export: a workbook is read when its name ends in .xlsx (one sheet per file of the CSV bundle); otherwise export the operation as XML, or save each sheet as CSV in one folder and give the folder")
         }
         if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) {
-            try refuse("this is an Excel 97–2003 workbook (.xls), not an XML export: export the operation as XML, or save each sheet as CSV in one folder and give the folder")
+            try refuse("this is an Excel 97–2003 workbook (.xls), not an XML export: save it as an Excel workbook (.xlsx), export the operation as XML, or save each sheet as CSV in one folder and give the folder")
         }
         // UTF-16 and UTF-32 byte-order marks: the XML parser reads those
         if head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return }
@@ -604,7 +622,8 @@ public enum Checker {
                 coverage[i].notApplicable += c.notApplicable
                 coverage[i].errors += c.errors
             }
-            var info = InputInfo(path: displayPath(input), format: src.deliversGroups ? "xml" : "csv",
+            let format = src.deliversGroups ? "xml" : (src as? CSVBundleRecordSource)?.workbookPath != nil ? "xlsx" : "csv"
+            var info = InputInfo(path: displayPath(input), format: format,
                                  operation: result.root["id"]?.description,
                                  files: src.files.map { f in
                                      // hashed by the reader as it read the file; read again only if it could not say

@@ -173,7 +173,11 @@ public struct SARIFReporter: Reporter {
         var loc: [String: JSONValue] = [
             "physicalLocation": ["artifactLocation": ["uri": .string(Self.uri(file))], "region": .object(region)],
         ]
-        if let l, let name = l.xpath ?? l.record.map({ "record \($0)" + (l.field.map { " field \($0)" } ?? "") }) {
+        if let l, let sheet = l.sheet {
+            // a workbook: the region's line is the sheet's row; the sheet and cell name the place
+            let name = "sheet \(sheet)" + (l.cell.map { " cell \($0)" } ?? "") + (l.record.map { " record \($0)" } ?? "") + (l.field.map { " field \($0)" } ?? "")
+            loc["logicalLocations"] = [["fullyQualifiedName": .string(name), "kind": .string("record")]]
+        } else if let l, let name = l.xpath ?? l.record.map({ "record \($0)" + (l.field.map { " field \($0)" } ?? "") }) {
             loc["logicalLocations"] = [["fullyQualifiedName": .string(name), "kind": .string(l.xpath != nil ? "element" : "record")]]
         }
         return .object(loc)

@@ -39,7 +39,12 @@ public struct TextReporter: Reporter {
     /// the file's own name for the field beside the logical one (under a mapping profile), and the text as written.
     func locationText(_ l: SourceLocation, _ report: Report? = nil) -> String {
         let w = ReportWords.of(report?.language ?? .en)
-        var s = shownFile(l.file, report) + (l.line.map { ":\($0)" } ?? "") + (l.column.map { ":\($0)" } ?? "")
+        var s = shownFile(l.file, report)
+        if let sheet = l.sheet {
+            s += ": " + l.sheetPlace(sheet, language: report?.language ?? .en)
+        } else {
+            s += (l.line.map { ":\($0)" } ?? "") + (l.column.map { ":\($0)" } ?? "")
+        }
         if let x = l.xpath {
             s += " \(x)"
             if l.sourceField != nil, let field = l.field { s += " (\(field))" }
@@ -77,7 +82,7 @@ public struct TextReporter: Reporter {
     /// `export.xml`; the header names the input in full), else as the report has it.
     func shownFile(_ file: String, _ report: Report?) -> String {
         guard let report, report.inputs.count == 1, let input = report.inputs.first else { return file }
-        if input.format == "xml" {
+        if input.format == "xml" || input.format == "xlsx" {
             return file == input.path ? (file.split(separator: "/").last.map(String.init) ?? file) : file
         }
         // a bundle: its folder (named by the folder, or by one of its files); the folder itself stays whole

@@ -27,8 +27,9 @@ public enum ProfileLoader {
     static let profileKeys: Set<String> = [
         "id", "title", "description", "model", "format", "encoding", "delimiter", "quote", "decimal_separator",
         "thousands_separator", "date_formats", "booleans", "extra_columns", "entities", "namespace", "xsd", "extra",
+        "header_row",
     ]
-    static let entityKeys: Set<String> = ["file", "columns", "codes"]
+    static let entityKeys: Set<String> = ["file", "columns", "codes", "sheet", "header_row"]
     static let xmlEntityKeys: Set<String> = ["element", "wrapper", "fields", "codes"]
 
     /// Reads the profile at `path` (shown as `displayPath`) and checks it against `model`.
@@ -148,6 +149,7 @@ public enum ProfileLoader {
                 }
             }
         }
+        if let row = parseHeaderRow(root["header_row"], what: "", sink: sink) { profile.headerRow = row }
         parseEntities(root, model: model, into: &profile, sink: sink)
         return profile
     }
@@ -312,12 +314,31 @@ public enum ProfileLoader {
             }
             binding.columns = parseColumns(value["columns"], entity: entity, model: model, at: keyNode(value, "columns"), sink: sink)
             binding.codes = parseCodes(value["codes"], entity: entity, sink: sink)
+            if let sheetNode = value["sheet"] {
+                if let sheet = sheetNode.scalar, !sheet.isEmpty, sheet.count <= 31 {
+                    binding.sheet = sheet
+                } else {
+                    sink.add(sheetNode.diagnostic("profile.invalid_sheet", "entity \(entity.name): sheet is the name of a workbook sheet (1 to 31 characters), such as Udeleženci"))
+                }
+            }
+            binding.headerRow = parseHeaderRow(value["header_row"], what: "entity \(entity.name): ", sink: sink)
             profile.entities.append(binding)
         }
         let rootName = model.entities[model.root].name
         if !profile.entities.contains(where: { $0.entity == rootName }) {
             sink.add(keyNode(root, "entities").diagnostic("profile.missing_root", "the profile must bind \(rootName), the root entity: every bundle has its \(rootName) row"))
         }
+    }
+
+    /// The rows of an Excel sheet.
+    static let maxSheetRows = 1_048_576
+
+    /// A `header_row:` value: a whole number from 1 to 1,048,576 (the rows of a sheet); nil when absent or wrong (reported).
+    static func parseHeaderRow(_ node: YNode?, what: String, sink: DiagnosticSink) -> Int? {
+        guard let node else { return nil }
+        if let text = node.scalar, let row = Int(text), (1...maxSheetRows).contains(row) { return row }
+        sink.add(node.diagnostic("profile.invalid_header_row", "\(what)header_row is the 1-based row of a sheet's header (1 to \(maxSheetRows)); rows above it are skipped"))
+        return nil
     }
 
     /// `element`, `wrapper` and `fields` of an entity of an XML profile.

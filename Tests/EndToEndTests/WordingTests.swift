@@ -35,10 +35,11 @@ struct NearestTests {
 
 @Suite("Not an XML export")
 struct NotXMLTests {
+    // named .xlsx or .xls, a workbook is read as a workbook (WorkbookTests); under another name it is sniffed
     @Test("a CSV file or an Excel workbook given where XML is expected says what it is (exit 3)", arguments: [
         ("participants.txt", Data("id;emso;name\nP1;0101990500006;Ana\n".utf8), "this looks like a CSV file"),
-        ("export.xlsx", Data([0x50, 0x4B, 0x03, 0x04, 0x14, 0x00]), "this is a ZIP archive (an Excel workbook"),
-        ("old.xls", Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1]), "this is an Excel 97–2003 workbook"),
+        ("export.zip", Data([0x50, 0x4B, 0x03, 0x04, 0x14, 0x00]), "this is a ZIP archive (an Excel workbook"),
+        ("old.dat", Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1]), "this is an Excel 97–2003 workbook"),
         ("notes.xml", Data("hello\n".utf8), "this is not an XML document"),
     ])
     func sniffed(name: String, content: Data, expected: String) throws {

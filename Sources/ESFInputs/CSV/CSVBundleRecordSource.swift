@@ -39,8 +39,14 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         public var encoding: TextEncoding
     }
 
-    /// The bundle folder.
+    /// The bundle folder, or the workbook.
     public let directory: String
+    /// The Excel workbook the bundle is, one sheet per entity (nil: a folder of CSV files).
+    public let workbookPath: String?
+    /// The bounds of the workbook's archive.
+    public let workbookLimits: XLSXLimits
+    /// The workbook, once `read` opened it.
+    public internal(set) var workbook: XLSXWorkbook?
     /// The data model the files and columns come from.
     public let model: DataModel
     /// Delimiter and quote of every file of the bundle.
@@ -48,7 +54,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     /// The mapping profile the bundle is read with; nil for the canonical form (SPEC §3.1).
     public let profile: MappingProfile?
     /// The columns the last `read` skipped because the profile binds no field to them.
-    public private(set) var ignoredColumns: [IgnoredColumn] = []
+    public internal(set) var ignoredColumns: [IgnoredColumn] = []
     /// Canonical form: the columns of optional fields absent from a file's header (read as missing).
     public private(set) var absentColumns: [IgnoredColumn] = []
     /// The encoding of each file the last `read` opened, in reading order.
@@ -57,9 +63,9 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     private var fileHashes: [String: String] = [:]
     /// Counts the bytes `read` reads from the bundle's files (a progress display); nil: not counted.
     public var progress: ReadProgress?
-    private let plans: [EntityPlan]
+    let plans: [EntityPlan]
     /// Per entity, how the profile reads it (nil: not read under the profile, or no profile).
-    private let profilePlans: [ProfileEntityPlan?]
+    let profilePlans: [ProfileEntityPlan?]
     private let chunkSize: Int
     /// The longest row (in UTF-8 bytes, line breaks inside quoted cells included) a file may
     /// have; a longer one stops reading (`CSVReader.maxRowBytes`).
@@ -68,6 +74,8 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     /// Creates a reader of the bundle in `directory`; nothing is opened before `read`.
     public init(directory: String, model: DataModel, dialect: CSVDialect = .canonical, chunkSize: Int = 1 << 20) {
         self.directory = directory
+        self.workbookPath = nil
+        self.workbookLimits = .standard
         self.model = model
         self.dialect = dialect
         self.chunkSize = chunkSize
@@ -89,8 +97,27 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         self.init(directory: directory, model: model, resolvedProfile: profile, chunkSize: chunkSize)
     }
 
+    /// Creates a reader of the Excel workbook at `path`, one sheet per entity, laid out as `profile` says
+    /// (nil: canonical; each sheet is named as the entity's CSV file without `.csv`). Nothing is opened before `read`.
+    public init(workbook path: String, model: DataModel, profile: MappingProfile?, limits: XLSXLimits = .standard) {
+        self.directory = path
+        self.workbookPath = path
+        self.workbookLimits = limits
+        self.model = model
+        self.dialect = .canonical
+        self.chunkSize = 1 << 16
+        self.profile = profile
+        self.plans = model.entities.indices.map { EntityPlan(model: model, index: $0) }
+        self.profilePlans = model.entities.map { entity in
+            guard let profile, let binding = profile.binding(for: entity.name), let file = binding.file ?? entity.csvFile else { return nil }
+            return ProfileEntityPlan(entity: entity, binding: binding, profile: profile, file: file)
+        }
+    }
+
     private init(directory: String, model: DataModel, resolvedProfile profile: MappingProfile, chunkSize: Int) {
         self.directory = directory
+        self.workbookPath = nil
+        self.workbookLimits = .standard
         self.model = model
         self.dialect = CSVDialect(delimiter: profile.delimiter, quote: profile.quote)
         self.chunkSize = chunkSize
@@ -105,9 +132,10 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     /// The folder, as given.
     public var displayPath: String { directory }
 
-    /// The entity files that exist, in model order.
+    /// The entity files that exist, in model order (a workbook: the workbook).
     public var files: [String] {
-        model.entities.indices.compactMap { path(of: $0) }.filter(CSVBundleRecordSource.exists)
+        if let workbookPath { return [workbookPath] }
+        return model.entities.indices.compactMap { path(of: $0) }.filter(CSVBundleRecordSource.exists)
     }
 
     /// The SHA-256 of a file the last `read` read to its end, hashed in that same pass.
@@ -158,7 +186,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             message: parts.joined(separator: "; ") + ": the CSV bundle \(directory) is incomplete, and a missing file is never read as an empty list. Every file of the bundle must be present; a list with no rows is a file with only its header row")
     }
 
-    private static func fileName(_ path: String) -> String {
+    static func fileName(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
     }
 
@@ -180,43 +208,81 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         absentColumns = []
         fileEncodings = []
         fileHashes = [:]
-        try checkComplete()
         // Per entity: the rows its file had (nil: not read, or a 0-byte file, already reported).
         var rows = [Int?](repeating: nil, count: model.entities.count)
         var headerLines = [Int](repeating: 1, count: model.entities.count)
-        for e in order {
-            guard let file = path(of: e) else { continue }
-            if let (count, line) = try readEntity(e, path: file, sink) {
-                rows[e] = count
-                headerLines[e] = line
+        if let workbookPath {
+            let workbook = try openWorkbook()
+            for e in order {
+                guard let (found, name) = try sheet(of: e, in: workbook) else { continue }
+                var reader = try workbook.rows(of: found, headerRow: headerRow(of: e))
+                if let (count, line) = try readRows(e, path: workbookPath, sheet: found.name, fileName: "sheet \(name)", reader: &reader, sink) {
+                    rows[e] = count
+                    headerLines[e] = line
+                }
+            }
+        } else {
+            try checkComplete()
+            for e in order {
+                guard let file = path(of: e) else { continue }
+                if let (count, line) = try readEntity(e, path: file, sink) {
+                    rows[e] = count
+                    headerLines[e] = line
+                }
             }
         }
         // A list with no row is incomplete unless the model says it may be empty; not said
         // again for a nested list whose parent list is already empty.
         for e in model.entities.indices where rows[e] == 0 && !model.entities[e].mayBeEmpty {
             if let p = model.parentIndex(of: e), rows[p] == 0 { continue }
-            guard let file = path(of: e) else { continue }
-            try sink(.problem(InputProblem(
-                .emptyList(entity: model.entities[e].name, place: "\(Self.fileName(file)) has only its header row"),
-                location: SourceLocation(file: file, line: headerLines[e]), entity: e)))
+            let location: SourceLocation
+            let place: String
+            if let workbookPath, let name = sheetName(of: e) {
+                location = Self.place(workbookPath, sheet: workbook?.sheet(named: name)?.name ?? name, line: headerLines[e])
+                place = "sheet \(name) has only its header row"
+            } else if let file = path(of: e) {
+                location = SourceLocation(file: file, line: headerLines[e])
+                place = "\(Self.fileName(file)) has only its header row"
+            } else {
+                continue
+            }
+            try sink(.problem(InputProblem(.emptyList(entity: model.entities[e].name, place: place), location: location, entity: e)))
         }
     }
 
     /// Reads one entity file; the number of rows it had and the line of its header (nil: the file is empty).
     private func readEntity(_ entity: Int, path: String, _ sink: (InputEvent) throws -> Void) throws -> (rows: Int, headerLine: Int)? {
-        let plan = plans[entity]
         let profilePlan = profilePlans[entity]
         let fileName = profilePlan?.file ?? model.entities[entity].csvFile ?? path
         var reader = try CSVReader(path: path, dialect: dialect, encoding: profile?.encoding ?? .utf8, chunkSize: chunkSize)
         reader.maxRowBytes = maxRowBytes
         reader.progress = progress
         fileEncodings.append(FileEncoding(file: path, encoding: reader.encoding))
+        let result = try readRows(entity, path: path, sheet: nil, fileName: fileName, reader: &reader, sink)
+        fileHashes[path] = reader.sha256()
+        return result
+    }
 
+    /// A location in an entity's file, or in a workbook's sheet (`sheet` set; `column` a cell's column).
+    static func place(_ path: String, sheet: String?, line: Int, column: Int? = nil, record: Int? = nil, field: String? = nil) -> SourceLocation {
+        var location = SourceLocation(file: path, line: line, column: column, record: record, field: field)
+        if let sheet {
+            location.sheet = sheet
+            if let column { location.pointAtCell(column: column) }
+        }
+        return location
+    }
+
+    /// Reads one entity's rows, a header row first, from a CSV file or a workbook's sheet; the number
+    /// of rows it had and the line of its header (nil: the file or sheet is empty).
+    func readRows<R: TableRows>(_ entity: Int, path: String, sheet: String?, fileName: String, reader: inout R,
+                                _ sink: (InputEvent) throws -> Void) throws -> (rows: Int, headerLine: Int)? {
+        let plan = plans[entity]
+        let profilePlan = profilePlans[entity]
         guard try reader.next() else {
-            fileHashes[path] = reader.sha256()
             try sink(.problem(InputProblem(
                 .emptyFile(file: fileName),
-                location: SourceLocation(file: path, line: 1), entity: entity)))
+                location: Self.place(path, sheet: sheet, line: sheet == nil ? 1 : headerRow(of: entity)), entity: entity)))
             return nil
         }
 
@@ -231,10 +297,11 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         var headerProblems: [(unknownHeader: String?, problem: InputProblem)] = []
         for c in 0..<headerCount {
             let name = String(decoding: reader.field(c), as: UTF8.self)
-            let location = SourceLocation(file: path, line: reader.line(ofField: c), column: reader.column(c), field: name)
+            let location = Self.place(path, sheet: sheet, line: reader.line(ofField: c), column: reader.column(c), field: name)
             guard let f = boundField(name, entity: entity) else {
                 if let profile, profile.extraColumns == .ignore {
-                    ignoredColumns.append(IgnoredColumn(file: path, header: name, column: c + 1))
+                    // a workbook's columns are listed by sheet: `book.xlsx, sheet izdatki 'Opis'`
+                    ignoredColumns.append(IgnoredColumn(file: sheet.map { "\(path), sheet \($0)" } ?? path, header: name, column: c + 1))
                     continue
                 }
                 let why = profile.map { profilePlan?.usesLogicalNames == true ? "not a field of \(plan.name)" : "bound to no field of \(plan.name) by profile \($0.id)" }
@@ -275,7 +342,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             let headers = profilePlan?.headerNames[f] ?? [plan.fieldNames[f]]
             let required = plan.requiredIndices.contains(f) || plan.implicitIndex == f
             if profilePlan == nil && !required {
-                absentColumns.append(IgnoredColumn(file: path, header: plan.fieldNames[f], column: 0))
+                absentColumns.append(IgnoredColumn(file: sheet.map { "\(path), sheet \($0)" } ?? path, header: plan.fieldNames[f], column: 0))
                 continue
             }
             let mustHave = !headers.isEmpty || required
@@ -286,7 +353,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         if !missingColumns.isEmpty {
             let how = profile.map { "profile \($0.id) binds" } ?? "the canonical form has"
             throw InputError(
-                location: SourceLocation(file: path, line: headerLine),
+                location: Self.place(path, sheet: sheet, line: headerLine),
                 message: "\(fileName): \(missingColumns.count == 1 ? "column" : "columns") \(missingColumns.joined(separator: ", ")) \(missingColumns.count == 1 ? "is" : "are") missing from the header; \(how) \(missingColumns.count == 1 ? "it" : "them") for \(plan.name), and no \(plan.name) row can be read as complete without \(missingColumns.count == 1 ? "it" : "them"): add the \(missingColumns.count == 1 ? "column" : "columns") (cells may be empty)\(profile == nil ? "" : " or fix the profile")")
         }
 
@@ -296,6 +363,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         let fieldCount = plan.fieldNames.count
         let profileDecoders = profilePlan?.decoders
         let profiled = profilePlan.map { plan in (expectations: plan.decoders.map(\.expectation), headers: fieldHeaders) }
+        let cellReadings = plan.fieldTypes.map(CellReading.init)
         while try reader.next() {
             if reader.isBlankLine {
                 // Dropped if only blank lines follow up to the end of the file.
@@ -304,7 +372,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             }
             for blankLine in pendingBlankLines {
                 recordNumber += 1
-                let location = SourceLocation(file: path, line: blankLine, record: recordNumber)
+                let location = Self.place(path, sheet: sheet, line: blankLine, record: recordNumber)
                 if headerCount == 1 {
                     // A one-column file: an empty line is a row whose only cell is empty.
                     let values = [Value](repeating: .null, count: fieldCount)
@@ -319,7 +387,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             pendingBlankLines.removeAll()
 
             recordNumber += 1
-            let location = SourceLocation(file: path, line: reader.line, record: recordNumber)
+            let location = Self.place(path, sheet: sheet, line: reader.line, record: recordNumber)
             if reader.fieldCount != headerCount {
                 try rejectRow(plan, fileName: fileName, cells: reader.fieldCount, headerCount: headerCount, location: location, sink)
                 continue
@@ -340,7 +408,9 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
                 let hidden = plan.invisible(f, bytes)
                 if let hidden { invisible.append(InvisibleValue(field: f, raw: Array(bytes), scalar: hidden.scalar, position: hidden.position)) }
                 let parsed: Value?
-                if let profileDecoders {
+                if let typed = reader.canonicalText(c, for: cellReadings[f]) {
+                    parsed = plan.decoders[f].parse(typed)
+                } else if let profileDecoders {
                     parsed = profileDecoders[f].parse(bytes)
                 } else {
                     parsed = plan.decoders[f].parse(bytes)
@@ -359,7 +429,6 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             }
             try sink(.record(record))
         }
-        fileHashes[path] = reader.sha256()
         return (recordNumber, headerLine)
     }
 
@@ -444,52 +513,69 @@ extension CSVBundleRecordSource: RawValueSource {
             && r.field < model.entities[r.entity].fields.count {
             byEntity[r.entity, default: []].append(i)
         }
-        let renamed = profile.map { $0.id != "canonical" } ?? false
         for (e, indices) in byEntity.sorted(by: { $0.key < $1.key }) {
+            if workbookPath != nil {
+                guard let workbook, let (sheet, _) = try? self.sheet(of: e, in: workbook),
+                      var reader = try? workbook.rows(of: sheet, headerRow: headerRow(of: e)) else { continue }
+                rawValues(requests, indices, entity: e, reader: &reader, into: &answers)
+                continue
+            }
             guard let path = path(of: e), InputFile.kind(path) == .regular else { continue }
-            let plan = plans[e]
-            let profilePlan = profilePlans[e]
             let encoding = fileEncodings.first { $0.file == path }?.encoding ?? profile?.encoding ?? .utf8
             guard var reader = try? CSVReader(path: path, dialect: dialect, encoding: encoding, chunkSize: chunkSize) else { continue }
             reader.maxRowBytes = maxRowBytes
-            guard (try? reader.next()) == true else { continue }
-            var cellOf = [Int](repeating: -1, count: plan.fieldNames.count)
-            var headerOf = [String](repeating: "", count: plan.fieldNames.count)
-            for c in 0..<reader.fieldCount {
-                let name = String(decoding: reader.field(c), as: UTF8.self)
-                if let f = boundField(name, entity: e), cellOf[f] < 0 {
-                    cellOf[f] = c
-                    headerOf[f] = InputMessages.display(reader.field(c))
-                }
-            }
-            // the rows asked for, by their first physical line
-            var wanted: [Int: [Int]] = [:]
-            for i in indices {
-                let f = requests[i].field
-                guard cellOf[f] >= 0 else { continue }
-                let header = headerOf[f]
-                answers[i] = RawValue(sourceField: renamed && header != plan.fieldNames[f] ? header : nil, text: nil,
-                                      personal: plan.rawIsPersonal[f])
-                if let line = requests[i].location.line, line > reader.line { wanted[line, default: []].append(i) }
-            }
-            guard let last = wanted.keys.max() else { continue }
-            var remaining = wanted.count
-            while remaining > 0, (try? reader.next()) == true, reader.line <= last {
-                guard let hits = wanted[reader.line], !reader.isBlankLine else { continue }
-                remaining -= 1
-                for i in hits {
-                    let c = cellOf[requests[i].field]
-                    guard c < reader.fieldCount else { continue }
-                    let f = requests[i].field
-                    let bytes = reader.field(c)
-                    let parses = (profilePlan?.decoders[f].parse(bytes) ?? plan.decoders[f].parse(bytes)) != nil
-                    let shown = plan.rawText(f, bytes, parses: parses)
-                    answers[i]?.text = shown.text
-                    answers[i]?.personal = shown.personal
-                }
-            }
+            rawValues(requests, indices, entity: e, reader: &reader, into: &answers)
         }
         return answers
+    }
+
+    /// Answers the requests `indices` (all of entity `e`) from a fresh reader of its file or sheet.
+    private func rawValues<R: TableRows>(_ requests: [RawValueRequest], _ indices: [Int], entity e: Int, reader: inout R,
+                                         into answers: inout [RawValue?]) {
+        let renamed = profile.map { $0.id != "canonical" } ?? false
+        let plan = plans[e]
+        let profilePlan = profilePlans[e]
+        guard (try? reader.next()) == true else { return }
+        var cellOf = [Int](repeating: -1, count: plan.fieldNames.count)
+        var headerOf = [String](repeating: "", count: plan.fieldNames.count)
+        for c in 0..<reader.fieldCount {
+            let name = String(decoding: reader.field(c), as: UTF8.self)
+            if let f = boundField(name, entity: e), cellOf[f] < 0 {
+                cellOf[f] = c
+                headerOf[f] = InputMessages.display(reader.field(c))
+            }
+        }
+        // the rows asked for, by their first physical line
+        var wanted: [Int: [Int]] = [:]
+        for i in indices {
+            let f = requests[i].field
+            guard cellOf[f] >= 0 else { continue }
+            let header = headerOf[f]
+            answers[i] = RawValue(sourceField: renamed && header != plan.fieldNames[f] ? header : nil, text: nil,
+                                  personal: plan.rawIsPersonal[f])
+            if let line = requests[i].location.line, line > reader.line { wanted[line, default: []].append(i) }
+        }
+        guard let last = wanted.keys.max() else { return }
+        var remaining = wanted.count
+        while remaining > 0, (try? reader.next()) == true, reader.line <= last {
+            guard let hits = wanted[reader.line], !reader.isBlankLine else { continue }
+            remaining -= 1
+            for i in hits {
+                let c = cellOf[requests[i].field]
+                guard c < reader.fieldCount else { continue }
+                let f = requests[i].field
+                let bytes = reader.field(c)
+                let parsed: Value?
+                if let typed = reader.canonicalText(c, for: CellReading(plan.fieldTypes[f])) {
+                    parsed = plan.decoders[f].parse(typed)
+                } else {
+                    parsed = profilePlan?.decoders[f].parse(bytes) ?? plan.decoders[f].parse(bytes)
+                }
+                let shown = plan.rawText(f, bytes, parses: parsed != nil)
+                answers[i]?.text = shown.text
+                answers[i]?.personal = shown.personal
+            }
+        }
     }
 }
 
