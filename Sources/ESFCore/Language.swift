@@ -14,16 +14,35 @@ public enum Language: String, Sendable, Hashable, CaseIterable, Codable {
         }
         return .en
     }
+
+    /// The word a message shows for a value that is missing: `(missing)`, Slovenian `(manjka)`.
+    public var missingWord: String {
+        switch self {
+        case .en: return "missing"
+        case .sl: return "manjka"
+        }
+    }
 }
 
 /// A text written in English and, optionally, Slovenian (a user's own pack may give one language only).
+/// A text written in one language only shows that text in the other (`written` says which were given).
 public struct LocalizedText: Sendable, Hashable {
     public var en: String
     public var sl: String?
+    /// The languages the text was written in (a rule file's `{ en: …, sl: … }`; a plain string is English).
+    public var written: Set<Language>
 
     public init(en: String, sl: String? = nil) {
         self.en = en
         self.sl = sl
+        self.written = sl == nil ? [.en] : [.en, .sl]
+    }
+
+    /// A text given in one language only, which the other language shows too.
+    public init(_ text: String, only language: Language) {
+        self.en = text
+        self.sl = language == .sl ? text : nil
+        self.written = [language]
     }
 
     /// The text in `language`, English where that language is missing.

@@ -638,7 +638,7 @@ public enum Checker {
             inputInfos.append(info)
         }
         let packs = ruleSet.packs.map { p in
-            PackInfo(id: p.id, title: p.title, version: p.version, provisional: p.provisional,
+            PackInfo(id: p.id, title: p.title.text(request.language), version: p.version, provisional: p.provisional,
                      sha256: sha256(files: p.files, relativeTo: p.directory), rules: p.rules.count)
         }
         var opts: [String: String] = ["fail_on": request.failOn?.rawValue ?? "never"]
@@ -672,8 +672,9 @@ public enum Checker {
             report.exitCode = report.verdict == .reject ? 1 : 0
         }
         report.rules = ruleSet.rules.map { r in
-            RuleDescriptor(id: r.id, pack: r.pack, title: r.title, severity: r.severity.resolve(reportType: nil),
-                           severityText: r.severity.description, legalBasis: r.legalBasis, help: r.help, assertion: r.assertText)
+            RuleDescriptor(id: r.id, pack: r.pack, title: r.title.text(request.language), severity: r.severity.resolve(reportType: nil),
+                           severityText: r.severity.description, legalBasis: r.legalBasis, help: r.help?.text(request.language),
+                           assertion: r.assertText)
         }
         report.disabledRules = (request.config?.disabled ?? []).map { DisabledRule(ruleID: $0.ruleID, reason: $0.value) }
         report.configuration = configurationInfo(request, ruleSet: ruleSet, options: options)

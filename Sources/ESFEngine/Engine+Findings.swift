@@ -82,9 +82,10 @@ extension Engine {
                 loc = record.location(ofField: fi, named: name)
             }
         }
-        add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: render(rule.message),
+        add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: render(rule.message.template(options.language)),
                     recordKey: key, participantID: participantID, entity: rule.scopeName, location: loc, pack: rule.pack,
-                    title: rule.title, legalBasis: rule.legalBasis, help: rule.help, expression: rule.assertText,
+                    title: rule.title.text(options.language), legalBasis: rule.legalBasis, help: rule.help?.text(options.language),
+                    expression: rule.assertText,
                     explain: explain, occurrence: occurrence), field: field)
     }
 
@@ -141,7 +142,10 @@ extension Engine {
         return s
     }
 
+    /// A message with its values as `options.language` writes them: amounts with cents (`740.00`,
+    /// Slovenian `740,00`), dates (`2022-03-31`, `31. 3. 2022`), `(missing)` / `(manjka)`, personal data masked.
     func render(_ template: MessageTemplate) -> String {
+        let language = options.language
         var out = ""
         for part in template.parts {
             switch part {
@@ -149,14 +153,14 @@ extension Engine {
             case .value(let b):
                 let v = (try? evaluator.evaluate(b)) ?? .null
                 if v.isNull {
-                    out += "(missing)"
+                    out += "(\(language.missingWord))"
                 } else if b.personal && !options.showPersonalData {
                     out += Masking.mask(v.description)
                 } else if case .decimal(let d) = v {
                     // amounts with cents: 740.00 and 647.50, never 740 or 647.5
-                    out += d.formatted(minimumScale: 2)
+                    out += d.formatted(minimumScale: 2, language: language)
                 } else {
-                    out += v.description
+                    out += language == .en ? v.description : v.formatted(language)
                 }
             }
         }

@@ -97,7 +97,7 @@ extension Engine {
             let terms = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(shown(model.entities[r.entity].fields[$0], r.values[$0]))" }
             let first = row < uniqueFirst[state].count ? uniqueFirst[state][row] : RecordPlace.none
             return .failed(explain: terms.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n,
-                           earlier: related(first, entity: r.entity, field: fields.count == 1 ? fields[0] : nil, role: "first recorded as"))
+                           earlier: related(first, entity: r.entity, field: fields.count == 1 ? fields[0] : nil, role: options.language == .sl ? "prvi zapis:" : "first recorded as"))
         case .noOverlap(_, let keyField, let startExpr, let endExpr):
             guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
                 return .notApplicable
@@ -120,11 +120,11 @@ extension Engine {
             intervalPlaces[state].append(place(r))
             guard let clash else { return .passed }
             func bound(_ d: CivilDate, _ expr: BoundExpr) -> String {
-                expr.personal && !options.showPersonalData ? Masking.mask(d.description) : d.description
+                expr.personal && !options.showPersonalData ? Masking.mask(d.description) : d.formatted(options.language)
             }
             return .failed(explain: [ExplainTerm(expression: "this interval", value: "\(bound(s, startExpr)) – \(bound(e, endExpr))"),
                                      ExplainTerm(expression: "earlier interval", value: "\(bound(clash.0, startExpr)) – \(bound(clash.1, endExpr))")],
-                           occurrence: nil, earlier: related(clashPlace, entity: r.entity, field: nil, role: "the earlier one is"))
+                           occurrence: nil, earlier: related(clashPlace, entity: r.entity, field: nil, role: options.language == .sl ? "prejšnji zapis:" : "the earlier one is"))
         }
     }
 
@@ -135,14 +135,14 @@ extension Engine {
         for e in evaluator.records.indices where e != model.root { evaluator.records[e] = nil }
         evaluator.records[r.entity] = r.values
         let rule = rules[i]
-        var message = render(rule.message)
-        if let occurrence { message += " (occurrence \(occurrence))" }
+        var message = render(rule.message.template(options.language))
+        if let occurrence { message += options.language == .sl ? " (\(occurrence). pojavitev)" : " (occurrence \(occurrence))" }
         // `…; first recorded as participant P-0007`: the key, not the place, so that the XML and CSV forms of
         // one export give the same messages; the place is the finding's related location
         if let earlier { message += "; \(earlier.message)" }
         add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: message,
                     recordKey: key, participantID: participantID, entity: model.entities[r.entity].name, location: r.location,
-                    pack: rule.pack, title: rule.title, legalBasis: rule.legalBasis, help: rule.help,
+                    pack: rule.pack, title: rule.title.text(options.language), legalBasis: rule.legalBasis, help: rule.help?.text(options.language),
                     expression: rule.assertText, explain: explain, occurrence: occurrence,
                     relatedLocations: earlier.map { [$0] }), field: nil)
         evaluator.records = saved
@@ -182,16 +182,18 @@ extension Engine {
 
     /// The earlier record of a duplicate or overlap as a related location: `first recorded as participant
     /// P-0007`, its key shown as record keys are (masked when personal); nil when its place is unknown.
+    /// Slovenian names the record by its key alone (`prvi zapis: P-0007`; the entity's name is English).
     func related(_ p: RecordPlace, entity e: Int, field: Int?, role: String) -> RelatedLocation? {
         guard p.file >= 0, Int(p.file) < placeFiles.count else { return nil }
         let entity = model.entities[e]
-        var what = entity.name
+        var key: String?
         if let ki = keyFieldIndex[e] {
-            if let t = keys.text(e, ki, p.key), !t.isEmpty { what += " " + shown(entity.fields[ki], .string(t)) }
+            if let t = keys.text(e, ki, p.key), !t.isEmpty { key = shown(entity.fields[ki], .string(t)) }
         } else if let pfi = parentFieldIndex[e], let t = keys.text(e, pfi, p.key), !t.isEmpty {
             let pid = parentKeyIsPersonal[e] && !options.showPersonalData ? Masking.mask(t) : t
-            what += " \(pid)/\(entity.keySuffix ?? entity.name)"
+            key = "\(pid)/\(entity.keySuffix ?? entity.name)"
         }
+        let what = options.language == .sl ? key ?? entity.name : entity.name + (key.map { " " + $0 } ?? "")
         return RelatedLocation(file: placeFiles[Int(p.file)], line: p.line > 0 ? Int(p.line) : nil,
                                record: p.record > 0 ? Int(p.record) : nil, field: field.map { entity.fields[$0].name },
                                message: "\(role) \(what)")

@@ -218,6 +218,7 @@ public final class Engine: EvaluationState {
         evaluator = Evaluator(params: [], entityCount: n, budget: options.budget)
         evaluator.aggregates = ruleSet.aggregates
         evaluator.showPersonalData = options.showPersonalData
+        evaluator.language = options.language
         let specs = ruleSet.aggregates, budget = options.budget
         compiledWhen = ruleSet.rules.map { rule in
             rule.when.map { CompiledExpression($0, params: rule.params, aggregates: specs, budget: budget) }
@@ -249,7 +250,7 @@ public final class Engine: EvaluationState {
             var exprs: [BoundExpr] = []
             if let w = rule.when { exprs.append(w) }
             if case .expression(let a) = rule.assertion { exprs.append(a) }
-            for case .value(let v) in rule.message.parts { exprs.append(v) }
+            for case .value(let v) in rule.message.all.flatMap(\.parts) { exprs.append(v) }
             for (ent, f) in exprs.flatMap({ $0.contextFields() }) where ent != scope {
                 contextFields[ent].insert(f)
             }

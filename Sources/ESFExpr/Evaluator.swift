@@ -38,6 +38,8 @@ public struct Evaluator {
     public var trace: [ExplainTerm]?
     /// Whether traced personal-data values are shown unmasked.
     public var showPersonalData = false
+    /// The language the explanation shows values in (`--explain`): Slovenian `3.360,00` and `31. 3. 2022`.
+    public var language: Language = .en
 
     /// The cost spent by the current evaluation (compiled expressions charge it too).
     var spent = 0
@@ -90,7 +92,8 @@ public struct Evaluator {
         default: break
         }
         if trace!.count >= 32 || trace!.contains(where: { $0.expression == e.text }) { return }
-        let shown = v.isNull ? "null (missing)" : (e.personal && !showPersonalData) ? Masking.mask(v.description) : v.description
+        let shown = v.isNull ? "null (\(language.missingWord))" : (e.personal && !showPersonalData) ? Masking.mask(v.description)
+            : language == .en ? v.description : v.formatted(language)
         trace!.append(ExplainTerm(expression: e.text, value: shown))
     }
 

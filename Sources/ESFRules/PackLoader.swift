@@ -85,7 +85,8 @@ public enum PackLoader {
             compiler.params = params
             var selector: [String: String] = [:]
             for e in root["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
-            var pack = Pack(id: id, title: root["title"]?.scalar ?? id, version: root["version"]?.scalar ?? "0",
+            let title = root["title"].flatMap { plainText($0, what: "pack \(id): the title", sink: sink) } ?? LocalizedText(en: id)
+            var pack = Pack(id: id, title: title, version: root["version"]?.scalar ?? "0",
                             provisional: root["provisional"]?.scalar == "true", model: modelID, selector: selector,
                             validFrom: root["valid_from"]?.scalar.flatMap { CivilDate(iso: Substring($0)) },
                             validTo: root["valid_to"]?.scalar.flatMap { CivilDate(iso: Substring($0)) },
@@ -172,17 +173,18 @@ public enum PackLoader {
             guard let b = compile(t, text) else { return nil }
             target = b
         }
-        // the title and the note on a value that cannot be computed may show {params.NAME}, like a rule's title
-        func text(_ key: String) -> String?? {
-            guard let n = node[key] else { return .some(nil) }
-            guard let t = n.scalar else {
-                sink.add(n.diagnostic("indicator.text", "indicator \(id): '\(key)' is a text"))
-                return nil
-            }
-            return interpolateParameters(t, node: n, id: "indicator \(id)", params: params, sink: sink).map { .some($0) }
+        // the title and the note on a value that cannot be computed may show {params.NAME}, like a rule's
+        // title, in English, Slovenian or both
+        var textsOK = true
+        func text(_ key: String) -> LocalizedText? {
+            guard let n = node[key] else { return nil }
+            let t = parameterText(n, what: "indicator \(id): '\(key)'", id: "indicator \(id)", params: params, sink: sink)
+            if t == nil { textsOK = false }
+            return t
         }
-        guard let title = text("title"), let unavailable = text("unavailable") else { return nil }
-        return IndicatorDefinition(id: id, title: title ?? id, value: value, target: target, unit: unit,
+        let title = text("title"), unavailable = text("unavailable")
+        guard textsOK else { return nil }
+        return IndicatorDefinition(id: id, title: title ?? LocalizedText(en: id), value: value, target: target, unit: unit,
                                    unavailable: unavailable, params: params.map(\.value))
     }
 
@@ -399,7 +401,9 @@ extension PackLoader {
         }
         var selector: [String: String] = [:]
         for e in node["selector"]?.mapping ?? [] { selector[e.key] = e.value.scalar ?? "" }
-        return PackHeader(id: id, title: node["title"]?.scalar ?? id, version: node["version"]?.scalar ?? "0",
+        // the English title (a title written in Slovenian only shows that)
+        let title = node["title"].flatMap { $0.scalar ?? $0["en"]?.scalar ?? $0["sl"]?.scalar } ?? id
+        return PackHeader(id: id, title: title, version: node["version"]?.scalar ?? "0",
                           provisional: node["provisional"]?.scalar == "true", selector: selector, directory: dir,
                           model: node["model"]?.scalar ?? "")
     }

@@ -1,5 +1,6 @@
 import ESFCore
 import ESFExpr
+import Foundation
 
 /// A rule's severity: fixed, or keyed on `operation.report_type` (`{ final: review, interim: warning }`).
 public enum SeveritySpec: Sendable, Hashable, CustomStringConvertible {
@@ -30,6 +31,52 @@ public struct MessageTemplate: Sendable {
     }
     public var parts: [Part]
     public var source: String
+
+    /// The expressions of the placeholders as written (trimmed), in order.
+    public var placeholders: [String] {
+        parts.compactMap { part in
+            if case .value(let b) = part { return b.text.trimmingCharacters(in: .whitespaces) }
+            return nil
+        }
+    }
+
+    /// The placeholders as two languages of one message must share them (in any order): the
+    /// expressions with the text of their string literals left out, since a literal holds words
+    /// that a translation changes (`{late ? "; too late" : ""}` in English is `{late ? "; prepozno" : ""}`).
+    public var placeholderShapes: [String] {
+        placeholders.map { expression in
+            var out = "", quote: Character?, escaped = false
+            for c in expression {
+                if let q = quote {
+                    if escaped { escaped = false } else if c == "\\" { escaped = true } else if c == q { quote = nil; out.append(c) }
+                } else {
+                    out.append(c)
+                    if c == "\"" || c == "'" { quote = c }
+                }
+            }
+            return out
+        }.sorted()
+    }
+}
+
+/// A rule's message in English and, optionally, Slovenian: both compiled in the rule's scope, with
+/// the same placeholders. A message written in one language only is shown in both.
+public struct LocalizedMessage: Sendable {
+    public var en: MessageTemplate
+    public var sl: MessageTemplate?
+    /// The languages the message was written in (a plain string is English).
+    public var written: Set<Language>
+
+    /// The template for `language`, English where that language is missing.
+    public func template(_ language: Language) -> MessageTemplate {
+        switch language {
+        case .en: return en
+        case .sl: return sl ?? en
+        }
+    }
+
+    /// The template of each language written (English first).
+    public var all: [MessageTemplate] { [en] + (sl.map { [$0] } ?? []) }
 }
 
 /// What a rule asserts: an expression, or a relation over all records (`unique`, `no_overlap`).
@@ -58,7 +105,7 @@ public struct RuleExample: Sendable, Hashable {
 /// A loaded, type-checked rule.
 public struct CompiledRule: Sendable {
     public var id: String
-    public var title: String
+    public var title: LocalizedText
     public var pack: String
     public var severity: SeveritySpec
     /// The entity each evaluation sees, or nil for `aggregate`.
@@ -68,11 +115,13 @@ public struct CompiledRule: Sendable {
     public var assertion: RuleAssertion
     public var assertText: String
     public var whenText: String?
-    public var message: MessageTemplate
+    public var message: LocalizedMessage
     public var legalBasis: [String]
-    public var help: String?
+    public var help: LocalizedText?
     /// The title, help and legal basis as written, before `{params.NAME}` was replaced (for checks of the texts).
     public var textTemplates: [String] = []
+    /// The Slovenian title and help as written (when given), before `{params.NAME}` was replaced.
+    public var slTextTemplates: [String] = []
     /// The field a finding's location names (`field:` in the rule), when the rule declares one.
     public var locationField: String?
     public var examples: [RuleExample]
@@ -90,7 +139,7 @@ public struct CompiledRule: Sendable {
 /// A rule pack: a folder with `pack.yaml` and rule files.
 public struct Pack: Sendable {
     public var id: String
-    public var title: String
+    public var title: LocalizedText
     public var version: String
     public var provisional: Bool
     public var model: String
@@ -110,7 +159,7 @@ public struct Pack: Sendable {
 /// An indicator of a pack: an aggregate expression, optionally compared with a target.
 public struct IndicatorDefinition: Sendable {
     public var id: String
-    public var title: String
+    public var title: LocalizedText
     public var value: BoundExpr
     /// The target it is shown against (`operation.target_participants`); met when value ≥ target.
     public var target: BoundExpr?
@@ -118,7 +167,7 @@ public struct IndicatorDefinition: Sendable {
     public var unit: String
     /// Why the value may not be computed, naming the missing data (`no participant has a follow-up
     /// record`): the report's note when the value is null.
-    public var unavailable: String?
+    public var unavailable: LocalizedText?
     /// The parameter values of the pack, by index.
     public var params: [Value]
 }

@@ -80,15 +80,16 @@ extension PackLoader {
         var messageScope = scope
         var messageUsage = ExprUsage()
         if case .relations(let specs)? = assertion, let first = specs.first { messageScope = first.entity }
-        let message = compileTemplate(messageNode, scope: messageScope, id: id, compiler: compiler, usage: &messageUsage, sink: sink)
+        let message = compileMessage(messageNode, scope: messageScope, id: id, compiler: compiler, usage: &messageUsage, sink: sink)
         if messageScope == scope { usage.merge(messageUsage) }
         // title, help and legal basis: the extending pack's override when it gives one; `{params.NAME}` shows the value in force
         var textsOK = true
         var templates: [String] = []
+        var slTemplates: [String] = []
         func text(_ n: YNode?) -> String? {
             guard let n else { return nil }
             guard let t = n.scalar else {
-                sink.add(n.diagnostic("rule.invalid", "\(id): a title, help or legal basis is text"))
+                sink.add(n.diagnostic("rule.invalid", "\(id): a legal basis is text"))
                 textsOK = false
                 return nil
             }
@@ -99,8 +100,21 @@ extension PackLoader {
             }
             return rendered
         }
-        let title = text(override?["title"] ?? titleNode)
-        let help = text(override?["help"] ?? node["help"])
+        // a title or help in English, Slovenian or both (`{ en: …, sl: … }`)
+        func localizedText(_ n: YNode?, _ what: String) -> LocalizedText? {
+            guard let n else { return nil }
+            var english: String?
+            let t = parameterText(n, what: "\(id): the \(what)", id: id, params: params, sink: sink) { language, written in
+                if language == .sl { slTemplates.append(written) }
+                if language == .en || english == nil { english = written }
+            }
+            // the text English shows, as written (Slovenian when only that was given)
+            if let english { templates.append(english) }
+            if t == nil { textsOK = false }
+            return t
+        }
+        let title = localizedText(override?["title"] ?? titleNode, "title")
+        let help = localizedText(override?["help"] ?? node["help"], "help")
         let legalNode = override?["legal_basis"] ?? node["legal_basis"]
         let legal = legalNode.map { n in n.sequence.map { $0.compactMap(text) } ?? text(n).map { [$0] } ?? [] } ?? []
         var examples: [RuleExample] = []
@@ -123,11 +137,12 @@ extension PackLoader {
             }
         }
         guard sink.diagnostics.count == before, textsOK, let severity, let assertion, let message else { return nil }
-        var rule = CompiledRule(id: id, title: title ?? id, pack: pack, severity: severity, scope: scope,
+        var rule = CompiledRule(id: id, title: title ?? LocalizedText(en: id), pack: pack, severity: severity, scope: scope,
                             scopeName: scopeText, when: whenExpr, assertion: assertion, assertText: assertText,
                             whenText: node["when"]?.scalar, message: message, legalBasis: legal, help: help,
                             examples: examples, usage: usage, params: params.map(\.value), exampleParams: nil, file: node.file, line: node.line)
         rule.textTemplates = templates
+        rule.slTextTemplates = slTemplates
         rule.locationField = locationField
         return rule
     }
@@ -187,7 +202,8 @@ extension PackLoader {
     /// A rule's title, help or legal basis with each `{params.NAME}` replaced by the parameter's value in force
     /// (after the config's overrides): decimals with at least two decimals (`740.00`), lists comma-separated.
     /// Anything else in braces is an error: these texts are fixed per pack, they read no record.
-    static func interpolateParameters(_ text: String, node n: YNode, id: String, params: [ParameterDecl], sink: DiagnosticSink) -> String? {
+    static func interpolateParameters(_ text: String, node n: YNode, id: String, params: [ParameterDecl], language: Language = .en,
+                                      sink: DiagnosticSink) -> String? {
         var out = ""
         var rest = Substring(text)
         var ok = true
@@ -205,7 +221,7 @@ extension PackLoader {
             }
             let inner = rest[rest.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
             if inner.hasPrefix("params."), let p = params.first(where: { $0.name == inner.dropFirst("params.".count) }) {
-                out += parameterText(p.value)
+                out += parameterText(p.value, language: language)
             } else if inner.hasPrefix("params.") {
                 fail("text.unknown_parameter", "unknown parameter '\(inner.dropFirst("params.".count))' (known: \(params.map(\.name).sorted().joined(separator: ", ")))")
             } else {
@@ -217,12 +233,13 @@ extension PackLoader {
         return ok ? out : nil
     }
 
-    /// A parameter value as texts show it: decimals with at least two decimals, dates ISO, lists comma-separated.
-    static func parameterText(_ v: Value) -> String {
+    /// A parameter value as texts show it: decimals with at least two decimals (`740.00`, Slovenian
+    /// `740,00`), dates ISO (Slovenian `1. 1. 2014`), lists comma-separated.
+    static func parameterText(_ v: Value, language: Language = .en) -> String {
         switch v {
-        case .decimal(let d): return d.formatted(minimumScale: 2)
-        case .list(let items): return items.map(parameterText).joined(separator: ", ")
-        default: return v.description
+        case .decimal(let d): return d.formatted(minimumScale: 2, language: language)
+        case .list(let items): return items.map { parameterText($0, language: language) }.joined(separator: ", ")
+        default: return language == .en ? v.description : v.formatted(language)
         }
     }
 

@@ -321,6 +321,11 @@ struct Rules: ParsableCommand {
         var packs: [String] = []
         @Option(name: .customLong("rules"), help: "Also the packs under this folder (repeatable).")
         var rules: [String] = []
+        @Option(help: "The language of the rules' titles, messages and help: sl (Slovenian) or en (English). Default: sl when LC_ALL, LC_MESSAGES or LANG (the first set) names Slovenian, else en.")
+        var lang: Language?
+
+        /// The language asked for, else the one the environment names.
+        var language: Language { lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment) }
 
         /// Loads the chosen packs (all built-in ones by default).
         func load() throws -> ESFRules.RuleSet {
@@ -348,7 +353,7 @@ struct Rules: ParsableCommand {
             guard let rule = set.rules.first(where: { $0.id.caseInsensitiveCompare(id) == .orderedSame }) else {
                 throw fail(.usage("no rule \(id)\(Nearest.hint(id, in: set.rules.map(\.id))); see esfcheck rules list"))
             }
-            try emit(RuleDocumentation.rule(rule).trimmingCharacters(in: .newlines) + "\n", to: nil)
+            try emit(RuleDocumentation.rule(rule, language: options.language).trimmingCharacters(in: .newlines) + "\n", to: nil)
         }
     }
 
@@ -359,7 +364,7 @@ struct Rules: ParsableCommand {
         var output: String?
 
         func run() throws {
-            try emit(RuleDocumentation.markdown(try options.load()), to: output)
+            try emit(RuleDocumentation.markdown(try options.load(), language: options.language), to: output)
         }
     }
 
@@ -374,10 +379,11 @@ struct Rules: ParsableCommand {
             let idWidth = set.rules.map(\.id.count).max() ?? 0
             let sevWidth = set.rules.map(\.severity.description.count).max() ?? 0
             let scopeWidth = set.rules.map(\.scopeName.count).max() ?? 0
+            let language = options.language
             for pack in set.packs {
-                out += "\(pack.id) \(pack.version)\(pack.provisional ? " (provisional)" : "") — \(pack.title)\n"
+                out += "\(pack.id) \(pack.version)\(pack.provisional ? " (provisional)" : "") — \(pack.title.text(language))\n"
                 for r in pack.rules.sorted(by: { $0.id < $1.id }) {
-                    out += "  \(pad(r.id, idWidth))  \(pad(r.severity.description, sevWidth))  \(pad(r.scopeName, scopeWidth))  \(r.title)\n"
+                    out += "  \(pad(r.id, idWidth))  \(pad(r.severity.description, sevWidth))  \(pad(r.scopeName, scopeWidth))  \(r.title.text(language))\n"
                 }
             }
             try emit(out, to: nil)

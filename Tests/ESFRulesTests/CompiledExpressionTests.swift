@@ -119,7 +119,7 @@ struct CompiledExpressionTests {
                     }
                 }
             }
-            for case .value(let v) in rule.message.parts { out.append(("\(rule.id) message {\(v.text)}", v, rule.params, nil)) }
+            for case .value(let v) in rule.message.all.flatMap(\.parts) { out.append(("\(rule.id) message {\(v.text)}", v, rule.params, nil)) }
         }
         for (id, spec) in set.aggregates.enumerated() {
             for (name, e) in [("filter", spec.filter), ("value", spec.value), ("residual", spec.residual)] {

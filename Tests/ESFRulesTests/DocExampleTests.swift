@@ -101,7 +101,7 @@ struct DocExampleTests {
                     // the example is the shipped rule
                     #expect(rule.title == shipped.title && rule.severity.description == shipped.severity.description
                             && rule.scopeName == shipped.scopeName && rule.whenText == shipped.whenText
-                            && rule.assertText == shipped.assertText && rule.message.source == shipped.message.source
+                            && rule.assertText == shipped.assertText && rule.message.en.source == shipped.message.en.source && rule.message.sl?.source == shipped.message.sl?.source
                             && rule.legalBasis == shipped.legalBasis && rule.help == shipped.help
                             && rule.examples.count == shipped.examples.count, "\(place): the example differs from the shipped \(shipped.id)")
                 case .pack:

@@ -19,20 +19,25 @@ struct IndicatorDefinitionTests {
         let all = set.packs.flatMap { p in p.indicators.map { (p.id, $0) } }
         #expect(all.count >= 20)
         for (pack, i) in all {
-            #expect(!i.title.contains("{") && !i.title.contains("params") && !i.title.contains("_"), "\(pack) \(i.id): \(i.title)")
+            for title in [i.title.en, i.title.text(.sl)] {
+                #expect(!title.contains("{") && !title.contains("params") && !title.contains("_"), "\(pack) \(i.id): \(title)")
+            }
         }
         let ltu = try #require(set.packs.first { $0.id == "ucne-delavnice" }?.indicators.first { $0.id == "ltu_share" })
-        #expect(ltu.title.contains("registered unemployed for at least 24 months"))
+        #expect(ltu.title.en.contains("registered unemployed for at least 24 months"))
+        #expect(ltu.title.text(.sl).contains("v evidenci brezposelnih najmanj 24 mes."))
         let older = try #require(set.packs.first { $0.id == "ucne-delavnice" }?.indicators.first { $0.id == "over_50_share" })
-        #expect(older.title.hasPrefix("Older than 50 at entry"))
+        #expect(older.title.en.hasPrefix("Older than 50 at entry"))
+        #expect(older.title.text(.sl).hasPrefix("Starejši od 50 let ob vstopu"))
     }
 
     @Test("every built-in share says its base in its title and names the missing data for when it cannot be computed")
     func sharesStateBaseAndNote() throws {
         for pack in try builtInPacks().packs {
             for i in pack.indicators where i.unit == "share" {
-                #expect(i.title.contains("share of"), "\(pack.id) \(i.id): \(i.title)")
-                #expect(i.unavailable?.isEmpty == false, "\(pack.id) \(i.id) has no note for a value it cannot compute")
+                #expect(i.title.en.contains("share of"), "\(pack.id) \(i.id): \(i.title.en)")
+                #expect(i.title.text(.sl).lowercased().contains("delež"), "\(pack.id) \(i.id): \(i.title.text(.sl))")
+                #expect(i.unavailable?.en.isEmpty == false, "\(pack.id) \(i.id) has no note for a value it cannot compute")
             }
             // the EU share is a percentage like every other share
             if let eu = pack.indicators.first(where: { $0.id == "eu_share" }) { #expect(eu.unit == "share") }
@@ -59,8 +64,8 @@ struct IndicatorDefinitionTests {
         """)
         #expect(diagnostics.isEmpty, "\(diagnostics)")
         let i = try #require(set?.packs.first?.indicators.first)
-        #expect(i.title == "Within 6 months")
-        #expect(i.unavailable == "no participant in 6 months")
+        #expect(i.title.en == "Within 6 months")
+        #expect(i.unavailable?.en == "no participant in 6 months")
         let (bad, errors) = try loadPack(indicators: """
           - { id: b, title: "Within {params.nope} months", value: "count(participant)" }
           - { id: c, title: "Of {id}", value: "count(participant)" }

@@ -244,20 +244,22 @@ struct BuiltinRuleTests {
 
 @Suite("Generated rule catalogue")
 struct RuleCatalogueTests {
-    /// docs/rules.md is generated from the packs; set ESFCHECK_RECORD=1 to rewrite it (the test then fails once on purpose).
-    @Test("docs/rules.md is in sync with the packs")
-    func catalogueInSync() throws {
+    /// docs/rules.md (English) and docs/rules.sl.md (Slovenian) are generated from the packs; set
+    /// ESFCHECK_RECORD=1 to rewrite them (the test then fails once on purpose).
+    @Test("docs/rules.md and docs/rules.sl.md are in sync with the packs", arguments: [(Language.en, "rules.md"), (Language.sl, "rules.sl.md")])
+    func catalogueInSync(language: Language, file: String) throws {
         let set = try #require(builtinRuleSet)
-        let generated = RuleDocumentation.markdown(set)
-        let path = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().appendingPathComponent("docs/rules.md")
+        let generated = RuleDocumentation.markdown(set, language: language)
+        let path = URL(fileURLWithPath: repositoryRules).deletingLastPathComponent().appendingPathComponent("docs/\(file)")
         if ProcessInfo.processInfo.environment["ESFCHECK_RECORD"] == "1" {
             try generated.write(to: path, atomically: true, encoding: .utf8)
-            Issue.record("docs/rules.md re-recorded; run the tests again without ESFCHECK_RECORD")
+            Issue.record("docs/\(file) re-recorded; run the tests again without ESFCHECK_RECORD")
             return
         }
         let committed = try String(contentsOf: path, encoding: .utf8)
-        #expect(committed == generated, "docs/rules.md is out of date: run `swift run esfcheck rules doc --output docs/rules.md` (or the tests with ESFCHECK_RECORD=1)")
+        #expect(committed == generated, "docs/\(file) is out of date: run `swift run esfcheck rules doc --lang \(language.rawValue) --output docs/\(file)` (or the tests with ESFCHECK_RECORD=1)")
         for id in set.rules.map(\.id) { #expect(committed.contains("### \(id)\n"), "\(id) is not documented") }
+        for rule in set.rules { #expect(committed.contains("**\(rule.title.text(language))**"), "\(rule.id): its \(language.rawValue) title is not in docs/\(file)") }
     }
 }
 

@@ -72,7 +72,7 @@ struct RuleTextTests {
             for rule in pack.rules {
                 // the title and help as written (before {params.…} is replaced), and the literal parts of the message
                 var texts = Array(rule.textTemplates.prefix(rule.help == nil ? 1 : 2))
-                for case .text(let t) in rule.message.parts { texts.append(t) }
+                for case .text(let t) in rule.message.en.parts { texts.append(t) }
                 for text in texts {
                     let stripped = text.replacingOccurrences(of: #"\{[^}]*\}"#, with: " ", options: .regularExpression)
                     for number in numberTokens(stripped) {
@@ -92,7 +92,7 @@ struct RuleTextTests {
         let set = try builtInPacks()
         for rule in set.rules {
             #expect(!rule.legalBasis.isEmpty && rule.legalBasis.allSatisfy { !$0.trimmingCharacters(in: .whitespaces).isEmpty }, "\(rule.id) has no legal basis")
-            for text in rule.legalBasis + [rule.title] + (rule.help.map { [$0] } ?? []) {
+            for text in rule.legalBasis + [rule.title.en, rule.title.text(.sl)] + (rule.help.map { [$0.en, $0.text(.sl)] } ?? []) {
                 #expect(!text.contains("ESF-DOMAIN") && !text.contains("RULES.md") && !text.contains("SPEC"), "\(rule.id) cites an internal document: \(text)")
             }
         }
@@ -123,16 +123,16 @@ struct RuleTextTests {
     func ucneDelavnicePlusDurations() throws {
         let set = try builtInPacks()
         let rule = { (id: String) in try #require(set.rules.first { $0.id == id }) }
-        #expect(try rule("UDP-TR-001").title == "The training lasts at most 4 months")
-        #expect(try rule("UD-TR-001").title == "The training lasts at most 6 months")
-        #expect(try rule("UDP-EM-002").title == "The subsidised period is exactly 12 months")
-        #expect(try rule("UDP-EM-002").help?.contains("same date 12 months later") == true)
+        #expect(try rule("UDP-TR-001").title.en == "The training lasts at most 4 months")
+        #expect(try rule("UD-TR-001").title.en == "The training lasts at most 6 months")
+        #expect(try rule("UDP-EM-002").title.en == "The subsidised period is exactly 12 months")
+        #expect(try rule("UDP-EM-002").help?.en.contains("same date 12 months later") == true)
         #expect(try rule("UDP-EM-002").legalBasis.joined().contains("one subsidised period of 12 months"))
         #expect(try rule("UDP-TR-001").legalBasis.joined().contains("training of 4 months"))
-        #expect(try rule("UD-EM-004").help?.hasPrefix("Pay 740.00 × hours / 40 a month") == true)
+        #expect(try rule("UD-EM-004").help?.en.hasPrefix("Pay 740.00 × hours / 40 a month") == true)
         for r in set.rules where r.pack == "ucne-delavnice-plus" {
-            for text in [r.title, r.help ?? ""] + r.legalBasis {
-                #expect(!text.contains("6 months") && !text.contains("6 mesecev") && !text.contains("six"), "\(r.id): \(text)")
+            for text in [r.title.en, r.help?.en ?? "", r.title.text(.sl), r.help?.text(.sl) ?? ""] + r.legalBasis {
+                #expect(!text.contains("6 months") && !text.contains("6 mesecev") && !text.contains(" 6 mes.") && !text.contains("six"), "\(r.id): \(text)")
             }
         }
     }
@@ -151,8 +151,8 @@ struct RuleTextTests {
         """)
         #expect(diagnostics.isEmpty)
         let rule = try #require(set?.rules.first)
-        #expect(rule.title == "at most 6 months")
-        #expect(rule.help == "within 0.01")
+        #expect(rule.title.en == "at most 6 months")
+        #expect(rule.help?.en == "within 0.01")
         #expect(rule.legalBasis == ["tolerance 0.01"])
         let (bad, problems, _) = try load("""
         - id: T-002
@@ -217,9 +217,9 @@ struct RuleTextTests {
         """)
         #expect(diagnostics.isEmpty)
         let rule = try #require(set?.rules.first { $0.id == "C-001" })
-        #expect(rule.title == "new title, 4 months")
+        #expect(rule.title.en == "new title, 4 months")
         #expect(rule.legalBasis == ["Regulation (EU) 2021/1060"])
-        #expect(rule.help == "old help")
+        #expect(rule.help?.en == "old help")
         let (_, unknown) = try loadChild("""
           override:
             B-009: { help: "x" }
