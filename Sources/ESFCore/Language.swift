@@ -91,7 +91,14 @@ extension Value {
         case .decimal(let d): return d.formatted(language: language)
         case .date(let d): return d.formatted(language)
         case .bool(let b) where language == .sl: return b ? "da" : "ne"
-        case .days(let n) where language == .sl: return "\(n) dni"
+        case .days(let n) where language == .sl:
+            // the Slovenian dual and plural: 1 dan, 2 dneva, 3 dnevi, 5 dni (101 dan, 102 dneva …)
+            switch n.magnitude % 100 {
+            case 1: return "\(n) dan"
+            case 2: return "\(n) dneva"
+            case 3, 4: return "\(n) dnevi"
+            default: return "\(n) dni"
+            }
         case .list(let items): return "[" + items.map { $0.formatted(language) }.joined(separator: ", ") + "]"
         default: return description
         }

@@ -39,6 +39,12 @@ struct LanguageTests {
         #expect(d.formatted(.sl) == "31. 3. 2022")
         #expect(d.formatted(.en) == "2022-03-31")
         #expect(Value.date(d).formatted(.sl) == "31. 3. 2022")
+        #expect(Value.days(1).formatted(.sl) == "1 dan")
+        #expect(Value.days(2).formatted(.sl) == "2 dneva")
+        #expect(Value.days(4).formatted(.sl) == "4 dnevi")
+        #expect(Value.days(30).formatted(.sl) == "30 dni")
+        #expect(Value.days(101).formatted(.sl) == "101 dan")
+        #expect(Value.days(30).formatted(.en) == "30 days")
     }
 
     @Test("a missing Slovenian text falls back to English")
