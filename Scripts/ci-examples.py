@@ -28,9 +28,6 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import yaml
 
-SARIF_SCHEMA = None  # set by `github` from the repository's docs/sarif-schema-2.1.0.json
-
-
 def die(message):
     print(f"ci-examples: {message}", file=sys.stderr)
     sys.exit(1)
@@ -202,11 +199,10 @@ def condition(text, context):
 
 
 def run_github(workflow_path, workspace, logs):
-    global SARIF_SCHEMA
     workflow = load_yaml(workflow_path)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(root, "docs", "sarif-schema-2.1.0.json"), encoding="utf-8") as f:
-        SARIF_SCHEMA = json.load(f)
+        sarif_schema = json.load(f)
     jobs = workflow["jobs"]
     if len(jobs) != 1:
         die(f"{workflow_path}: expected one job, found {len(jobs)}")
@@ -222,7 +218,7 @@ def run_github(workflow_path, workspace, logs):
     env = dict(os.environ)
     env.update({"CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": workspace, "RUNNER_TEMP": runner_temp,
                 "RUNNER_OS": "Linux", **files})
-    context = {"workspace": workspace, "status": "success",
+    context = {"workspace": workspace, "status": "success", "sarifSchema": sarif_schema,
                "values": {"secrets": {"ESFCHECK_RELEASES_TOKEN": "test-token", "GITHUB_TOKEN": "test-token"},
                           "runner": {"temp": runner_temp, "os": "Linux"},
                           "github": {"workspace": workspace}, "steps": {}, "env": {}}}
@@ -294,7 +290,7 @@ def emulate_action(step, workspace, context, result):
         if not os.path.isfile(path):
             print(f"upload-sarif: {path} does not exist", file=sys.stderr)
             return 1
-        results = sarif_results(path, SARIF_SCHEMA)
+        results = sarif_results(path, context["sarifSchema"])
         result["uploads"].append({"sarif_file": inputs["sarif_file"], "category": inputs.get("category"),
                                   "version": version, "results": len(results)})
         return 0
@@ -329,9 +325,8 @@ def run_gitlab(path, job_name, workspace, logs):
     collect = when == "always" or (when == "on_success") == (status == 0)
     collected = []
     if collect:
-        wanted = list(artifacts.get("paths") or []) + list((artifacts.get("reports") or {}).get("junit") or [])
-        if isinstance((artifacts.get("reports") or {}).get("junit"), str):
-            wanted = list(artifacts.get("paths") or []) + [artifacts["reports"]["junit"]]
+        junit = (artifacts.get("reports") or {}).get("junit") or []
+        wanted = list(artifacts.get("paths") or []) + ([junit] if isinstance(junit, str) else list(junit))
         collected = sorted({p for pattern in wanted for p in glob.glob(os.path.join(workspace, pattern)) if os.path.isfile(p)})
     return {"job": job_name, "exitCode": status, "result": "success" if status == 0 else "failed", "log": log,
             "artifacts": [os.path.relpath(p, workspace) for p in collected]}

@@ -28,7 +28,7 @@ trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 fail() { echo "test-ci-examples: FAIL: $*" >&2; exit 1; }
-note() { echo "== $*" >&2; }
+note() { echo "== [${SECONDS}s] $*" >&2; }
 
 command -v jq >/dev/null 2>&1 || fail "jq is not installed (.ci/run installs it: apt-get install jq)"
 command -v git >/dev/null 2>&1 || fail "git is not installed"
@@ -273,7 +273,7 @@ out="$tmp/pre-commit-config.out"
 [ "$status" -eq 1 ] && grep -q '^verdict: reject' "$out" || { cat "$out" >&2; fail "pre-commit run: the example config did not stop the sample (exit $status)"; }
 grep -q 'notes.csv' "$out" && fail "pre-commit run: the example config passed notes.csv, outside exports/"
 # --fail-on review (the example's args) reaches esfcheck
-grep -q '^fail-on: review (command line)' "$out" || { cat "$out" >&2; fail "pre-commit run: the example's args did not reach esfcheck"; }
+grep -q '^fail-on: review (set on the command line)' "$out" || { cat "$out" >&2; fail "pre-commit run: the example's args did not reach esfcheck"; }
 git -C "$dir" rm -q exports/ud-2019.xml && git -C "$dir" commit -q -m "without the sample"
 status=0
 (cd "$dir" && PATH="$installed_bin:$runner_path" "$venv/bin/pre-commit" run --all-files --color never) > "$out" 2>&1 || status=$?
