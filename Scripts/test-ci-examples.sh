@@ -19,7 +19,9 @@
 #
 # pre-commit, check-jsonschema, jsonschema and PyYAML are installed from PyPI into a venv, kept in
 # .build/ci-examples-venv for the next run (set ESFCHECK_CI_VENV to use another folder). Needs python3 with
-# venv, git and jq (.ci/run installs them when missing). The release build is reused (Scripts/install.sh).
+# venv, git and jq (.ci/run installs them when missing). The tarball: ESFCHECK_DIST names a folder holding
+# one (.ci/run passes the one Scripts/test-install.sh made), else Scripts/package.sh makes it from the
+# release build.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -63,10 +65,21 @@ note "syntax of the examples"
 bash -n docs/examples/scripts/esfcheck-errors.sh || fail "the jq example is not valid bash"
 "$py" Scripts/ci-examples.py included docs/ci.md "${examples[@]}" > /dev/null
 
-# ---- the release tarball the examples install (reuses the release build; no network)
-note "the release tarball (Scripts/package.sh)"
-Scripts/package.sh "$tmp/dist" > "$tmp/package.out"
-tarball="$(sed -n 1p "$tmp/package.out")"
+# ---- the release tarball the examples install: the one Scripts/test-install.sh made (ESFCHECK_DIST, as .ci/run
+# passes it), else made here with Scripts/package.sh (reuses the release build; no network)
+if [ -n "${ESFCHECK_DIST:-}" ]; then
+  note "the release tarball of $ESFCHECK_DIST"
+  tarballs=("$ESFCHECK_DIST"/esfcheck-*-linux-*.tar.gz)
+  [ ${#tarballs[@]} -eq 1 ] && [ -f "${tarballs[0]}" ] && [ -f "${tarballs[0]}.sha256" ] \
+    || fail "ESFCHECK_DIST=$ESFCHECK_DIST does not hold one release tarball with its .sha256 file"
+  mkdir "$tmp/dist"
+  cp "${tarballs[0]}" "${tarballs[0]}.sha256" "$tmp/dist/"
+  tarball="$tmp/dist/$(basename "${tarballs[0]}")"
+else
+  note "the release tarball (Scripts/package.sh)"
+  Scripts/package.sh "$tmp/dist" > "$tmp/package.out"
+  tarball="$(sed -n 1p "$tmp/package.out")"
+fi
 name="$(basename "$tarball" .tar.gz)"
 version="${name#esfcheck-}"
 version="${version%%-linux-*}"
