@@ -29,6 +29,8 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
+# the reports' language and sort order do not depend on the caller's locale
+export LC_ALL=C.UTF-8 LANG=C.UTF-8
 fail() { echo "test-ci-examples: FAIL: $*" >&2; exit 1; }
 note() { echo "== [${SECONDS}s] $*" >&2; }
 
