@@ -103,4 +103,9 @@ done
 while IFS= read -r b; do mv "$b" "$b$hidden_suffix"; done < <(find .build -maxdepth 3 -name 'esfcheck_ESFResources.resources' -type d)
 check_installed "$top/bin/esfcheck" "unpacked tarball"
 restore
+# kept for Scripts/test-ci-examples.sh when asked (.ci/run), so that it need not make the tarball again
+if [ -n "${ESFCHECK_KEEP_DIST:-}" ]; then
+  mkdir -p "$ESFCHECK_KEEP_DIST"
+  cp "$tarball" "$tarball.sha256" "$ESFCHECK_KEEP_DIST/"
+fi
 echo "test-install: OK ($(basename "$tarball"))" >&2
