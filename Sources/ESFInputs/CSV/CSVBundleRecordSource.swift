@@ -452,6 +452,8 @@ extension CSVBundleRecordSource: RawValueSource {
             let encoding = fileEncodings.first { $0.file == path }?.encoding ?? profile?.encoding ?? .utf8
             guard var reader = try? CSVReader(path: path, dialect: dialect, encoding: encoding, chunkSize: chunkSize) else { continue }
             reader.maxRowBytes = maxRowBytes
+            // the file's hash is the first read's; this one only looks up cells
+            reader.hashing = false
             guard (try? reader.next()) == true else { continue }
             var cellOf = [Int](repeating: -1, count: plan.fieldNames.count)
             var headerOf = [String](repeating: "", count: plan.fieldNames.count)

@@ -228,6 +228,12 @@ public struct CSVReader {
     /// chunk by chunk, so memory stays within this limit plus one chunk whatever the file holds
     /// (a 300 MB line, a file with no line break at all).
     public var maxRowBytes = CSVReader.defaultMaxRowBytes
+    /// Whether the bytes read are hashed for `sha256()` (the default). A reader that reads a file a
+    /// second time, for a few cells, turns it off before its first `next()`; `sha256()` is then nil.
+    public var hashing: Bool {
+        get { input.digest.hashes }
+        nonmutating set { input.digest.hashes = newValue }
+    }
     /// Counts the bytes read from the file as they are read (a progress display); nil: not counted.
     public var progress: ReadProgress? {
         get { input.digest.progress }
@@ -328,6 +334,7 @@ public struct CSVReader {
     public func sha256() -> String? {
         let input = self.input
         if let hex = input.digest.hex { return hex }
+        guard input.digest.hashes else { return nil }
         if let memory = input.memory {
             memory.withUnsafeBytes { all in
                 input.digest.update(UnsafeRawBufferPointer(rebasing: all[min(input.memoryOffset, all.count)...]))
