@@ -40,6 +40,12 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses `-?digits(.digits)?` from UTF-8 bytes; nil for anything else.
     public init?(utf8 bytes: ArraySlice<UInt8>) {
+        guard let parsed = bytes.withUnsafeBufferPointer({ ExactDecimal(utf8: $0) }) else { return nil }
+        self = parsed
+    }
+
+    /// Parses `-?digits(.digits)?` from UTF-8 bytes in place (a reader's buffer); nil for anything else.
+    public init?(utf8 bytes: UnsafeBufferPointer<UInt8>) {
         var i = bytes.startIndex
         var negative = false
         if i < bytes.endIndex, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {

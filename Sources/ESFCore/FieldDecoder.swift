@@ -44,9 +44,14 @@ public struct FieldDecoder: Sendable {
 
     /// The value of `bytes`: `.null` when empty, nil when not parseable as the field's type.
     public func parse(_ bytes: ArraySlice<UInt8>) -> Value? {
+        bytes.withUnsafeBufferPointer { parse($0) }
+    }
+
+    /// The value of bytes in place (a reader's buffer): `.null` when empty, nil when not parseable.
+    public func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Value? {
         if bytes.isEmpty { return .null }
         if kind == .decimal { return ExactDecimal(utf8: bytes).map(Value.decimal) }
-        switch bytes.withUnsafeBufferPointer({ parseFast($0) }) {
+        switch parseFast(bytes) {
         case .value(let v): return v
         case .invalid: return nil
         case .unsure: return FieldDecoder.parseCodesAsStrings(bytes, as: type)
@@ -55,7 +60,7 @@ public struct FieldDecoder: Sendable {
 
     /// Codes and code sets compared as Strings (canonical equivalence): the path of non-ASCII codes,
     /// and the reference the byte path of ASCII codes is tested against.
-    static func parseCodesAsStrings(_ bytes: ArraySlice<UInt8>, as type: FieldType) -> Value? {
+    static func parseCodesAsStrings(_ bytes: some Collection<UInt8>, as type: FieldType) -> Value? {
         if bytes.isEmpty { return .null }
         switch type {
         case .code(let allowed):

@@ -26,6 +26,11 @@ public struct NumberFormat: Sendable, Hashable {
 
     /// Parses a decimal (`-?` digits, optional grouping, optional fraction); nil for anything else.
     public func parseDecimal(_ bytes: ArraySlice<UInt8>) -> ExactDecimal? {
+        bytes.withUnsafeBufferPointer { parseDecimal($0) }
+    }
+
+    /// Parses a decimal from bytes in place (a reader's buffer); nil for anything else.
+    public func parseDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> ExactDecimal? {
         if isCanonical { return ExactDecimal(utf8: bytes) }
         guard let (units, scale) = parseNumber(bytes, allowFraction: true, maxDigits: 38) else { return nil }
         return ExactDecimal(units: units, scale: scale)
@@ -33,11 +38,16 @@ public struct NumberFormat: Sendable, Hashable {
 
     /// Parses a whole number (`-?` digits with optional grouping, at most 18 digits); nil for anything else.
     public func parseInt(_ bytes: ArraySlice<UInt8>) -> Int64? {
+        bytes.withUnsafeBufferPointer { parseInt($0) }
+    }
+
+    /// Parses a whole number from bytes in place (a reader's buffer); nil for anything else.
+    public func parseInt(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard let (units, _) = parseNumber(bytes, allowFraction: false, maxDigits: 18) else { return nil }
         return Int64(units)
     }
 
-    private func parseNumber(_ bytes: ArraySlice<UInt8>, allowFraction: Bool, maxDigits: Int) -> (Int128, Int)? {
+    private func parseNumber(_ bytes: UnsafeBufferPointer<UInt8>, allowFraction: Bool, maxDigits: Int) -> (Int128, Int)? {
         var i = bytes.startIndex
         var negative = false
         if i < bytes.endIndex, bytes[i] == UInt8(ascii: "-") || (allowFraction && bytes[i] == UInt8(ascii: "+")) {
@@ -198,6 +208,11 @@ public struct DatePattern: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `bytes` with this pattern: nil when they do not match or the date does not exist (31.02.2022).
     public func parse(_ bytes: ArraySlice<UInt8>) -> CivilDate? {
+        bytes.withUnsafeBufferPointer { parse($0) }
+    }
+
+    /// Parses bytes in place (a reader's buffer) with this pattern; nil as for `parse(_:)` of a slice.
+    public func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> CivilDate? {
         var i = bytes.startIndex
         let end = bytes.endIndex
         var day = 0, month = 0, year = 0

@@ -2,6 +2,7 @@ import ESFCore
 import ESFInputs
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("CSV reader")
 struct CSVReaderTests {
@@ -62,6 +63,73 @@ struct CSVReaderTests {
         #expect(reference.count == 6)
         for size in [1, 2, 3, 4, 5, 7, 11, 64] {
             #expect(try rows(text, chunkSize: size) == reference, "chunk size \(size)")
+        }
+    }
+
+    /// Every special byte at every position of an eight-byte word is found (the word-at-a-time scan),
+    /// outside quotes and inside them, with the delimiter and quote of two dialects.
+    @Test func specialBytesAtEveryPositionOfAWord() throws {
+        for (delimiter, quote) in [(",", "\""), (";", "'")] {
+            let dialect = CSVDialect(delimiter: Array(delimiter.utf8)[0], quote: Array(quote.utf8)[0])
+            for position in 0..<17 {
+                let head = String(repeating: "a", count: position)
+                let tail = String(repeating: "b", count: 19 - position)
+                for special in [delimiter, quote + quote, "\n", "\r\n", "\u{0}", "é", "𝄞"] {
+                    for quoted in [false, true] {
+                        let cell = head + special + tail
+                        let text = quoted ? "\(quote)\(cell)\(quote)\(delimiter)z\n" : "\(cell)\(delimiter)z\n"
+                        var reader = CSVReader(bytes: Array(text.utf8), dialect: dialect)
+                        var cells: [[String]] = []
+                        while try reader.next() { cells.append(reader.strings) }
+                        let expected: [[String]]
+                        switch (special, quoted) {
+                        case (delimiter, false): expected = [[head, tail, "z"]]
+                        case ("\n", false), ("\r\n", false): expected = [[head], [tail, "z"]]
+                        case (quote + quote, true): expected = [[head + quote + tail, "z"]]
+                        // at the start, two quotes are an empty quoted cell, and the rest text after it
+                        case (quote + quote, false) where position == 0: expected = [[tail, "z"]]
+                        default: expected = [[cell, "z"]]
+                        }
+                        #expect(cells == expected, "\(text.debugDescription)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Random rows (quotes, `""`, text after a closing quote, CR, LF, CRLF, NUL, multi-byte
+    /// characters, long plain runs) give the same cells, lines, columns, blank marks and issues
+    /// whether each row is sliced in place from one big chunk or copied across tiny chunks
+    /// (below eight bytes the word-at-a-time scan never runs).
+    @Test func inPlaceAndCopiedRowsAgree() throws {
+        var random = SplitMix(seed: 0x5EED_C5F)
+        let pieces = ["a", "xyz", "0123456789abcdef", "Ž", "€", "𝄞", ",", ",", "\"", "\"\"", "\n", "\r\n", "\r", "\u{0}", " ", "\"q,\"", "\"x\"y"]
+        struct Full: Equatable { var row: Row; var issues: [CSVIssue]; var index: Int }
+        // The rows, and the error (message and location) that stopped reading, if one did.
+        func read(_ bytes: [UInt8], _ chunk: Int) -> (rows: [Full], error: String?) {
+            var reader = CSVReader(bytes: bytes, chunkSize: chunk)
+            var out: [Full] = []
+            do {
+                while try reader.next() {
+                    out.append(Full(row: Row(cells: reader.strings, line: reader.line, columns: (0..<reader.fieldCount).map(reader.column),
+                                             blank: reader.isBlankLine), issues: reader.issues, index: reader.rowIndex))
+                }
+            } catch {
+                return (out, "\(error.location): \(error.message)")
+            }
+            return (out, nil)
+        }
+        for _ in 0..<300 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...40, using: &random) { text += pieces.randomElement(using: &random)! }
+            // Mostly closed quotes, so that most texts read to the end (an open one throws, alike).
+            if text.filter({ $0 == "\"" }).count % 2 == 1 { text += "\"" }
+            let bytes = Array(text.utf8)
+            let reference = read(bytes, 1 << 20)
+            for chunk in [1, 2, 5, 7, 8, 9, 16, 23] {
+                let result = read(bytes, chunk)
+                #expect(result.rows == reference.rows && result.error == reference.error, "\(text.debugDescription), chunk \(chunk)")
+            }
         }
     }
 

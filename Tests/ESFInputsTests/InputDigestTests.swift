@@ -52,6 +52,20 @@ struct InputDigestTests {
         #expect(memory.sha256() == Self.hex(big))
     }
 
+    @Test("a reader that does not hash (a second read, for a few cells) gives no hash rather than a wrong one")
+    func notHashing() throws {
+        let dir = try TempDir()
+        let path = try dir.write("a.csv", bytes: Array(Self.utf8))
+        var reader = try CSVReader(path: path, chunkSize: 4)
+        reader.hashing = false
+        while try reader.next() {}
+        #expect(reader.sha256() == nil)
+        var stopped = CSVReader(bytes: Array(Self.utf8), chunkSize: 4)
+        stopped.hashing = false
+        #expect(try stopped.next())
+        #expect(stopped.sha256() == nil)
+    }
+
     @Test("an empty file: the hash of no bytes")
     func emptyFile() throws {
         let dir = try TempDir()

@@ -524,6 +524,8 @@ extension CSVBundleRecordSource: RawValueSource {
             let encoding = fileEncodings.first { $0.file == path }?.encoding ?? profile?.encoding ?? .utf8
             guard var reader = try? CSVReader(path: path, dialect: dialect, encoding: encoding, chunkSize: chunkSize) else { continue }
             reader.maxRowBytes = maxRowBytes
+            // the file's hash is the first read's; this one only looks up cells
+            reader.hashing = false
             rawValues(requests, indices, entity: e, reader: &reader, into: &answers)
         }
         return answers

@@ -76,6 +76,16 @@ final class CSVInput {
     /// Byte classes: `special` ends a plain run outside quotes, `quotedSpecial` inside quotes.
     let special: UnsafeMutablePointer<Bool>
     let quotedSpecial: UnsafeMutablePointer<Bool>
+    /// The delimiter and the quote repeated in every byte of a word, for `PlainRun`.
+    let delimiterWord: UInt64
+    let quoteWord: UInt64
+    /// The cells of a row that could not be sliced in place from `buffer` (a `""` escape, text
+    /// after a closing quote, a row across two chunks), copied one after the other. Grows as
+    /// needed, at most to the longest row allowed (`CSVReader.maxRowBytes`).
+    private(set) var row: UnsafeMutablePointer<UInt8>
+    private(set) var rowCapacity = 256
+    /// The bytes of `row` in use.
+    var rowCount = 0
     /// The SHA-256 of the bytes read (the file's bytes, before any decoding), fed chunk by chunk.
     let digest = InputDigest()
 
@@ -94,6 +104,9 @@ final class CSVInput {
             self.capacity = max(4, capacity)
         }
         buffer = .allocate(capacity: self.capacity)
+        row = .allocate(capacity: rowCapacity)
+        delimiterWord = PlainRun.ones &* UInt64(dialect.delimiter)
+        quoteWord = PlainRun.ones &* UInt64(dialect.quote)
         special = .allocate(capacity: 256)
         quotedSpecial = .allocate(capacity: 256)
         for b in 0..<256 {
@@ -107,9 +120,74 @@ final class CSVInput {
     deinit {
         if fd >= 0 { close(fd) }
         buffer.deallocate()
+        row.deallocate()
         raw?.deallocate()
         special.deallocate()
         quotedSpecial.deallocate()
+    }
+
+    /// Appends `count` bytes at `start` to `row`, growing it when full.
+    @inline(__always)
+    func appendToRow(_ start: UnsafePointer<UInt8>, count: Int) {
+        if rowCount + count > rowCapacity {
+            var grown = rowCapacity * 2
+            while grown < rowCount + count { grown *= 2 }
+            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+            bigger.update(from: row, count: rowCount)
+            row.deallocate()
+            row = bigger
+            rowCapacity = grown
+        }
+        (row + rowCount).update(from: start, count: count)
+        rowCount += count
+    }
+}
+
+/// Finding the end of a run of plain bytes eight bytes at a time (SWAR: a 64-bit word holds
+/// eight bytes, and a few integer operations flag each byte that equals a given one).
+///
+/// `(v - 0x01…01) & ~v & 0x80…80` sets the high bit of the lowest zero byte of `v` exactly
+/// (bytes above it may be flagged falsely through the borrow, so only the lowest flag counts);
+/// `v ^ c…c` is zero where `v` holds `c`. Bytes from 0x80 up (UTF-8 sequences) are flagged by
+/// their high bit. The lowest flag of the OR of all the masks is therefore the first special byte.
+enum PlainRun {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highs: UInt64 = 0x8080_8080_8080_8080
+    private static let lineFeed = ones &* 0x0A
+    private static let carriageReturn = ones &* 0x0D
+
+    /// The high bit of the lowest byte of `v` that is zero (and maybe of higher ones).
+    @inline(__always)
+    static func zeros(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+
+    /// Outside quotes: the delimiter, the quote, LF, CR, NUL and every byte from 0x80.
+    @inline(__always)
+    static func unquoted(_ w: UInt64, delimiter: UInt64, quote: UInt64) -> UInt64 {
+        (w & highs) | zeros(w) | zeros(w ^ delimiter) | zeros(w ^ quote) | zeros(w ^ lineFeed) | zeros(w ^ carriageReturn)
+    }
+
+    /// Inside quotes: the quote, LF, NUL and every byte from 0x80 (CR is text there).
+    @inline(__always)
+    static func quoted(_ w: UInt64, quote: UInt64) -> UInt64 {
+        (w & highs) | zeros(w) | zeros(w ^ quote) | zeros(w ^ lineFeed)
+    }
+
+    /// The index of the first byte at or after `i` (and before `n`) that `mask` flags, or that
+    /// `table` marks in the last few bytes; `n` when there is none.
+    @inline(__always)
+    static func end(_ p: UnsafeBufferPointer<UInt8>, from i: Int, _ n: Int, table: UnsafeMutablePointer<Bool>,
+                    mask: (UInt64) -> UInt64) -> Int {
+        var i = i
+        if let base = p.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i &+ 8 <= n {
+                let flags = mask(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
+                if flags != 0 { return i &+ (flags.trailingZeroBitCount >> 3) }
+                i &+= 8
+            }
+        }
+        while i < n && !table[Int(p[i])] { i += 1 }
+        return i
     }
 }
 
@@ -150,6 +228,12 @@ public struct CSVReader {
     /// chunk by chunk, so memory stays within this limit plus one chunk whatever the file holds
     /// (a 300 MB line, a file with no line break at all).
     public var maxRowBytes = CSVReader.defaultMaxRowBytes
+    /// Whether the bytes read are hashed for `sha256()` (the default). A reader that reads a file a
+    /// second time, for a few cells, turns it off before its first `next()`; `sha256()` is then nil.
+    public var hashing: Bool {
+        get { input.digest.hashes }
+        nonmutating set { input.digest.hashes = newValue }
+    }
     /// Counts the bytes read from the file as they are read (a progress display); nil: not counted.
     public var progress: ReadProgress? {
         get { input.digest.progress }
@@ -180,8 +264,14 @@ public struct CSVReader {
 
     // Current row.
     private var state = State.rowStart
-    private var rowBytes: [UInt8] = []
+    /// Whether the current row's cells are slices of the chunk buffer (no copy), else of `input.row`.
+    private var inPlace = true
+    /// Where each cell's bytes start and end, in the chunk buffer or in `input.row` (`inPlace`).
+    private var fieldStarts: [Int] = []
     private var fieldEnds: [Int] = []
+    /// Where the current cell's bytes start, and (in place) where a quoted cell's end at its closing quote.
+    private var cellStart = 0
+    private var cellEnd = 0
     private var fieldColumns: [Int32] = []
     private var fieldLines: [Int] = []
     /// Absolute offset of the current row's first byte (a blank line ends right there).
@@ -218,10 +308,11 @@ public struct CSVReader {
     /// The number of cells in the current row.
     public var fieldCount: Int { fieldEnds.count }
 
-    /// The bytes of cell `i` (quotes removed, `""` unescaped). Valid until the next call to `next()`.
-    public func field(_ i: Int) -> ArraySlice<UInt8> {
-        let start = i == 0 ? 0 : fieldEnds[i - 1]
-        return rowBytes[start..<fieldEnds[i]]
+    /// The bytes of cell `i` (quotes removed, `""` unescaped): a slice of the reader's own buffer,
+    /// valid until the next call to `next()` (copy it to keep it).
+    public func field(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        let base = inPlace ? input.buffer : input.row
+        return UnsafeBufferPointer(start: base + fieldStarts[i], count: fieldEnds[i] - fieldStarts[i])
     }
 
     /// The 1-based character column where cell `i` starts, within its line.
@@ -243,6 +334,7 @@ public struct CSVReader {
     public func sha256() -> String? {
         let input = self.input
         if let hex = input.digest.hex { return hex }
+        guard input.digest.hashes else { return nil }
         if let memory = input.memory {
             memory.withUnsafeBytes { all in
                 input.digest.update(UnsafeRawBufferPointer(rebasing: all[min(input.memoryOffset, all.count)...]))
@@ -427,7 +519,9 @@ public struct CSVReader {
     }
 
     private mutating func beginRow(at offset: Int) {
-        rowBytes.removeAll(keepingCapacity: true)
+        inPlace = true
+        input.rowCount = 0
+        fieldStarts.removeAll(keepingCapacity: true)
         fieldEnds.removeAll(keepingCapacity: true)
         fieldColumns.removeAll(keepingCapacity: true)
         fieldLines.removeAll(keepingCapacity: true)
@@ -456,7 +550,10 @@ public struct CSVReader {
                 location: SourceLocation(file: path, line: quoteLine, column: quoteColumn),
                 message: "unterminated quoted cell: the quote opened on line \(quoteLine), column \(quoteColumn) is never closed; close it, and write a quote inside a quoted cell as \"\"")
         case .fieldStart, .unquoted, .quoteInQuoted, .garbage:
-            fieldEnds.append(rowBytes.count)
+            // A row that reaches the end of the file was copied at the end of its last chunk (`copyRow`).
+            if state == .fieldStart { cellStart = input.rowCount }
+            fieldStarts.append(cellStart)
+            fieldEnds.append(input.rowCount)
             state = .rowStart
             rowIndex += 1
             return true
@@ -471,9 +568,15 @@ public struct CSVReader {
         let quote = dialect.quote
         var segmentStart = (state == .unquoted || state == .quoted || state == .garbage) ? i : -1
 
+        // Ends the run of cell bytes that started at `segmentStart`: in place, the cell ends there;
+        // otherwise the run is copied after the row's earlier bytes.
         @inline(__always) func flush(_ end: Int) {
-            if segmentStart >= 0 && end > segmentStart {
-                rowBytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[segmentStart..<end]))
+            if segmentStart >= 0 {
+                if inPlace {
+                    cellEnd = end
+                } else if end > segmentStart, let base = p.baseAddress {
+                    input.appendToRow(base + segmentStart, count: end - segmentStart)
+                }
             }
             segmentStart = -1
         }
@@ -491,6 +594,8 @@ public struct CSVReader {
 
         let plain = input.special
         let quotedTable = input.quotedSpecial
+        let delimiterWord = input.delimiterWord
+        let quoteWord = input.quoteWord
         while i < n {
             switch state {
             case .rowStart:
@@ -507,8 +612,9 @@ public struct CSVReader {
                     state = .unquoted
                     segmentStart = i
                 }
+                cellStart = inPlace ? segmentStart : input.rowCount
             case .unquoted, .garbage:
-                while i < n && !plain[Int(p[i])] { i += 1 }
+                i = PlainRun.end(p, from: i, n, table: plain) { PlainRun.unquoted($0, delimiter: delimiterWord, quote: quoteWord) }
                 if i == n { break }
                 let b = p[i]
                 if b == delimiter {
@@ -531,7 +637,7 @@ public struct CSVReader {
                     try consumeMultibyte(p, &i, n)
                 }
             case .quoted:
-                while i < n && !quotedTable[Int(p[i])] { i += 1 }
+                i = PlainRun.end(p, from: i, n, table: quotedTable) { PlainRun.quoted($0, quote: quoteWord) }
                 if i == n { break }
                 let b = p[i]
                 if b == quote {
@@ -552,7 +658,8 @@ public struct CSVReader {
             case .quoteInQuoted:
                 let b = p[i]
                 if b == quote {
-                    // `""`: the second quote starts the next literal run.
+                    // `""`: the second quote starts the next literal run, so the cell is copied.
+                    copyRow(p)
                     segmentStart = i
                     state = .quoted
                     i += 1
@@ -566,12 +673,17 @@ public struct CSVReader {
                     return true
                 } else {
                     addIssue(.textAfterQuote, at: chunkBase + i)
+                    copyRow(p)
                     state = .garbage
                     segmentStart = i
                 }
             }
         }
-        if state != .rowStart { try checkRowLength(upTo: chunkBase + n) }
+        if state != .rowStart {
+            try checkRowLength(upTo: chunkBase + n)
+            // The row goes on in the next chunk, which replaces this one in the buffer.
+            copyRow(p)
+        }
         flush(n)
         bufferPosition = n
         return false
@@ -616,8 +728,28 @@ public struct CSVReader {
         }
     }
 
+    /// Copies the current row's cells so far from the chunk buffer `p` into `input.row`, and
+    /// reads the rest of the row by copying (nothing when it is copied already). An open run
+    /// (`segmentStart`) stays to be flushed; a quoted cell closed at `cellEnd` is copied.
+    private mutating func copyRow(_ p: UnsafeBufferPointer<UInt8>) {
+        guard inPlace, let base = p.baseAddress else { return }
+        inPlace = false
+        let input = self.input
+        input.rowCount = 0
+        for k in fieldStarts.indices {
+            let start = input.rowCount
+            input.appendToRow(base + fieldStarts[k], count: fieldEnds[k] - fieldStarts[k])
+            fieldStarts[k] = start
+            fieldEnds[k] = input.rowCount
+        }
+        let closed = state == .quoteInQuoted ? cellEnd - cellStart : 0
+        if closed > 0 { input.appendToRow(base + cellStart, count: closed) }
+        cellStart = input.rowCount - closed
+    }
+
     private mutating func endField(nextStart: Int) {
-        fieldEnds.append(rowBytes.count)
+        fieldStarts.append(cellStart)
+        fieldEnds.append(inPlace ? cellEnd : input.rowCount)
         fieldColumns.append(columnAt(nextStart))
         fieldLines.append(currentLine)
         currentFieldHasIssue = false
@@ -626,7 +758,8 @@ public struct CSVReader {
 
     private mutating func endRow(terminator: UInt8, _ p: UnsafeBufferPointer<UInt8>, at i: inout Int) {
         isBlankLine = state == .unquoted && fieldEnds.isEmpty && chunkBase + i == rowStartOffset
-        fieldEnds.append(rowBytes.count)
+        fieldStarts.append(cellStart)
+        fieldEnds.append(inPlace ? cellEnd : input.rowCount)
         state = .rowStart
         rowIndex += 1
         i += 1

@@ -75,20 +75,23 @@ final class EntityPlan {
     /// The first invisible character of field `f`'s raw text, when the field is an identifier or code.
     /// Hot path: printable ASCII (nearly every cell) is passed over without decoding.
     @inline(__always)
-    func invisible(_ f: Int, _ raw: ArraySlice<UInt8>) -> (scalar: Unicode.Scalar, position: Int)? {
+    func invisible(_ f: Int, _ raw: UnsafeBufferPointer<UInt8>) -> (scalar: Unicode.Scalar, position: Int)? {
         guard checksInvisible[f] else { return nil }
-        let plain = raw.withUnsafeBufferPointer { b -> Bool in
-            for c in b where c < 0x20 || c >= 0x7F { return false }
-            return true
-        }
-        return plain ? nil : InvisibleCharacters.first(inUTF8: raw)
+        for c in raw where c < 0x20 || c >= 0x7F { return InvisibleCharacters.first(inUTF8: raw) }
+        return nil
+    }
+
+    /// `invisible(_:_:)` of bytes in an array (the XML reader's attribute text).
+    @inline(__always)
+    func invisible(_ f: Int, _ raw: ArraySlice<UInt8>) -> (scalar: Unicode.Scalar, position: Int)? {
+        checksInvisible[f] ? raw.withUnsafeBufferPointer { invisible(f, $0) } : nil
     }
 
     /// Whether the raw text of field `f` is masked where a finding's location shows it: a personal
     /// field's always; another field's by `rawIsPersonal` unless it is typed (not free text) and the
     /// text decodes (`parses`), for then its decoded value is what messages show anyway — except a
     /// run of ten or more digits, which may be an EMŠO in the wrong column (an `int` field takes it).
-    func rawTextIsPersonal(_ f: Int, parses: Bool, _ raw: ArraySlice<UInt8>) -> Bool {
+    func rawTextIsPersonal(_ f: Int, parses: Bool, _ raw: some Collection<UInt8>) -> Bool {
         guard rawIsPersonal[f] else { return false }
         if personal[f] { return true }
         if case .string = fieldTypes[f] { return true }
@@ -101,7 +104,7 @@ final class EntityPlan {
     }
 
     /// The raw text of field `f` as a finding's location shows it, and whether it is masked.
-    func rawText(_ f: Int, _ raw: ArraySlice<UInt8>, parses: Bool) -> (text: String, personal: Bool) {
+    func rawText(_ f: Int, _ raw: some Collection<UInt8>, parses: Bool) -> (text: String, personal: Bool) {
         (InputMessages.display(raw), rawTextIsPersonal(f, parses: parses, raw))
     }
 

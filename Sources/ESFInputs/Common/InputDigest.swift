@@ -20,6 +20,8 @@ final class InputDigest {
     private(set) var hex: String?
     /// Counts the bytes hashed (every byte of the file once), for a progress display; nil: not counted.
     var progress: ReadProgress?
+    /// False: nothing is hashed (a file read again for a few cells), and `hex` stays nil.
+    var hashes = true
 
     init() {}
 
@@ -27,21 +29,21 @@ final class InputDigest {
     @inline(__always)
     func update(_ bytes: UnsafeRawBufferPointer) {
         if !bytes.isEmpty {
-            hasher.update(bufferPointer: bytes)
+            if hashes { hasher.update(bufferPointer: bytes) }
             progress?.add(bytes.count)
         }
     }
 
     /// The file was read to its end: the digest is final.
     func finalize() {
-        guard hex == nil else { return }
+        guard hex == nil, hashes else { return }
         hex = Self.hex(hasher.finalize())
     }
 
     /// Hashes whatever `fd` still holds (the reader stopped early), then finalizes.
     /// Nil digest when the rest cannot be read.
     func finish(fd: Int32) {
-        guard hex == nil, fd >= 0 else { return }
+        guard hex == nil, hashes, fd >= 0 else { return }
         let size = 1 << 16
         let chunk = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { chunk.deallocate() }

@@ -47,6 +47,11 @@ struct ProfileFieldDecoder {
 
     /// The value of `bytes` (valid UTF-8): `.null` when empty, nil when not parseable.
     func parse(_ bytes: ArraySlice<UInt8>) -> Value? {
+        bytes.withUnsafeBufferPointer { parse($0) }
+    }
+
+    /// The value of bytes in place (a reader's buffer), as `parse(_:)` of a slice.
+    func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Value? {
         if bytes.isEmpty { return .null }
         switch kind {
         case .string:

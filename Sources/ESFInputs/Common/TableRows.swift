@@ -11,8 +11,8 @@ protocol TableRows {
     var isBlankLine: Bool { get }
     /// The cells of the row.
     var fieldCount: Int { get }
-    /// The text of cell `i` as written (UTF-8).
-    func field(_ i: Int) -> ArraySlice<UInt8>
+    /// The text of cell `i` as written (UTF-8), valid until the next `next()`.
+    func field(_ i: Int) -> UnsafeBufferPointer<UInt8>
     /// The column of cell `i` (CSV: its character column; a sheet: its column number, 1 = A).
     func column(_ i: Int) -> Int
     /// The line cell `i` starts on.

@@ -23,6 +23,8 @@ struct SheetRows: TableRows {
     private(set) var fieldCount = 0
 
     private var texts: [[UInt8]] = []
+    /// The current row's texts in one buffer, which `field(_:)` points into (as CSVReader's cells).
+    private let rowText = RowBuffer()
     private var numbers: [[UInt8]?] = []
     private var dates: [[UInt8]?] = []
     private var booleans: [Bool] = []
@@ -38,7 +40,7 @@ struct SheetRows: TableRows {
         self.headerRow = headerRow
     }
 
-    func field(_ i: Int) -> ArraySlice<UInt8> { texts[i][...] }
+    func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { rowText.cell(i) }
     func column(_ i: Int) -> Int { i + 1 }
     func line(ofField i: Int) -> Int { line }
 
@@ -108,6 +110,8 @@ struct SheetRows: TableRows {
             dates[i] = cell.date
             booleans[i] = cell.boolean
         }
+        rowText.reset()
+        for text in texts { rowText.append(text) }
     }
 
     // MARK: the sheet's XML
@@ -254,5 +258,42 @@ private extension String {
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }
         return String(s)
+    }
+}
+
+/// The texts of one row's cells, contiguous in a buffer the row owns: `cell(_:)` gives a pointer into
+/// it, valid until the next `reset()` (the contract of `TableRows.field(_:)`).
+final class RowBuffer {
+    private var storage: UnsafeMutableBufferPointer<UInt8>
+    private var used = 0
+    private var starts: [Int] = []
+    private var ends: [Int] = []
+
+    init() { storage = .allocate(capacity: 4096) }
+    deinit { storage.deallocate() }
+
+    func reset() {
+        used = 0
+        starts.removeAll(keepingCapacity: true)
+        ends.removeAll(keepingCapacity: true)
+    }
+
+    func append(_ bytes: [UInt8]) {
+        if used + bytes.count > storage.count {
+            let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(storage.count * 2, used + bytes.count))
+            _ = grown.initialize(fromContentsOf: storage[..<used])
+            storage.deallocate()
+            storage = grown
+        }
+        starts.append(used)
+        bytes.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress, let dst = storage.baseAddress { (dst + used).update(from: base, count: src.count) }
+        }
+        used += bytes.count
+        ends.append(used)
+    }
+
+    func cell(_ i: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: storage[starts[i]..<ends[i]])
     }
 }
