@@ -33,6 +33,10 @@ func run(_ arguments: [String], environment extra: [String: String] = [:],
     var environment = ProcessInfo.processInfo.environment
     environment["NO_COLOR"] = nil
     environment["COLUMNS"] = nil
+    // English reports whatever the developer's locale (a test names the language it wants)
+    environment["LC_ALL"] = nil
+    environment["LC_MESSAGES"] = nil
+    environment["LANG"] = "C.UTF-8"
     for (k, v) in extra { environment[k] = v }
     process.environment = environment
     let out = Pipe(), err = Pipe()
