@@ -673,7 +673,7 @@ public enum Checker {
         }
         report.rules = ruleSet.rules.map { r in
             RuleDescriptor(id: r.id, pack: r.pack, title: r.title.text(request.language), severity: r.severity.resolve(reportType: nil),
-                           severityText: r.severity.description, legalBasis: r.legalBasis, help: r.help?.text(request.language),
+                           severityText: r.severity.description, legalBasis: r.legalBasis(in: request.language), help: r.help?.text(request.language),
                            assertion: r.assertText)
         }
         report.disabledRules = (request.config?.disabled ?? []).map { DisabledRule(ruleID: $0.ruleID, reason: $0.value) }

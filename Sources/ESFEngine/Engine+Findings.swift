@@ -64,7 +64,7 @@ extension Engine {
             ? .ruleOverBudget(rule: rule.id, key: key, reason: message)
             : .ruleFailed(rule: rule.id, key: key, reason: message)
         add(Finding(reserved: reserved, recordKey: key, participantID: participantID, entity: rule.scopeName, location: location,
-                    pack: rule.pack, legalBasis: rule.legalBasis, expression: rule.assertText, rulePlace: "\(rule.file):\(rule.line)",
+                    pack: rule.pack, legalBasis: rule.legalBasis(in: options.language), expression: rule.assertText, rulePlace: "\(rule.file):\(rule.line)",
                     language: options.language),
             field: rule.id)
     }
@@ -84,7 +84,7 @@ extension Engine {
         }
         add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: render(rule.message.template(options.language)),
                     recordKey: key, participantID: participantID, entity: rule.scopeName, location: loc, pack: rule.pack,
-                    title: rule.title.text(options.language), legalBasis: rule.legalBasis, help: rule.help?.text(options.language),
+                    title: rule.title.text(options.language), legalBasis: rule.legalBasis(in: options.language), help: rule.help?.text(options.language),
                     expression: rule.assertText,
                     explain: explain, occurrence: occurrence), field: field)
     }

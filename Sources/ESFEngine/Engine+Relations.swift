@@ -142,7 +142,7 @@ extension Engine {
         if let earlier { message += "; \(earlier.message)" }
         add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: message,
                     recordKey: key, participantID: participantID, entity: model.entities[r.entity].name, location: r.location,
-                    pack: rule.pack, title: rule.title.text(options.language), legalBasis: rule.legalBasis, help: rule.help?.text(options.language),
+                    pack: rule.pack, title: rule.title.text(options.language), legalBasis: rule.legalBasis(in: options.language), help: rule.help?.text(options.language),
                     expression: rule.assertText, explain: explain, occurrence: occurrence,
                     relatedLocations: earlier.map { [$0] }), field: nil)
         evaluator.records = saved

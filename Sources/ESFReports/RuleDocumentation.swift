@@ -50,7 +50,7 @@ public enum RuleDocumentation {
         out += "- \(w.severity): \(r.severity)\n- \(w.scope): `\(r.scopeName)`\n- \(w.packLabel): `\(r.pack)`\n"
         if let when = r.whenText { out += "- \(w.when): `\(oneLine(when))`\n" }
         out += "- \(w.assert): `\(oneLine(r.assertText))`\n- \(w.message): \(oneLine(r.message.template(language).source))\n"
-        if !r.legalBasis.isEmpty { out += "- \(w.legalBasis): " + r.legalBasis.joined(separator: "; ") + "\n" }
+        if !r.legalBasis.isEmpty { out += "- \(w.legalBasis): " + r.legalBasis(in: language).joined(separator: "; ") + "\n" }
         if let h = r.help?.text(language) { out += "- \(w.howToFix): \(h)\n" }
         let pass = r.examples.filter(\.shouldPass), fail = r.examples.filter { !$0.shouldPass }
         if !pass.isEmpty { out += "- \(w.passes): " + pass.map { "`\(render($0.data))`" }.joined(separator: ", ") + "\n" }

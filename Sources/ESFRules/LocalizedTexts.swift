@@ -92,7 +92,7 @@ extension PackLoader {
         return LocalizedMessage(en: first, sl: templates[.sl], written: Set(templates.keys))
     }
 
-    /// What a rule set lacks for both languages: every rule's title, message and help, every
+    /// What a rule set lacks for both languages: every rule's title, message, help and legal basis, every
     /// indicator's title and note and every pack's title not written in each language (messages whose
     /// languages show different values do not load). Empty for the built-in packs (a test keeps it so).
     public static func translationGaps(_ set: RuleSet) -> [String] {
@@ -106,6 +106,7 @@ extension PackLoader {
             for r in pack.rules {
                 check(r.title, "\(r.id): the title")
                 check(r.help, "\(r.id): the help")
+                for (i, basis) in r.legalBasis.enumerated() { check(basis, "\(r.id): legal basis \(i + 1)") }
                 for l in Language.allCases where !r.message.written.contains(l) { gaps.append("\(r.id): the message has no \(l.rawValue) text") }
             }
             for i in pack.indicators {

@@ -116,11 +116,12 @@ public struct CompiledRule: Sendable {
     public var assertText: String
     public var whenText: String?
     public var message: LocalizedMessage
-    public var legalBasis: [String]
+    /// The legal basis, one text per item of `legal_basis`.
+    public var legalBasis: [LocalizedText]
     public var help: LocalizedText?
     /// The title, help and legal basis as written, before `{params.NAME}` was replaced (for checks of the texts).
     public var textTemplates: [String] = []
-    /// The Slovenian title and help as written (when given), before `{params.NAME}` was replaced.
+    /// The Slovenian title and help (not the legal basis) as written (when given), before `{params.NAME}` was replaced.
     public var slTextTemplates: [String] = []
     /// The field a finding's location names (`field:` in the rule), when the rule declares one.
     public var locationField: String?
@@ -134,6 +135,9 @@ public struct CompiledRule: Sendable {
     public var exampleParams: [Value]?
     public var file: String
     public var line: Int
+
+    /// The legal basis in `language`, one text per item.
+    public func legalBasis(in language: Language) -> [String] { legalBasis.map { $0.text(language) } }
 }
 
 /// A rule pack: a folder with `pack.yaml` and rule files.

@@ -86,26 +86,13 @@ extension PackLoader {
         var textsOK = true
         var templates: [String] = []
         var slTemplates: [String] = []
-        func text(_ n: YNode?) -> String? {
-            guard let n else { return nil }
-            guard let t = n.scalar else {
-                sink.add(n.diagnostic("rule.invalid", "\(id): a legal basis is text"))
-                textsOK = false
-                return nil
-            }
-            templates.append(t)
-            guard let rendered = interpolateParameters(t, node: n, id: id, params: params, sink: sink) else {
-                textsOK = false
-                return nil
-            }
-            return rendered
-        }
-        // a title or help in English, Slovenian or both (`{ en: …, sl: … }`)
+        // a title, help or legal basis in English, Slovenian or both (`{ en: …, sl: … }`); the Slovenian
+        // title and help as written are kept for checks of the texts (a legal basis may cite numbers)
         func localizedText(_ n: YNode?, _ what: String) -> LocalizedText? {
             guard let n else { return nil }
             var english: String?
             let t = parameterText(n, what: "\(id): the \(what)", id: id, params: params, sink: sink) { language, written in
-                if language == .sl { slTemplates.append(written) }
+                if language == .sl && what != "legal basis" { slTemplates.append(written) }
                 if language == .en || english == nil { english = written }
             }
             // the text English shows, as written (Slovenian when only that was given)
@@ -116,7 +103,7 @@ extension PackLoader {
         let title = localizedText(override?["title"] ?? titleNode, "title")
         let help = localizedText(override?["help"] ?? node["help"], "help")
         let legalNode = override?["legal_basis"] ?? node["legal_basis"]
-        let legal = legalNode.map { n in n.sequence.map { $0.compactMap(text) } ?? text(n).map { [$0] } ?? [] } ?? []
+        let legal = legalNode.map { n in (n.sequence ?? [n]).compactMap { localizedText($0, "legal basis") } } ?? []
         var examples: [RuleExample] = []
         if let ex = node["examples"] {
             checkKeys(ex, allowed: ["pass", "fail"], what: "examples", sink: sink)

@@ -111,6 +111,84 @@ struct BilingualTextTests {
         #expect(set?.packs.first?.title == LocalizedText(en: "Test", sl: "Preizkus"))
     }
 
+    @Test("every built-in legal basis is written as { en: …, sl: … }; the Slovenian cites as Slovenian legal texts do")
+    func builtInLegalBases() throws {
+        let set = try builtInPacks()
+        var count = 0
+        for rule in set.rules {
+            for basis in rule.legalBasis {
+                // the map form everywhere, also for a line already in Slovenian (the same text twice)
+                #expect(basis.written == [.en, .sl], "\(rule.id): '\(basis.en)' is not written in both languages")
+                let sl = basis.text(.sl)
+                for english in ["Regulation", "Reg.", "Art.", "Annex", "Programme", "programme", "provisional", "point"] {
+                    #expect(!sl.contains(english), "\(rule.id): '\(english)' in '\(sl)'")
+                }
+                if basis.en.contains("Regulation") || basis.en.contains("Reg. ") {
+                    #expect(sl.contains("Uredba (EU)") || sl.contains("Uredbi (EU)"), "\(rule.id): \(sl)")
+                }
+                count += 1
+            }
+        }
+        #expect(count > 80)
+        let all = Set(set.rules.flatMap(\.legalBasis))
+        #expect(all.contains(LocalizedText(en: "Regulation (EU) No 1303/2013, Art. 120 (co-financing rates)",
+                                           sl: "Uredba (EU) št. 1303/2013, 120. člen (stopnje sofinanciranja)")))
+        #expect(all.contains(LocalizedText(en: "Regulation (EU) 2021/1060, Art. 64(1)(c)", sl: "Uredba (EU) 2021/1060, točka (c) prvega odstavka 64. člena")))
+        #expect(all.contains(LocalizedText(en: "Operational programme 2014–2020, financing plan",
+                                           sl: "Operativni program za izvajanje evropske kohezijske politike v obdobju 2014–2020, finančni načrt")))
+        let udp = try #require(set.rules.first { $0.id == "UDP-TR-001" })
+        #expect(udp.legalBasis(in: .sl) == ["Učne delavnice plus, Program evropske kohezijske politike v obdobju 2021–2027 (CCI 2021SI16FFPR001): "
+                                            + "usposabljanje, ki traja 4 mes. (začasno, dokler javno povabilo ni objavljeno)"])
+    }
+
+    @Test("a legal basis takes a string (English, shown in both) or { en: …, sl: … }, {params.NAME} as each language writes it")
+    func legalBasisForms() throws {
+        let (set, diagnostics) = try loadBilingual("""
+        - id: T-BI-003
+          title: { en: Within, sl: Znotraj }
+          severity: error
+          scope: operation
+          assert: eu_contribution <= total_eligible
+          message: { en: "x", sl: "y" }
+          legal_basis:
+            - { en: "Regulation, tolerance {params.tolerance}", sl: "Uredba, odstopanje {params.tolerance}" }
+            - "Javno povabilo"
+        - id: T-BI-004
+          title: Single
+          severity: error
+          scope: operation
+          assert: true
+          message: "x"
+          legal_basis:
+            sl: "Uredba (EU) 2021/1060, 112. člen"
+            en: "Regulation (EU) 2021/1060, Art. 112"
+        """)
+        #expect(diagnostics.isEmpty, "\(diagnostics)")
+        let rules = try #require(set?.rules)
+        #expect(rules.count == 2)
+        #expect(rules[0].legalBasis(in: .en) == ["Regulation, tolerance 0.01", "Javno povabilo"])
+        #expect(rules[0].legalBasis(in: .sl) == ["Uredba, odstopanje 0,01", "Javno povabilo"])
+        #expect(rules[0].legalBasis.map(\.written) == [[.en, .sl], [.en]])
+        #expect(rules[0].slTextTemplates == ["Znotraj"], "a legal basis is not one of the texts checked for hard-coded parameters")
+        #expect(rules[1].legalBasis == [LocalizedText(en: "Regulation (EU) 2021/1060, Art. 112", sl: "Uredba (EU) 2021/1060, 112. člen")])
+        let gaps = PackLoader.translationGaps(try #require(set))
+        #expect(gaps.contains("T-BI-003: legal basis 2 has no sl text") && !gaps.contains("T-BI-003: legal basis 1 has no sl text"))
+    }
+
+    @Test("a legal basis with an unknown language, a list or an unknown parameter is a positioned error",
+          arguments: [
+              ("[{ en: Regulation, de: Verordnung }]", "text.unknown_language", 7, 35),
+              ("[[a, b]]", "text.invalid", 7, 17),
+              ("[{ sl: [a] }]", "text.invalid", 7, 23),
+              ("[{ en: ok, sl: \"{params.nope}\" }]", "text.unknown_parameter", 7, 32),
+          ])
+    func badLegalBases(basis: String, code: String, line: Int, column: Int) throws {
+        let (set, diagnostics) = try loadBilingual(bilingualRule() + "  legal_basis: \(basis)\n")
+        #expect(set == nil)
+        #expect(diagnostics.map(\.code) == [code], "\(diagnostics)")
+        #expect(diagnostics.first.map { "\($0.file.hasSuffix("rules.yaml")) \($0.line):\($0.column)" } == "true \(line):\(column)")
+    }
+
     @Test("a text in Slovenian only shows in English too")
     func slovenianOnly() throws {
         let (set, diagnostics) = try loadBilingual(bilingualRule(title: "{ sl: Predolgo usposabljanje }",
@@ -173,11 +251,14 @@ struct BilingualTextTests {
         #expect(reordered?.rules.first?.message.sl?.placeholders.count == 3)
     }
 
-    @Test("no Slovenian title, message or help of a built-in rule, indicator or pack has English words left")
+    @Test("no Slovenian title, message, help or legal basis of a built-in rule, indicator or pack has English words left")
     func noEnglishLeft() throws {
         let english: Set<String> = ["of", "the", "and", "must", "is", "not", "training", "employment", "amount", "participant",
                                     "participants", "expenditure", "subsidy", "subsidised", "provider", "employer", "eligible",
-                                    "claimed", "months", "month", "operation", "share", "missing", "record", "at", "least"]
+                                    "claimed", "months", "month", "operation", "share", "missing", "record", "at", "least",
+                                    "regulation", "art", "annex", "programme", "decision", "support", "management",
+                                    "verifications", "provisional", "until", "call", "published", "point", "structure",
+                                    "data", "unit", "costs", "financing", "rates", "delivered", "per", "for", "after"]
         let set = try builtInPacks()
         var texts: [(String, String)] = []
         for pack in set.packs {
@@ -186,6 +267,7 @@ struct BilingualTextTests {
         }
         for rule in set.rules {
             texts += [(rule.id, rule.title.text(.sl)), (rule.id, rule.help?.text(.sl) ?? "")]
+            texts += rule.legalBasis(in: .sl).map { (rule.id, $0) }
             for case .text(let t) in rule.message.template(.sl).parts { texts.append((rule.id, t)) }
         }
         for (what, text) in texts {
@@ -193,7 +275,7 @@ struct BilingualTextTests {
             #expect(left.isEmpty, "\(what): English words \(left) in '\(text)'")
             #expect(!text.contains(" of participant"), "\(what): \(text)")
         }
-        #expect(texts.count > 300)
+        #expect(texts.count > 400)
         #expect(slovenianWords("Popravite eu_contribution in follow_up.employed_day30 {participant}") == ["popravite", "in"])
     }
 

@@ -109,6 +109,29 @@ struct BilingualEndToEndTests {
         #expect(!sl.stdout.contains("The EU contribution is the operation's rate"))
     }
 
+    @Test("check --lang sl cites the legal bases in Slovenian in every format; English keeps the English citations")
+    func slovenianLegalBases() throws {
+        let args = ["check", fixture("scenarios/plus-2021-2027/export.xml"), "--deterministic", "--no-config"]
+        let sl = try run(args + ["--lang", "sl", "--format", "json"])
+        let en = try run(args + ["--lang", "en", "--format", "json"])
+        let basis = { (json: String) in try findings(json).flatMap { $0["legalBasis"] as? [String] ?? [] } }
+        let slBases = try basis(sl.stdout), enBases = try basis(en.stdout)
+        #expect(slBases.count == enBases.count && slBases.count > 5)
+        #expect(slBases.contains { $0.contains("Program evropske kohezijske politike v obdobju 2021–2027") })
+        #expect(enBases.contains { $0.contains("Programme for the Implementation of the EU Cohesion Policy 2021–2027") })
+        for b in slBases {
+            #expect(!b.contains("Regulation") && !b.contains("Art.") && !b.contains("provisional") && !b.contains("Programme"), "\(b)")
+        }
+        let text = try run(args + ["--lang", "sl", "--width", "300"])
+        #expect(text.stdout.contains("pravna podlaga: Učne delavnice plus, Program evropske kohezijske politike v obdobju 2021–2027 (CCI 2021SI16FFPR001): usposabljanje, ki traja 4 mes. (začasno, dokler javno povabilo ni objavljeno)"))
+        let sarif = try run(args + ["--lang", "sl", "--format", "sarif"])
+        #expect(sarif.stdout.contains("začasno, dokler javno povabilo ni objavljeno") && !sarif.stdout.contains("provisional until a call is published"))
+        let show = try run(["rules", "show", "ESF-CF-001", "--lang", "sl"])
+        #expect(show.stdout.contains("- pravna podlaga: Uredba (EU) št. 1303/2013, 120. člen (stopnje sofinanciranja); Operativni program za izvajanje evropske kohezijske politike v obdobju 2014–2020, finančni načrt"))
+        let showEnglish = try run(["rules", "show", "ESF-CF-001", "--lang", "en"])
+        #expect(showEnglish.stdout.contains("- legal basis: Regulation (EU) No 1303/2013, Art. 120 (co-financing rates); Operational programme 2014–2020, financing plan"))
+    }
+
     @Test("rules doc, list and show take --lang; rules doc --lang sl is docs/rules.sl.md")
     func rulesCommands() throws {
         let doc = try run(["rules", "doc", "--lang", "sl"])
