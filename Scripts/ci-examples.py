@@ -28,6 +28,9 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import yaml
 
+# a step that blocks (a prompt, a hung command) fails the test instead of hanging CI
+STEP_TIMEOUT = 300
+
 def die(message):
     print(f"ci-examples: {message}", file=sys.stderr)
     sys.exit(1)
@@ -247,7 +250,8 @@ def run_github(workflow_path, workspace, logs):
                 f.write(step["run"])
             with open(os.path.join(logs, f"step-{index + 1}.out"), "wb") as out:
                 status = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", script], cwd=workspace,
-                                        env=step_env, stdout=out, stderr=subprocess.STDOUT).returncode
+                                        env=step_env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                        timeout=STEP_TIMEOUT).returncode
             record.update(exitCode=status, log=os.path.join(logs, f"step-{index + 1}.out"))
         elif "uses" in step:
             status = emulate_action(step, workspace, context, result)
@@ -319,7 +323,8 @@ def run_gitlab(path, job_name, workspace, logs):
     log = os.path.join(logs, "job.out")
     with open(log, "wb") as out:
         status = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", script], cwd=workspace, env=env,
-                                stdout=out, stderr=subprocess.STDOUT).returncode
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                timeout=STEP_TIMEOUT).returncode
     artifacts = job.get("artifacts") or {}
     when = artifacts.get("when", "on_success")
     collect = when == "always" or (when == "on_success") == (status == 0)

@@ -253,7 +253,7 @@ export PRE_COMMIT_HOME="$tmp/pre-commit-home"
 precommit() { # KIND: try-repo of this repository on a scratch repository of exports; output in $tmp/pre-commit-KIND.out
   local kind="$1" status=0
   make_repo "$tmp/pre-commit-$kind" "$kind" >&2
-  (cd "$tmp/pre-commit-$kind" && PATH="$installed_bin:$runner_path" "$venv/bin/pre-commit" try-repo "$root" esfcheck --all-files --color never) \
+  (cd "$tmp/pre-commit-$kind" && PATH="$installed_bin:$runner_path" timeout 300 "$venv/bin/pre-commit" try-repo "$root" esfcheck --all-files --color never < /dev/null) \
     > "$tmp/pre-commit-$kind.out" 2>&1 || status=$?
   echo "$status"
 }

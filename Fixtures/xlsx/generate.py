@@ -374,6 +374,8 @@ def hostile():
         ("malformed-sheet.xlsx", minimal(('<?xml version="1.0"?>\n<worksheet xmlns="%s">\n<sheetData>\n%s\n<row r="2"><c r="A2"><v>1</v></row>\n</sheetData></worksheet>' % (NS, header)).encode())),
         ("doctype.xlsx", minimal(('<?xml version="1.0"?>\n<!DOCTYPE worksheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<worksheet xmlns="%s"><sheetData>%s</sheetData></worksheet>' % (NS, header)).encode())),
         ("macros.xlsm", minimal(header)),
+        # a second copy of a part under an alias of its name: which one Excel shows is not certain
+        ("duplicate-part.xlsx", package(parts_of(minimal(header)) + [("xl/./worksheets/sheet1.xml", ('<?xml version="1.0"?><worksheet xmlns="%s"><sheetData>%s</sheetData></worksheet>' % (NS, header)).encode())])),
     ]
 
 

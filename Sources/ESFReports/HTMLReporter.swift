@@ -343,7 +343,7 @@ public struct HTMLReporter: Reporter {
             for p in c.parameterOverrides {
                 out += "<tr><th scope=\"row\">\(w.parameterSetLabel)</th><td><code>\(esc(p.pack)).\(esc(p.name))</code> = \(esc(p.value))\(w.fill(w.packDefault, esc(p.defaultValue)))</td></tr>\n"
             }
-            out += "<tr><th scope=\"row\">\(w.dataModel)</th><td><code>\(esc(c.model.path))</code> <span class=\"sha mono\">SHA-256 \(esc(c.model.sha256))</span></td></tr>\n"
+            out += "<tr><th scope=\"row\">\(w.dataModel)</th><td><code>\(esc(w.path(c.model.path)))</code> <span class=\"sha mono\">SHA-256 \(esc(c.model.sha256))</span></td></tr>\n"
             if let waivers = c.waivers {
                 out += "<tr><th scope=\"row\">\(w.waiversLabel)</th><td><code>\(esc(waivers.path))</code> <span class=\"sha mono\">SHA-256 \(esc(waivers.sha256))</span>\(report.suppression?.today.map { w.fill(w.expiryComparedWith, esc(w.date($0))) } ?? "")</td></tr>\n"
             }

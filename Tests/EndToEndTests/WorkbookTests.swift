@@ -159,6 +159,7 @@ struct WorkbookTests {
             ("malformed-sheet.xlsx", "xl/worksheets/sheet1.xml: line 5: malformed XML"),
             ("doctype.xlsx", "xl/worksheets/sheet1.xml: line 2: a DOCTYPE is not allowed in a workbook part"),
             ("macros.xlsm", "a macro-enabled (.xlsm) or binary (.xlsb) workbook is not read"),
+            ("duplicate-part.xlsx", "holds the part xl/worksheets/sheet1.xml twice"),
         ]
         for (name, message) in cases {
             let r = try run(["check", dir.appendingPathComponent(name).path, "--pack", "esf-2014-2020"])

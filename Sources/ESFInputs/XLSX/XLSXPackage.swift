@@ -43,6 +43,11 @@ final class XLSXPackage {
             if declaredTotal > UInt64(limits.maxTotalBytes) {
                 throw Self.error(path, "the workbook's parts declare more than \(limits.maxTotalBytes) bytes in all (limit) when inflated: it is refused unread")
             }
+            // two entries of one name (`xl/./worksheets/sheet1.xml` beside `xl/worksheets/sheet1.xml`):
+            // Excel and a viewer may show one, esfcheck would check the other
+            guard entries[name] == nil else {
+                throw Self.error(path, "the workbook's archive holds the part \(InputMessages.display(Array(name.utf8)[...])) twice: it is refused, as which copy Excel shows is not certain")
+            }
             entries[name] = entry
         }
     }
