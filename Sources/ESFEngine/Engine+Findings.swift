@@ -160,7 +160,7 @@ extension Engine {
                     // amounts with cents: 740.00 and 647.50, never 740 or 647.5
                     out += d.formatted(minimumScale: 2, language: language)
                 } else {
-                    out += language == .en ? v.description : v.formatted(language)
+                    out += v.formatted(language)
                 }
             }
         }

@@ -324,8 +324,8 @@ struct Rules: ParsableCommand {
         @Option(help: "The language of the rules' titles, messages and help: sl (Slovenian) or en (English). Default: sl when LC_ALL, LC_MESSAGES or LANG (the first set) names Slovenian, else en.")
         var lang: Language?
 
-        /// The language asked for, else the one the environment names.
-        var language: Language { lang ?? Language.fromEnvironment(ProcessInfo.processInfo.environment) }
+        /// The language asked for, else the locale's.
+        var language: Language { lang ?? localeLanguage }
 
         /// Loads the chosen packs (all built-in ones by default).
         func load() throws -> ESFRules.RuleSet {
