@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 /// Release builds of the modules on the per-record path skip the run-time exclusivity checks
@@ -17,6 +17,12 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // the HTTP service (esfcheck serve); without the swift-configuration trait, which the service
+        // does not use (its options are the command's), to keep it out of the build
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        // Hummingbird's own logging and HTTP types packages (already in the graph), named for ESFServe
+        .package(url: "https://github.com/apple/swift-log", from: "1.14.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C shim: module map + umbrella header only; flags come from pkg-config.
@@ -38,16 +44,20 @@ let package = Package(
             // the package root is this target's folder, so that Rules/ and Fixtures/ travel with the
             // binary as resources; everything else there belongs to other targets or to no target
             exclude: ["Sources/CLibXML2", "Sources/ESFCore", "Sources/ESFExpr", "Sources/ESFRules", "Sources/ESFInputs",
-                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/esfcheck", "Tests", "docs", "Benchmarks", "README.md",
+                      "Sources/ESFReports", "Sources/ESFEngine", "Sources/ESFServe", "Sources/esfcheck", "Tests", "docs", "Benchmarks", "README.md",
                       "LICENSE", "Scripts"],
             sources: ["Sources/ESFResources"],
             resources: [.copy("Rules"), .copy("Fixtures")]
         ),
         .target(name: "ESFEngine", dependencies: ["ESFCore", "ESFExpr", "ESFRules", "ESFInputs", "ESFResources", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: hotPath),
+        // the HTTP service (`esfcheck serve`): routes, limits, the check behind POST /v1/check
+        .target(name: "ESFServe", dependencies: ["ESFEngine", "ESFReports", "ESFRules", "ESFInputs", "ESFCore",
+                                                 .product(name: "Hummingbird", package: "hummingbird"),
+                                                 .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types")]),
         .executableTarget(
             name: "esfcheck",
-            dependencies: ["ESFEngine", "ESFReports", "ESFRules", "ESFInputs", "ESFCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ESFServe", "ESFEngine", "ESFReports", "ESFRules", "ESFInputs", "ESFCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // the readers alone, for measurements (Benchmarks/run.sh measures whole runs); not a test
         .executableTarget(
@@ -62,6 +72,9 @@ let package = Package(
         .testTarget(name: "ESFInputsTests", dependencies: ["TestSupport", "ESFInputs", "ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ESFRulesTests", dependencies: ["TestSupport", "ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
         // Golden/ holds expected reports (read by the tests from the source tree, not resources)
+        .testTarget(name: "ESFServeTests", dependencies: ["ESFServe", "ESFEngine", "ESFRules", "ESFCore",
+                                                          .product(name: "Hummingbird", package: "hummingbird"),
+                                                          .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "EndToEndTests", dependencies: ["esfcheck", "ESFReports", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Golden"]),
     ]
 )

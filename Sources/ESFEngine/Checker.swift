@@ -406,8 +406,10 @@ public enum Checker {
     }
 
     /// Chooses packs: by `--pack` ids, else by each pack's selector matched against the export's operation.
-    public static func selectPacks(_ request: CheckRequest, inputs: [String]) throws(CheckError) -> [PackHeader] {
-        let available = try availablePacks(rulePaths: request.rulePaths, origins: request.rulePathOrigins)
+    /// With `preloaded`, among its packs and with its model (the rules folders are not read again).
+    public static func selectPacks(_ request: CheckRequest, inputs: [String], preloaded: LoadedPacks? = nil) throws(CheckError) -> [PackHeader] {
+        let available: [PackHeader]
+        if let preloaded { available = preloaded.available } else { available = try availablePacks(rulePaths: request.rulePaths, origins: request.rulePathOrigins) }
         let userPacks = available.filter { !isBuiltin($0) }
         let listing = available.map { "  \($0.id)  \($0.title)" + ($0.selector.isEmpty ? "" : "  [for " + $0.selector.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "]") }.joined(separator: "\n")
         if !request.packs.isEmpty {
@@ -422,7 +424,9 @@ public enum Checker {
         }
         guard !available.isEmpty else { throw .usage("no rule packs found") }
         // the operation record is read first to choose the packs
-        let options = try inputOptions(request, model: try loadModel(rulePaths: request.rulePaths, origins: request.rulePathOrigins))
+        let model: DataModel
+        if let preloaded { model = preloaded.model } else { model = try loadModel(rulePaths: request.rulePaths, origins: request.rulePathOrigins) }
+        let options = try inputOptions(request, model: model)
         var chosen = userPacks
         for input in inputs {
             let root = try peekRoot(input, options: options)
@@ -494,7 +498,9 @@ public enum Checker {
     }
 
     /// Runs the check: the report, and the baseline of its findings when the request writes one.
-    public static func run(_ request: CheckRequest, timings: RunTimings? = nil,
+    /// `preloaded`: packs loaded once by a long-running process (`esfcheck serve`) with the request's
+    /// config; the run then neither reads the rules folders nor checks the config again.
+    public static func run(_ request: CheckRequest, packs preloaded: LoadedPacks? = nil, timings: RunTimings? = nil,
                            progress: ((CheckProgress) -> Void)? = nil) throws(CheckError) -> CheckResult {
         let runStarted = DispatchTime.now().uptimeNanoseconds
         defer { timings?.wall = DispatchTime.now().uptimeNanoseconds &- runStarted }
@@ -510,10 +516,11 @@ public enum Checker {
             if request.packs.isEmpty { request.packs = config.packs }
             request.rulePaths = config.rules + request.rulePaths
             for o in config.rulesAt { request.rulePathOrigins[o.ruleID] = o }
-            try checkConfig(config, rulePaths: request.rulePaths, origins: request.rulePathOrigins)
+            if preloaded == nil { try checkConfig(config, rulePaths: request.rulePaths, origins: request.rulePathOrigins) }
         }
-        let headers = try selectPacks(request, inputs: inputs)
-        let ruleSet = try loadRuleSet(headers, rulePaths: request.rulePaths, config: request.config)
+        let headers = try selectPacks(request, inputs: inputs, preloaded: preloaded)
+        let ruleSet: RuleSet
+        if let preloaded { ruleSet = try preloaded.ruleSet(for: headers) } else { ruleSet = try loadRuleSet(headers, rulePaths: request.rulePaths, config: request.config) }
         // waivers and the baseline are read before any input: a problem with them stops the run first
         let waivers = try loadWaivers(request.waiverFile, ruleSet: ruleSet)
         let baseline = try request.baseline.map { (p: String) throws(CheckError) in try loadBaseline(p) }
@@ -639,7 +646,7 @@ public enum Checker {
         }
         let packs = ruleSet.packs.map { p in
             PackInfo(id: p.id, title: p.title.text(request.language), version: p.version, provisional: p.provisional,
-                     sha256: sha256(files: p.files, relativeTo: p.directory), rules: p.rules.count)
+                     sha256: preloaded?.hash(of: p) ?? sha256(files: p.files, relativeTo: p.directory), rules: p.rules.count)
         }
         var opts: [String: String] = ["fail_on": request.failOn?.rawValue ?? "never"]
         if request.showPersonalData { opts["show_personal_data"] = "true" }
@@ -696,7 +703,7 @@ public enum Checker {
     }
 
     /// Whether a pack is one of the built-in packs (not a user pack that replaced one).
-    static func isBuiltin(_ pack: PackHeader) -> Bool {
+    public static func isBuiltin(_ pack: PackHeader) -> Bool {
         guard let dir = builtinRulesDirectory else { return false }
         return pack.directory.hasPrefix(PackLoader.absolutePath(dir) + "/")
     }
@@ -728,6 +735,8 @@ public enum Checker {
     /// A path as the user would write it: relative to the working directory when below it;
     /// bundled files are shown relative to the bundle.
     public static func displayPath(_ path: String) -> String {
+        // a file of a folder the caller shows by its own names (`esfcheck serve`: an upload's files)
+        if let root = displayRoot, path.hasPrefix(root + "/") { return String(path.dropFirst(root.count + 1)) }
         // a file of the resources that travel with the binary, wherever the binary is and whatever the
         // working folder: `(bundled) Fixtures/ucne-delavnice/export.xml`
         if let root = bundledRoot, path.hasPrefix(root) { return "(bundled) " + path.dropFirst(root.count) }
@@ -735,6 +744,11 @@ public enum Checker {
         if path.hasPrefix(cwd) { return String(path.dropFirst(cwd.count)) }
         return path
     }
+
+    /// A folder whose files are shown by their path below it (`export.xml`, `bundle/operation.csv`),
+    /// bound around a run by a caller that keeps its inputs in a private temporary folder (`esfcheck
+    /// serve`): the report names what was uploaded, never where the server put it.
+    @TaskLocal public static var displayRoot: String?
 
     /// The folder of the resources beside the binary, with a trailing slash.
     static let bundledRoot: String? = BundledResources.rulesDirectory.map { $0.deletingLastPathComponent().path + "/" }

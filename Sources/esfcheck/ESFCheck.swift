@@ -31,7 +31,7 @@ struct ESFCheck: ParsableCommand {
         --version prints the version and each built-in pack's id and version.
         """,
         version: esfcheckVersion,
-        subcommands: [Check.self, Rules.self, Verify.self, Schema.self, Init.self],
+        subcommands: [Check.self, Rules.self, Verify.self, Schema.self, Init.self, Serve.self],
         defaultSubcommand: Check.self
     )
 

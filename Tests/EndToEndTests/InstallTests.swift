@@ -174,7 +174,7 @@ struct CommandLineConventionTests {
         for shell in ["bash", "zsh", "fish"] {
             let r = try run(["--generate-completion-script", shell])
             #expect(r.status == 0, "\(shell): \(r.stderr)")
-            for sub in ["check", "rules", "verify", "schema", "init"] {
+            for sub in ["check", "rules", "verify", "schema", "init", "serve"] {
                 #expect(r.stdout.contains(sub), "\(shell) lacks \(sub)")
             }
         }

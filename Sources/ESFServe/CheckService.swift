@@ -1,0 +1,270 @@
+import ESFCore
+import ESFEngine
+import ESFRules
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Synchronization
+
+/// What `POST /v1/check` does: stores the upload in a private folder, runs the same check as
+/// `esfcheck check` (the same `CheckRequest`, so every fail-closed rule holds) with the packs loaded at
+/// start-up, and answers with the report in the negotiated format, or a problem document.
+public final class CheckService: Sendable {
+    public let packs: LoadedPacks
+    public let limits: ServeLimits
+    /// Where each request's private folder is made (the system's temporary folder by default).
+    public let temporaryRoot: String
+    let gate: CheckGate
+
+    public init(packs: LoadedPacks, limits: ServeLimits = ServeLimits(), temporaryRoot: String = NSTemporaryDirectory()) {
+        self.packs = packs
+        self.limits = limits
+        self.temporaryRoot = temporaryRoot
+        gate = CheckGate(slots: limits.maxConcurrentChecks, queueLength: limits.queueLength)
+    }
+
+    /// The query parameters of `POST /v1/check`.
+    static let checkParameters: Set<String> = ["pack", "fail-on", "lang"]
+
+    /// Answers `POST /v1/check`.
+    public func check(_ request: Request) async -> Response {
+        let started = ContinuousClock.now
+        let deadline = started.advanced(by: .seconds(limits.timeoutSeconds))
+        var language = Language.en
+        do throws(Problem) {
+            let query = try QueryParameters(request.uri.query, known: Self.checkParameters, repeatable: ["pack"])
+            language = try Self.language(query, request.headers)
+            let format = ReportFormat.negotiate(request.headers[.accept])
+            var options = try checkRequest(query, language: language)
+            if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxUploadBytes {
+                throw Problem.tooLarge(limits.maxUploadBytes)
+            }
+            let upload = try UploadFolder(under: temporaryRoot)
+            defer { upload.remove() }
+            options.inputs = [try await receive(request, into: upload)]
+            let result = try await run(options, in: upload, until: deadline)
+            return response(result.report, format: format, upload: upload)
+        } catch {
+            return error.response
+        }
+    }
+
+    /// The report language: `lang=` (en or sl), else the `Accept-Language` header's.
+    static func language(_ query: QueryParameters, _ headers: HTTPFields) throws(Problem) -> Language {
+        if let lang = query.value("lang") {
+            guard let l = Language(rawValue: lang) else { throw .badRequest("lang must be en or sl, not '\(QueryParameters.shown(Substring(lang)))'") }
+            return l
+        }
+        return Language.negotiate(headers[.acceptLanguage])
+    }
+
+    /// The check the CLI would run for these options, with the server's config and packs.
+    func checkRequest(_ query: QueryParameters, language: Language) throws(Problem) -> CheckRequest {
+        var request = CheckRequest()
+        request.language = language
+        request.config = packs.config
+        request.configGiven = packs.config != nil
+        request.packs = query.values("pack")
+        for id in request.packs where !packs.available.contains(where: { $0.id == id }) {
+            throw .badRequest("unknown pack '\(QueryParameters.shown(Substring(id)))'\(Nearest.hint(id, in: packs.available.map(\.id))); GET /v1/packs lists the packs")
+        }
+        var failOn = "error"
+        request.failOnSource = "default"
+        if let f = packs.config?.failOn {
+            failOn = f
+            request.failOnSource = "config"
+        }
+        if let f = query.value("fail-on") {
+            failOn = f
+            request.failOnSource = "command line"
+        }
+        switch failOn {
+        case "never": request.failOn = nil
+        default:
+            guard let severity = Severity(rawValue: failOn), ["error", "review", "warning", "info"].contains(failOn) else {
+                throw .badRequest("fail-on must be error, review, warning, info or never, not '\(QueryParameters.shown(Substring(failOn)))'")
+            }
+            request.failOn = severity
+        }
+        return request
+    }
+
+    /// Stores the body in the upload folder: an XML export as `export.xml`, or the files of a multipart
+    /// upload by their names (CSV files in `bundle/`); the input path to check.
+    func receive(_ request: Request, into upload: UploadFolder) async throws(Problem) -> String {
+        let contentType = request.headers[.contentType] ?? ""
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        switch mediaType {
+        case "application/xml", "text/xml":
+            return try await upload.receive(request.body, as: "export.xml", limit: limits.maxUploadBytes)
+        case "multipart/form-data":
+            let boundary = try Multipart.boundary(contentType: contentType)
+            let body = try await upload.receive(request.body, as: ".body", limit: limits.maxUploadBytes)
+            defer { unlink(body) }
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: body), options: .alwaysMapped) } catch {
+                throw Problem(.internalServerError, "internal", "Internal error", detail: "the server could not read the upload back")
+            }
+            return try store(Multipart.parts(of: data, boundary: boundary, maxParts: limits.maxFiles), of: data, in: upload)
+        default:
+            throw Problem(.unsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+                          detail: "send an XML export as application/xml (or text/xml), or files as multipart/form-data in the field 'file'"
+                              + (mediaType.isEmpty ? " (the request has no Content-Type)" : " (not \(QueryParameters.shown(Substring(mediaType))))"))
+        }
+    }
+
+    /// Writes the parts of a multipart upload: one file that is not CSV is the export (XML, or an Excel
+    /// workbook by its `.xlsx` name); CSV files are the files of one bundle. Names are checked, and the
+    /// same name twice (in any case) is refused.
+    func store(_ parts: [Multipart.Part], of data: Data, in upload: UploadFolder) throws(Problem) -> String {
+        var seen: Set<String> = []
+        for part in parts {
+            let name = try UploadName.check(part.filename)
+            guard seen.insert(name.lowercased()).inserted else {
+                throw .badRequest("the upload holds two files named '\(QueryParameters.shown(Substring(name)))'")
+            }
+        }
+        let csv = parts.filter { $0.filename.lowercased().hasSuffix(".csv") }
+        if csv.isEmpty {
+            guard parts.count == 1, let part = parts.first else {
+                throw .badRequest("upload one export file (XML or .xlsx), or the CSV files of one bundle; this upload holds \(parts.count) files that are not CSV")
+            }
+            return try upload.store(data[part.range], as: part.filename)
+        }
+        guard csv.count == parts.count else {
+            throw .badRequest("upload either one export file or the CSV files of one bundle, not both")
+        }
+        let folder = try upload.folder("bundle")
+        for part in parts { _ = try upload.store(data[part.range], as: "bundle/\(part.filename)") }
+        return folder
+    }
+
+    /// Runs the check in a slot of the gate, on a thread of its own, within the deadline.
+    func run(_ request: CheckRequest, in upload: UploadFolder, until deadline: ContinuousClock.Instant) async throws(Problem) -> CheckResult {
+        guard deadline > .now else { throw Problem.timedOut(limits.timeoutSeconds) }
+        switch await gate.acquire(until: deadline) {
+        case .admitted: break
+        case .queueFull:
+            var p = Problem(.serviceUnavailable, "busy", "Server busy", detail: "\(limits.maxConcurrentChecks) checks are running and \(limits.queueLength) waiting; try again shortly")
+            p.headers[.retryAfter] = "5"
+            throw p
+        case .timedOut: throw Problem.timedOut(limits.timeoutSeconds)
+        }
+        let packs = self.packs
+        let gate = self.gate
+        let root = upload.path
+        let once = Once()
+        let timer = Task {
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            if !Task.isCancelled { once.resume(.timedOut) }
+        }
+        defer { timer.cancel() }
+        // the slot is held until the check's thread ends, also after a time-out (its work goes on
+        // until it ends, and must not pile up); its upload folder is removed meanwhile
+        DispatchQueue.global().async {
+            let result: Result<CheckResult, CheckError> = Checker.$displayRoot.withValue(root) {
+                do throws(CheckError) { return .success(try Checker.run(request, packs: packs)) } catch { return .failure(error) }
+            }
+            gate.release()
+            once.resume(.finished(result))
+        }
+        let outcome = await withCheckedContinuation { once.attach($0) }
+        switch outcome {
+        case .timedOut: throw Problem.timedOut(limits.timeoutSeconds)
+        case .finished(.success(let result)): return result
+        case .finished(.failure(let error)): throw Problem.check(error, language: request.language, upload: root)
+        }
+    }
+
+    enum Outcome: Sendable {
+        case finished(Result<CheckResult, CheckError>)
+        case timedOut
+    }
+
+    /// The first outcome of the check and the timer, handed to the waiting request once (whether it
+    /// comes before or after the request starts waiting); the second is dropped.
+    final class Once: Sendable {
+        private struct State {
+            var continuation: CheckedContinuation<Outcome, Never>?
+            var outcome: Outcome?
+            var delivered = false
+        }
+        private let state = Mutex(State())
+
+        func attach(_ continuation: CheckedContinuation<Outcome, Never>) {
+            let ready: Outcome? = state.withLock { s in
+                guard let o = s.outcome else {
+                    s.continuation = continuation
+                    return nil
+                }
+                s.delivered = true
+                return o
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+
+        func resume(_ outcome: Outcome) {
+            let waiting: CheckedContinuation<Outcome, Never>? = state.withLock { s in
+                guard s.outcome == nil, !s.delivered else { return nil }
+                s.outcome = outcome
+                guard let c = s.continuation else { return nil }
+                s.continuation = nil
+                s.delivered = true
+                return c
+            }
+            waiting?.resume(returning: outcome)
+        }
+    }
+
+    /// The report as the answer: 200 for accept and review, 406 for reject (the body says which).
+    func response(_ report: Report, format: ReportFormat, upload: UploadFolder) -> Response {
+        // the report names the uploaded files by their names (Checker.displayRoot); the folder's path
+        // must not appear anywhere else either
+        let text = format.render(report).replacingOccurrences(of: upload.path + "/", with: "").replacingOccurrences(of: upload.path, with: "upload")
+        var headers: HTTPFields = [:]
+        headers[.contentType] = format.mediaType
+        headers[.contentLanguage] = report.language.rawValue
+        headers[.vary] = "Accept, Accept-Language"
+        if let verdict = HTTPField.Name("Esfcheck-Verdict") { headers[verdict] = report.verdict.rawValue }
+        return Response(status: report.verdict == .reject ? .notAcceptable : .ok, headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+extension Problem {
+    static func timedOut(_ seconds: Int) -> Problem {
+        var p = Problem(.serviceUnavailable, "timeout", "Check timed out", detail: "the check did not finish within this server's limit of \(seconds) seconds")
+        p.headers[.retryAfter] = "30"
+        return p
+    }
+
+    /// A check that could not run: 422 for an input that cannot be read (the CLI's exit 3), 400 for
+    /// options that cannot be used (exit 2: no pack matches the export, packs and config that do not fit);
+    /// the diagnostics as the CLI's error document has them, files named as uploaded, no server path.
+    static func check(_ error: CheckError, language: Language, upload root: String) -> Problem {
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        func clean(_ text: String) -> String {
+            text.replacingOccurrences(of: root + "/", with: "").replacingOccurrences(of: root, with: "upload").replacingOccurrences(of: cwd, with: "")
+        }
+        let items = ErrorDocument.items(error).map { item in
+            // a file of the upload by its name; a file of the server (config, rules) by no path at all
+            let file = item.file.flatMap { f -> String? in
+                if f.hasPrefix(root + "/") { return String(f.dropFirst(root.count + 1)) }
+                return f.hasPrefix("(bundled) ") ? f : nil
+            }
+            return Item(code: item.code, message: clean(DiagnosticWords.translated(item.message, language)), file: file,
+                        line: file == nil ? nil : item.line, column: file == nil ? nil : item.column)
+        }
+        var p: Problem
+        switch error.exitCode {
+        case 3:
+            p = Problem(.unprocessableContent, "input-unreadable", "Input unreadable",
+                        detail: "the upload could not be read as an export; the diagnostics say where and why")
+        default:
+            p = Problem(.badRequest, "check-refused", "Check refused",
+                        detail: "the check cannot run with these options; the diagnostics say why")
+        }
+        p.diagnostics = items
+        return p
+    }
+}

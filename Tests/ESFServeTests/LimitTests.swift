@@ -1,0 +1,101 @@
+@testable import ESFServe
+import Foundation
+import Hummingbird
+import Testing
+
+@Suite("serve: concurrency and time limits")
+struct LimitTests {
+    let sample = try! contents(fixture("ucne-delavnice/export.xml"))
+
+    @Test("the gate admits up to its slots, queues up to its length, refuses one more, and hands slots on in order")
+    func gate() async throws {
+        let gate = CheckGate(slots: 1, queueLength: 1)
+        let far = ContinuousClock.now.advanced(by: .seconds(30))
+        #expect(await gate.acquire(until: far) == .admitted)
+        let waiting = Task { await gate.acquire(until: far) }
+        while gate.load.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await gate.acquire(until: far) == .queueFull)
+        gate.release()
+        #expect(await waiting.value == .admitted)
+        #expect(gate.load.running == 1 && gate.load.waiting == 0)
+        // a waiter whose deadline passes leaves the queue
+        #expect(await gate.acquire(until: ContinuousClock.now.advanced(by: .milliseconds(50))) == .timedOut)
+        gate.release()
+        #expect(gate.load.running == 0)
+    }
+
+    @Test("with every slot busy and the queue full, a check is 503 with Retry-After; then it runs again")
+    func busy() async throws {
+        var limits = ServeLimits()
+        limits.maxConcurrentChecks = 1
+        limits.queueLength = 0
+        let server = try TestServer(limits: limits)
+        #expect(await server.service.gate.acquire(until: .now.advanced(by: .seconds(30))) == .admitted)
+        let a = try await server.checkXML(sample)
+        #expect(a.status == 503)
+        #expect(a.headers[.retryAfter] != nil)
+        #expect(a.json?["type"] as? String == "urn:esfcheck:problem:busy")
+        server.service.gate.release()
+        #expect(try await server.checkXML(sample).status == 406)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+    }
+
+    @Test("a check that waits past the time limit is 503 (timeout), and its folder is removed")
+    func timeout() async throws {
+        var limits = ServeLimits()
+        limits.maxConcurrentChecks = 1
+        limits.queueLength = 4
+        limits.timeoutSeconds = 1
+        let server = try TestServer(limits: limits)
+        #expect(await server.service.gate.acquire(until: .now.advanced(by: .seconds(30))) == .admitted)
+        let a = try await server.checkXML(sample)
+        #expect(a.status == 503)
+        #expect(a.json?["type"] as? String == "urn:esfcheck:problem:timeout")
+        server.service.gate.release()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+    }
+
+    @Test("concurrent checks all answer, at most the slots running at once")
+    func concurrent() async throws {
+        var limits = ServeLimits()
+        limits.maxConcurrentChecks = 2
+        limits.queueLength = 8
+        let server = try TestServer(limits: limits)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 { group.addTask { try await server.checkXML(sample).status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 406, count: 6))
+        #expect(server.service.gate.load.running == 0)
+    }
+
+    @Test("limits out of range are refused with the option's name")
+    func problems() {
+        var l = ServeLimits()
+        #expect(l.problem == nil)
+        l.timeoutSeconds = 0
+        #expect(l.problem?.contains("--timeout-seconds") == true)
+        l = ServeLimits()
+        l.maxConcurrentChecks = 0
+        #expect(l.problem?.contains("--max-concurrent-checks") == true)
+    }
+}
+
+@Suite("serve: multipart reader")
+struct MultipartTests {
+    @Test("parts are found with their file names; a preamble is skipped; quoted names unescaped")
+    func parts() throws {
+        let body = Data("preamble\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a \\\"b\\\".csv\"\r\n\r\none\r\n--XyZ\r\ncontent-disposition: form-data; name=file; filename=c.csv\r\n\r\ntwo\r\nlines\r\n--XyZ--\r\n".utf8)
+        let parts = try Multipart.parts(of: body, boundary: "XyZ", maxParts: 5)
+        #expect(parts.map(\.filename) == ["a \"b\".csv", "c.csv"])
+        #expect(parts.map { String(decoding: body[$0.range], as: UTF8.self) } == ["one", "two\r\nlines"])
+        #expect(throws: Problem.self) { try Multipart.parts(of: body, boundary: "XyZ", maxParts: 1) }
+    }
+
+    @Test("the boundary comes from the Content-Type and must be 1 to 70 printable characters")
+    func boundary() throws {
+        #expect(try Multipart.boundary(contentType: "multipart/form-data; boundary=\"a b\"") == "a b")
+        #expect(throws: Problem.self) { try Multipart.boundary(contentType: "multipart/form-data") }
+        #expect(throws: Problem.self) { try Multipart.boundary(contentType: "multipart/form-data; boundary=" + String(repeating: "x", count: 71)) }
+    }
+}
