@@ -40,21 +40,16 @@ public enum Routes {
         router.get("/v1/packs") { request, _ in try packs(request, service) }
         router.get("/v1/rules/:id") { request, context in try rule(request, id: context.parameters.get("id") ?? "", service) }
         router.post("/v1/check") { request, _ in await service.check(request) }
-        refuseOtherMethods(on: router, ["/health": .get, "/v1/packs": .get, "/v1/rules/:id": .get, "/v1/check": .post])
     }
 
-    /// Another method on a known path is 405 with `Allow` (not the router's 404: the path exists).
-    static func refuseOtherMethods(on router: Router<ServeContext>, _ routes: [String: HTTPRequest.Method]) {
-        let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace]
-        for (path, allowed) in routes {
-            for method in methods where method != allowed {
-                router.on(RouterPath(path), method: method) { request, _ -> Response in
-                    var p = Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed",
-                                    detail: "\(request.method) is not allowed on \(QueryParameters.shown(Substring(request.uri.path))); use \(allowed)")
-                    p.headers[.allow] = allowed == .get ? "GET, HEAD" : allowed.rawValue
-                    return p.response
-                }
-            }
+    /// The method a route of the service takes on `path`, if a route has that path: any other method
+    /// there is 405 with `Allow` (the router itself would say 404, as if the path did not exist).
+    static func allowedMethod(_ path: String) -> HTTPRequest.Method? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        switch path {
+        case "/health", "/v1/packs": return .get
+        case "/v1/check": return .post
+        default: return parts.count == 4 && parts[1] == "v1" && parts[2] == "rules" && !parts[3].isEmpty ? .get : nil
         }
     }
 
@@ -138,16 +133,27 @@ struct ProblemMiddleware: RouterMiddleware {
     static func problem(for status: HTTPResponse.Status, allow: String?, _ request: Request) -> Response {
         switch status {
         case .notFound:
+            if let allowed = Routes.allowedMethod(request.uri.path), allowed != request.method {
+                return methodNotAllowed(request, allow: allowed.rawValue)
+            }
             return Problem(.notFound, "not-found", "Not found", detail: "no route \(request.method) \(QueryParameters.shown(Substring(request.uri.path))); see docs/api.md").response
         case .methodNotAllowed:
-            var p = Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed", detail: "\(request.method) is not allowed on \(QueryParameters.shown(Substring(request.uri.path)))")
-            if let allow { p.headers[.allow] = allow }
-            return p.response
+            return methodNotAllowed(request, allow: allow)
         case .contentTooLarge: return Problem(.contentTooLarge, "too-large", "Upload too large", detail: "the request body is too large").response
         default:
             let shown = status.code >= 500 ? HTTPResponse.Status.internalServerError : status
             return Problem(shown, shown.code >= 500 ? "internal" : "bad-request", shown.reasonPhrase, detail: shown.reasonPhrase).response
         }
+    }
+}
+
+extension ProblemMiddleware {
+    /// 405 with the methods the path takes in `Allow`.
+    static func methodNotAllowed(_ request: Request, allow: String?) -> Response {
+        var p = Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed",
+                        detail: "\(request.method) is not allowed on \(QueryParameters.shown(Substring(request.uri.path)))" + (allow.map { "; use \($0)" } ?? ""))
+        if let allow { p.headers[.allow] = allow }
+        return p.response
     }
 }
 

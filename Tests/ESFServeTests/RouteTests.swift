@@ -63,6 +63,21 @@ struct InfoRouteTests {
         }
     }
 
+    @Test("another method on a route's path is 405 with Allow, whatever the method")
+    func methodNotAllowed() async throws {
+        let server = try TestServer()
+        let cases: [(HTTPRequest.Method, String, String)] = [
+            (.get, "/v1/check", "POST"), (.delete, "/health", "GET"), (.put, "/v1/rules/UD-EM-003", "GET"),
+            (HTTPRequest.Method("QUERY") ?? .trace, "/v1/packs", "GET"),
+        ]
+        for (method, path, allow) in cases {
+            let a = try await server.send(method, path)
+            #expect(a.status == 405, "\(method) \(path)")
+            #expect(a.headers[.allow] == allow)
+            #expect(a.contentType == "application/problem+json")
+        }
+    }
+
     @Test("every request is logged in one line, without its query")
     func log() async throws {
         let server = try TestServer()
