@@ -60,5 +60,11 @@ if [ -n "$left" ]; then
   status=1
 fi
 requests="$(grep -cE ' [0-9]{3} [0-9-]+ [0-9]+ms$' "$log" || true)"
-echo "test-api: $requests requests answered; schemathesis exit status $status"
+statuses="$(grep -oE ' [0-9]{3} [0-9-]+ [0-9]+ms$' "$log" | awk '{print $1}' | sort | uniq -c | awk '{printf "%s×%s ", $2, $1}')"
+echo "test-api: $requests requests answered ($statuses); schemathesis exit status $status"
+# the examples of the document must have reached a report (200 or 406), not only refusals
+if ! grep -qE ' (200|406) [0-9-]+ [0-9]+ms$' "$log" || ! grep -qE 'POST /v1/check (200|406) ' "$log"; then
+  echo "test-api: no check answered with a report"
+  status=1
+fi
 exit "$status"
