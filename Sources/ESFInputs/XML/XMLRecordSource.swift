@@ -193,7 +193,7 @@ struct XMLWalker {
     /// The line where the previous node ended, and whether that is known exactly.
     var lastLine = 1
     var lastLineExact = false
-    /// Reused buffer for attribute values, so parsing a value allocates nothing (strings excepted).
+    /// Reused buffer for the values read under a mapping profile (canonical attributes are decoded in place).
     var scratch: [UInt8] = []
     /// Per entity and field, the attribute name as libxml2's dictionary holds it, once seen: later
     /// attributes are matched by pointer, not byte by byte. The dictionary lives as long as the reader.
@@ -608,7 +608,7 @@ struct XMLWalker {
                     location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key)))
             }
         }
-        try sink(.record(consume record))
+        try sink(.record(record))
         return (values, reported)
     }
 
