@@ -107,6 +107,43 @@ struct XMLRecordSourceTests {
         #expect(records[33_000].location.line == 3 + 2 * 32_999)
     }
 
+    /// Attribute values are decoded where libxml2 holds them: short ones inside their node
+    /// (`XML_PARSE_COMPACT`, under 16 bytes), longer ones in a block of their own, values with
+    /// references through `xmlNodeListGetString`. Every length around that threshold, multi-byte
+    /// UTF-8 and references, over a file large enough that values straddle the reader's input chunks.
+    @Test func attributeValuesOfEveryLengthAreReadExactly() throws {
+        var ids: [String] = []
+        var body = "<participants>\n"
+        for i in 0..<2_000 {
+            let length = 1 + i % 40
+            var id = String(repeating: "ž", count: i % 3) + String(i)
+            while id.utf8.count < length { id += String(UnicodeScalar(UInt8(97 + id.utf8.count % 26))) }
+            let escaped: String
+            switch i % 5 {
+            case 0:
+                escaped = id + "&amp;&#x17E;&lt;"
+                id += "&ž<"
+            case 1:
+                escaped = id + "&quot;"
+                id += "\""
+            default:
+                escaped = id
+            }
+            ids.append(id)
+            body += "<participant id=\"\(escaped)\" birth_date=\"1970-05-12\" gender=\"\(i % 7 == 0 ? "F\u{200B}" : "M")\"/>\n"
+        }
+        body += "</participants>"
+        let events = try read(wrapped(body))
+        let records = events.compactMap(\.record).dropFirst()
+        #expect(records.map { $0["id"] } == ids.map { .string($0) })
+        #expect(records.allSatisfy { $0["birth_date"] == .date(CivilDate(year: 1970, month: 5, day: 12)!) })
+        // The invisible character is reported with the raw text it was found in, the value left null.
+        let problems = events.compactMap(\.problem)
+        #expect(problems.count == (0..<2_000).filter { $0 % 7 == 0 }.count)
+        #expect(problems.allSatisfy { $0.ruleID == ReservedRule.invisible && $0.message.contains("F\\u{200B}") })
+        #expect(records.enumerated().allSatisfy { i, r in r["gender"] == (i % 7 == 0 ? .null : .string("M")) })
+    }
+
     @Test func unparseableValueIsAProblemAndTheRecordIsStillSent() throws {
         let events = try read(wrapped("""
             <participants>

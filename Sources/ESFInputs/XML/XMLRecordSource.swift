@@ -193,8 +193,11 @@ struct XMLWalker {
     /// The line where the previous node ended, and whether that is known exactly.
     var lastLine = 1
     var lastLineExact = false
-    /// Reused buffer for attribute values, so parsing a value allocates nothing (strings excepted).
+    /// Reused buffer for the values read under a mapping profile (canonical attributes are decoded in place).
     var scratch: [UInt8] = []
+    /// Per entity and field, the attribute name as libxml2's dictionary holds it, once seen: later
+    /// attributes are matched by pointer, not byte by byte. The dictionary lives as long as the reader.
+    var internedFieldNames: [[UnsafePointer<UInt8>?]]
     /// The validity errors of the XSD, when the reader validates.
     let schema: SchemaErrorCollector?
 
@@ -217,7 +220,23 @@ struct XMLWalker {
         self.reader = reader
         self.feed = feed
         self.schema = schema
+        internedFieldNames = plan.entities.map { Array(repeating: nil, count: $0.fieldNameBytes.count) }
         scratch.reserveCapacity(256)
+    }
+
+    /// The field of entity `e` an attribute name (a NUL-terminated C string) stands for, as
+    /// `EntityPlan.field(named:hint:)`, but by pointer first when the name is the interned one seen before.
+    @inline(__always)
+    private mutating func field(named name: UnsafePointer<UInt8>, entity e: Int, hint: inout Int,
+                                document: UnsafeMutablePointer<xmlDoc>?) -> Int? {
+        if hint < internedFieldNames[e].count, internedFieldNames[e][hint] == name {
+            hint += 1
+            return hint - 1
+        }
+        guard let f = plan.entities[e].field(named: name, hint: &hint) else { return nil }
+        // Only a name the dictionary owns is remembered: it cannot be freed and reused for another.
+        if let dict = document?.pointee.dict, xmlDictOwns(dict, name) == 1 { internedFieldNames[e][f] = name }
+        return f
     }
 
     /// Handles the node the reader is on and moves on; returns the reader's status (1: more nodes).
@@ -414,19 +433,13 @@ struct XMLWalker {
         kindsSeen[kind] = true
         if parent == nil { rootLine = line }
         let k = plan.kinds[kind]
-        var xpath = parent?.xpath ?? ""
-        xpath.append("/")
-        xpath.append(k.xpathName)
+        var position: Int32 = 0
         if let parent {
             let slot = parent.counterBase + kind
             counters[slot] += 1
-            let position = counters[slot]
-            if !(k.singleton && position == 1) {
-                xpath.append("[")
-                xpath.append(String(position))
-                xpath.append("]")
-            }
+            position = counters[slot]
         }
+        let xpath = Self.childPath(parent?.xpath ?? "", k.name, position: parent == nil || (k.singleton && position == 1) ? 0 : position)
 
         var ownerEntity = parent?.ownerEntity
         var ownerKey = parent?.ownerKey ?? .null
@@ -465,6 +478,38 @@ struct XMLWalker {
                                 node: node, line: line, values: values, pending: pending, reported: reported))
         }
         return xmlTextReaderRead(reader)
+    }
+
+    /// `parent/name`, or `parent/name[position]` when `position` is above 0, written in one
+    /// allocation: appending the pieces to a `String` costs several times more, once per element.
+    static func childPath(_ parent: String, _ name: [UInt8], position: Int32) -> String {
+        var parent = parent
+        var digits = 0
+        var rest = position
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        return parent.withUTF8 { head in
+            name.withUnsafeBufferPointer { name in
+                let total = head.count + 1 + name.count + (digits > 0 ? digits + 2 : 0)
+                return String(unsafeUninitializedCapacity: total) { out in
+                    var i = UnsafeMutableBufferPointer(rebasing: out[0..<head.count]).initialize(fromContentsOf: head)
+                    out[i] = UInt8(ascii: "/")
+                    i += 1
+                    i += UnsafeMutableBufferPointer(rebasing: out[i..<(i + name.count)]).initialize(fromContentsOf: name)
+                    guard digits > 0 else { return i }
+                    out[i] = UInt8(ascii: "[")
+                    var p = position
+                    for d in stride(from: i + digits, to: i, by: -1) {
+                        out[d] = UInt8(ascii: "0") + UInt8(p % 10)
+                        p /= 10
+                    }
+                    out[i + digits + 1] = UInt8(ascii: "]")
+                    return i + digits + 2
+                }
+            }
+        }
     }
 
     private func reportUnknownElement(name: UnsafePointer<UInt8>, namespace: UnsafePointer<UInt8>?, inNamespace: Bool,
@@ -511,19 +556,21 @@ struct XMLWalker {
                 reported.append("{" + (ns.pointee.href.map { String(cString: $0) } ?? "") + "}" + String(cString: aname))
                 continue
             }
-            guard let f = ep.field(named: aname, hint: &hint), f != ep.implicitIndex else {
+            guard let f = field(named: aname, entity: e, hint: &hint, document: node.pointee.doc), f != ep.implicitIndex else {
                 unknown.append(String(cString: aname))
                 reported.append(String(cString: aname))
                 continue
             }
-            loadValue(of: a, document: node.pointee.doc)
-            let hidden = ep.invisible(f, scratch[...])
-            if let hidden { invisible.append(InvisibleValue(field: f, raw: scratch, scalar: hidden.scalar, position: hidden.position)) }
-            if let value = ep.decoders[f].parse(scratch[...]) {
-                values[f] = value
-            } else if hidden == nil {
-                // a code with an invisible character is reported once, as ESFCHECK-IN-004 (and left null)
-                unparseable.append((f, InputMessages.display(scratch), ep.personalText(f, scratch)))
+            // Decoded in place: the reader's own text, no copy.
+            withValue(of: a, document: node.pointee.doc) { raw in
+                let hidden = ep.invisible(f, raw)
+                if let hidden { invisible.append(InvisibleValue(field: f, raw: Array(raw), scalar: hidden.scalar, position: hidden.position)) }
+                if let value = ep.decoders[f].parse(raw) {
+                    values[f] = value
+                } else if hidden == nil {
+                    // a code with an invisible character is reported once, as ESFCHECK-IN-004 (and left null)
+                    unparseable.append((f, InputMessages.display(raw), ep.personalText(f, raw)))
+                }
             }
         }
         if let p = ep.implicitIndex, let parent, parent.ownerEntity == ep.parentIndex {
@@ -707,21 +754,27 @@ struct XMLWalker {
     }
 
     /// Copies an attribute's value into `scratch`.
-    ///
-    /// The usual case is one text child whose `content` the reader owns: copied, not freed.
-    /// Anything else (several children) goes through `xmlNodeListGetString`, whose
-    /// result we own and free.
     private mutating func loadValue(of attribute: UnsafeMutablePointer<xmlAttr>, document: UnsafeMutablePointer<xmlDoc>?) {
         scratch.removeAll(keepingCapacity: true)
-        guard let child = attribute.pointee.children else { return }
-        if child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE, let content = child.pointee.content {
-            scratch.append(contentsOf: UnsafeBufferPointer(start: content, count: cStringLength(content)))
-            return
-        }
-        guard let text = xmlNodeListGetString(document, child, 1) else { return }
-        defer { clibxml2_free(text) }
-        scratch.append(contentsOf: UnsafeBufferPointer(start: text, count: cStringLength(text)))
+        withValue(of: attribute, document: document) { scratch.append(contentsOf: $0) }
     }
+}
+
+/// Calls `body` with an attribute's value.
+///
+/// The usual case is one text child whose `content` the reader owns: passed in place, not
+/// copied (valid until the next read). Anything else (several children) goes through
+/// `xmlNodeListGetString`, whose result we own and free after `body`.
+@inline(__always)
+func withValue<R>(of attribute: UnsafeMutablePointer<xmlAttr>, document: UnsafeMutablePointer<xmlDoc>?,
+                  _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    guard let child = attribute.pointee.children else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+    if child.pointee.next == nil, child.pointee.type == XML_TEXT_NODE, let content = child.pointee.content {
+        return try body(UnsafeBufferPointer(start: content, count: cStringLength(content)))
+    }
+    guard let text = xmlNodeListGetString(document, child, 1) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+    defer { clibxml2_free(text) }
+    return try body(UnsafeBufferPointer(start: text, count: cStringLength(text)))
 }
 
 /// Appends the text of the reader's current element, without surrounding white space, to `out`:
