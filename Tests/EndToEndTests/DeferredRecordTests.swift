@@ -49,12 +49,12 @@ struct DeferredRecordTests {
         #expect(location["field"] as? String == "amount")
         #expect(location["rawValue"] as? String == "3000.00")
         if form == "csv" {
-            #expect(location["file"] as? String == input.appendingPathComponent("trainings.csv").path)
+            #expect((location["file"] as? String)?.hasSuffix("/csv/trainings.csv") == true)
             #expect(location["line"] as? Int == 3)
             #expect(location["record"] as? Int == 2)
             #expect(location["column"] as? Int == 40)
         } else {
-            #expect(location["file"] as? String == input.path)
+            #expect((location["file"] as? String)?.hasSuffix("/export.xml") == true)
             #expect(location["line"] as? Int == 18)
             #expect(location["xpath"] as? String == "/operation/participants/participant[2]/training/@amount")
         }
