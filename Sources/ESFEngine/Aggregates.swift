@@ -5,13 +5,21 @@ import ESFExpr
 /// (a count, a sum, or a whole accumulator for min, max and count_distinct).
 struct AggregateRows {
     var counts: [Int64] = []
-    var sums: [ExactDecimal] = []
+    /// Sums as a 64-bit mantissa and a scale each (9 bytes, not a 32-byte `ExactDecimal`); a sum whose
+    /// mantissa needs more than 64 bits is kept whole in `wideSums` (its scale then `wide`).
+    var sumUnits: [Int64] = []
+    var sumScales: [UInt8] = []
+    var wideSums: [Int: ExactDecimal] = [:]
     var others: [AggregateAccumulator] = []
+
+    static let wide = UInt8.max
 
     mutating func addRow(_ kind: AggregateKind) {
         switch kind {
         case .count: counts.append(0)
-        case .sum: sums.append(ExactDecimal(units: 0, scale: 0))
+        case .sum:
+            sumUnits.append(0)
+            sumScales.append(0)
         default: others.append(AggregateAccumulator())
         }
     }
@@ -21,9 +29,9 @@ struct AggregateRows {
         case .count: counts[row] += 1
         case .sum:
             var acc = AggregateAccumulator()
-            acc.sum = sums[row]
+            acc.sum = sum(row)
             acc.add(v, kind: kind)
-            sums[row] = acc.sum
+            setSum(row, acc.sum)
         default: others[row].add(v, kind: kind)
         }
     }
@@ -36,9 +44,26 @@ struct AggregateRows {
             return acc
         case .sum:
             var acc = AggregateAccumulator()
-            acc.sum = sums[row]
+            acc.sum = sum(row)
             return acc
         default: return others[row]
+        }
+    }
+
+    /// The sum of a row, exactly as it was set.
+    func sum(_ row: Int) -> ExactDecimal {
+        if sumScales[row] == Self.wide { return wideSums[row] ?? ExactDecimal(units: 0, scale: 0) }
+        return ExactDecimal(units: Int128(sumUnits[row]), scale: Int(sumScales[row]))
+    }
+
+    mutating func setSum(_ row: Int, _ d: ExactDecimal) {
+        if let units = Int64(exactly: d.units), d.scale >= 0, d.scale < Int(Self.wide) {
+            sumUnits[row] = units
+            sumScales[row] = UInt8(d.scale)
+            if !wideSums.isEmpty { wideSums[row] = nil }
+        } else {
+            sumScales[row] = Self.wide
+            wideSums[row] = d
         }
     }
 }
@@ -61,7 +86,7 @@ struct AggregateStore {
     /// Correlated aggregates with residual conditions keep their records per key, and of each
     /// record only the fields the residual and the value read (`keptFields` order), in flat arrays.
     var kept: [RowLists]
-    var keptValues: [[Value]]
+    var keptValues: [PackedValues]
     let keptFields: [[Int]]
     /// Aggregates whose filter failed at run time: every rule reading them fails too.
     var failures: [Int: String] = [:]
@@ -82,7 +107,7 @@ struct AggregateStore {
         distinctSeen = Array(repeating: [], count: specs.count)
         distinctCount = Array(repeating: 0, count: specs.count)
         kept = Array(repeating: RowLists(), count: specs.count)
-        keptValues = Array(repeating: [], count: specs.count)
+        keptValues = Array(repeating: PackedValues(), count: specs.count)
         keptFields = specs.map { spec in
             var fields = Set(spec.residual?.aggregatedFields() ?? [])
             fields.formUnion(spec.value?.aggregatedFields() ?? [])
@@ -113,7 +138,7 @@ struct AggregateStore {
     func rowCount(_ id: Int) -> Int {
         switch specs[id].kind {
         case .count: return rows[id].counts.count
-        case .sum: return rows[id].sums.count
+        case .sum: return rows[id].sumUnits.count
         default: return rows[id].others.count
         }
     }
@@ -132,7 +157,7 @@ struct AggregateStore {
             guard let s = keys.find(entity, f, key[i]) else { return nil }
             k.append(s)
         }
-        return index[id].packed[k].map(Int.init)
+        return index[id].row(k).map(Int.init)
     }
 
     /// Feeds one record to the aggregates of its entity; `repeatOfKey`: its record key occurred before,

@@ -253,12 +253,8 @@ extension Engine {
             for i in imm { check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: r.location) }
         }
         if !def.isEmpty {
-            // keep only the records the deferred rules read, until the end of the stream
-            var records = Array(repeating: [Value]?.none, count: model.entities.count)
-            for k in context.indices where context[k] != nil && deferredReads[e].contains(k) { records[k] = context[k] }
-            records[e] = r.values
-            snapshots.append(Snapshot(rules: def, entity: e, records: records, location: r.location, columns: r.fieldColumns, xpaths: r.fieldXPaths,
-                                      key: recordKey(e, r.values), participantID: participantID(e, r.values)))
+            // keep only the fields the deferred rules read, until the end of the stream
+            deferred.append(r, context: context)
         }
     }
 
@@ -272,16 +268,19 @@ extension Engine {
             add(Finding(reserved: .noRoot(entity: model.entities[model.root].name),
                         recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path), language: options.language), field: nil)
         }
-        for snap in snapshots {
-            evaluator.records = snap.records
+        for k in 0..<deferred.count {
+            let kept = deferred.record(k)
+            evaluator.records = kept.records
             evaluator.records[model.root] = root
-            currentColumns = snap.columns
-            currentXPaths = snap.xpaths
-            for i in snap.rules { check(i, key: snap.key, participantID: snap.participantID, location: snap.location) }
+            currentColumns = kept.columns
+            currentXPaths = kept.xpaths
+            let values = kept.records[kept.entity] ?? []
+            let key = recordKey(kept.entity, values), participant = participantID(kept.entity, values)
+            for i in deferredRules[kept.entity] { check(i, key: key, participantID: participant, location: kept.location) }
             currentColumns = nil
             currentXPaths = nil
         }
-        snapshots = []
+        deferred.removeAll()
         for e in evaluator.records.indices { evaluator.records[e] = nil }
         evaluator.records[model.root] = root
         let rootLocation = SourceLocation(file: path)

@@ -38,18 +38,6 @@ public struct InputResult: Sendable {
     public var ruleRuns: [Int] = []
 }
 
-/// A record waiting for evaluation until its context or aggregates are complete.
-struct Snapshot {
-    var rules: [Int]
-    var entity: Int
-    var records: [[Value]?]
-    var location: SourceLocation
-    var columns: [Int32]?
-    var xpaths: [String]? = nil
-    var key: String
-    var participantID: String?
-}
-
 /// Loads nothing itself: evaluates a compiled rule set over a stream of records.
 ///
 /// Record rules run as records arrive; rules that read aggregates, lookups or
@@ -98,7 +86,8 @@ public final class Engine: EvaluationState {
     var counts: [InputCounts]
     var root: [Value]?
     var rootCount = 0
-    var snapshots: [Snapshot] = []
+    /// The records deferred rules run on after the stream, as the fields they read.
+    var deferred = DeferredRecords()
     /// Key values interned as symbols: the per-key state below is kept in arrays indexed by
     /// symbol (or by a row a symbol maps to), not in dictionaries keyed by values.
     var keys: KeySymbols
@@ -123,7 +112,7 @@ public final class Engine: EvaluationState {
     /// Joined mode: per entity and parent key symbol, the row of the values of the fields some rule reads
     /// as context (`projectedFields` order, nothing else, in the flat `projectionValues`); and the parents seen.
     var projectionRows: [[Int32]]
-    var projectionValues: [[Value]]
+    var projectionValues: [PackedValues]
     var projectedFields: [[Int]] = []
     var parentSeen: [Bool] = []
     /// Per 0..1 entity and parent key symbol: the epoch in which a record was seen (grouped mode: one epoch per group).
@@ -172,7 +161,7 @@ public final class Engine: EvaluationState {
         lookupRows = Array(repeating: [], count: n)
         lookupRecords = Array(repeating: [], count: n)
         projectionRows = Array(repeating: [], count: n)
-        projectionValues = Array(repeating: [], count: n)
+        projectionValues = Array(repeating: PackedValues(), count: n)
         optionalChildSeen = Array(repeating: [], count: n)
         contextRecords = Array(repeating: nil, count: n)
         sealedBy = Array(repeating: false, count: n)
@@ -273,6 +262,8 @@ public final class Engine: EvaluationState {
             for k in a.outerKey { for (ent, f) in k.contextFields() { contextFields[ent].insert(f) } }
         }
         projectedFields = contextFields.map { $0.sorted() }
+        let recordKeyFields = (0..<n).map { e in [keyFieldIndex[e], parentFieldIndex[e], participantFieldIndex[e]].compactMap { $0 } }
+        deferred = DeferredRecords(ruleSet: ruleSet, deferredRules: deferredRules, reads: deferredReads, keyFields: recordKeyFields)
         evaluator.state = self
     }
 

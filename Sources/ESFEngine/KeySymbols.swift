@@ -8,13 +8,14 @@ import ESFCore
 /// An open-addressing table with its own hash, not a `Dictionary<Value, Int32>`: a text key (the
 /// common case: ids, invoice numbers) is hashed over its UTF-8 bytes without a seeded `Hasher`, and a
 /// resize re-places the symbols by their kept hashes without hashing a key again. The values are
-/// kept by symbol, so a finding can name the key of an earlier record (`text(of:)`).
+/// kept by symbol, packed (`PackedValues`: a text's bytes, not a 48-byte `Value`), so a finding can
+/// name the key of an earlier record (`text(of:)`).
 struct SymbolTable {
     /// Symbol per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
     private var slots: [Int32] = []
     /// By symbol: its hash, and its value.
     private var hashes: [UInt64] = []
-    private var values: [Value] = []
+    private var values = PackedValues()
 
     var count: Int { values.count }
 
@@ -46,7 +47,7 @@ struct SymbolTable {
         while true {
             let s = slots[i]
             if s < 0 { return (i, nil) }
-            if hashes[Int(s)] == h && values[Int(s)] == value { return (i, s) }
+            if hashes[Int(s)] == h && values.holds(Int(s), value) { return (i, s) }
             i = (i + 1) & mask
         }
     }
@@ -130,7 +131,9 @@ struct SymbolKey: Hashable {
 struct KeyIndex {
     /// One-field keys: the row of each symbol, -1 when it has none.
     var dense: [Int32] = []
-    var packed: [SymbolKey: Int32] = [:]
+    /// Keys of two to four symbols; `wide`: of five or more (rare).
+    var packed = PackedKeyTable()
+    var wide: [SymbolKey: Int32] = [:]
     private(set) var rows: Int32 = 0
 
     /// The row of a one-field key, created when `create`; nil when absent.
@@ -150,11 +153,79 @@ struct KeyIndex {
     }
 
     mutating func row(_ k: SymbolKey, create: Bool) -> Int32? {
-        if let r = packed[k] { return r }
+        if let r = row(k) { return r }
         guard create else { return nil }
-        packed[k] = rows
+        if k.rest == nil { packed.insert(k, row: rows) } else { wide[k] = rows }
         rows += 1
         return rows - 1
+    }
+
+    /// The row of a key of two or more symbols, nil when absent.
+    func row(_ k: SymbolKey) -> Int32? { k.rest == nil ? packed.row(k) : wide[k] }
+}
+
+/// Keys of two to four symbols mapped to rows: an open-addressing table over the key's two packed
+/// words with its own hash (no seeded `Hasher`, no dictionary entry of a whole `SymbolKey`).
+struct PackedKeyTable {
+    /// Entry per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
+    private var slots: [Int32] = []
+    /// By entry: the key's words and symbol count, and its row.
+    private var keyA: [UInt64] = []
+    private var keyB: [UInt64] = []
+    private var keyCount: [UInt8] = []
+    private var rows: [Int32] = []
+
+    /// The row of `k` (at most four symbols), nil when absent.
+    func row(_ k: SymbolKey) -> Int32? {
+        guard !slots.isEmpty else { return nil }
+        let (_, entry) = probe(k)
+        return entry.map { rows[Int($0)] }
+    }
+
+    /// Adds `k` (absent, at most four symbols) with `row`.
+    mutating func insert(_ k: SymbolKey, row: Int32) {
+        if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
+        let (i, _) = probe(k)
+        slots[i] = Int32(truncatingIfNeeded: rows.count)
+        keyA.append(k.a)
+        keyB.append(k.b)
+        keyCount.append(UInt8(truncatingIfNeeded: k.count))
+        rows.append(row)
+        if rows.count * 2 > slots.count { grow() }
+    }
+
+    private func probe(_ k: SymbolKey) -> (slot: Int, entry: Int32?) {
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: Self.hash(k.a, k.b)) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { return (i, nil) }
+            let e = Int(s)
+            if keyA[e] == k.a && keyB[e] == k.b && Int(keyCount[e]) == k.count { return (i, s) }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        var bigger = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = bigger.count - 1
+        for e in rows.indices {
+            var i = Int(truncatingIfNeeded: Self.hash(keyA[e], keyB[e])) & mask
+            while bigger[i] >= 0 { i = (i + 1) & mask }
+            bigger[i] = Int32(truncatingIfNeeded: e)
+        }
+        slots = bigger
+    }
+
+    /// The two words mixed (MurmurHash3's finaliser over their combination).
+    private static func hash(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        var k = a ^ (b &* 0x9E37_79B9_7F4A_7C15)
+        k ^= k >> 33
+        k &*= 0xFF51_AFD7_ED55_8CCD
+        k ^= k >> 33
+        k &*= 0xC4CE_B9FE_1A85_EC53
+        k ^= k >> 33
+        return k
     }
 }
 

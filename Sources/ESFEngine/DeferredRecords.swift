@@ -1,0 +1,280 @@
+import ESFCore
+import ESFExpr
+import ESFRules
+
+/// The records that deferred rules wait on, kept until the end of the stream as little as they
+/// need: of each record and of the context records it reads, only the fields its entity's deferred
+/// rules read (the values packed, `PackedValues`), which context records were there, and where it
+/// was read as numbers (file, line, CSV record, the XPath's element indices). The record's key and
+/// participant id are made again from the kept fields, and its location text when a finding is made.
+struct DeferredRecords {
+    /// One field of a kept record: the entity whose record holds it (the record's own, or a context
+    /// record's) and its index.
+    struct Slot: Hashable, Comparable {
+        let entity: Int
+        let field: Int
+        static func < (a: Slot, b: Slot) -> Bool { (a.entity, a.field) < (b.entity, b.field) }
+    }
+
+    /// One kept record, as numbers.
+    private struct Kept {
+        var entity: Int32
+        /// Index into `files`; or, for a location kept whole (`-2 - i`), into `locations`.
+        var file: Int32
+        var line: Int32
+        var record: Int32
+        /// The XPath's shape in `shapes` (-1: none), its numbers from `numbers[numberStart...]`.
+        var shape: Int32
+        var numberStart: Int32
+        /// The first value in `values`; the first column in `columns` (-1: none); the record's
+        /// field XPaths in `xpathLists` (-1: none).
+        var valueStart: Int32
+        var columnStart: Int32
+        var xpathList: Int32
+    }
+
+    /// Per entity: the slots its deferred rules read, own fields first (empty: no deferred rules).
+    let slots: [[Slot]]
+    /// Per entity: how many of its slots are its own fields (those have columns).
+    let ownSlots: [Int]
+    /// Per entity: the entities whose records its deferred rules read.
+    let reads: [Set<Int>]
+    /// Per entity: its number of fields.
+    let widths: [Int]
+    private var kept: [Kept] = []
+    /// Per kept record, `presenceWords` words: bit k of the record's bits, the context record of
+    /// entity k was there (and is one its deferred rules read).
+    private var presence: [UInt64] = []
+    private let presenceWords: Int
+    private var values = PackedValues()
+    private var columns: [Int32] = []
+    private var files: [String] = []
+    private var locations: [SourceLocation] = []
+    private var xpathLists: [[String]] = []
+    /// XPaths by their shape (the path with each element index written `[]`) and numbers.
+    private var shapes: [String] = []
+    private var shapeIndex: [String: Int32] = [:]
+    private var numbers: [Int32] = []
+
+    var count: Int { kept.count }
+
+    /// No entity with deferred rules.
+    init() {
+        slots = []
+        ownSlots = []
+        reads = []
+        widths = []
+        presenceWords = 0
+    }
+
+    /// Plans the slots of each entity's deferred rules: every field their `when`, assertion and
+    /// messages read (also inside the aggregates they call: keys, conditions, values), the field a
+    /// rule declares for its location, and the fields the record's key and participant id are made of.
+    /// Context records are kept only for the entities in `reads` (those a deferred rule reads), and
+    /// never the root's, which the end of the stream puts back whole.
+    init(ruleSet: RuleSet, deferredRules: [[Int]], reads: [Set<Int>], keyFields: [[Int]]) {
+        let model = ruleSet.model
+        widths = model.entities.map(\.fields.count)
+        self.reads = reads
+        presenceWords = (model.entities.count + 63) / 64
+        var slots: [[Slot]] = []
+        var own: [Int] = []
+        for e in model.entities.indices {
+            guard !deferredRules[e].isEmpty else {
+                slots.append([])
+                own.append(0)
+                continue
+            }
+            var set = Set(keyFields[e].map { Slot(entity: e, field: $0) })
+            var seenAggregates = Set<Int>()
+            func walk(_ x: BoundExpr) {
+                switch x.kind {
+                case .field(.entity(let ent), let f): set.insert(Slot(entity: ent, field: f))
+                case .aggregate(let id) where id < ruleSet.aggregates.count:
+                    guard seenAggregates.insert(id).inserted else { return }
+                    let spec = ruleSet.aggregates[id]
+                    for k in spec.outerKey { walk(k) }
+                    for part in [spec.filter, spec.residual, spec.value].compactMap({ $0 }) { walk(part) }
+                default: break
+                }
+                for c in x.kind.children { walk(c) }
+            }
+            for i in deferredRules[e] {
+                let rule = ruleSet.rules[i]
+                if let w = rule.when { walk(w) }
+                if case .expression(let a) = rule.assertion { walk(a) }
+                for case .value(let v) in rule.message.all.flatMap(\.parts) { walk(v) }
+                for id in rule.usage.aggregates where id < ruleSet.aggregates.count {
+                    walk(BoundExpr(.aggregate(id), .bool, ""))
+                }
+                for name in [rule.locationField].compactMap({ $0 }) + rule.usage.ownFields {
+                    if let f = model.entities[e].fieldIndex(name) { set.insert(Slot(entity: e, field: f)) }
+                }
+            }
+            let wanted = set.filter { $0.entity == e || ($0.entity != model.root && reads[e].contains($0.entity)) }
+            let ownFields = wanted.filter { $0.entity == e }.sorted()
+            slots.append(ownFields + wanted.filter { $0.entity != e }.sorted())
+            own.append(ownFields.count)
+        }
+        self.slots = slots
+        ownSlots = own
+    }
+
+    /// Keeps record `r` with its context (the records of the other entities, by entity).
+    mutating func append(_ r: Record, context: [[Value]?]) {
+        let e = r.entity
+        let bits = presence.count
+        presence.append(contentsOf: repeatElement(0, count: presenceWords))
+        for (k, record) in context.enumerated() where record != nil && reads[e].contains(k) { presence[bits + k / 64] |= 1 << UInt64(k % 64) }
+        let valueStart = Int32(truncatingIfNeeded: values.count)
+        for s in slots[e] {
+            if s.entity == e {
+                values.append(s.field < r.values.count ? r.values[s.field] : .null)
+            } else if let c = context[s.entity], s.field < c.count {
+                values.append(c[s.field])
+            } else {
+                values.append(.null)
+            }
+        }
+        var columnStart: Int32 = -1
+        if let cols = r.fieldColumns {
+            columnStart = Int32(truncatingIfNeeded: columns.count)
+            for s in slots[e].prefix(ownSlots[e]) { columns.append(s.field < cols.count ? cols[s.field] : 0) }
+        }
+        var xpathList: Int32 = -1
+        if let list = r.fieldXPaths {
+            if xpathLists.last != list { xpathLists.append(list) }
+            xpathList = Int32(truncatingIfNeeded: xpathLists.count - 1)
+        }
+        var item = Kept(entity: Int32(truncatingIfNeeded: e), file: 0, line: -1, record: -1, shape: -1, numberStart: 0,
+                        valueStart: valueStart, columnStart: columnStart, xpathList: xpathList)
+        if !placeAsNumbers(r.location, &item) {
+            item.file = -2 - Int32(truncatingIfNeeded: locations.count)
+            item.shape = -1
+            locations.append(r.location)
+        }
+        kept.append(item)
+    }
+
+    /// The kept record `i`: its entity, records (own and context, the fields not kept null; the root's
+    /// nil), location, field columns and field XPaths.
+    func record(_ i: Int) -> (entity: Int, records: [[Value]?], location: SourceLocation, columns: [Int32]?, xpaths: [String]?) {
+        let item = kept[i]
+        let e = Int(item.entity)
+        var records = [[Value]?](repeating: nil, count: widths.count)
+        let bits = i * presenceWords
+        for k in widths.indices where presence[bits + k / 64] & (1 << UInt64(k % 64)) != 0 { records[k] = Array(repeating: .null, count: widths[k]) }
+        records[e] = Array(repeating: .null, count: widths[e])
+        var slot = Int(item.valueStart)
+        for s in slots[e] {
+            if records[s.entity] != nil { records[s.entity]?[s.field] = values[slot] }
+            slot += 1
+        }
+        var columns: [Int32]?
+        if item.columnStart >= 0 {
+            var cols = [Int32](repeating: 0, count: widths[e])
+            for (n, s) in slots[e].prefix(ownSlots[e]).enumerated() { cols[s.field] = self.columns[Int(item.columnStart) + n] }
+            columns = cols
+        }
+        return (e, records, location(item), columns, item.xpathList >= 0 ? xpathLists[Int(item.xpathList)] : nil)
+    }
+
+    /// Drops every kept record.
+    mutating func removeAll() {
+        kept = []
+        presence = []
+        values.removeAll()
+        columns = []
+        locations = []
+        numbers = []
+    }
+
+    // MARK: - Locations as numbers
+
+    /// Writes a record's location into `item` as numbers: true when it is only a file, line, CSV record
+    /// and XPath (a record's location as the readers make it), each of which fits.
+    private mutating func placeAsNumbers(_ l: SourceLocation, _ item: inout Kept) -> Bool {
+        guard l.column == nil, l.field == nil, l.sourceField == nil, l.rawValue == nil, l.sheet == nil, l.cell == nil else { return false }
+        if let line = l.line {
+            guard let n = Int32(exactly: line), n >= 0 else { return false }
+            item.line = n
+        }
+        if let record = l.record {
+            guard let n = Int32(exactly: record), n >= 0 else { return false }
+            item.record = n
+        }
+        if let xpath = l.xpath {
+            guard let (shape, indices) = Self.shape(of: xpath) else { return false }
+            item.numberStart = Int32(truncatingIfNeeded: numbers.count)
+            numbers.append(contentsOf: indices)
+            if let known = shapeIndex[shape] {
+                item.shape = known
+            } else {
+                item.shape = Int32(truncatingIfNeeded: shapes.count)
+                shapeIndex[shape] = item.shape
+                shapes.append(shape)
+            }
+        }
+        if let last = files.indices.last, files[last] == l.file {
+            item.file = Int32(truncatingIfNeeded: last)
+        } else if let known = files.firstIndex(of: l.file) {
+            item.file = Int32(truncatingIfNeeded: known)
+        } else {
+            item.file = Int32(truncatingIfNeeded: files.count)
+            files.append(l.file)
+        }
+        return true
+    }
+
+    private func location(_ item: Kept) -> SourceLocation {
+        if item.file <= -2 { return locations[Int(-2 - item.file)] }
+        var l = SourceLocation(file: files[Int(item.file)], line: item.line >= 0 ? Int(item.line) : nil,
+                               record: item.record >= 0 ? Int(item.record) : nil)
+        if item.shape >= 0 { l.xpath = Self.xpath(shapes[Int(item.shape)], numbers, from: Int(item.numberStart)) }
+        return l
+    }
+
+    /// `/a/b[12]/c[3]` → (`/a/b[]/c[]`, [12, 3]); nil when the path holds `[]` or an index that
+    /// would not be written back the same (a leading zero, a sign, one past Int32).
+    static func shape(of xpath: String) -> (String, [Int32])? {
+        var shape: [UInt8] = []
+        var indices: [Int32] = []
+        let bytes = Array(xpath.utf8)
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            shape.append(b)
+            i += 1
+            guard b == UInt8(ascii: "[") else { continue }
+            var j = i
+            var n: Int64 = 0
+            while j < bytes.count, bytes[j] >= 48, bytes[j] <= 57, j - i < 10 {
+                n = n * 10 + Int64(bytes[j] - 48)
+                j += 1
+            }
+            guard j > i, j < bytes.count, bytes[j] == UInt8(ascii: "]"), bytes[i] != 48 || j == i + 1, let v = Int32(exactly: n) else {
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { return nil }
+                continue
+            }
+            indices.append(v)
+            i = j
+        }
+        return (String(decoding: shape, as: UTF8.self), indices)
+    }
+
+    /// The XPath of a shape with its numbers put back.
+    static func xpath(_ shape: String, _ numbers: [Int32], from start: Int) -> String {
+        var out: [UInt8] = []
+        var next = start
+        var previous: UInt8 = 0
+        for b in shape.utf8 {
+            if previous == UInt8(ascii: "[") && b == UInt8(ascii: "]") {
+                out.append(contentsOf: String(numbers[next]).utf8)
+                next += 1
+            }
+            out.append(b)
+            previous = b
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,124 @@
+import ESFCore
+
+/// A growing list of `Value`s kept as fixed-width slots instead of 48-byte enum cases: a tag byte
+/// and a 64-bit word per value (a date as its day number, an integer, an amount as its scaled
+/// 64-bit mantissa, a text of up to eight bytes in the word itself, a longer text in a shared byte
+/// arena), with an exact fallback to the value itself (a mantissa beyond 64 bits, a list) in a
+/// side array. Reading a slot gives back a value equal to the one appended, of the same case.
+///
+/// The per-key state the engine keeps until the end of the stream (deferred records, joined-mode
+/// context projections, aggregates' kept records) is stored this way: about 9 bytes a slot, plus
+/// the text's bytes, instead of 48.
+struct PackedValues {
+    private var tags: [UInt8] = []
+    private var words: [UInt64] = []
+    /// The bytes of texts longer than eight bytes, one after another.
+    private var arena: [UInt8] = []
+    /// The values no word holds exactly.
+    private var spill: [Value] = []
+
+    private static let null: UInt8 = 0, falseTag: UInt8 = 1, trueTag: UInt8 = 2, int: UInt8 = 3, date: UInt8 = 4,
+                        days: UInt8 = 5, arenaText: UInt8 = 6, spilled: UInt8 = 7
+    /// A decimal of scale s: tag `decimal + s` (scales 0...maxScale).
+    private static let decimal: UInt8 = 16
+    /// A text of n bytes (0...8) held in the word: tag `shortText + n`.
+    private static let shortText: UInt8 = 64
+
+    var count: Int { tags.count }
+
+    mutating func append(_ value: Value) {
+        switch value {
+        case .null: put(Self.null, 0)
+        case .bool(let b): put(b ? Self.trueTag : Self.falseTag, 0)
+        case .int(let i): put(Self.int, UInt64(bitPattern: i))
+        case .days(let n): put(Self.days, UInt64(bitPattern: n))
+        case .date(let d): put(Self.date, UInt64(bitPattern: Int64(d.dayNumber)))
+        case .decimal(let d):
+            if let units = Int64(exactly: d.units), d.scale >= 0, d.scale <= ExactDecimal.maxScale {
+                put(Self.decimal + UInt8(d.scale), UInt64(bitPattern: units))
+            } else {
+                spillValue(value)
+            }
+        case .string(var s):
+            let n = s.utf8.count
+            if n <= 8 {
+                var word: UInt64 = 0
+                var shift: UInt64 = 0
+                for b in s.utf8 {
+                    word |= UInt64(b) << shift
+                    shift += 8
+                }
+                put(Self.shortText + UInt8(n), word)
+            } else if n < 1 << 24, arena.count < 1 << 40 {
+                let offset = UInt64(arena.count)
+                s.withUTF8 { arena.append(contentsOf: $0) }
+                put(Self.arenaText, offset << 24 | UInt64(n))
+            } else {
+                spillValue(value)
+            }
+        case .list, .record: spillValue(value)
+        }
+    }
+
+    subscript(i: Int) -> Value {
+        let tag = tags[i], word = words[i]
+        switch tag {
+        case Self.null: return .null
+        case Self.falseTag: return .bool(false)
+        case Self.trueTag: return .bool(true)
+        case Self.int: return .int(Int64(bitPattern: word))
+        case Self.days: return .days(Int64(bitPattern: word))
+        case Self.date: return .date(CivilDate(dayNumber: Int(Int64(bitPattern: word))))
+        case Self.arenaText:
+            let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
+            return .string(arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + n]), as: UTF8.self) })
+        case Self.spilled: return spill[Int(word)]
+        case Self.shortText...(Self.shortText + 8):
+            let n = Int(tag - Self.shortText)
+            return .string(withUnsafeBytes(of: word.littleEndian) { String(decoding: $0.prefix(n), as: UTF8.self) })
+        default:
+            return .decimal(ExactDecimal(units: Int128(Int64(bitPattern: word)), scale: Int(tag - Self.decimal)))
+        }
+    }
+
+    /// Whether slot `i` holds a value equal to `value` (`Value`'s equality). A text is compared by its
+    /// bytes in place first (equal bytes are equal texts), without making a `String`.
+    func holds(_ i: Int, _ value: Value) -> Bool {
+        guard case .string(let s) = value else { return self[i] == value }
+        let tag = tags[i], word = words[i]
+        if tag >= Self.shortText && tag <= Self.shortText + 8 {
+            if s.utf8.count == Int(tag - Self.shortText) {
+                var w: UInt64 = 0
+                var shift: UInt64 = 0
+                for b in s.utf8 {
+                    w |= UInt64(b) << shift
+                    shift += 8
+                }
+                if w == word { return true }
+            }
+        } else if tag == Self.arenaText {
+            let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
+            if s.utf8.count == n, arena.withUnsafeBufferPointer({ s.utf8.elementsEqual($0[offset..<offset + n]) }) { return true }
+        }
+        // different bytes can still be canonically equivalent texts
+        return self[i] == value
+    }
+
+    /// Drops every value (the storage is released).
+    mutating func removeAll() {
+        tags = []
+        words = []
+        arena = []
+        spill = []
+    }
+
+    private mutating func put(_ tag: UInt8, _ word: UInt64) {
+        tags.append(tag)
+        words.append(word)
+    }
+
+    private mutating func spillValue(_ value: Value) {
+        put(Self.spilled, UInt64(spill.count))
+        spill.append(value)
+    }
+}

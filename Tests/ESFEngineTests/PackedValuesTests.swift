@@ -1,0 +1,111 @@
+import ESFCore
+@testable import ESFEngine
+import ESFExpr
+import Testing
+
+/// The engine's packed per-key state gives back exactly the values it was given.
+struct PackedValuesTests {
+    /// Every case and the edges of each packing: texts of 0–8 bytes in the word, longer ones and
+    /// non-ASCII ones in the arena, decimals at the edges of 64 bits and of the scale, dates before 1970.
+    static let values: [Value] = [
+        .null, .bool(true), .bool(false), .int(0), .int(-1), .int(.max), .int(.min), .days(-3), .days(400),
+        .date(CivilDate(dayNumber: 0)), .date(CivilDate(dayNumber: -719_468)), .date(CivilDate(dayNumber: 2_932_896)),
+        .decimal(ExactDecimal(units: 336_000, scale: 2)), .decimal(ExactDecimal(units: -1, scale: 24)),
+        .decimal(ExactDecimal(units: Int128(Int64.max), scale: 0)), .decimal(ExactDecimal(units: Int128(Int64.min), scale: 3)),
+        .decimal(ExactDecimal(units: Int128(Int64.max) + 1, scale: 2)), .decimal(ExactDecimal(units: -(Int128(1) << 100), scale: 7)),
+        .decimal(ExactDecimal(units: 5, scale: 0)), .decimal(ExactDecimal(units: 50, scale: 1)),
+        .string(""), .string("F"), .string("EAST"), .string("12345678"), .string("UD-000001"), .string("X-0000001-training"),
+        .string("Žiga"), .string("čšž€𝄞"), .string("e\u{301}"), .string("\u{E9}"), .string(String(repeating: "ab", count: 300)),
+        .list([.string("ltu24"), .string("roma")]), .list([]), .record(entity: 2, values: [.int(1), .null]),
+    ]
+
+    @Test func everyValueComesBackTheSameCase() {
+        var packed = PackedValues()
+        for v in Self.values { packed.append(v) }
+        #expect(packed.count == Self.values.count)
+        for (i, v) in Self.values.enumerated() {
+            let back = packed[i]
+            #expect(back == v, "slot \(i)")
+            // the same case and the same text, not only an equal value (5 and 5.0, é and e + ´)
+            #expect(String(reflecting: back) == String(reflecting: v), "slot \(i)")
+        }
+    }
+
+    @Test func holdsIsValueEquality() {
+        var packed = PackedValues()
+        for v in Self.values { packed.append(v) }
+        for i in Self.values.indices {
+            for v in Self.values {
+                #expect(packed.holds(i, v) == (Self.values[i] == v), "slot \(i) against \(v)")
+            }
+        }
+    }
+
+    @Test func symbolTableKeepsTextsPackedAndCanonical() {
+        var table = SymbolTable()
+        let a = table.intern(.string("X-0000001-training"))
+        let b = table.intern(.string("e\u{301}"))
+        #expect(table.intern(.string("X-0000001-training")) == a)
+        // canonically equivalent texts are one key, as `Value`'s equality has it
+        #expect(table.intern(.string("\u{E9}")) == b)
+        #expect(table.text(of: a) == "X-0000001-training")
+        #expect(table.text(of: b) == "e\u{301}")
+    }
+
+    @Test func xpathShapesComeBackExactly() throws {
+        let paths = ["/operation", "/operation/participants/participant[412]/training", "/a[1]/b[0]/c[2147483647]",
+                     "/a[01]/b", "/a[x]/b[3]", "/a[2147483648]", "/a[-1]", "/a[", "/a[]", "/ž[7]/@x", "/a[1][2]"]
+        var numbers: [Int32] = []
+        for p in paths {
+            guard let (shape, indices) = DeferredRecords.shape(of: p) else {
+                // only a path that already holds `[]` is not shaped
+                #expect(p.contains("[]"), "\(p)")
+                continue
+            }
+            let start = numbers.count
+            numbers.append(contentsOf: indices)
+            #expect(DeferredRecords.xpath(shape, numbers, from: start) == p)
+        }
+        #expect(try #require(DeferredRecords.shape(of: "/o/p[12]/t[3]")).0 == "/o/p[]/t[]")
+    }
+
+    @Test func sumsPastSixtyFourBitsStayExact() {
+        var rows = AggregateRows()
+        rows.addRow(.sum)
+        rows.add(.decimal(ExactDecimal(units: Int128(Int64.max), scale: 2)), row: 0, kind: .sum)
+        #expect(rows.sum(0) == ExactDecimal(units: Int128(Int64.max), scale: 2))
+        // a mantissa past 64 bits is kept whole, and a sum back within 64 bits packed again, scale kept
+        rows.add(.decimal(ExactDecimal(units: 1, scale: 3)), row: 0, kind: .sum)
+        #expect(rows.sum(0) == ExactDecimal(units: Int128(Int64.max) * 10 + 1, scale: 3))
+        rows.add(.decimal(ExactDecimal(units: -(Int128(Int64.max) * 10), scale: 3)), row: 0, kind: .sum)
+        #expect(rows.sum(0) == ExactDecimal(units: 1, scale: 3) && rows.sum(0).scale == 3)
+        #expect(rows.wideSums.isEmpty)
+    }
+
+    @Test func packedKeysFindTheirRows() {
+        var index = KeyIndex()
+        var keys: [SymbolKey] = []
+        for i in 0..<5000 {
+            var k = SymbolKey()
+            for s in 0..<(2 + i % 4) { k.append(Int32((i * 7 + s * 13) % 997)) }
+            keys.append(k)
+        }
+        var expected: [SymbolKey: Int32] = [:]
+        for k in keys {
+            let r = index.row(k, create: true)
+            if let known = expected[k] { #expect(r == known) } else { expected[k] = r }
+        }
+        for (k, r) in expected { #expect(index.row(k) == r) }
+        // a key of five symbols, and one of two symbols that agrees with a three-symbol key's words
+        var five = SymbolKey()
+        for s in 0..<5 { five.append(Int32(s)) }
+        #expect(index.row(five) == nil)
+        let fiveRow = index.row(five, create: true)
+        #expect(index.row(five) == fiveRow)
+        var two = SymbolKey(), three = SymbolKey()
+        two.append(1); two.append(2)
+        three.append(1); three.append(2); three.append(0)
+        let a = index.row(two, create: true), b = index.row(three, create: true)
+        #expect(a != b)
+    }
+}
