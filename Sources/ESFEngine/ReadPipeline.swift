@@ -103,7 +103,12 @@ public enum ReadPipeline {
         private let filled = DispatchSemaphore(value: 0)
         private let done = DispatchSemaphore(value: 0)
 
-        init(depth: Int) { free = DispatchSemaphore(value: depth) }
+        init(depth: Int) {
+            // made at 0 and raised: libdispatch traps when a semaphore is freed below the value it was
+            // made with, which `free` is after a stopped run (places left taken)
+            free = DispatchSemaphore(value: 0)
+            for _ in 0..<depth { free.signal() }
+        }
 
         /// Producer: waits for a free place and queues `batch`; false when the consumer has stopped
         /// (checked before waiting too: `stop` wakes one waiting `put`, and every later one returns at once).
