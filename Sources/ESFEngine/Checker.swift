@@ -70,6 +70,12 @@ public struct CheckRequest: Sendable {
     public var writesBaseline = false
     /// The date waivers expire against (the CLI's `ESFCHECK_TODAY`, else today's local date).
     public var today: CivilDate?
+    /// How many threads a check uses (`--threads`): 1 reads and evaluates on the calling thread; 2 or
+    /// more read on a thread of their own and evaluate on the calling thread (`ReadPipeline`), with the
+    /// same findings in the same order. The command line's default is `ReadPipeline.defaultThreads`.
+    public var threads = 1
+    /// The batches of a run on two threads (tests shrink them to shake out races).
+    var pipelineShape = ReadPipeline.Shape.standard
     public init() {}
 
     /// The waiver file in force: the command line's, else the config's.
@@ -562,10 +568,18 @@ public enum Checker {
                 state.done = done
                 progress(state)
             }
+            // one thread reads and evaluates, or reading moves to a thread of its own (the same events, in order)
+            func read(_ sink: (InputEvent) -> Void) throws {
+                if request.threads > 1 {
+                    try ReadPipeline.stream(&src, entityOrder: order, shape: request.pipelineShape, sink)
+                } else {
+                    try src.read(entityOrder: order, sink)
+                }
+            }
             do {
                 if let progress {
                     progress(state)
-                    try src.read(entityOrder: order) { event in
+                    try read { event in
                         if let timings {
                             let t = DispatchTime.now().uptimeNanoseconds
                             engine.consume(event)
@@ -583,13 +597,13 @@ public enum Checker {
                     report(done: true)
                 } else if let timings {
                     // the engine's share of the stream: every event's consumption, timed
-                    try src.read(entityOrder: order) { event in
+                    try read { event in
                         let t = DispatchTime.now().uptimeNanoseconds
                         engine.consume(event)
                         timings.consuming &+= DispatchTime.now().uptimeNanoseconds &- t
                     }
                 } else {
-                    try src.read(entityOrder: order) { engine.consume($0) }
+                    try read { engine.consume($0) }
                 }
             } catch let e as InputError {
                 throw .input(e)

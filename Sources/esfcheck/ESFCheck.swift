@@ -175,6 +175,9 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("max-line-bytes"), help: "The longest CSV row in bytes (default 16777216, 16 MiB); a longer one stops the run with exit code 3.")
     var maxLineBytes: Int?
 
+    @Option(help: "Threads to use (at least 1; default: 2 on a machine with two or more cores, else 1). With 2 or more, the input is read on a thread of its own while the rules are evaluated on another; 1 does both on one thread. The report is the same either way.")
+    var threads: Int?
+
     @Option(help: "A waiver file (YAML, docs/waivers.md): findings accepted with a reason, an approver and an expiry date. Waived findings stay listed but do not decide the verdict (default: the config's waivers:).")
     var waivers: String?
 
@@ -212,6 +215,7 @@ struct Check: ParsableCommand {
         if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1") }
         if noConfig && config != nil { throw ValidationError("--no-config and --config exclude each other") }
         if let n = maxLineBytes, n < 1 { throw ValidationError("--max-line-bytes must be at least 1") }
+        if let n = threads, n < 1 { throw ValidationError("--threads must be at least 1") }
         if let n = width, n < TextLayout.minimumWidth { throw ValidationError("--width must be at least \(TextLayout.minimumWidth)") }
     }
 
@@ -247,6 +251,7 @@ struct Check: ParsableCommand {
         request.ignoredConfig = noConfig
         request.configGiven = config != nil
         request.maxLineBytes = maxLineBytes
+        request.threads = threads ?? ReadPipeline.defaultThreads
         request.waivers = waivers
         request.baseline = baseline
         request.writesBaseline = writeBaseline != nil

@@ -1,0 +1,169 @@
+import Dispatch
+import ESFCore
+import Foundation
+import Synchronization
+
+/// Reading on one thread, evaluation on another (`esfcheck check --threads 2`): a reader runs on a
+/// producer thread of its own and hands its events, in batches, through a bounded queue to the
+/// calling thread, which gives them to the engine in the reader's order. Records, group ends,
+/// problems and rejections keep their order, so the findings and their order are those of a
+/// one-thread run; a reader's error reaches the caller after every event read before it, as it
+/// would with one thread; an error of the caller's sink stops the reader and is rethrown once the
+/// reader has stopped. The reader's thread has ended when `stream` returns or throws, so the source
+/// (its hashes, its columns) can be read afterwards as after a one-thread read.
+public enum ReadPipeline {
+    /// How events travel: how many in a batch, and how many batches may wait in the queue (the
+    /// bound on the memory the reader can run ahead with when the engine is slower).
+    public struct Shape: Sendable, Hashable {
+        public var batchSize: Int
+        public var queueDepth: Int
+        public init(batchSize: Int, queueDepth: Int) {
+            self.batchSize = max(batchSize, 1)
+            self.queueDepth = max(queueDepth, 1)
+        }
+
+        /// 512 events a batch, 4 batches waiting at most: about 2,000 records ahead of the engine.
+        public static let standard = Shape(batchSize: 512, queueDepth: 4)
+    }
+
+    /// The threads a check uses when not told: 2 (reading and evaluation) on a machine with at least
+    /// two cores, else 1.
+    public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1 }
+
+    /// Streams every event of `source` to `sink` on the calling thread while the source reads on a
+    /// thread of its own. The source's `progress` counter, if any, is brought up to date on the calling
+    /// thread as each batch arrives (the reader counts into a counter of its own, given back when done).
+    public static func stream(_ source: inout any RecordSource, entityOrder: [Int], shape: Shape = .standard,
+                              _ sink: (InputEvent) throws -> Void) throws {
+        let shown = source.progress
+        let counted = shown.map { _ in ReadProgress() }
+        source.progress = counted
+        let queue = BatchQueue(depth: shape.queueDepth)
+        // The reader moves to the producer thread and is not touched here until that thread has ended
+        // (`queue.join()`, whose semaphore orders its writes before our reads): one owner at a time.
+        nonisolated(unsafe) let reader = source
+        nonisolated(unsafe) let counter = counted
+        let batchSize = shape.batchSize
+        let thread = Thread {
+            var batch: [InputEvent] = []
+            batch.reserveCapacity(batchSize)
+            let outcome: Result<Void, any Error> = Result {
+                try reader.read(entityOrder: entityOrder) { event in
+                    batch.append(event)
+                    if batch.count >= batchSize {
+                        guard queue.put(Batch(events: batch, bytesRead: counter?.bytes ?? 0)) else { throw Stopped() }
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+            }
+            // the events read before the end (or the error) go first, then the end
+            if !batch.isEmpty { _ = queue.put(Batch(events: batch, bytesRead: counter?.bytes ?? 0)) }
+            queue.finish(outcome, bytesRead: counter?.bytes ?? 0)
+        }
+        // the main thread's stack size: a reader is as deep on either thread
+        thread.stackSize = 8 << 20
+        thread.start()
+        defer {
+            // also on an error of the sink: the reader is stopped and its thread waited for
+            queue.stop()
+            queue.join()
+            source.progress = shown
+        }
+        while let batch = queue.take() {
+            if let shown { shown.add(batch.bytesRead &- shown.bytes) }
+            for event in batch.events { try sink(event) }
+        }
+        let end = queue.end()
+        if let shown { shown.add(end.bytesRead &- shown.bytes) }
+        try end.outcome.get()
+    }
+
+    /// Events read together, and the bytes the reader had read when it handed them over.
+    struct Batch: Sendable {
+        var events: [InputEvent]
+        var bytesRead: Int
+    }
+
+    /// Thrown inside the reader when the caller has stopped taking batches: it unwinds the reader.
+    struct Stopped: Error {}
+
+    /// A bounded queue of batches from one producer thread to one consumer thread: `free` counts the
+    /// places the producer may still fill, `filled` the batches (and the end) the consumer may take.
+    final class BatchQueue: Sendable {
+        private struct State {
+            var batches: [Batch] = []
+            var head = 0
+            var outcome: Result<Void, any Error>?
+            var endBytes = 0
+            var stopped = false
+        }
+
+        private let state = Mutex(State())
+        private let free: DispatchSemaphore
+        private let filled = DispatchSemaphore(value: 0)
+        private let done = DispatchSemaphore(value: 0)
+
+        init(depth: Int) {
+            // made at 0 and raised: libdispatch traps when a semaphore is freed below the value it was
+            // made with, which `free` is after a stopped run (places left taken)
+            free = DispatchSemaphore(value: 0)
+            for _ in 0..<depth { free.signal() }
+        }
+
+        /// Producer: waits for a free place and queues `batch`; false when the consumer has stopped
+        /// (checked before waiting too: `stop` wakes one waiting `put`, and every later one returns at once).
+        func put(_ batch: Batch) -> Bool {
+            guard !state.withLock({ $0.stopped }) else { return false }
+            free.wait()
+            let queued = state.withLock { s in
+                guard !s.stopped else { return false }
+                s.batches.append(batch)
+                return true
+            }
+            if queued { filled.signal() }
+            return queued
+        }
+
+        /// Producer: the reader's end (finished, or its error), after its last batch; the producer's last act.
+        func finish(_ outcome: Result<Void, any Error>, bytesRead: Int) {
+            state.withLock { s in
+                s.outcome = outcome
+                s.endBytes = bytesRead
+            }
+            filled.signal()
+            done.signal()
+        }
+
+        /// Consumer: the next batch in order, waiting for it; nil once the reader's end is next.
+        func take() -> Batch? {
+            filled.wait()
+            let batch: Batch? = state.withLock { s in
+                guard s.head < s.batches.count else { return nil }
+                let b = s.batches[s.head]
+                s.batches[s.head].events = []
+                s.head += 1
+                if s.head == s.batches.count {
+                    s.batches.removeAll(keepingCapacity: true)
+                    s.head = 0
+                }
+                return b
+            }
+            if batch != nil { free.signal() }
+            return batch
+        }
+
+        /// Consumer: how the reader ended, once `take` has returned nil.
+        func end() -> (outcome: Result<Void, any Error>, bytesRead: Int) {
+            state.withLock { s in (s.outcome ?? .success(()), s.endBytes) }
+        }
+
+        /// Consumer: takes no more batches; a producer waiting for a place wakes and stops.
+        func stop() {
+            state.withLock { $0.stopped = true }
+            free.signal()
+        }
+
+        /// Consumer: waits until the producer thread has handed over its end.
+        func join() { done.wait() }
+    }
+}
