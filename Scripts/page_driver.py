@@ -9,7 +9,8 @@ real file input; the verdict (reject) on the page and in the report inside its s
 report's own script running there (its filter bar shown), and the finding of ESF-PD-002 with the masked
 EMŠO; the switch to Slovenian re-renders the page and re-checks (the report in Slovenian); the JSON
 download (the same file posted again) saved with the same verdict in Slovenian; a malformed XML shows
-the 422 problem with the file and line; switching back to English shows that problem in English. No
+the 422 problem with the file and line; switching back to English shows that problem in English; the
+sample dropped on the drop zone is checked. No
 Content-Security-Policy violation nor script error may occur. Exit 0 when every check passed.
 Needs websocket-client (PyPI); Chromium is Debian's `chromium`.
 """
@@ -150,7 +151,7 @@ def report_state(browser):
                 var filters = document.getElementById('filters');
                 var group = Array.prototype.filter.call(document.querySelectorAll('.rule-group'),
                     function (g) { return g.textContent.indexOf('ESF-PD-002') >= 0; })[0];
-                return word ? { lang: document.documentElement.lang, verdict: word.textContent.trim(),
+                return word && document.readyState === 'complete' ? { lang: document.documentElement.lang, verdict: word.textContent.trim(),
                                 scripted: !!filters && !filters.hidden, group: group ? group.textContent : '' } : null;
             }())""", context)
             if state:
@@ -262,6 +263,17 @@ def run(args, work):
         text = browser.evaluate("document.getElementById('problem').textContent")
         check("The upload could not be read as an export." in text and "broken.xml:4:" in text,
               "after the switch the problem is in English, with file and line")
+
+        # the drop zone: the sample dropped on it is checked at once
+        browser.evaluate("window.scrollTo(0, 0), true")
+        box = browser.evaluate("(function () { var r = document.getElementById('drop').getBoundingClientRect();"
+                               " return [r.left + r.width / 2, r.top + r.height - 8]; }())")
+        data = {"items": [], "files": [os.path.abspath(args.export)], "dragOperationsMask": 1}
+        for kind in ("dragEnter", "dragOver", "drop"):
+            browser.call("Input.dispatchDragEvent", session=True, type=kind, x=box[0], y=box[1], data=data)
+        browser.wait("document.getElementById('status').textContent.indexOf('Verdict') >= 0", "the verdict of the dropped file")
+        check(status(browser) == "Checked. Verdict: reject." and browser.evaluate("document.getElementById('problem').hidden"),
+              "a file dropped on the drop zone is checked: verdict reject, the problem gone")
 
         problems = browser.problems()
         check(not problems, "no script error or Content-Security-Policy violation%s" % (": %r" % problems if problems else ""))
