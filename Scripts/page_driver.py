@@ -15,6 +15,7 @@ Content-Security-Policy violation nor script error may occur. Exit 0 when every 
 Needs websocket-client (PyPI); Chromium is Debian's `chromium`.
 """
 import argparse
+import base64
 import json
 import os
 import shutil
@@ -213,7 +214,6 @@ def run(args, work):
         if args.screenshot:
             browser.evaluate("window.scrollTo(0, 0), true")
             shot = browser.call("Page.captureScreenshot", session=True, format="png")["data"]
-            import base64
             with open(args.screenshot, "wb") as f:
                 f.write(base64.b64decode(shot))
             print("page test: screenshot -> " + args.screenshot)
