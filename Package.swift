@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "ESFInputsTests", dependencies: ["TestSupport", "ESFInputs", "ESFCore", "ESFRules", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "ESFRulesTests", dependencies: ["TestSupport", "ESFRules", "ESFEngine", "ESFReports", "ESFCore", "ESFInputs"]),
         // Golden/ holds expected reports (read by the tests from the source tree, not resources)
-        .testTarget(name: "ESFServeTests", dependencies: ["ESFServe", "ESFEngine", "ESFRules", "ESFCore",
+        .testTarget(name: "ESFServeTests", dependencies: ["ESFServe", "ESFEngine", "ESFRules", "ESFReports", "ESFCore",
                                                           .product(name: "Hummingbird", package: "hummingbird"),
                                                           .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(name: "EndToEndTests", dependencies: ["esfcheck", "ESFReports", .product(name: "Crypto", package: "swift-crypto")], exclude: ["Golden"]),

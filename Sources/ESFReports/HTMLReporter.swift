@@ -41,15 +41,25 @@ public struct HTMLReporter: Reporter {
     }
 
     static let policies: [Language: String] = {
-        func hash(_ s: String) -> String { "'sha256-" + Data(SHA256.hash(data: Data(("\n" + s + "\n").utf8))).base64EncodedString() + "'" }
-        let style = hash(HTMLAssets.css)
+        let style = inlineHash(HTMLAssets.css)
         return Dictionary(uniqueKeysWithValues: Language.allCases.map { language in
-            (language, "default-src 'none'; style-src \(style); script-src \(hash(HTMLAssets.js(language))); base-uri 'none'; form-action 'none'")
+            (language, "default-src 'none'; style-src \(style); script-src \(inlineHash(HTMLAssets.js(language))); base-uri 'none'; form-action 'none'")
         })
     }()
 
+    /// The CSP source (`'sha256-…'`) of an inline `<style>` or `<script>` element written as
+    /// `<style>\nTEXT\n</style>` (the newlines are part of the hashed content).
+    public static func inlineHash(_ text: String) -> String {
+        "'sha256-" + Data(SHA256.hash(data: Data(("\n" + text + "\n").utf8))).base64EncodedString() + "'"
+    }
+
+    /// The CSP sources of the report's own style and of its script in every language: a page that shows
+    /// the report in an `<iframe srcdoc>` (whose document inherits the page's policy) allows these.
+    public static let inlineSources: (styles: [String], scripts: [String]) =
+        ([inlineHash(HTMLAssets.css)], Language.allCases.map { inlineHash(HTMLAssets.js($0)) })
+
     /// Text for HTML content and double-quoted attribute values: `&`, `<`, `>`, `"` and `'` as entities.
-    static func escaped(_ s: String) -> String {
+    public static func escaped(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for c in s.unicodeScalars {

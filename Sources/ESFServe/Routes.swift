@@ -36,6 +36,7 @@ public enum Routes {
     }
 
     static func addRoutes(to router: Router<ServeContext>, service: CheckService) {
+        UploadPage.addRoutes(to: router)
         router.get("/health") { request, _ in try health(request, service) }
         router.get("/v1/packs") { request, _ in try packs(request, service) }
         router.get("/v1/rules/:id") { request, context in try rule(request, id: context.parameters.get("id") ?? "", service) }

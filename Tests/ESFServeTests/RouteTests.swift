@@ -53,10 +53,10 @@ struct InfoRouteTests {
         #expect(missing.json?["status"] as? Int == 404)
     }
 
-    @Test("an unknown route is a 404 problem document; / is not routed")
+    @Test("an unknown route is a 404 problem document")
     func unknownRoute() async throws {
         let server = try TestServer()
-        for path in ["/", "/v2/check", "/v1/packs/extra"] {
+        for path in ["/index.html", "/v2/check", "/v1/packs/extra"] {
             let a = try await server.get(path)
             #expect(a.status == 404, "\(path)")
             #expect(a.contentType == "application/problem+json")
