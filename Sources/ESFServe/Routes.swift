@@ -48,7 +48,7 @@ public enum Routes {
     static func allowedMethod(_ path: String) -> HTTPRequest.Method? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         switch path {
-        case "/health", "/v1/packs": return .get
+        case "/", "/health", "/v1/packs": return .get
         case "/v1/check": return .post
         default: return parts.count == 4 && parts[1] == "v1" && parts[2] == "rules" && !parts[3].isEmpty ? .get : nil
         }
@@ -139,7 +139,7 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             return Problem(.notFound, "not-found", "Not found", detail: "no route \(request.method) \(QueryParameters.shown(Substring(request.uri.path))); see docs/api.md").response
         case .methodNotAllowed:
-            return methodNotAllowed(request, allow: allow)
+            return methodNotAllowed(request, allow: Routes.allowedMethod(request.uri.path)?.rawValue ?? allow)
         case .contentTooLarge: return Problem(.contentTooLarge, "too-large", "Upload too large", detail: "the request body is too large").response
         default:
             let shown = status.code >= 500 ? HTTPResponse.Status.internalServerError : status

@@ -12,16 +12,9 @@ import Hummingbird
 /// for its language switch. Without JavaScript the form still posts to `/v1/check` and the browser
 /// shows the HTML report as a page.
 enum UploadPage {
-    /// `GET /`; any other method on `/` is 405 with `Allow: GET`.
+    /// `GET /`; any other method on `/` is 405 with `Allow: GET` (`Routes.allowedMethod`).
     static func addRoutes(to router: Router<ServeContext>) {
         router.get("/") { request, _ in try response(request) }
-        for method: HTTPRequest.Method in [.post, .put, .patch, .delete, .options, .trace] {
-            router.on("/", method: method) { request, _ -> Response in
-                var p = Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed", detail: "\(request.method) is not allowed on /; use GET")
-                p.headers[.allow] = "GET"
-                return p.response
-            }
-        }
     }
 
     /// The page's answer.
