@@ -1,8 +1,11 @@
+# shellcheck shell=bash
 # Shell helpers for the scripts that run `esfcheck serve` (sourced, not run):
 #   release_binary          the release binary's path ($ESFCHECK_BIN, else .build/release/esfcheck, built when missing)
 #   start_server LOG ARGS…  starts `$bin serve --no-config --port 0 ARGS…` with its standard error in LOG;
 #                           sets server_pid and server_port (fails when it does not listen within 30 s)
 #   stop_server             SIGTERM, and waits for it
+#   server_faults NAME LOG TMP  says (and returns 1) when the server's LOG shows a 5xx or an upload's
+#                           folder was left in its temporary folder TMP
 
 release_binary() {
   bin="${ESFCHECK_BIN:-.build/release/esfcheck}"
@@ -34,4 +37,18 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
   fi
+}
+
+server_faults() {
+  local name="$1" log="$2" tmp="$3" faults=0 left
+  if grep -E ' 5[0-9][0-9] [0-9-]+ [0-9]+ms$' "$log"; then
+    echo "$name: the server answered 5xx (above)"
+    faults=1
+  fi
+  left="$(ls -A "$tmp")"
+  if [ -n "$left" ]; then
+    echo "$name: the server left files in its temporary folder: $left"
+    faults=1
+  fi
+  return "$faults"
 }

@@ -45,13 +45,5 @@ timeout 300 "$venv/bin/python" Scripts/page_driver.py --url "http://127.0.0.1:$s
 status=$?
 set -e
 stop_server
-if grep -E ' 5[0-9][0-9] [0-9-]+ [0-9]+ms$' "$work/serve.log"; then
-  echo "test-page: the server answered 5xx (above)"
-  status=1
-fi
-left="$(ls -A "$work/tmp")"
-if [ -n "$left" ]; then
-  echo "test-page: the server left files in its temporary folder: $left"
-  status=1
-fi
+server_faults test-page "$work/serve.log" "$work/tmp" || status=1
 exit "$status"

@@ -24,15 +24,24 @@ struct AggregateRows {
         }
     }
 
-    mutating func add(_ v: Value, row: Int, kind: AggregateKind) {
+    /// Adds `v` to a row (of integers when `integer`); returns why the row's aggregate left the exact
+    /// range, if it did (its sum is then left as it was, and the caller fails the rules reading it).
+    @discardableResult
+    mutating func add(_ v: Value, row: Int, kind: AggregateKind, integer: Bool = false) -> String? {
         switch kind {
-        case .count: counts[row] += 1
+        case .count:
+            counts[row] += 1
+            return nil
         case .sum:
             var acc = AggregateAccumulator()
             acc.sum = sum(row)
-            acc.add(v, kind: kind)
+            acc.add(v, kind: .sum)
+            if let reason = acc.overflowed(kind: .sum, integer: integer) { return reason }
             setSum(row, acc.sum)
-        default: others[row].add(v, kind: kind)
+            return nil
+        default:
+            others[row].add(v, kind: kind)
+            return nil
         }
     }
 
@@ -205,10 +214,11 @@ struct AggregateStore {
                     }
                 } else {
                     single[id].add(v, kind: kind)
+                    if kind == .sum, let reason = single[id].overflowed(specs[id]) { failures[id] = "\(specs[id].text): \(reason)" }
                 }
             } else {
                 let r = row(id, entity: entity, values: values, keys: &keys)
-                rows[id].add(v, row: r, kind: kind)
+                if let reason = rows[id].add(v, row: r, kind: kind, integer: specs[id].valueType == .int) { failures[id] = "\(specs[id].text): \(reason)" }
             }
         }
         evaluator.aggregated = nil

@@ -753,7 +753,7 @@ public enum Checker {
         if let root = displayRoot, path.hasPrefix(root + "/") { return String(path.dropFirst(root.count + 1)) }
         // a file of the resources that travel with the binary, wherever the binary is and whatever the
         // working folder: `(bundled) Fixtures/ucne-delavnice/export.xml`
-        if let root = bundledRoot, path.hasPrefix(root) { return "(bundled) " + path.dropFirst(root.count) }
+        for root in bundledRoots where path.hasPrefix(root) { return "(bundled) " + path.dropFirst(root.count) }
         let cwd = FileManager.default.currentDirectoryPath + "/"
         if path.hasPrefix(cwd) { return String(path.dropFirst(cwd.count)) }
         return path
@@ -764,8 +764,18 @@ public enum Checker {
     /// serve`): the report names what was uploaded, never where the server put it.
     @TaskLocal public static var displayRoot: String?
 
-    /// The folder of the resources beside the binary, with a trailing slash.
-    static let bundledRoot: String? = BundledResources.rulesDirectory.map { $0.deletingLastPathComponent().path + "/" }
+    /// The folder of the resources beside the binary, with a trailing slash: as found, and with its
+    /// symbolic links resolved (a rule file's path is the resolved one when the binary is reached
+    /// through a link, as `.build/debug` is).
+    public static let bundledRoots: [String] = BundledResources.rulesDirectory.map { dir -> [String] in
+        let root = dir.deletingLastPathComponent().path
+        var roots: Set<String> = [root + "/"]
+        if let resolved = realpath(root, nil) {
+            roots.insert(String(cString: resolved) + "/")
+            free(resolved)
+        }
+        return roots.sorted { $0.count > $1.count }
+    } ?? []
 
     static func sha256(file: String) -> String {
         guard let h = FileHandle(forReadingAtPath: file) else { return "" }

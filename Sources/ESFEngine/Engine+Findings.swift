@@ -64,7 +64,7 @@ extension Engine {
             ? .ruleOverBudget(rule: rule.id, key: key, reason: message)
             : .ruleFailed(rule: rule.id, key: key, reason: message)
         add(Finding(reserved: reserved, recordKey: key, participantID: participantID, entity: rule.scopeName, location: location,
-                    pack: rule.pack, legalBasis: rule.legalBasis(in: options.language), expression: rule.assertText, rulePlace: "\(rule.file):\(rule.line)",
+                    pack: rule.pack, legalBasis: rule.legalBasis(in: options.language), expression: rule.assertText, rulePlace: "\(Checker.displayPath(rule.file)):\(rule.line)",
                     language: options.language),
             field: rule.id)
     }

@@ -6,6 +6,8 @@ public struct AggregateAccumulator {
     public var sum = ExactDecimal(units: 0, scale: 0)
     public var extreme: Value = .null
     public var distinct: Set<Value> = []
+    /// Whether a sum left the exact range (a 128-bit decimal): the aggregate then has no value, and
+    /// every rule reading it fails (`overflowed`), never a wrong or clamped sum.
     public var overflow = false
 
     public init() {}
@@ -27,13 +29,26 @@ public struct AggregateAccumulator {
         }
     }
 
-    /// The aggregate's value (`0`/`0.00` for an empty count or sum, null for min/max).
+    /// Why the aggregate has no exact value, if it has none: its sum left the 128-bit decimal range, or
+    /// a sum of integers left the 64-bit integer range. Callers fail the rules that read it.
+    public func overflowed(_ spec: AggregateSpec) -> String? { overflowed(kind: spec.kind, integer: spec.valueType == .int) }
+
+    /// `overflowed` for an aggregate of `kind` whose value is an integer when `integer`.
+    public func overflowed(kind: AggregateKind, integer: Bool) -> String? {
+        guard kind == .sum else { return nil }
+        if overflow { return "the sum is too large to be computed exactly (arithmetic overflow)" }
+        if integer, Int64(exactly: sum.floor()) == nil { return "the sum \(sum) is out of the integer range (arithmetic overflow)" }
+        return nil
+    }
+
+    /// The aggregate's value (`0`/`0.00` for an empty count or sum, null for min/max); only meaningful
+    /// when `overflowed` is nil (an out-of-range integer sum is clamped here, never trapped on).
     public func value(_ spec: AggregateSpec) -> Value {
         switch spec.kind {
         case .count: return .int(count)
         case .count_distinct: return .int(Int64(distinct.count))
         case .sum:
-            if spec.valueType == .int { return .int(Int64(sum.floor())) }
+            if spec.valueType == .int { return .int(Int64(clamping: sum.floor())) }
             // "sum of nothing is 0.00": money keeps two places
             return .decimal(sum.scale < 2 ? ((try? sum.adding(ExactDecimal(units: 0, scale: 2))) ?? sum) : sum)
         case .min, .max: return extreme

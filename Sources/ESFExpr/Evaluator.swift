@@ -172,6 +172,7 @@ public struct Evaluator {
                 if spec.kind == .count && v.isNull { continue }
                 acc.add(v, kind: spec.kind)
             }
+            if let reason = acc.overflowed(spec) { throw EvalError(code: "overflow", message: reason) }
             return acc.value(spec)
         case .lookup(let ent, let keyExpr):
             let key = try eval(keyExpr)

@@ -44,6 +44,9 @@ final class CheckGate: Sendable {
         defer { timer.cancel() }
         return await withCheckedContinuation { (continuation: CheckedContinuation<Admission, Never>) in
             let immediate: Admission? = state.withLock { s in
+                // the timer fires only at the deadline: once it has passed, the timer may already have
+                // looked for this waiter and found none, so it must not wait (nor take a slot) now
+                if ContinuousClock.now >= deadline { return .timedOut }
                 if s.running < slots {
                     s.running += 1
                     return .admitted

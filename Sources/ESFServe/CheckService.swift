@@ -15,12 +15,28 @@ public final class CheckService: Sendable {
     /// Where each request's private folder is made (the system's temporary folder by default).
     public let temporaryRoot: String
     let gate: CheckGate
+    /// Folders of the server's own files (its config, its rules folders, its packs), longest first: a
+    /// report or diagnostic names their files as `(server) name`, never by the server's path.
+    let serverFolders: [String]
 
     public init(packs: LoadedPacks, limits: ServeLimits = ServeLimits(), temporaryRoot: String = NSTemporaryDirectory()) {
         self.packs = packs
         self.limits = limits
         self.temporaryRoot = temporaryRoot
         gate = CheckGate(slots: limits.maxConcurrentChecks, queueLength: limits.queueLength)
+        var folders = packs.rulePaths + packs.available.filter { !Checker.isBuiltin($0) }.map(\.directory)
+        if let file = packs.config?.file { folders.append((file as NSString).deletingLastPathComponent) }
+        let absolute = folders.map { URL(fileURLWithPath: $0).standardizedFileURL.path }.filter { $0 != "/" && !$0.isEmpty }
+        serverFolders = Set(absolute).sorted { $0.count > $1.count }
+    }
+
+    /// `text` with no server path in it: the upload's files by their names, the server's own files as
+    /// `(server) name`, files below the working folder by their relative path.
+    func scrubbed(_ text: String, upload root: String) -> String {
+        var t = text.replacingOccurrences(of: root + "/", with: "").replacingOccurrences(of: root, with: "upload")
+        for folder in serverFolders { t = t.replacingOccurrences(of: folder + "/", with: "(server) ") }
+        for root in Checker.bundledRoots { t = t.replacingOccurrences(of: root, with: "(bundled) ") }
+        return t.replacingOccurrences(of: FileManager.default.currentDirectoryPath + "/", with: "")
     }
 
     /// The query parameters of `POST /v1/check`.
@@ -172,7 +188,7 @@ public final class CheckService: Sendable {
         switch outcome {
         case .timedOut: throw Problem.timedOut(limits.timeoutSeconds)
         case .finished(.success(let result)): return result
-        case .finished(.failure(let error)): throw Problem.check(error, language: request.language, upload: root)
+        case .finished(.failure(let error)): throw Problem.check(error, language: request.language, upload: root, scrub: { self.scrubbed($0, upload: root) })
         }
     }
 
@@ -220,7 +236,7 @@ public final class CheckService: Sendable {
     func response(_ report: Report, format: ReportFormat, upload: UploadFolder) -> Response {
         // the report names the uploaded files by their names (Checker.displayRoot); the folder's path
         // must not appear anywhere else either
-        let text = format.render(report).replacingOccurrences(of: upload.path + "/", with: "").replacingOccurrences(of: upload.path, with: "upload")
+        let text = scrubbed(format.render(report), upload: upload.path)
         var headers: HTTPFields = [:]
         headers[.contentType] = format.mediaType
         headers[.contentLanguage] = report.language.rawValue
@@ -241,11 +257,7 @@ extension Problem {
     /// A check that could not run: 422 for an input that cannot be read (the CLI's exit 3), 400 for
     /// options that cannot be used (exit 2: no pack matches the export, packs and config that do not fit);
     /// the diagnostics as the CLI's error document has them, files named as uploaded, no server path.
-    static func check(_ error: CheckError, language: Language, upload root: String) -> Problem {
-        let cwd = FileManager.default.currentDirectoryPath + "/"
-        func clean(_ text: String) -> String {
-            text.replacingOccurrences(of: root + "/", with: "").replacingOccurrences(of: root, with: "upload").replacingOccurrences(of: cwd, with: "")
-        }
+    static func check(_ error: CheckError, language: Language, upload root: String, scrub clean: (String) -> String) -> Problem {
         let items = ErrorDocument.items(error).map { item in
             // a file of the upload by its name; a file of the server (config, rules) by no path at all
             let file = item.file.flatMap { f -> String? in

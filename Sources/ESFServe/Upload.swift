@@ -91,8 +91,9 @@ enum UploadName {
         guard !name.contains(".."), !name.hasPrefix(".") else {
             throw .badRequest("the filename '\(shown)' is not a plain file name (it starts with '.' or holds '..')")
         }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{FFFD}" }) else {
-            throw .badRequest("the filename '\(shown)' holds a control character or bytes that are not UTF-8")
+        // format characters too (U+202E RIGHT-TO-LEFT OVERRIDE would make `export‮lmx.csv` read as another name)
+        guard !name.unicodeScalars.contains(where: { [.control, .format].contains($0.properties.generalCategory) || $0 == "\u{FFFD}" }) else {
+            throw .badRequest("the filename '\(shown)' holds a control or format character, or bytes that are not UTF-8")
         }
         return name
     }

@@ -27,6 +27,21 @@ struct CheckRouteTests {
         #expect(!rejected.body.contains(server.service.temporaryRoot))
     }
 
+    @Test("a rule that cannot be evaluated (a sum out of range) is ESFCHECK-RT-001, whose help names the bundled rule file, not the server's path")
+    func serverPathsScrubbed() async throws {
+        let server = try TestServer()
+        var xml = String(decoding: sample, as: UTF8.self)
+        for line in ["eligible=\"1846.20\"", "eligible=\"1250.00\""] {
+            #expect(xml.contains(line))
+            xml = xml.replacingOccurrences(of: line, with: "eligible=\"999999999999999999999999999999999999.99\"")
+        }
+        let a = try await server.checkXML(Data(xml.utf8))
+        #expect(a.status == 406)
+        #expect(a.body.contains("ESFCHECK-RT-001"))
+        #expect(a.body.contains("Rules/esf-2014-2020/co-financing.yaml:"), "\(a.body.prefix(2000))")
+        #expect(!a.body.contains(packageRoot.path))
+    }
+
     @Test("fail-on=never accepts the sample (200); pack= chooses the packs; unknown values are 400")
     func options() async throws {
         let server = try TestServer()
@@ -148,7 +163,7 @@ struct CheckRouteTests {
     }
 
     @Test("hostile or malformed uploads are 400", arguments: [
-        "../export.xml", "a/b.xml", "..", ".hidden.xml", "dir\\x.xml", "", "a\u{1}.xml",
+        "../export.xml", "a/b.xml", "..", ".hidden.xml", "dir\\x.xml", "", "a\u{1}.xml", "export\u{202E}lmx.csv",
     ])
     func hostileNames(name: String) async throws {
         let server = try TestServer()
