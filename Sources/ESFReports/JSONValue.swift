@@ -1,12 +1,15 @@
-/// A JSON value built by a reporter (SARIF), encoded with sorted keys so that the output is stable.
-enum JSONValue: Encodable, Sendable {
+import Foundation
+
+/// A JSON value built by a reporter (SARIF) or by the service's own answers (packs, rules, health),
+/// encoded with sorted keys so that the output is stable.
+public enum JSONValue: Encodable, Sendable {
     case object([String: JSONValue])
     case array([JSONValue])
     case string(String)
     case int(Int)
     case bool(Bool)
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .object(let o): try c.encode(o)
@@ -18,13 +21,22 @@ enum JSONValue: Encodable, Sendable {
     }
 }
 
+extension JSONValue {
+    /// The value as JSON text (pretty-printed, sorted keys, slashes unescaped).
+    public var text: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}
+
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
-    init(stringLiteral value: String) { self = .string(value) }
-    init(integerLiteral value: Int) { self = .int(value) }
-    init(booleanLiteral value: Bool) { self = .bool(value) }
-    init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-    init(dictionaryLiteral elements: (String, JSONValue)...) {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .int(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }

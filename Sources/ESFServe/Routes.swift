@@ -1,5 +1,6 @@
 import ESFCore
 import ESFEngine
+import ESFReports
 import ESFRules
 import Foundation
 import Hummingbird
@@ -66,9 +67,9 @@ public enum Routes {
     static func packs(_ request: Request, _ service: CheckService) throws(Problem) -> Response {
         let query = try QueryParameters(request.uri.query, known: ["lang"])
         let language = try CheckService.language(query, request.headers)
-        let list: [JSON] = service.packs.available.compactMap { header in
+        let list: [JSONValue] = service.packs.available.compactMap { header in
             guard let pack = service.packs.compiled[header.id] else { return nil }
-            var item: [String: JSON] = [
+            var item: [String: JSONValue] = [
                 "id": .string(pack.id), "title": .string(pack.title.text(language)), "version": .string(pack.version),
                 "provisional": .bool(pack.provisional), "model": .string(pack.model),
                 "sha256": .string(service.packs.hash(of: pack) ?? ""), "rules": .int(pack.rules.count),
@@ -89,7 +90,7 @@ public enum Routes {
             throw Problem(.notFound, "unknown-rule", "Unknown rule",
                           detail: "no rule \(QueryParameters.shown(Substring(id)))\(Nearest.hint(id, in: rules.map(\.id))); GET /v1/packs lists the packs")
         }
-        var item: [String: JSON] = [
+        var item: [String: JSONValue] = [
             "id": .string(r.id), "pack": .string(r.pack), "title": .string(r.title.text(language)),
             "severity": .string(r.severity.description), "scope": .string(r.scopeName),
             "assertion": .string(r.assertText), "message": .string(r.message.template(language).source),
@@ -101,13 +102,13 @@ public enum Routes {
     }
 
     /// A JSON answer (sorted keys).
-    static func json(_ object: [String: JSON], language: Language? = nil) -> Response {
+    static func json(_ object: [String: JSONValue], language: Language? = nil) -> Response {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let language {
             headers[.contentLanguage] = language.rawValue
             headers[.vary] = "Accept-Language"
         }
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: JSON.object(object).text + "\n")))
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: JSONValue.object(object).text + "\n")))
     }
 }
 

@@ -46,8 +46,8 @@ enum UploadPageWords {
 
     /// Every text of every language as a JSON object `{ "en": { key: text }, "sl": { … } }`, for the script.
     static var json: String {
-        JSON.object(Dictionary(uniqueKeysWithValues: Language.allCases.map { language in
-            (language.rawValue, JSON.object(texts.mapValues { .string($0[language] ?? $0[.en] ?? "") }))
+        JSONValue.object(Dictionary(uniqueKeysWithValues: Language.allCases.map { language in
+            (language.rawValue, JSONValue.object(texts.mapValues { .string($0[language] ?? $0[.en] ?? "") }))
         })).text
     }
 }
