@@ -466,12 +466,25 @@ public enum Checker {
 
     /// The waivers of the run's waiver file (none: nil), checked against the rules of the run; exit 2
     /// with every problem (file:line:column).
-    static func loadWaivers(_ path: String?, ruleSet: RuleSet) throws(CheckError) -> [Waiver]? {
+    /// With `preloaded` holding that file (`esfcheck serve`'s config), its waivers as read at start-up.
+    static func loadWaivers(_ path: String?, ruleSet: RuleSet, preloaded: LoadedPacks? = nil) throws(CheckError) -> [Waiver]? {
         guard let path else { return nil }
+        let known = Set(ruleSet.rules.map(\.id))
+        if let file = preloaded?.waiverFile, file.path == path {
+            let sink = DiagnosticSink()
+            WaiverLoader.checkRuleIDs(file.waivers, known: known, sink: sink)
+            guard sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
+            return file.waivers
+        }
+        return try readWaivers(path, known: known)
+    }
+
+    /// Reads a waiver file and checks its rule ids against `known`; exit 2 with every problem.
+    static func readWaivers(_ path: String, known: Set<String>) throws(CheckError) -> [Waiver] {
         guard FileManager.default.fileExists(atPath: path) else { throw .usage("waiver file \(path) not found") }
         let sink = DiagnosticSink()
         let waivers = WaiverLoader.load(path: path, sink: sink)
-        if let waivers { WaiverLoader.checkRuleIDs(waivers, known: Set(ruleSet.rules.map(\.id)), sink: sink) }
+        if let waivers { WaiverLoader.checkRuleIDs(waivers, known: known, sink: sink) }
         guard let waivers, sink.isEmpty else { throw .diagnostics(sink.diagnostics) }
         return waivers
     }
@@ -528,7 +541,7 @@ public enum Checker {
         let ruleSet: RuleSet
         if let preloaded { ruleSet = try preloaded.ruleSet(for: headers) } else { ruleSet = try loadRuleSet(headers, rulePaths: request.rulePaths, config: request.config) }
         // waivers and the baseline are read before any input: a problem with them stops the run first
-        let waivers = try loadWaivers(request.waiverFile, ruleSet: ruleSet)
+        let waivers = try loadWaivers(request.waiverFile, ruleSet: ruleSet, preloaded: preloaded)
         let baseline = try request.baseline.map { (p: String) throws(CheckError) in try loadBaseline(p) }
         var today = request.today ?? Suppressions.today() ?? CivilDate(dayNumber: 0)
         if waivers != nil, request.today == nil, Suppressions.today() == nil {
@@ -698,7 +711,7 @@ public enum Checker {
                            assertion: r.assertText)
         }
         report.disabledRules = (request.config?.disabled ?? []).map { DisabledRule(ruleID: $0.ruleID, reason: $0.value) }
-        report.configuration = configurationInfo(request, ruleSet: ruleSet, options: options)
+        report.configuration = configurationInfo(request, ruleSet: ruleSet, options: options, preloaded: preloaded)
         report.parameters = ruleSet.packs.map { p in
             PackParameters(pack: p.id, values: Dictionary(uniqueKeysWithValues: p.parameters.map { ($0.name, $0.value.description) }))
         }
@@ -723,7 +736,8 @@ public enum Checker {
     }
 
     /// The configuration of a run, for the report's header and envelope.
-    static func configurationInfo(_ request: CheckRequest, ruleSet: RuleSet, options: InputOptions) -> ConfigurationInfo {
+    static func configurationInfo(_ request: CheckRequest, ruleSet: RuleSet, options: InputOptions,
+                                  preloaded: LoadedPacks? = nil) -> ConfigurationInfo {
         let config = request.config
         let source = config == nil ? (request.ignoredConfig ? "ignored (--no-config)" : "none") : (request.configGiven ? "--config" : "working directory")
         var info = ConfigurationInfo(file: config.map { FileHash(path: $0.file, sha256: sha256(file: $0.file)) }, source: source,
@@ -741,7 +755,10 @@ public enum Checker {
         }
         info.profile = options.profile?.id
         if let path = options.profilePath { info.profileFile = FileHash(path: displayPath(path), sha256: sha256(file: path)) }
-        if let w = request.waiverFile { info.waivers = FileHash(path: displayPath(w), sha256: sha256(file: w)) }
+        if let w = request.waiverFile {
+            let preread = preloaded?.waiverFile.flatMap { $0.path == w ? $0.sha256 : nil }
+            info.waivers = FileHash(path: displayPath(w), sha256: preread ?? sha256(file: w))
+        }
         if let b = request.baseline { info.baseline = FileHash(path: displayPath(b), sha256: sha256(file: b)) }
         return info
     }

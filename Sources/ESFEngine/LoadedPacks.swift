@@ -26,6 +26,9 @@ public final class LoadedPacks: Sendable {
     public let compiled: [String: Pack]
     /// Each pack's hash (over its files' relative paths and contents), by id, computed once.
     let hashes: [String: String]
+    /// The config's waiver file read once at start-up (nil: the config names none): its waivers and its
+    /// hash. A check neither reads it again nor sees it change while the server runs.
+    public let waiverFile: (path: String, waivers: [Waiver], sha256: String)?
     /// Rule sets by the ids of their packs, in order, compiled with the config on first use.
     private let ruleSets = Mutex<[[String]: RuleSet]>([:])
 
@@ -57,6 +60,16 @@ public final class LoadedPacks: Sendable {
         }
         self.compiled = compiled
         self.hashes = hashes
+        // the waiver file: read and checked now (every problem at its line, exit 2), so that a broken
+        // one stops the start rather than failing every check; its rule ids are checked against the
+        // packs each check uses, as `check` checks them
+        if let path = config?.waivers {
+            let known = Set(compiled.values.flatMap { $0.rules.map(\.id) })
+            let waivers = try Checker.readWaivers(path, known: known)
+            waiverFile = (path, waivers, Checker.sha256(file: path))
+        } else {
+            waiverFile = nil
+        }
         // the config's own choice of packs is what most runs use: compiled now, so that a config that
         // does not fit its packs stops the start
         if let ids = config?.packs, !ids.isEmpty {

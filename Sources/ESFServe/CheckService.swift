@@ -18,6 +18,11 @@ public final class CheckService: Sendable {
     /// Folders of the server's own files (its config, its rules folders, its packs), longest first: a
     /// report or diagnostic names their files as `(server) name`, never by the server's path.
     let serverFolders: [String]
+    /// The requests to `POST /v1/check` being served now (uploading, waiting for a slot or checking):
+    /// at most `maxConcurrentChecks + queueLength`, so uploads in flight cannot fill the disk.
+    private let inFlight = Mutex(0)
+    /// How many requests to `POST /v1/check` are being served now.
+    var requestsInFlight: Int { inFlight.withLock { $0 } }
 
     public init(packs: LoadedPacks, limits: ServeLimits = ServeLimits(), temporaryRoot: String = NSTemporaryDirectory()) {
         self.packs = packs
@@ -55,14 +60,46 @@ public final class CheckService: Sendable {
             if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxUploadBytes {
                 throw Problem.tooLarge(limits.maxUploadBytes)
             }
+            try admit()
+            defer { inFlight.withLock { $0 -= 1 } }
             let upload = try UploadFolder(under: temporaryRoot)
             defer { upload.remove() }
-            options.inputs = [try await receive(request, into: upload)]
-            let result = try await run(options, in: upload, until: deadline)
-            return response(result.report, format: format, upload: upload)
+            options.inputs = [try await receive(request, into: upload, until: deadline)]
+            return try await response(options, format: format, upload: upload, until: deadline)
         } catch {
             return error.response
         }
+    }
+
+    /// Takes one of the `maxConcurrentChecks + queueLength` places of requests being served, or refuses
+    /// the request at once (503, its body not read).
+    func admit() throws(Problem) {
+        let places = limits.maxConcurrentChecks + limits.queueLength
+        let taken = inFlight.withLock { n -> Bool in
+            guard n < places else { return false }
+            n += 1
+            return true
+        }
+        guard taken else { throw Problem.busy(limits) }
+    }
+
+    /// The upload stored within the deadline: a body still arriving when it passes is 503 (timed out),
+    /// however slowly it trickles in.
+    func receive(_ request: Request, into upload: UploadFolder, until deadline: ContinuousClock.Instant) async throws(Problem) -> String {
+        let first: Result<String, Problem>? = await withTaskGroup(of: Result<String, Problem>?.self) { group in
+            group.addTask {
+                do throws(Problem) { return .success(try await self.receive(request, into: upload)) } catch { return .failure(error) }
+            }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let first else { throw Problem.timedOut(limits.timeoutSeconds) }
+        return try first.get()
     }
 
     /// The report language: `lang=` (en or sl), else the `Accept-Language` header's.
@@ -155,15 +192,15 @@ public final class CheckService: Sendable {
         return folder
     }
 
-    /// Runs the check in a slot of the gate, on a thread of its own, within the deadline.
-    func run(_ request: CheckRequest, in upload: UploadFolder, until deadline: ContinuousClock.Instant) async throws(Problem) -> CheckResult {
+    /// Runs the check in a slot of the gate, on a thread of its own, within the deadline, and answers
+    /// with its report rendered in `format` (rendered on that thread too: a large HTML report is work
+    /// of the slot, not of the server's event loops).
+    func response(_ request: CheckRequest, format: ReportFormat, upload: UploadFolder,
+                  until deadline: ContinuousClock.Instant) async throws(Problem) -> Response {
         guard deadline > .now else { throw Problem.timedOut(limits.timeoutSeconds) }
         switch await gate.acquire(until: deadline) {
         case .admitted: break
-        case .queueFull:
-            var p = Problem(.serviceUnavailable, "busy", "Server busy", detail: "\(limits.maxConcurrentChecks) checks are running and \(limits.queueLength) waiting; try again shortly")
-            p.headers[.retryAfter] = "5"
-            throw p
+        case .queueFull: throw Problem.busy(limits)
         case .timedOut: throw Problem.timedOut(limits.timeoutSeconds)
         }
         let packs = self.packs
@@ -176,24 +213,53 @@ public final class CheckService: Sendable {
         }
         defer { timer.cancel() }
         // the slot is held until the check's thread ends, also after a time-out (its work goes on
-        // until it ends, and must not pile up); its upload folder is removed meanwhile
-        DispatchQueue.global().async {
-            let result: Result<CheckResult, CheckError> = Checker.$displayRoot.withValue(root) {
-                do throws(CheckError) { return .success(try Checker.run(request, packs: packs)) } catch { return .failure(error) }
+        // until it ends, and must not pile up); its upload folder is removed meanwhile. A thread of
+        // its own (the gate bounds how many): the check never waits for a pool's free thread
+        let thread = Thread {
+            let result: Result<Rendered, CheckError> = Checker.$displayRoot.withValue(root) {
+                do throws(CheckError) {
+                    let report = try Checker.run(request, packs: packs).report
+                    // the report names the uploaded files by their names (Checker.displayRoot); the
+                    // folder's path must not appear anywhere else either
+                    return .success(Rendered(verdict: report.verdict, language: report.language,
+                                             text: self.scrubbed(format.render(report), upload: root)))
+                } catch { return .failure(error) }
             }
             gate.release()
             once.resume(.finished(result))
         }
+        thread.name = "esfcheck-check"
+        // as much stack as the command's main thread: deep rule expressions and XML nesting
+        thread.stackSize = 8 << 20
+        thread.start()
         let outcome = await withCheckedContinuation { once.attach($0) }
         switch outcome {
         case .timedOut: throw Problem.timedOut(limits.timeoutSeconds)
-        case .finished(.success(let result)): return result
+        case .finished(.success(let rendered)): return rendered.response(format)
         case .finished(.failure(let error)): throw Problem.check(error, language: request.language, upload: root, scrub: { self.scrubbed($0, upload: root) })
         }
     }
 
+    /// A report rendered for the answer.
+    struct Rendered: Sendable {
+        var verdict: Verdict
+        var language: Language
+        var text: String
+
+        /// The report as the answer: 200 for accept and review, 406 for reject (the body says which).
+        func response(_ format: ReportFormat) -> Response {
+            var headers: HTTPFields = [:]
+            headers[.contentType] = format.mediaType
+            headers[.contentLanguage] = language.rawValue
+            headers[.vary] = "Accept, Accept-Language"
+            if let name = HTTPField.Name("Esfcheck-Verdict") { headers[name] = verdict.rawValue }
+            return Response(status: verdict == .reject ? .notAcceptable : .ok, headers: headers,
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
     enum Outcome: Sendable {
-        case finished(Result<CheckResult, CheckError>)
+        case finished(Result<Rendered, CheckError>)
         case timedOut
     }
 
@@ -231,23 +297,17 @@ public final class CheckService: Sendable {
             waiting?.resume(returning: outcome)
         }
     }
-
-    /// The report as the answer: 200 for accept and review, 406 for reject (the body says which).
-    func response(_ report: Report, format: ReportFormat, upload: UploadFolder) -> Response {
-        // the report names the uploaded files by their names (Checker.displayRoot); the folder's path
-        // must not appear anywhere else either
-        let text = scrubbed(format.render(report), upload: upload.path)
-        var headers: HTTPFields = [:]
-        headers[.contentType] = format.mediaType
-        headers[.contentLanguage] = report.language.rawValue
-        headers[.vary] = "Accept, Accept-Language"
-        if let verdict = HTTPField.Name("Esfcheck-Verdict") { headers[verdict] = report.verdict.rawValue }
-        return Response(status: report.verdict == .reject ? .notAcceptable : .ok, headers: headers,
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
 }
 
 extension Problem {
+    /// Every place for a request is taken: 503 at once.
+    static func busy(_ limits: ServeLimits) -> Problem {
+        var p = Problem(.serviceUnavailable, "busy", "Server busy",
+                        detail: "\(limits.maxConcurrentChecks) checks are running and \(limits.queueLength) waiting; try again shortly")
+        p.headers[.retryAfter] = "5"
+        return p
+    }
+
     static func timedOut(_ seconds: Int) -> Problem {
         var p = Problem(.serviceUnavailable, "timeout", "Check timed out", detail: "the check did not finish within this server's limit of \(seconds) seconds")
         p.headers[.retryAfter] = "30"

@@ -12,6 +12,10 @@ public struct ServeLimits: Sendable, Equatable {
     /// The most files a multipart upload may hold.
     public var maxFiles = 32
 
+    /// Seconds a connection may send nothing before it is closed (between requests, or within one's
+    /// head or body); a connection waiting for its answer is never closed for this.
+    public static let idleSeconds = 30
+
     public init() {}
 
     /// What is wrong with the limits, for the command's usage error (exit 2); nil when they can be used.

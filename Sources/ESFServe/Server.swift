@@ -23,6 +23,9 @@ public struct Server: Sendable {
         let host = self.host
         let app = Application(
             router: Routes.router(service),
+            // a connection that sends nothing for this long (between requests, or in the middle of one's
+            // head or body) is closed; one waiting for its answer is not
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(ServeLimits.idleSeconds)))),
             configuration: .init(address: .hostname(host, port: port), serverName: "esfcheck/\(esfcheckVersion)"),
             onServerRunning: { channel in onListening(host, channel.localAddress?.port ?? 0) },
             logger: logger

@@ -1,3 +1,4 @@
+@testable import ESFEngine
 import ESFServe
 import Foundation
 import HTTPTypes
@@ -8,6 +9,39 @@ import Testing
 struct CheckRouteTests {
     let sample = try! contents(fixture("ucne-delavnice/export.xml"))
     let clean = try! contents(fixture("clean/export.xml"))
+
+    @Test("the config's waiver file is read once at start-up: a check uses its waivers and hash though the file changes; a broken one stops the start")
+    func waiversReadOnce() async throws {
+        let folder = try makeTemporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let waiverFile = folder + "/waivers.yaml"
+        let waivers = """
+            waivers:
+              - rule: UD-TR-001
+                record: UD-000013/training
+                reason: "training ended a day late: the provider's closure"
+                approved_by: "Ana Kovač, managing authority"
+                expires: 2999-12-31
+
+            """
+        try Data(waivers.utf8).write(to: URL(fileURLWithPath: waiverFile))
+        try Data("waivers: waivers.yaml\n".utf8).write(to: URL(fileURLWithPath: folder + "/esfcheck.yaml"))
+        let packs = try LoadedPacks(config: Checker.loadConfig(path: folder + "/esfcheck.yaml"))
+        let server = try TestServer(packs: packs)
+        let started = Checker.sha256(file: waiverFile)
+        // the file changes (here: breaks) after the start; the server's checks do not see it
+        try Data("waivers: [ broken\n".utf8).write(to: URL(fileURLWithPath: waiverFile))
+        let answer = try await server.checkXML(sample)
+        #expect(answer.status == 406)
+        let suppression = try #require(answer.json?["suppression"] as? [String: Any])
+        #expect(suppression["waived"] as? Int == 1)
+        let configuration = try #require(answer.json?["configuration"] as? [String: Any])
+        let hash = try #require((configuration["waivers"] as? [String: Any])?["sha256"] as? String)
+        #expect(hash == started)
+        #expect(!answer.body.contains(folder))
+        // a broken waiver file stops the start, at its line
+        #expect(throws: CheckError.self) { try LoadedPacks(config: Checker.loadConfig(path: folder + "/esfcheck.yaml")) }
+    }
 
     @Test("an export with a reject verdict is 406 with the JSON report; an accepted one is 200")
     func verdicts() async throws {
@@ -200,7 +234,7 @@ struct CheckRouteTests {
 
     @Test("a body over the limit is 413, by its Content-Length or while it streams")
     func tooLarge() async throws {
-        var limits = ServeLimits()
+        var limits = testLimits
         limits.maxUploadBytes = 1000
         let server = try TestServer(limits: limits)
         let a = try await server.checkXML(sample)

@@ -10,10 +10,11 @@ struct LimitTests {
     @Test("the gate admits up to its slots, queues up to its length, refuses one more, and hands slots on in order")
     func gate() async throws {
         let gate = CheckGate(slots: 1, queueLength: 1)
-        let far = ContinuousClock.now.advanced(by: .seconds(30))
+        // far enough that no wait for a thread (the tests share a small pool) can reach it
+        let far = ContinuousClock.now.advanced(by: .seconds(3600))
         #expect(await gate.acquire(until: far) == .admitted)
         let waiting = Task { await gate.acquire(until: far) }
-        while gate.load.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        try await eventually("the second check waits in the queue") { gate.load.waiting == 1 }
         #expect(await gate.acquire(until: far) == .queueFull)
         gate.release()
         #expect(await waiting.value == .admitted)
@@ -26,11 +27,12 @@ struct LimitTests {
 
     @Test("with every slot busy and the queue full, a check is 503 with Retry-After; then it runs again")
     func busy() async throws {
-        var limits = ServeLimits()
+        var limits = testLimits
         limits.maxConcurrentChecks = 1
         limits.queueLength = 0
+        limits.timeoutSeconds = 3600
         let server = try TestServer(limits: limits)
-        #expect(await server.service.gate.acquire(until: .now.advanced(by: .seconds(30))) == .admitted)
+        #expect(await server.service.gate.acquire(until: .now.advanced(by: .seconds(3600))) == .admitted)
         let a = try await server.checkXML(sample)
         #expect(a.status == 503)
         #expect(a.headers[.retryAfter] != nil)
@@ -42,12 +44,12 @@ struct LimitTests {
 
     @Test("a check that waits past the time limit is 503 (timeout), and its folder is removed")
     func timeout() async throws {
-        var limits = ServeLimits()
+        var limits = testLimits
         limits.maxConcurrentChecks = 1
         limits.queueLength = 4
         limits.timeoutSeconds = 1
         let server = try TestServer(limits: limits)
-        #expect(await server.service.gate.acquire(until: .now.advanced(by: .seconds(30))) == .admitted)
+        #expect(await server.service.gate.acquire(until: .now.advanced(by: .seconds(3600))) == .admitted)
         let a = try await server.checkXML(sample)
         #expect(a.status == 503)
         #expect(a.json?["type"] as? String == "urn:esfcheck:problem:timeout")
@@ -55,11 +57,62 @@ struct LimitTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
     }
 
+    /// A body that sends its first bytes and then nothing more while its continuation is kept.
+    static func stalledBody() -> (RequestBody, AsyncStream<ByteBuffer>.Continuation) {
+        let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
+        continuation.yield(ByteBuffer(string: "<?xml version=\"1.0\"?>\n<operation"))
+        return (RequestBody(asyncSequence: stream), continuation)
+    }
+
+    @Test("an upload still arriving at the time limit is 503 (timeout), and its folder is removed")
+    func slowUpload() async throws {
+        var limits = testLimits
+        limits.timeoutSeconds = 1
+        let server = try TestServer(limits: limits)
+        let started = ContinuousClock.now
+        let (body, sender) = Self.stalledBody()
+        defer { sender.finish() }
+        let a = try await server.send(.post, "/v1/check", headers: [.contentType: "application/xml"], body: body)
+        #expect(a.status == 503)
+        #expect(a.json?["type"] as? String == "urn:esfcheck:problem:timeout")
+        // it waited for the time limit (and not for the body, which never ends)
+        #expect(ContinuousClock.now - started >= .seconds(1))
+        #expect(server.service.requestsInFlight == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+    }
+
+    @Test("uploads in flight take the places of checks: one past slots + queue is 503 (busy) before its body is read")
+    func uploadsInFlight() async throws {
+        var limits = testLimits
+        limits.maxConcurrentChecks = 1
+        limits.queueLength = 1
+        limits.timeoutSeconds = 3600
+        let server = try TestServer(limits: limits)
+        let bodies = (0..<2).map { _ in Self.stalledBody() }
+        defer { for (_, sender) in bodies { sender.finish() } }
+        let stalled = bodies.map { body, _ in
+            Task { try await server.send(.post, "/v1/check", headers: [.contentType: "application/xml"], body: body) }
+        }
+        try await eventually("two uploads in flight") { server.service.requestsInFlight == 2 }
+        // no slot is taken (the uploads have not arrived), yet a third request is turned away
+        #expect(server.service.gate.load.running == 0)
+        let refused = try await server.checkXML(sample)
+        #expect(refused.status == 503)
+        #expect(refused.json?["type"] as? String == "urn:esfcheck:problem:busy")
+        // the two bodies end where they stopped: each is checked, and is no readable export (422)
+        for (_, sender) in bodies { sender.finish() }
+        for t in stalled { #expect(try await t.value.status == 422) }
+        #expect(server.service.requestsInFlight == 0)
+        #expect(try await server.checkXML(sample).status == 406)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+    }
+
     @Test("concurrent checks all answer, at most the slots running at once")
     func concurrent() async throws {
-        var limits = ServeLimits()
+        var limits = testLimits
         limits.maxConcurrentChecks = 2
         limits.queueLength = 8
+        limits.timeoutSeconds = 3600
         let server = try TestServer(limits: limits)
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<6 { group.addTask { try await server.checkXML(sample).status } }

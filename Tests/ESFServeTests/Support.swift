@@ -14,6 +14,30 @@ func fixture(_ path: String) -> String { packageRoot.appendingPathComponent("Fix
 /// The built-in packs, loaded once for every test (as `esfcheck serve` loads them at start-up).
 let sharedPacks: LoadedPacks? = try? LoadedPacks(config: nil)
 
+/// The server's limits in tests: the defaults, but a time limit no wait for a thread can reach (the
+/// tests share a small pool of threads with tests that block theirs for long).
+let testLimits: ServeLimits = {
+    var limits = ServeLimits()
+    limits.timeoutSeconds = 3600
+    return limits
+}()
+
+/// Waits until `condition` holds, checking every 5 ms; fails the test (throws) after `seconds`,
+/// so that a condition that never comes cannot hold the run up.
+func eventually(_ what: String, within seconds: Int = 300, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            throw TestTimeout(description: "\(what): not within \(seconds) s")
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+struct TestTimeout: Error, CustomStringConvertible {
+    var description: String
+}
+
 /// An answer, read whole.
 struct Answer {
     var status: Int
@@ -32,8 +56,8 @@ struct TestServer {
     /// The request-log lines written.
     let logged = Lines()
 
-    init(limits: ServeLimits = ServeLimits(), temporaryRoot: String? = nil) throws {
-        let packs = try #require(sharedPacks, "the built-in packs did not load")
+    init(limits: ServeLimits = testLimits, temporaryRoot: String? = nil, packs loaded: LoadedPacks? = nil) throws {
+        let packs = try loaded ?? #require(sharedPacks, "the built-in packs did not load")
         let root = try temporaryRoot ?? makeTemporaryFolder()
         service = CheckService(packs: packs, limits: limits, temporaryRoot: root)
         let lines = logged
@@ -43,8 +67,13 @@ struct TestServer {
     func send(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: Data = Data()) async throws -> Answer {
         var fields = headers
         if !body.isEmpty, fields[.contentLength] == nil { fields[.contentLength] = String(body.count) }
-        let request = Request(head: HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: fields),
-                              body: RequestBody(buffer: ByteBuffer(bytes: body)))
+        return try await send(method, path, headers: fields, body: RequestBody(buffer: ByteBuffer(bytes: body)))
+    }
+
+    /// A request with a body of its own (one that arrives slowly, or never ends).
+    func send(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields, body: RequestBody) async throws -> Answer {
+        let request = Request(head: HTTPRequest(method: method, scheme: "http", authority: "localhost", path: path, headerFields: headers),
+                              body: body)
         let response = try await responder.respond(to: request, context: ServeContext(logger: Logger(label: "test")))
         let collector = Collector()
         try await response.body.write(collector)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 /// The package root, found from this file.
@@ -39,14 +40,68 @@ func run(_ arguments: [String], environment extra: [String: String] = [:],
     environment["LANG"] = "C.UTF-8"
     for (k, v) in extra { environment[k] = v }
     process.environment = environment
+    return try finished(process)
+}
+
+/// Runs a prepared process to its end with its standard output and error read (standard input empty)
+/// and a time limit: standard error is read on a thread of its own while standard output is read here
+/// (a child that fills one pipe while the other is read would otherwise wait for ever), and a process
+/// still running after `runLimitSeconds` is killed, so that the test fails on its status instead of
+/// holding the run up.
+func finished(_ process: Process) throws -> RunResult {
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    process.standardInput = FileHandle.nullDevice
     try process.run()
+    let errors = Collected()
+    let errorsRead = DispatchSemaphore(value: 0)
+    let handle = err.fileHandleForReading
+    Thread.detachNewThread {
+        errors.data.withLock { $0 = handle.readDataToEndOfFile() }
+        errorsRead.signal()
+    }
+    let watchdog = Watchdog(process, seconds: runLimitSeconds)
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
+    errorsRead.wait()
     process.waitUntilExit()
-    return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    watchdog.cancel()
+    var e = String(decoding: errors.data.withLock { $0 }, as: UTF8.self)
+    if watchdog.fired { e += "\n(killed by the test: the run took longer than \(runLimitSeconds) s)" }
+    return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: e)
+}
+
+/// How long one run of the binary may take in a test (the slowest takes seconds).
+let runLimitSeconds = 600
+
+/// Bytes read by one thread for another.
+final class Collected: Sendable {
+    let data = Mutex(Data())
+}
+
+/// Kills a process still running after `seconds`, from a thread of its own, unless cancelled first.
+final class Watchdog: Sendable {
+    private let state = Mutex((cancelled: false, fired: false))
+
+    init(_ process: Process, seconds: Int) {
+        let pid = process.processIdentifier
+        Thread.detachNewThread { [self] in
+            let deadline = Date().addingTimeInterval(TimeInterval(seconds))
+            while Date() < deadline {
+                if state.withLock({ $0.cancelled }) { return }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            let fire = state.withLock { s -> Bool in
+                guard !s.cancelled else { return false }
+                s.fired = true
+                return true
+            }
+            if fire { kill(pid, SIGKILL) }
+        }
+    }
+
+    var fired: Bool { state.withLock { $0.fired } }
+    func cancel() { state.withLock { $0.cancelled = true } }
 }
 
 func temporaryDirectory() throws -> URL {

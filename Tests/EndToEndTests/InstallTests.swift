@@ -8,14 +8,7 @@ func run(_ executable: URL, _ arguments: [String], in directory: URL, environmen
     process.arguments = arguments
     process.currentDirectoryURL = directory
     process.environment = environment
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return try finished(process)
 }
 
 /// The environment of a run with no resources override (whatever the test runner's environment says).
@@ -194,15 +187,20 @@ struct InstallDocumentationTests {
         #expect(shown.last?.hasPrefix("resources: ") == true && printed.last?.hasPrefix("resources: ") == true)
     }
 
-    @Test("the README's first command is the one .ci/run runs, and .ci/run runs the installation test")
+    @Test("the README's first command is the one Scripts/test-release.sh runs, with the installation test; .ci/run --full runs it")
     func readmeCommandInCI() throws {
         let readme = try String(contentsOf: packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let ci = try String(contentsOf: packageRoot.appendingPathComponent(".ci/run"), encoding: .utf8)
+        let release = try String(contentsOf: packageRoot.appendingPathComponent("Scripts/test-release.sh"), encoding: .utf8)
         let block = try #require(readme.range(of: "```sh\n"))
         let first = try #require(readme[block.upperBound...].split(separator: "\n").first.map(String.init))
         #expect(first == "swift build -c release --static-swift-stdlib --product esfcheck && .build/release/esfcheck check")
-        #expect(ci.contains("\n\(first) --deterministic > "), "\(first)")
-        #expect(ci.contains("\nScripts/test-install.sh\n"))
+        #expect(release.contains("\n\(first) --deterministic > "), "\(first)")
+        #expect(release.contains("\nESFCHECK_KEEP_DIST=\"$dist\" Scripts/test-install.sh\n"))
+        #expect(ci.contains("\n  limited 2700 Scripts/test-release.sh\n"))
+        // the README's test command is the one .ci/run runs
+        #expect(readme.contains("```sh\nswift test\n```"))
+        #expect(ci.contains("\nlimited 2400 swift test\n"))
         #expect(readme.contains("Scripts/install.sh [PREFIX]"))
     }
 }

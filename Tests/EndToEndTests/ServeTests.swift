@@ -1,11 +1,16 @@
 import Foundation
+import Synchronization
 import Testing
 
-/// A running `esfcheck serve` on a free loopback port; stopped with SIGTERM.
+/// A running `esfcheck serve` on a free loopback port; stopped with SIGTERM. Every wait is bounded:
+/// a server that does not start, answer or stop fails the test instead of holding the run up.
 final class RunningServer {
     let process = Process()
     let port: Int
-    private let errors: Pipe
+    /// What the server wrote to its standard error, read on a thread of its own from the start (so
+    /// that a full pipe can never stop the server).
+    private let errors = Lines()
+    private let drained = DispatchSemaphore(value: 0)
 
     init(_ arguments: [String] = [], in directory: URL? = nil) throws {
         process.executableURL = try binary()
@@ -15,34 +20,57 @@ final class RunningServer {
         environment["LANG"] = "C.UTF-8"
         environment["LC_ALL"] = nil
         process.environment = environment
-        errors = Pipe()
-        process.standardError = errors
+        let pipe = Pipe()
+        process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
         try process.run()
+        let handle = pipe.fileHandleForReading
+        let errors = self.errors, drained = self.drained
+        Thread.detachNewThread {
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                errors.text.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+            }
+            drained.signal()
+        }
         // the first line on stderr names the port: "esfcheck serve: listening on http://127.0.0.1:PORT (…)"
-        var seen = Data()
+        let deadline = Date().addingTimeInterval(120)
         var port: Int?
-        let handle = errors.fileHandleForReading
-        while port == nil {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            seen += chunk
-            let text = String(decoding: seen, as: UTF8.self)
+        while port == nil, Date() < deadline {
+            let text = errors.text.withLock { $0 }
             if let r = text.firstRange(of: "listening on http://127.0.0.1:") {
                 port = Int(text[r.upperBound...].prefix { $0.isNumber })
+            } else if !process.isRunning {
+                break
+            } else {
+                Thread.sleep(forTimeInterval: 0.02)
             }
         }
         guard let port else {
-            process.terminate()
-            throw ServeTestError(message: "the server did not start: \(String(decoding: seen, as: UTF8.self))")
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            throw ServeTestError(message: "the server did not start within 120 s: \(errors.text.withLock { $0 })")
         }
         self.port = port
     }
 
+    /// SIGTERM, then up to 60 s for the server to end (SIGKILL after that); its exit status.
     func stop() -> Int32 {
         process.terminate()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("the server did not stop within 60 s of SIGTERM: \(errors.text.withLock { $0 })")
+        }
         process.waitUntilExit()
+        _ = drained.wait(timeout: .now() + 10)
         return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// One HTTP/1.1 request over a plain loopback socket; the status and the body.
@@ -58,6 +86,10 @@ final class RunningServer {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw ServeTestError(message: "cannot connect to port \(port)") }
+        // an answer that does not come fails the test within two minutes instead of holding the run up
+        var limit = timeval(tv_sec: 120, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         let message = Data((head + "\r\n").utf8) + body
@@ -66,6 +98,7 @@ final class RunningServer {
         var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
             let n = recv(fd, &buffer, buffer.count, 0)
+            if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { throw ServeTestError(message: "no answer to \(method) \(path) within 120 s") }
             if n <= 0 { break }
             answer.append(buffer, count: n)
         }
@@ -88,6 +121,11 @@ final class RunningServer {
         }
         return out
     }
+}
+
+/// Text written by one thread and read by another.
+final class Lines: Sendable {
+    let text = Mutex("")
 }
 
 struct ServeTestError: Error, CustomStringConvertible {
@@ -125,7 +163,9 @@ struct ServeEndToEndTests {
         ["serve", "--config", "missing.yaml"], ["serve", "--rules", "no-such-folder"], ["serve", "--host", ""],
     ])
     func badOptions(arguments: [String]) throws {
-        let r = try run(arguments)
+        // a server that starts after all would run for ever: bounded
+        let (r, timedOut) = try run(arguments, timeout: 120)
+        #expect(!timedOut, "\(arguments) did not stop")
         #expect(r.status == 2, "\(arguments): \(r.stderr)")
         #expect(!r.stderr.isEmpty)
     }
@@ -134,7 +174,8 @@ struct ServeEndToEndTests {
     func unbindable() throws {
         let server = try RunningServer()
         defer { _ = server.stop() }
-        let r = try run(["serve", "--port", String(server.port)])
+        let (r, timedOut) = try run(["serve", "--port", String(server.port)], timeout: 120)
+        #expect(!timedOut, "a second server on the same port did not stop")
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot serve on 127.0.0.1:\(server.port)"))
     }
