@@ -256,6 +256,8 @@ def run(args, work):
         text = browser.evaluate("document.getElementById('problem').textContent")
         check("Naloženih datotek ni bilo mogoče prebrati kot izvoz." in text, "the 422 problem's heading in Slovenian")
         check("broken.xml:4:" in text, "the 422 diagnostic names the file and line (broken.xml:4): %r" % text)
+        check("the upload could not be read" not in text and "diagnostics say" not in text,
+              "the Slovenian problem holds no English sentence of the server's (its detail is not shown)")
         check(browser.evaluate("document.getElementById('result').hidden"), "no report is shown with the problem")
         switch(browser, "en")
         browser.wait("document.getElementById('problem').textContent.indexOf('could not be read') >= 0 && "

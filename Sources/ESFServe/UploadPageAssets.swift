@@ -153,7 +153,9 @@ enum UploadPageAssets {
         var h = document.createElement('h2');
         h.textContent = t(key, code);
         problem.appendChild(h);
-        if (doc.detail) {
+        // the server's detail is English: in another language it is shown only where the page has no
+        // words of its own for the problem (a refused request names its reason)
+        if (doc.detail && (lang === 'en' || key === 'e400' || key === 'eOther')) {
           var p = document.createElement('p');
           p.textContent = doc.detail;
           problem.appendChild(p);
