@@ -48,7 +48,8 @@ resources="$bin/esfcheck_ESFResources.resources"
 
 # no Swift library may be needed at run time: the binary must work where no toolchain is installed
 if command -v ldd >/dev/null 2>&1; then
-  if ldd "$exe" | grep -q 'libswift\|libFoundation\|libdispatch\|libBlocksRuntime'; then
+  # (ldd's whole output first: `ldd | grep -q` under pipefail fails when grep stops reading early)
+  if grep -q 'libswift\|libFoundation\|libdispatch\|libBlocksRuntime' <<<"$(ldd "$exe")"; then
     echo "install: $exe still needs Swift runtime libraries:" >&2
     ldd "$exe" | grep 'libswift\|libFoundation\|libdispatch\|libBlocksRuntime' >&2
     exit 1

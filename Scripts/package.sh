@@ -16,7 +16,7 @@ cd "$root"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 "$root/Scripts/install.sh" "$stage/prefix"
-version="$("$stage/prefix/bin/esfcheck" --version | head -1 | awk '{print $2}')"
+version="$("$stage/prefix/bin/esfcheck" --version | awk 'NR == 1 {print $2}')"
 [ -n "$version" ] || { echo "package: no version from esfcheck --version" >&2; exit 1; }
 os="$(uname -s | tr '[:upper:]' '[:lower:]')"
 name="esfcheck-$version-$os-$(uname -m)"

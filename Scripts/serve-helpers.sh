@@ -21,7 +21,7 @@ start_server() {
   server_pid=$!
   server_port=""
   for _ in $(seq 1 300); do
-    server_port="$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$log" | head -1)"
+    server_port="$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p;T;q' "$log")"
     [ -n "$server_port" ] && return 0
     kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "the server did not start" >&2; return 1; }
     sleep 0.1

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 release_binary
 venv=.build/api-test-venv
 schemathesis_version=4.32.5
-if ! "$venv/bin/st" --version 2>/dev/null | grep -q "$schemathesis_version"; then
+if ! grep -q "$schemathesis_version" <<<"$("$venv/bin/st" --version 2>/dev/null)"; then
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"

@@ -301,7 +301,7 @@ status=0
 (cd "$tmp/jq" && PATH="$installed_bin:$runner_path" bash "$root/docs/examples/scripts/esfcheck-errors.sh" exports/*.xml exports/*/) \
   > "$tmp/jq.out" 2> "$tmp/jq.err" || status=$?
 [ "$status" -eq 1 ] || { cat "$tmp/jq.err" >&2; fail "the jq example exited $status, expected 1 (reject)"; }
-head -1 "$tmp/jq.out" | grep -q "^verdict: reject (0 fatal, $expected_errors error, " || fail "the jq example's first line: $(head -1 "$tmp/jq.out")"
+grep -q "^verdict: reject (0 fatal, $expected_errors error, " <<<"$(head -1 "$tmp/jq.out")" || fail "the jq example's first line: $(head -1 "$tmp/jq.out")"
 tail -n +2 "$tmp/jq.out" | awk -F'\t' '{ print $1 "\t" $3 }' | sort > "$tmp/jq.found"
 tail -n +2 "$expected" | awk -F'\t' '$3 == "error" || $3 == "fatal" { print $1 "\t" $2 }' | sort > "$tmp/jq.expected"
 diff "$tmp/jq.expected" "$tmp/jq.found" >&2 || fail "the jq example's findings (rule, record) are not the sample's expected error findings"

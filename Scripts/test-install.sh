@@ -42,8 +42,10 @@ grep -q "^complete -c 'esfcheck'" "$tmp/prefix/share/fish/vendor_completions.d/e
 
 echo "== ldd of the installed binary" >&2
 ldd "$tmp/prefix/bin/esfcheck" >&2
-if ldd "$tmp/prefix/bin/esfcheck" | grep -q 'libswift\|libFoundation\|libdispatch'; then fail "the installed binary needs Swift libraries"; fi
-ldd "$tmp/prefix/bin/esfcheck" | grep -q 'libxml2' || fail "the installed binary does not use the system libxml2"
+# ldd's whole output first: `ldd | grep -q` under pipefail fails (or passes) when grep stops reading early
+libraries="$(ldd "$tmp/prefix/bin/esfcheck")"
+if grep -q 'libswift\|libFoundation\|libdispatch' <<<"$libraries"; then fail "the installed binary needs Swift libraries"; fi
+grep -q 'libxml2' <<<"$libraries" || fail "the installed binary does not use the system libxml2"
 
 # the prefix moved elsewhere, the build folder's resources out of reach
 mv "$tmp/prefix" "$tmp/moved"
@@ -55,9 +57,9 @@ check_installed() { # BINARY LABEL
   out="$(cd "$tmp/elsewhere" && "${clean_env[@]}" "$exe" --version)" || fail "$label: --version exited $?"
   printf '%s\n' "$out" >&2
   for p in esf-2014-2020 ucne-delavnice esf-2021-2027 ucne-delavnice-plus; do
-    printf '%s\n' "$out" | grep -q "^  $p " || fail "$label: --version does not name the pack $p"
+    grep -q "^  $p " <<<"$out" || fail "$label: --version does not name the pack $p"
   done
-  printf '%s\n' "$out" | grep -q "^esfcheck [0-9]" || fail "$label: --version does not start with the version"
+  grep -q "^esfcheck [0-9]" <<<"$out" || fail "$label: --version does not start with the version"
   set +e
   (cd "$tmp/elsewhere" && "${clean_env[@]}" "$exe" check --deterministic) > "$tmp/sample.txt" 2> "$tmp/sample.err"
   status=$?
