@@ -7,7 +7,7 @@
 # peak. Flat memory: the RSS after the second run is within 10 % of the RSS after the first (the first
 # run warms the allocator and the caches; a leak grows with the requests and shows in the second).
 #
-#   Benchmarks/load.sh [--seconds 30] [--connections 4] [--threads 2]
+#   Benchmarks/load.sh [--seconds 60] [--connections 4] [--threads 2]
 #
 # ESFCHECK_BIN names the binary (default .build/release/esfcheck, built when missing). wrk is Debian's
 # package, installed with apt-get when missing (sudo when not root); without it the run is skipped
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . Scripts/serve-helpers.sh
 
-seconds=30 connections=4 threads=2
+seconds=60 connections=4 threads=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
