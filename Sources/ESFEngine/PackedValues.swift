@@ -3,8 +3,8 @@ import ESFCore
 /// A growing list of `Value`s kept as fixed-width slots instead of 48-byte enum cases: a tag byte
 /// and a 64-bit word per value (a date as its day number, an integer, an amount as its scaled
 /// 64-bit mantissa, a text of up to eight bytes in the word itself, a longer text in a shared byte
-/// arena), with an exact fallback to the value itself (a mantissa beyond 64 bits, a list) in a
-/// side array. Reading a slot gives back a value equal to the one appended, of the same case.
+/// arena, a list of texts — a participant's set of codes — in the arena too), with an exact fallback
+/// to the value itself (a mantissa beyond 64 bits, any other list, a record) in a side array. Reading a slot gives back a value equal to the one appended, of the same case.
 ///
 /// The per-key state the engine keeps until the end of the stream (deferred records, joined-mode
 /// context projections, aggregates' kept records) is stored this way: about 9 bytes a slot, plus
@@ -18,7 +18,9 @@ struct PackedValues {
     private var spill: [Value] = []
 
     private static let null: UInt8 = 0, falseTag: UInt8 = 1, trueTag: UInt8 = 2, int: UInt8 = 3, date: UInt8 = 4,
-                        days: UInt8 = 5, arenaText: UInt8 = 6, spilled: UInt8 = 7
+                        days: UInt8 = 5, arenaText: UInt8 = 6, spilled: UInt8 = 7, textList: UInt8 = 8
+    /// Ends each text of a packed list of texts (a text holding this byte is not packed so).
+    private static let unitSeparator: UInt8 = 0x1F
     /// A decimal of scale s: tag `decimal + s` (scales 0...maxScale).
     private static let decimal: UInt8 = 16
     /// A text of n bytes (0...8) held in the word: tag `shortText + n`.
@@ -56,7 +58,25 @@ struct PackedValues {
             } else {
                 spillValue(value)
             }
-        case .list, .record: spillValue(value)
+        case .list(let items):
+            // a list of texts: each text's bytes and a unit separator, in the arena
+            let start = arena.count
+            var packed = arena.count < 1 << 40
+            for item in items where packed {
+                guard case .string(var t) = item else { packed = false; break }
+                t.withUTF8 { bytes in
+                    if bytes.contains(Self.unitSeparator) { packed = false } else { arena.append(contentsOf: bytes) }
+                }
+                arena.append(Self.unitSeparator)
+            }
+            let n = arena.count - start
+            if packed, n < 1 << 24 {
+                put(Self.textList, UInt64(start) << 24 | UInt64(n))
+            } else {
+                arena.removeSubrange(start...)
+                spillValue(value)
+            }
+        case .record: spillValue(value)
         }
     }
 
@@ -73,6 +93,12 @@ struct PackedValues {
             let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
             return .string(arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + n]), as: UTF8.self) })
         case Self.spilled: return spill[Int(word)]
+        case Self.textList:
+            let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
+            return .list(arena.withUnsafeBufferPointer { all in
+                UnsafeBufferPointer(rebasing: all[offset..<offset + n]).split(separator: Self.unitSeparator, omittingEmptySubsequences: false)
+                    .dropLast().map { .string(String(decoding: $0, as: UTF8.self)) }
+            })
         case Self.shortText...(Self.shortText + 8):
             let n = Int(tag - Self.shortText)
             return .string(withUnsafeBytes(of: word.littleEndian) { String(decoding: $0.prefix(n), as: UTF8.self) })

@@ -17,6 +17,11 @@ struct PackedValuesTests {
         .string(""), .string("F"), .string("EAST"), .string("12345678"), .string("UD-000001"), .string("X-0000001-training"),
         .string("Žiga"), .string("čšž€𝄞"), .string("e\u{301}"), .string("\u{E9}"), .string(String(repeating: "ab", count: 300)),
         .list([.string("ltu24"), .string("roma")]), .list([]), .record(entity: 2, values: [.int(1), .null]),
+        // lists of texts are packed in the arena (the empty text, one element, non-ASCII, long ones);
+        // a text with the separator byte and a list of anything else are kept whole
+        .list([.string("")]), .list([.string(""), .string("")]), .list([.string("a")]), .list([.string("čšž"), .string("e\u{301}")]),
+        .list([.string(String(repeating: "x", count: 40)), .string("roma")]), .list([.string("a\u{1F}b")]),
+        .list([.string("a"), .int(1)]), .list([.list([.string("a")])]),
     ]
 
     @Test func everyValueComesBackTheSameCase() {
