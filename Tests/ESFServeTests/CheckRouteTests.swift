@@ -246,7 +246,7 @@ struct CheckRouteTests {
                               body: RequestBody(buffer: ByteBuffer(bytes: sample)))
         let response = try await server.responder.respond(to: request, context: ServeContext(logger: .init(label: "t")))
         #expect(response.status.code == 413)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+        #expect(server.leftNothing)
     }
 
     @Test("the upload's private folder is removed after every answer")

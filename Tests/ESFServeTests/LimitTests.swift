@@ -27,11 +27,7 @@ struct LimitTests {
 
     @Test("with every slot busy and the queue full, a check is 503 with Retry-After; then it runs again")
     func busy() async throws {
-        var limits = testLimits
-        limits.maxConcurrentChecks = 1
-        limits.queueLength = 0
-        limits.timeoutSeconds = 3600
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(limits: limits(slots: 1, queue: 0, timeoutSeconds: 3600))
         #expect(await server.service.gate.acquire(until: .now.advanced(by: .seconds(3600))) == .admitted)
         let a = try await server.checkXML(sample)
         #expect(a.status == 503)
@@ -39,22 +35,18 @@ struct LimitTests {
         #expect(a.json?["type"] as? String == "urn:esfcheck:problem:busy")
         server.service.gate.release()
         #expect(try await server.checkXML(sample).status == 406)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+        #expect(server.leftNothing)
     }
 
     @Test("a check that waits past the time limit is 503 (timeout), and its folder is removed")
     func timeout() async throws {
-        var limits = testLimits
-        limits.maxConcurrentChecks = 1
-        limits.queueLength = 4
-        limits.timeoutSeconds = 1
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(limits: limits(slots: 1, queue: 4, timeoutSeconds: 1))
         #expect(await server.service.gate.acquire(until: .now.advanced(by: .seconds(3600))) == .admitted)
         let a = try await server.checkXML(sample)
         #expect(a.status == 503)
         #expect(a.json?["type"] as? String == "urn:esfcheck:problem:timeout")
         server.service.gate.release()
-        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+        #expect(server.leftNothing)
     }
 
     /// A body that sends its first bytes and then nothing more while its continuation is kept.
@@ -66,9 +58,7 @@ struct LimitTests {
 
     @Test("an upload still arriving at the time limit is 503 (timeout), and its folder is removed")
     func slowUpload() async throws {
-        var limits = testLimits
-        limits.timeoutSeconds = 1
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(limits: limits(timeoutSeconds: 1))
         let started = ContinuousClock.now
         let (body, sender) = Self.stalledBody()
         defer { sender.finish() }
@@ -78,16 +68,12 @@ struct LimitTests {
         // it waited for the time limit (and not for the body, which never ends)
         #expect(ContinuousClock.now - started >= .seconds(1))
         #expect(server.service.requestsInFlight == 0)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+        #expect(server.leftNothing)
     }
 
     @Test("uploads in flight take the places of checks: one past slots + queue is 503 (busy) before its body is read")
     func uploadsInFlight() async throws {
-        var limits = testLimits
-        limits.maxConcurrentChecks = 1
-        limits.queueLength = 1
-        limits.timeoutSeconds = 3600
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(limits: limits(slots: 1, queue: 1, timeoutSeconds: 3600))
         let bodies = (0..<2).map { _ in Self.stalledBody() }
         defer { for (_, sender) in bodies { sender.finish() } }
         let stalled = bodies.map { body, _ in
@@ -104,16 +90,12 @@ struct LimitTests {
         for t in stalled { #expect(try await t.value.status == 422) }
         #expect(server.service.requestsInFlight == 0)
         #expect(try await server.checkXML(sample).status == 406)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: server.service.temporaryRoot).isEmpty)
+        #expect(server.leftNothing)
     }
 
     @Test("concurrent checks all answer, at most the slots running at once")
     func concurrent() async throws {
-        var limits = testLimits
-        limits.maxConcurrentChecks = 2
-        limits.queueLength = 8
-        limits.timeoutSeconds = 3600
-        let server = try TestServer(limits: limits)
+        let server = try TestServer(limits: limits(slots: 2, queue: 8, timeoutSeconds: 3600))
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<6 { group.addTask { try await server.checkXML(sample).status } }
             return try await group.reduce(into: []) { $0.append($1) }

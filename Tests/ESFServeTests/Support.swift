@@ -22,6 +22,15 @@ let testLimits: ServeLimits = {
     return limits
 }()
 
+/// The test limits with the slots, queue or time limit changed.
+func limits(slots: Int? = nil, queue: Int? = nil, timeoutSeconds: Int? = nil) -> ServeLimits {
+    var limits = testLimits
+    if let slots { limits.maxConcurrentChecks = slots }
+    if let queue { limits.queueLength = queue }
+    if let timeoutSeconds { limits.timeoutSeconds = timeoutSeconds }
+    return limits
+}
+
 /// Waits until `condition` holds, checking every 5 ms; fails the test (throws) after `seconds`,
 /// so that a condition that never comes cannot hold the run up.
 func eventually(_ what: String, within seconds: Int = 300, _ condition: () -> Bool) async throws {
@@ -79,6 +88,9 @@ struct TestServer {
         try await response.body.write(collector)
         return Answer(status: response.status.code, headers: response.headers, body: String(decoding: collector.data.withLock { $0 }, as: UTF8.self))
     }
+
+    /// Whether every request's folder was removed (the server's temporary folder is empty).
+    var leftNothing: Bool { (try? FileManager.default.contentsOfDirectory(atPath: service.temporaryRoot).isEmpty) ?? false }
 
     func get(_ path: String, headers: HTTPFields = [:]) async throws -> Answer { try await send(.get, path, headers: headers) }
 
