@@ -4,7 +4,8 @@ import ESFCore
 /// and a 64-bit word per value (a date as its day number, an integer, an amount as its scaled
 /// 64-bit mantissa, a text of up to eight bytes in the word itself, a longer text in a shared byte
 /// arena, a list of texts — a participant's set of codes — in the arena too), with an exact fallback
-/// to the value itself (a mantissa beyond 64 bits, any other list, a record) in a side array. Reading a slot gives back a value equal to the one appended, of the same case.
+/// to the value itself (a mantissa beyond 64 bits, any other list, a record) in a side array.
+/// Reading a slot gives back a value equal to the one appended, of the same case.
 ///
 /// The per-key state the engine keeps until the end of the stream (deferred records, joined-mode
 /// context projections, aggregates' kept records) is stored this way: about 9 bytes a slot, plus
