@@ -43,9 +43,7 @@ public enum ErrorDocument {
         }
         if case .layout(let d) = error, !diagnostics.isEmpty { diagnostics[0].layout = d }
         let doc = Document(exitCode: error.exitCode, diagnostics: diagnostics)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(doc) else { return "{\"verdict\": \"error\"}\n" }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        guard let text = StableJSON.text(doc) else { return "{\"verdict\": \"error\"}\n" }
+        return text + "\n"
     }
 }

@@ -6,9 +6,7 @@ import Foundation
 public enum BaselineWriter {
     /// The file's text; nil when it cannot be encoded (the run then fails rather than write a wrong baseline).
     public static func render(_ baseline: Baseline) -> String? {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(Baseline(findings: baseline.findings)), let text = String(data: data, encoding: .utf8) else {
+        guard let text = StableJSON.text(Baseline(findings: baseline.findings)) else {
             return nil
         }
         return text + "\n"

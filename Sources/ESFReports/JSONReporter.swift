@@ -5,9 +5,7 @@ import Foundation
 public struct JSONReporter: Reporter {
     public init() {}
     public func render(_ report: Report) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(report), let text = String(data: data, encoding: .utf8) else {
+        guard let text = StableJSON.text(report) else {
             return "{\"error\": \"the report could not be encoded\"}\n"
         }
         return text + "\n"

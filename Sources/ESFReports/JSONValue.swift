@@ -1,3 +1,4 @@
+import ESFCore
 import Foundation
 
 /// A JSON value built by a reporter (SARIF) or by the service's own answers (packs, rules, health),
@@ -23,11 +24,7 @@ public enum JSONValue: Encodable, Sendable {
 
 extension JSONValue {
     /// The value as JSON text (pretty-printed, sorted keys, slashes unescaped).
-    public var text: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    public var text: String { StableJSON.text(self) ?? "{}" }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,

@@ -58,9 +58,7 @@ public struct SARIFReporter: Reporter {
             "version": "2.1.0",
             "runs": [.object(run)],
         ]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(log), let text = String(data: data, encoding: .utf8) else {
+        guard let text = StableJSON.text(log) else {
             return "{\"error\": \"the report could not be encoded\"}\n"
         }
         return text + "\n"

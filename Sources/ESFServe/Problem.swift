@@ -46,11 +46,9 @@ public struct Problem: Error, Sendable {
     public var response: Response {
         let doc = Document(type: "urn:esfcheck:problem:\(kind)", title: title, status: status.code, detail: detail,
                            diagnostics: diagnostics.isEmpty ? nil : diagnostics)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(doc)) ?? Data("{\"title\": \"error\"}".utf8)
+        let text = StableJSON.text(doc) ?? "{\"title\": \"error\"}"
         var fields = headers
         fields[.contentType] = "application/problem+json"
-        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data + Data("\n".utf8))))
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
     }
 }

@@ -66,7 +66,7 @@ func finished(_ process: Process) throws -> RunResult {
     errorsRead.wait()
     process.waitUntilExit()
     watchdog.cancel()
-    var e = String(decoding: errors.data.withLock { $0 }, as: UTF8.self)
+    var e = errors.text
     if watchdog.fired { e += "\n(killed by the test: the run took longer than \(runLimitSeconds) s)" }
     return RunResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: e)
 }
@@ -77,6 +77,8 @@ let runLimitSeconds = 600
 /// Bytes read by one thread for another.
 final class Collected: Sendable {
     let data = Mutex(Data())
+    /// The bytes so far as text.
+    var text: String { String(decoding: data.withLock { $0 }, as: UTF8.self) }
 }
 
 /// Kills a process still running after `seconds`, from a thread of its own, unless cancelled first.

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 
 /// A running `esfcheck serve` on a free loopback port; stopped with SIGTERM. Every wait is bounded:
@@ -9,7 +8,7 @@ final class RunningServer {
     let port: Int
     /// What the server wrote to its standard error, read on a thread of its own from the start (so
     /// that a full pipe can never stop the server).
-    private let errors = Lines()
+    private let errors = Collected()
     private let drained = DispatchSemaphore(value: 0)
 
     init(_ arguments: [String] = [], in directory: URL? = nil) throws {
@@ -31,7 +30,7 @@ final class RunningServer {
             while true {
                 let chunk = handle.availableData
                 if chunk.isEmpty { break }
-                errors.text.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
+                errors.data.withLock { $0 += chunk }
             }
             drained.signal()
         }
@@ -39,7 +38,7 @@ final class RunningServer {
         let deadline = Date().addingTimeInterval(120)
         var port: Int?
         while port == nil, Date() < deadline {
-            let text = errors.text.withLock { $0 }
+            let text = errors.text
             if let r = text.firstRange(of: "listening on http://127.0.0.1:") {
                 port = Int(text[r.upperBound...].prefix { $0.isNumber })
             } else if !process.isRunning {
@@ -50,7 +49,7 @@ final class RunningServer {
         }
         guard let port else {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            throw ServeTestError(message: "the server did not start within 120 s: \(errors.text.withLock { $0 })")
+            throw ServeTestError(message: "the server did not start within 120 s: \(errors.text)")
         }
         self.port = port
     }
@@ -62,7 +61,7 @@ final class RunningServer {
         while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            Issue.record("the server did not stop within 60 s of SIGTERM: \(errors.text.withLock { $0 })")
+            Issue.record("the server did not stop within 60 s of SIGTERM: \(errors.text)")
         }
         process.waitUntilExit()
         _ = drained.wait(timeout: .now() + 10)
@@ -121,11 +120,6 @@ final class RunningServer {
         }
         return out
     }
-}
-
-/// Text written by one thread and read by another.
-final class Lines: Sendable {
-    let text = Mutex("")
 }
 
 struct ServeTestError: Error, CustomStringConvertible {
