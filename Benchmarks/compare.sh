@@ -12,12 +12,12 @@ forms=("csv|$data/csv" "xml-noxsd|$data/export.xml --schema none" "xml-xsd|$data
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for form in "${forms[@]}"; do
   name=${form%%|*}; args=${form#*|}
-  for i in $(seq "$n"); do
+  for _ in $(seq "$n"); do
     for which in base new; do
       bin=$base; [ "$which" = new ] && bin=$new
       # shellcheck disable=SC2086
       /usr/bin/time -f "%e %M" -o "$tmp/t" "$bin" check $args --format json > "$tmp/$which.json" || true
-      echo "$name $which $(cat "$tmp/t")" | tee -a "$tmp/all"
+      echo "$name $which $(tail -1 "$tmp/t")" | tee -a "$tmp/all"
     done
     # same findings and hashes from both (start time and the model path, shown relative to the binary, aside)
     if ! diff <(grep -v -e startedAt -e Rules/models "$tmp/base.json") <(grep -v -e startedAt -e Rules/models "$tmp/new.json") > /dev/null; then

@@ -7,10 +7,11 @@
 # makes the script exit 1.
 #
 #   Benchmarks/run.sh [--sizes 100000,1000000,4000000] [--runs 3] [--forms csv,xml,xml-noxsd,si-csv]
-#                     [--timeout 900] [--max-memory-gb 16] [--bin PATH]
+#                     [--timeout 900] [--max-memory-gb 16] [--bin PATH] [--no-timings]
 #   Benchmarks/run.sh N [RUNS]          the old form: one size, RUNS runs (default 3)
 #
 # --bin PATH measures that esfcheck binary instead of building this worktree in release mode.
+# --no-timings leaves out the extra --timings run per form (the per-rule breakdown).
 #
 # Forms: csv = the canonical CSV bundle; xml = the XML export with XSD validation (the default);
 # xml-noxsd = the same XML with --schema none; si-csv = the same records in the Slovenian legacy
@@ -28,7 +29,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '9,11p;13p' "$0" | sed -e 's/^#   //' -e 's/^# //' >&2
+  sed -n '9,11p;13,14p' "$0" | sed -e 's/^#   //' -e 's/^# //' >&2
   exit 2
 }
 
@@ -38,6 +39,7 @@ forms="csv,xml,xml-noxsd,si-csv"
 timeout_s=900
 max_memory_gb=16
 bin=""
+want_timings=1
 if [ $# -gt 0 ] && [[ $1 =~ ^[0-9]+$ ]]; then
   sizes=$1
   runs=${2:-3}
@@ -52,6 +54,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout_s=${2:?}; shift 2 ;;
     --max-memory-gb) max_memory_gb=${2:?}; shift 2 ;;
     --bin) bin=${2:?}; shift 2 ;;
+    --no-timings) want_timings=0; shift ;;
     -h | --help) usage ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
@@ -291,7 +294,9 @@ for n in "${size_list[@]}"; do
   done
 
   echo
-  if [ "$timings" = 1 ]; then
+  if [ "$want_timings" = 0 ]; then
+    echo "time per rule: not measured (--no-timings)"
+  elif [ "$timings" = 1 ]; then
     echo "time per rule (esfcheck check --timings, one run per form):"
     for form in "${form_list[@]}"; do
       finished "$n" "$(label_of "$form")" || continue

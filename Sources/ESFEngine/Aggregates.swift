@@ -81,8 +81,9 @@ struct AggregateRows {
 ///
 /// Keys are interned as symbols (`KeySymbols`): the state of a correlated aggregate is a row
 /// per key in flat arrays, found through a dense array for one-field keys (no dictionary entry
-/// or array allocation per key).
-struct AggregateStore {
+/// or array allocation per key). A class, so that the engine's look-ups during evaluation pass a
+/// reference, not a copy of every array.
+final class AggregateStore {
     let specs: [AggregateSpec]
     /// Uncorrelated aggregates: one accumulator; correlated: one row per key.
     var single: [AggregateAccumulator]
@@ -104,9 +105,22 @@ struct AggregateStore {
     /// Per aggregate: its filter and computed value lowered to typed closures (parameters folded).
     let compiledFilter: [CompiledExpression?]
     let compiledValue: [CompiledExpression?]
+    /// Per aggregate, the few facts of its spec the hot path reads (a spec read as a whole is copied).
+    let shapes: [Shape]
+
+    struct Shape {
+        var kind: AggregateKind
+        var integer: Bool
+        var firstOfKey: Bool
+        var keeps: Bool
+        var keyless: Bool
+        var field: Int?
+    }
 
     init(specs: [AggregateSpec], entityCount: Int, budget: Int) {
         self.specs = specs
+        shapes = specs.map { Shape(kind: $0.kind, integer: $0.valueType == .int, firstOfKey: $0.firstOfKey, keeps: $0.residual != nil,
+                                   keyless: $0.innerKeyFields.isEmpty, field: $0.field) }
         compiledFilter = specs.map { s in s.filter.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         compiledValue = specs.map { s in s.value.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         single = Array(repeating: AggregateAccumulator(), count: specs.count)
@@ -129,7 +143,7 @@ struct AggregateStore {
     }
 
     /// The row of the record's inner key for aggregate `id`, created on first sight.
-    mutating func row(_ id: Int, entity: Int, values: [Value], keys: inout KeySymbols) -> Int {
+    func row(_ id: Int, entity: Int, values: [Value], keys: KeySymbols) -> Int {
         let fields = specs[id].innerKeyFields
         let found: Int32?
         if fields.count == 1 {
@@ -140,7 +154,7 @@ struct AggregateStore {
             found = index[id].row(k, create: true)
         }
         let r = Int(found ?? 0)
-        if specs[id].residual == nil, r == rowCount(id) { rows[id].addRow(specs[id].kind) }
+        if !shapes[id].keeps, r == rowCount(id) { rows[id].addRow(shapes[id].kind) }
         return r
     }
 
@@ -171,10 +185,11 @@ struct AggregateStore {
 
     /// Feeds one record to the aggregates of its entity; `repeatOfKey`: its record key occurred before,
     /// so the call sites of indicators (`firstOfKey`) skip it.
-    mutating func feed(entity: Int, values: [Value], evaluator: inout Evaluator, keys: inout KeySymbols, repeatOfKey: Bool = false) {
+    func feed(entity: Int, values: [Value], evaluator: inout Evaluator, keys: KeySymbols, repeatOfKey: Bool = false) {
         // hot path: the specs' fields are read in place (binding `specs[id]` would copy a whole spec)
         for id in byEntity[entity] where failures.isEmpty || failures[id] == nil {
-            if repeatOfKey && specs[id].firstOfKey { continue }
+            let shape = shapes[id]
+            if repeatOfKey && shape.firstOfKey { continue }
             evaluator.aggregated = values
             evaluator.params = specs[id].params
             if let filter = compiledFilter[id] {
@@ -185,8 +200,8 @@ struct AggregateStore {
                     continue
                 }
             }
-            if specs[id].residual != nil {
-                let r = row(id, entity: entity, values: values, keys: &keys)
+            if shape.keeps {
+                let r = row(id, entity: entity, values: values, keys: keys)
                 kept[id].append(row: Int32(truncatingIfNeeded: r))
                 for f in keptFields[id] { keptValues[id].append(values[f]) }
                 continue
@@ -198,12 +213,12 @@ struct AggregateStore {
                     continue
                 }
             } else {
-                v = specs[id].field.map { values[$0] } ?? .bool(true)
+                v = shape.field.map { values[$0] } ?? .bool(true)
             }
-            let kind = specs[id].kind
+            let kind = shape.kind
             if kind == .count && v.isNull { continue }
-            if specs[id].innerKeyFields.isEmpty {
-                if distinctBySymbol[id], let f = specs[id].field {
+            if shape.keyless {
+                if distinctBySymbol[id], let f = shape.field {
                     // the same distinct values as `AggregateAccumulator` (key forms, nulls skipped), as symbols
                     if v.isNull { continue }
                     let s = Int(keys.symbol(entity, f, values))
@@ -214,11 +229,11 @@ struct AggregateStore {
                     }
                 } else {
                     single[id].add(v, kind: kind)
-                    if kind == .sum, let reason = single[id].overflowed(specs[id]) { failures[id] = "\(specs[id].text): \(reason)" }
+                    if kind == .sum, let reason = single[id].overflowed(kind: kind, integer: shape.integer) { failures[id] = "\(specs[id].text): \(reason)" }
                 }
             } else {
-                let r = row(id, entity: entity, values: values, keys: &keys)
-                if let reason = rows[id].add(v, row: r, kind: kind, integer: specs[id].valueType == .int) { failures[id] = "\(specs[id].text): \(reason)" }
+                let r = row(id, entity: entity, values: values, keys: keys)
+                if let reason = rows[id].add(v, row: r, kind: kind, integer: shape.integer) { failures[id] = "\(specs[id].text): \(reason)" }
             }
         }
         evaluator.aggregated = nil
@@ -226,31 +241,38 @@ struct AggregateStore {
 
     /// The kept records of a key, at full width again (the fields not kept are null).
     func records(_ id: Int, key: [Value], keys: KeySymbols) -> [[Value]] {
-        if key.contains(where: \.isNull) { return [] }
-        guard let r = row(id, key: key, keys: keys) else { return [] }
-        let width = specs[id].width
-        let fields = keptFields[id]
         var out: [[Value]] = []
-        var item = kept[id].first(Int32(truncatingIfNeeded: r))
-        while item >= 0 {
-            var full = Array(repeating: Value.null, count: width)
-            let base = Int(item) * fields.count
-            for (slot, f) in fields.enumerated() { full[f] = keptValues[id][base + slot] }
-            out.append(full)
-            item = kept[id].next[Int(item)]
-        }
+        forEachRecord(id, key: key, keys: keys) { out.append($0) }
         return out
     }
 
+    /// Calls `body` with each kept record of a key, in order, at full width in one buffer refilled per
+    /// record (not copied while `body` keeps no reference to it).
+    func forEachRecord<E: Error>(_ id: Int, key: [Value], keys: KeySymbols, _ body: ([Value]) throws(E) -> Void) throws(E) {
+        if key.contains(where: \.isNull) { return }
+        guard let r = row(id, key: key, keys: keys) else { return }
+        var item = kept[id].first(Int32(truncatingIfNeeded: r))
+        guard item >= 0 else { return }
+        let fields = keptFields[id]
+        var full = Array(repeating: Value.null, count: specs[id].width)
+        while item >= 0 {
+            let base = Int(item) * fields.count
+            for (slot, f) in fields.enumerated() { full[f] = keptValues[id][base + slot] }
+            try body(full)
+            item = kept[id].next[Int(item)]
+        }
+    }
+
     func value(_ id: Int, key: [Value], keys: KeySymbols) -> Value {
-        let spec = specs[id]
-        if spec.innerKeyFields.isEmpty {
+        // hot path: the spec's fields are read in place (binding `specs[id]` would copy it)
+        let kind = shapes[id].kind, integer = shapes[id].integer
+        if shapes[id].keyless {
             if distinctBySymbol[id] { return .int(Int64(distinctCount[id])) }
-            return single[id].value(spec)
+            return single[id].value(kind: kind, integer: integer)
         }
         // a null correlation key matches nothing (the comparison is unknown)
-        if key.contains(where: \.isNull) { return AggregateAccumulator().value(spec) }
-        guard let r = row(id, key: key, keys: keys) else { return AggregateAccumulator().value(spec) }
-        return rows[id].accumulator(row: r, kind: spec.kind).value(spec)
+        if key.contains(where: \.isNull) { return AggregateAccumulator().value(kind: kind, integer: integer) }
+        guard let r = row(id, key: key, keys: keys) else { return AggregateAccumulator().value(kind: kind, integer: integer) }
+        return rows[id].accumulator(row: r, kind: kind).value(kind: kind, integer: integer)
     }
 }

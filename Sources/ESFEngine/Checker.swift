@@ -799,7 +799,7 @@ public enum Checker {
         defer { try? h.close() }
         var hasher = SHA256()
         while let chunk = try? h.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(hasher.finalize())
     }
 
     /// One hash over a pack: each file's relative path and content hash, in sorted order.
@@ -813,7 +813,7 @@ public enum Checker {
                 : f.hasPrefix(parent + "/") ? "../" + f.dropFirst(parent.count + 1) : (f as NSString).lastPathComponent
             hasher.update(data: Data("\(rel)\u{0}\(sha256(file: f))\n".utf8))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(hasher.finalize())
     }
 }
 

@@ -200,7 +200,7 @@ extension Engine {
 
     static func fingerprint(_ parts: [String]) -> String {
         let digest = SHA256.hash(data: Data(parts.joined(separator: "\u{1F}").utf8))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(digest)
     }
 
     /// Deterministic order: by rule id, record key, occurrence, then location and message.

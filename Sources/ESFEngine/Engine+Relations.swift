@@ -11,6 +11,10 @@ extension Engine {
 
     public func aggregateRecords(_ id: Int, key: [Value]) -> [[Value]] { aggregates.records(id, key: key, keys: keys) }
 
+    public func forEachAggregateRecord(_ id: Int, key: [Value], _ body: ([Value]) throws(EvalError) -> Void) throws(EvalError) {
+        try aggregates.forEachRecord(id, key: key, keys: keys, body)
+    }
+
     public func lookup(_ entity: Int, key: Value) -> [Value]? {
         guard let ki = keyFieldIndex[entity], let s = keys.find(entity, ki, key.keyForm), Int(s) < lookupRows[entity].count else { return nil }
         let row = lookupRows[entity][Int(s)]

@@ -119,7 +119,7 @@ extension Engine {
             repeatOfKey = firstOfKeySeen[e][s]
             firstOfKeySeen[e][s] = true
         }
-        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: &keys, repeatOfKey: repeatOfKey)
+        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: keys, repeatOfKey: repeatOfKey)
         if lookupEntities.contains(e), let ki = keyFieldIndex[e], !r.values[ki].isNull {
             let s = Int(keys.symbol(e, ki, r.values))
             lookupRows[e].ensureIndex(s, -1)
@@ -268,8 +268,10 @@ extension Engine {
             add(Finding(reserved: .noRoot(entity: model.entities[model.root].name),
                         recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path), language: options.language), field: nil)
         }
-        for k in 0..<deferred.count {
-            let kept = deferred.record(k)
+        // one borrow of the kept records for the whole loop (a stored struct read per call is a copy)
+        let deferredRecords = deferred
+        for k in 0..<deferredRecords.count {
+            let kept = deferredRecords.record(k)
             evaluator.records = kept.records
             evaluator.records[model.root] = root
             currentColumns = kept.columns

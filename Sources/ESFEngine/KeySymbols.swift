@@ -255,7 +255,8 @@ struct RowLists {
 /// The key symbols of a run: one table per key domain. Fields whose values are compared as
 /// keys with each other share a domain: the keys of parent entities and the parent ids of their
 /// children (one domain, as the set of parent keys was one); every other field has its own.
-struct KeySymbols {
+/// A class: rules and aggregates read it during evaluation by reference, not by a copy of its tables.
+final class KeySymbols {
     var tables: [SymbolTable]
     /// Per entity and field: its domain.
     let domain: [[Int]]
@@ -294,7 +295,7 @@ struct KeySymbols {
     }
 
     /// Starts a new record: forgets the symbols of the previous one.
-    mutating func beginRecord() {
+    func beginRecord() {
         generation &+= 1
         if generation == 0 {
             for i in stamp.indices { stamp[i] = 0 }
@@ -303,7 +304,7 @@ struct KeySymbols {
     }
 
     /// The symbol of field `f` of the record being accepted (entity `e`, its values `values`).
-    mutating func symbol(_ e: Int, _ f: Int, _ values: [Value]) -> Int32 {
+    func symbol(_ e: Int, _ f: Int, _ values: [Value]) -> Int32 {
         if stamp[f] == generation { return cache[f] }
         let s = tables[domain[e][f]].intern(values[f].keyForm)
         cache[f] = s

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ESFCore
 
 /// A growing list of `Value`s kept as fixed-width slots instead of 48-byte enum cases: a tag byte
@@ -125,7 +128,12 @@ struct PackedValues {
             }
         } else if tag == Self.arenaText {
             let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
-            if s.utf8.count == n, arena.withUnsafeBufferPointer({ s.utf8.elementsEqual($0[offset..<offset + n]) }) { return true }
+            if s.utf8.count == n, arena.withUnsafeBufferPointer({ a in
+                // one memcmp over a native string's bytes, not a generic walk of its UTF-8 view
+                s.utf8.withContiguousStorageIfAvailable { b in
+                    n == 0 || memcmp(a.baseAddress! + offset, b.baseAddress!, n) == 0
+                } ?? s.utf8.elementsEqual(a[offset..<offset + n])
+            }) { return true }
         }
         // different bytes can still be canonically equivalent texts
         return self[i] == value

@@ -69,9 +69,11 @@ public enum ReadPipeline {
             queue.join()
             source.progress = shown
         }
-        while let batch = queue.take() {
+        while var batch = queue.take() {
             if let shown { shown.add(batch.bytesRead &- shown.bytes) }
-            for event in batch.events { try sink(event) }
+            // each event moved out of the batch, not copied (a copy retains every value it holds)
+            batch.events.reverse()
+            while let event = batch.events.popLast() { try sink(event) }
         }
         let end = queue.end()
         if let shown { shown.add(end.bytesRead &- shown.bytes) }

@@ -43,12 +43,15 @@ public struct AggregateAccumulator {
 
     /// The aggregate's value (`0`/`0.00` for an empty count or sum, null for min/max); only meaningful
     /// when `overflowed` is nil (an out-of-range integer sum is clamped here, never trapped on).
-    public func value(_ spec: AggregateSpec) -> Value {
-        switch spec.kind {
+    public func value(_ spec: AggregateSpec) -> Value { value(kind: spec.kind, integer: spec.valueType == .int) }
+
+    /// `value` for an aggregate of `kind` whose value is an integer when `integer`.
+    public func value(kind: AggregateKind, integer: Bool) -> Value {
+        switch kind {
         case .count: return .int(count)
         case .count_distinct: return .int(Int64(distinct.count))
         case .sum:
-            if spec.valueType == .int { return .int(Int64(clamping: sum.floor())) }
+            if integer { return .int(Int64(clamping: sum.floor())) }
             // "sum of nothing is 0.00": money keeps two places
             return .decimal(sum.scale < 2 ? ((try? sum.adding(ExactDecimal(units: 0, scale: 2))) ?? sum) : sum)
         case .min, .max: return extreme

@@ -206,8 +206,8 @@ struct Lowering {
         return { (_: inout Evaluator) throws(EvalError) -> T in v }
     }
 
-    /// Aggregates (without kept records) and `exists` as the tree evaluates them, without copying the
-    /// aggregate's spec per call; nil for the other nodes.
+    /// Aggregates and `exists` as the tree evaluates them, without copying the aggregate's spec per
+    /// call; nil for the other nodes.
     func special(_ e: BoundExpr) -> Lowered<Value>? {
         let charged = self.charged
         switch e.kind {
@@ -221,6 +221,40 @@ struct Lowering {
                 var key: [Value] = []
                 for k in keys { key.append(try k(&ev).keyForm) }
                 return state.aggregateValue(id, key: key)
+            }
+        case .aggregate(let id) where id < aggregates.count:
+            // kept records with residual conditions (`count(training where participant_id == expenditure.participant_id
+            // and start <= expenditure.incurred_on …)`): the conditions and the value lowered, the records read
+            // one by one as the tree evaluator reads them, charged alike (one per record)
+            let spec = aggregates[id]
+            let keys = spec.outerKey.map(value)
+            let residual = spec.residual.map(bool)
+            let computed = spec.value.map(value)
+            let field = spec.field, kind = spec.kind
+            return { (ev: inout Evaluator) throws(EvalError) -> Value in
+                if charged { try ev.charge(1) }
+                guard let state = ev.state, id < ev.aggregates.count else {
+                    throw EvalError(code: "state", message: "aggregates are not available here")
+                }
+                var key: [Value] = []
+                key.reserveCapacity(keys.count)
+                for k in keys { key.append(try k(&ev).keyForm) }
+                let saved = ev.aggregated
+                defer { ev.aggregated = saved }
+                var acc = AggregateAccumulator()
+                try state.forEachAggregateRecord(id, key: key) { (values: [Value]) throws(EvalError) in
+                    // the record is not kept past the call (the state may refill its buffer)
+                    defer { ev.aggregated = nil }
+                    try ev.charge(1)
+                    ev.aggregated = values
+                    if let residual, try residual(&ev) != true { return }
+                    let v: Value
+                    if let computed { v = try computed(&ev) } else { v = field.map { values[$0] } ?? .bool(true) }
+                    if kind == .count && v.isNull { return }
+                    acc.add(v, kind: kind)
+                }
+                if let reason = acc.overflowed(spec) { throw EvalError(code: "overflow", message: reason) }
+                return acc.value(spec)
             }
         case .exists(let ent, let keyExpr):
             let k = value(keyExpr)

@@ -17,8 +17,17 @@ public protocol EvaluationState: AnyObject {
     func aggregateValue(_ id: Int, key: [Value]) -> Value
     /// The records kept for a correlated aggregate with residual conditions.
     func aggregateRecords(_ id: Int, key: [Value]) -> [[Value]]
+    /// Calls `body` with each record `aggregateRecords` gives, in order; a state may pass one buffer
+    /// refilled for each record, so `body` keeps no reference to it past its return.
+    func forEachAggregateRecord(_ id: Int, key: [Value], _ body: ([Value]) throws(EvalError) -> Void) throws(EvalError)
     /// The record of `entity` whose key is `key`, if any.
     func lookup(_ entity: Int, key: Value) -> [Value]?
+}
+
+extension EvaluationState {
+    public func forEachAggregateRecord(_ id: Int, key: [Value], _ body: ([Value]) throws(EvalError) -> Void) throws(EvalError) {
+        for values in aggregateRecords(id, key: key) { try body(values) }
+    }
 }
 
 /// Evaluates bound expressions with SPEC §4's three-valued logic and a cost budget.

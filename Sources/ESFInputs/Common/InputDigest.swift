@@ -60,16 +60,7 @@ final class InputDigest {
     }
 
     /// Lower-case hex, as `sha256sum` prints it.
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for b in digest {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { Hex.lowercase(digest) }
 }
 
 /// A source that knows the SHA-256 of the files it has read (hex, as `sha256sum` prints it).

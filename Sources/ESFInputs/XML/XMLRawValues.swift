@@ -32,6 +32,7 @@ extension XMLRecordSource: RawValueSource {
             answers[i] = RawValue(sourceField: plan.profiled == nil ? nil : relative, text: nil, personal: ep.rawIsPersonal[r.field])
             wanted[record, default: []].append((i, path))
         }
+        if linesExact { answerByLine(requests, &wanted, found: found) }
         guard !wanted.isEmpty, let libxml = try? LibXMLReader(path: path) else { return answers }
         // the elements on the way to a wanted record: any other element's content is skipped by libxml2
         var ways: Set<String> = []
@@ -96,6 +97,40 @@ extension XMLRecordSource: RawValueSource {
             status = level.children.isEmpty && !ways.contains(xpath) ? xmlTextReaderNext(reader) : xmlTextReaderRead(reader)
         }
         return answers
+    }
+
+    /// Answers the records whose requested fields are all attributes from their start tags, found by
+    /// line (`XMLStartTags`), and removes them from `wanted`; the others are left to the full pass.
+    private func answerByLine(_ requests: [RawValueRequest], _ wanted: inout [String: [(request: Int, path: XMLFieldPath)]],
+                              found: (Int, [UInt8]?) -> Void) {
+        var byLine: [Int: (record: String, name: [UInt8])] = [:]
+        var shared: Set<Int> = []
+        for (record, fields) in wanted {
+            let lines = Set(fields.map { requests[$0.request].location.line })
+            guard lines.count == 1, let line = lines.first ?? nil, line > 0,
+                  fields.allSatisfy({ if case .attribute(let a) = $0.path { return !a.contains(":") && a != "xmlns" } else { return false } }),
+                  let last = record.split(separator: "/").last else { continue }
+            // two records on one line: left to the full pass
+            if byLine[line] != nil { shared.insert(line) }
+            byLine[line] = (record, Array(last.prefix { $0 != "[" }.utf8))
+        }
+        for line in shared { byLine[line] = nil }
+        guard !byLine.isEmpty, let tags = XMLStartTags.find(path: path, wanted: byLine.mapValues(\.name)) else { return }
+        for (line, entry) in byLine {
+            guard let tag = tags[line], let fields = wanted[entry.record] else { continue }
+            var values: [(request: Int, bytes: [UInt8]?)] = []
+            for (i, path) in fields {
+                guard case .attribute(let a) = path else { break }
+                switch XMLStartTags.attribute(Array(a.utf8), in: tag) {
+                case .value(let bytes): values.append((i, bytes))
+                case .absent: values.append((i, nil))
+                case .unsupported: break
+                }
+            }
+            guard values.count == fields.count else { continue }
+            for (i, bytes) in values { found(i, bytes) }
+            wanted[entry.record] = nil
+        }
     }
 
     /// An XPath with `[1]` written for every step after the root that has no position (the first

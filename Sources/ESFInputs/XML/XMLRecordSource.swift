@@ -67,6 +67,8 @@ public final class XMLRecordSource: RecordSource, InputDigests {
 
     /// The SHA-256 of the file, hashed as the last `read` read it.
     private var digest: String?
+    /// Whether the last `read` knew every element's line for certain (see `XMLWalker.linesGuessed`).
+    var linesExact = false
     /// Counts the bytes `read` reads from the file (a progress display); nil: not counted.
     public var progress: ReadProgress?
 
@@ -82,6 +84,7 @@ public final class XMLRecordSource: RecordSource, InputDigests {
     /// Streams every record in document order; `entityOrder` is ignored.
     public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
         digest = nil
+        linesExact = false
         let compiled = try SchemaCache.schema(for: schema, model: model)
         let libxml = try LibXMLReader(path: path, schema: compiled, progress: progress)
         let collector = libxml.errors.validation
@@ -120,6 +123,7 @@ public final class XMLRecordSource: RecordSource, InputDigests {
             try walker.flushSchemaErrors(sink)
             try walker.reportEmptyLists(model: model, sink)
             digest = libxml.feed.sha256()
+            linesExact = !walker.linesGuessed
         }
     }
 
@@ -193,6 +197,14 @@ struct XMLWalker {
     /// The line where the previous node ended, and whether that is known exactly.
     var lastLine = 1
     var lastLineExact = false
+    /// Whether `lastLine` is the line where an element's start tag begins (its end was past libxml2's
+    /// 16-bit line cap), not where it ends: an element right after it may start on a later line.
+    var lastLineIsTagStart = false
+    /// Whether a comment or processing instruction past the 16-bit cap ended after `lastLine` was set.
+    var lastLineStale = false
+    /// Whether some element's line was a guess (see `startElement`); the raw values of findings are
+    /// then found by XPath only (`XMLStartTags`).
+    var linesGuessed = false
     /// Reused buffer for the values read under a mapping profile (canonical attributes are decoded in place).
     var scratch: [UInt8] = []
     /// Per entity and field, the attribute name as libxml2's dictionary holds it, once seen: later
@@ -264,6 +276,8 @@ struct XMLWalker {
                 if line > 0 {
                     lastLine = line
                     lastLineExact = true
+                    lastLineIsTagStart = false
+                    lastLineStale = false
                 }
             }
         case Self.text, Self.cdata:
@@ -272,6 +286,8 @@ struct XMLWalker {
             if line > 0 {
                 lastLine = line
                 lastLineExact = true
+                lastLineIsTagStart = false
+                lastLineStale = false
             }
             if let content = node.pointee.content, !isBlank(content), let frame = frames.last {
                 frames[frames.count - 1].reportedText = true
@@ -289,6 +305,10 @@ struct XMLWalker {
                 if line > 0 && line < 65535 {
                     lastLine = line
                     lastLineExact = true
+                    lastLineIsTagStart = false
+                    lastLineStale = false
+                } else {
+                    lastLineStale = true
                 }
             }
         case Self.documentType, Self.entityReference, Self.entity:
@@ -367,11 +387,15 @@ struct XMLWalker {
             line = rootLine
         } else if lastLineExact || !tagEndKnown {
             line = lastLine
+            // where the previous node ended, unless that is not known for certain
+            if !lastLineExact || lastLineIsTagStart || lastLineStale { linesGuessed = true }
         } else {
             line = tagEnd
         }
         lastLine = tagEndKnown ? tagEnd : line
         lastLineExact = true
+        lastLineIsTagStart = !tagEndKnown
+        lastLineStale = false
         let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
 
         guard let name = node.pointee.name else { return skip() }
