@@ -8,13 +8,15 @@ import Testing
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Fixtures").path
 
-private func model() throws -> DataModel {
+/// The canonical data model of the repository's rules.
+func esfOperationModel() throws -> DataModel {
     let sink = DiagnosticSink()
     let model = ModelLoader.load(path: repositoryRules + "/models/esf-operation-v1.yaml", displayPath: "esf-operation-v1.yaml", sink: sink)
     return try #require(model)
 }
 
-private func profile(_ name: String, _ model: DataModel) throws -> MappingProfile {
+/// A mapping profile shipped in the repository's rules, loaded for `model`.
+func shippedProfile(_ name: String, for model: DataModel) throws -> MappingProfile {
     let sink = DiagnosticSink()
     let path = try #require(ProfileLoader.resolve(name, rulesDirectories: [repositoryRules]))
     return try #require(ProfileLoader.load(path: path, displayPath: name, model: model, sink: sink))
@@ -29,9 +31,9 @@ private func request(_ model: DataModel, _ entity: String, _ field: String, _ lo
 struct RawValueTests {
     @Test("a CSV bundle read with a profile: the header as written and the cell of the requested row, in the file's encoding")
     func csv() throws {
-        let model = try model()
+        let model = try esfOperationModel()
         let path = fixtures + "/ucne-delavnice-si"
-        let source = CSVBundleRecordSource(directory: path, model: model, profile: try profile("si-legacy-csv", model))
+        let source = CSVBundleRecordSource(directory: path, model: model, profile: try shippedProfile("si-legacy-csv", for: model))
         try source.read(entityOrder: []) { _ in }
         let answers = source.rawValues([
             try request(model, "expenditure", "eu", ESFCore.SourceLocation(file: path + "/izdatki.csv", line: 46, record: 45, field: "eu")),
@@ -48,7 +50,7 @@ struct RawValueTests {
 
     @Test("the canonical bundle: the text, and no second name")
     func canonicalCSV() throws {
-        let model = try model()
+        let model = try esfOperationModel()
         let path = fixtures + "/ucne-delavnice/csv"
         let source = CSVBundleRecordSource(directory: path, model: model, profile: nil)
         try source.read(entityOrder: []) { _ in }
@@ -58,9 +60,9 @@ struct RawValueTests {
 
     @Test("an XML file read with a profile: attributes, child text and child attributes, found by the record's XPath")
     func xml() throws {
-        let model = try model()
+        let model = try esfOperationModel()
         let path = fixtures + "/ucne-delavnice-si-xml/export.xml"
-        let source = XMLRecordSource(path: path, model: model, schema: .none, profile: try profile("si-legacy-xml", model))
+        let source = XMLRecordSource(path: path, model: model, schema: .none, profile: try shippedProfile("si-legacy-xml", for: model))
         let answers = source.rawValues([
             try request(model, "operation", "eu_contribution", ESFCore.SourceLocation(file: path, xpath: "/operacija/financiranje/@eu", field: "eu_contribution")),
             try request(model, "expenditure", "incurred_on", ESFCore.SourceLocation(file: path, xpath: "/operacija/izdatki/izdatek[1]/datum_nastanka", field: "incurred_on")),
@@ -89,9 +91,9 @@ struct RawValueTests {
 
     @Test("a bundle's fit to a layout: files and bound headers")
     func layoutFit() throws {
-        let model = try model()
+        let model = try esfOperationModel()
         let path = fixtures + "/ucne-delavnice-si"
-        #expect(CSVBundleRecordSource(directory: path, model: model, profile: try profile("si-legacy-csv", model)).layoutFit().fits)
+        #expect(CSVBundleRecordSource(directory: path, model: model, profile: try shippedProfile("si-legacy-csv", for: model)).layoutFit().fits)
         let canonical = CSVBundleRecordSource(directory: path, model: model, profile: nil).layoutFit()
         #expect(!canonical.fits)
         #expect(canonical.missingFiles.first == "operation.csv")

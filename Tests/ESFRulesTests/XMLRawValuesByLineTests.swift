@@ -10,11 +10,6 @@ import Testing
 private let sampleExport = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("Fixtures/ucne-delavnice/export.xml").path
 
-private func canonicalModel() throws -> DataModel {
-    let sink = DiagnosticSink()
-    return try #require(ModelLoader.load(path: repositoryRules + "/models/esf-operation-v1.yaml", displayPath: "esf-operation-v1.yaml", sink: sink))
-}
-
 /// A file in a fresh temporary folder.
 private func written(_ name: String, _ bytes: [UInt8]) throws -> String {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-rawline-\(UUID().uuidString)")
@@ -70,7 +65,7 @@ struct XMLRawValuesByLineTests {
 
     @Test("every field of every record: the same raw text and source field as the full pass")
     func sameAsFullPass() throws {
-        let model = try canonicalModel()
+        let model = try esfOperationModel()
         for (name, bytes) in try Self.variants() {
             let path = try written("export.xml", bytes)
             let read = XMLRecordSource(path: path, model: model, schema: .none)
@@ -91,9 +86,24 @@ struct XMLRawValuesByLineTests {
         }
     }
 
+    @Test("a profile's layout (si-legacy-xml): attributes by line, child elements by XPath, the same answers")
+    func profiled() throws {
+        let model = try esfOperationModel()
+        let path = URL(fileURLWithPath: sampleExport).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ucne-delavnice-si-xml/export.xml").path
+        let profile = try shippedProfile("si-legacy-xml", for: model)
+        let read = XMLRecordSource(path: path, model: model, schema: .none, profile: profile)
+        let requests = try requestsForEveryField(read, model)
+        #expect(read.linesExact)
+        let expected = XMLRecordSource(path: path, model: model, schema: .none, profile: profile).rawValues(requests)
+        #expect(read.rawValues(requests) == expected)
+        #expect(expected.contains { $0?.text != nil && $0?.sourceField?.hasPrefix("@") == true })
+        #expect(expected.contains { $0?.text != nil && $0?.sourceField?.hasPrefix("@") == false })
+    }
+
     @Test("the sample's records are all found by their lines")
     func sampleFoundByLine() throws {
-        let model = try canonicalModel()
+        let model = try esfOperationModel()
         let read = XMLRecordSource(path: sampleExport, model: model, schema: .none)
         let requests = try requestsForEveryField(read, model)
         var wanted: [Int: [UInt8]] = [:]
@@ -170,6 +180,10 @@ struct XMLRawValuesByLineTests {
         #expect(XMLStartTags.find(path: crlf, wanted: [3: Array("p".utf8)]) == [3: Array("<p x=\"2\"/>".utf8)])
         let lone = try written("cr.xml", Array("<a>\r<p x=\"1\"/>\n<p x=\"2\"/>\n</a>".utf8))
         #expect(XMLStartTags.find(path: lone, wanted: [2: Array("p".utf8)]) == nil)
+        // not a regular file: refused before opening, so nothing blocks
+        let fifo = (try written("x", []) as NSString).deletingLastPathComponent + "/fifo.xml"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(XMLStartTags.find(path: fifo, wanted: [1: Array("p".utf8)]) == nil)
         let long = try written("long.xml", Array(("<a>\n<p x=\"" + String(repeating: "y", count: 100_000) + "\"/>\n</a>").utf8))
         #expect(XMLStartTags.find(path: long, wanted: [2: Array("p".utf8)])?[2]?.count == 100_009)
     }

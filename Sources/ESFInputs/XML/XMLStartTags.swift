@@ -30,8 +30,8 @@ struct XMLStartTags {
     /// to `>`. Lines without a unique such tag are absent; nil when the file cannot be read this
     /// way at all (not UTF-8, unreadable, a lone carriage return before a wanted line).
     static func find(path: String, wanted: [Int: [UInt8]]) -> [Int: [UInt8]]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
+        // a regular file only (a path swapped for a FIFO since the first read cannot block here)
+        guard let fd = try? InputFile.openRegular(path) else { return nil }
         defer { close(fd) }
         guard isUTF8(fd), let starts = lineStarts(fd, lines: wanted.keys.sorted()) else { return nil }
         var tags: [Int: [UInt8]] = [:]
