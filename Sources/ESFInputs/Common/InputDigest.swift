@@ -37,7 +37,7 @@ final class InputDigest {
     /// The file was read to its end: the digest is final.
     func finalize() {
         guard hex == nil, hashes else { return }
-        hex = Self.hex(hasher.finalize())
+        hex = Hex.lowercase(hasher.finalize())  // as `sha256sum` prints it
     }
 
     /// Hashes whatever `fd` still holds (the reader stopped early), then finalizes.
@@ -58,9 +58,6 @@ final class InputDigest {
         }
         finalize()
     }
-
-    /// Lower-case hex, as `sha256sum` prints it.
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { Hex.lowercase(digest) }
 }
 
 /// A source that knows the SHA-256 of the files it has read (hex, as `sha256sum` prints it).

@@ -322,10 +322,8 @@ struct XMLWalker {
     private func isBlank(_ p: UnsafePointer<UInt8>) -> Bool {
         var i = 0
         while p[i] != 0 {
-            switch p[i] {
-            case 0x20, 0x09, 0x0A, 0x0D: i += 1
-            default: return false
-            }
+            guard isXMLSpace(p[i]) else { return false }
+            i += 1
         }
         return true
     }
@@ -808,11 +806,14 @@ func appendTrimmedText(of reader: OpaquePointer, to out: inout [UInt8]) {
     defer { clibxml2_free(text) }
     var start = 0
     var end = cStringLength(text)
-    func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-    while start < end && blank(text[start]) { start += 1 }
-    while end > start && blank(text[end - 1]) { end -= 1 }
+    while start < end && isXMLSpace(text[start]) { start += 1 }
+    while end > start && isXMLSpace(text[end - 1]) { end -= 1 }
     out.append(contentsOf: UnsafeBufferPointer(start: text + start, count: end - start))
 }
+
+/// XML's white space (XML 1.0 §2.3 `S`): space, tab, carriage return, line feed.
+@inline(__always)
+func isXMLSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
 
 /// The length of a NUL-terminated UTF-8 string owned by libxml2.
 @inline(__always)

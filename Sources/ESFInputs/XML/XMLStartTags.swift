@@ -52,26 +52,16 @@ struct XMLStartTags {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         if bytes.count >= 2, bytes[0] == 0 || bytes[1] == 0 || bytes[0] == 0xFE || bytes[0] == 0xFF { return false }
         guard bytes.starts(with: Array("<?xml".utf8)) else { return true }
-        guard let end = firstIndex(of: Array("?>".utf8), in: bytes[...]) else { return false }
+        guard let end = bytes.firstRange(of: Array("?>".utf8))?.lowerBound else { return false }
         let declaration = bytes[..<end]
-        guard let at = firstIndex(of: Array("encoding".utf8), in: declaration) else { return true }
+        guard let at = declaration.firstRange(of: Array("encoding".utf8))?.lowerBound else { return true }
         var i = at + 8
-        while i < end, [0x20, 0x09, 0x0D, 0x0A, UInt8(ascii: "=")].contains(bytes[i]) { i += 1 }
+        while i < end, isXMLSpace(bytes[i]) || bytes[i] == UInt8(ascii: "=") { i += 1 }
         guard i < end, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") else { return false }
         let quote = bytes[i]
         guard let close = bytes[(i + 1)..<end].firstIndex(of: quote) else { return false }
         let name = String(decoding: bytes[(i + 1)..<close], as: UTF8.self).lowercased()
         return ["utf-8", "utf8", "us-ascii", "ascii"].contains(name)
-    }
-
-    private static func firstIndex(of needle: [UInt8], in hay: ArraySlice<UInt8>) -> Int? {
-        guard hay.count >= needle.count else { return nil }
-        var i = hay.startIndex
-        while i + needle.count <= hay.endIndex {
-            if hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
-            i += 1
-        }
-        return nil
     }
 
     /// The byte offset where each of `lines` (sorted, 1-based, counted by line feeds as libxml2
@@ -153,10 +143,11 @@ struct XMLStartTags {
         var i = 0
         var inTag = false
         var quote: UInt8 = 0
-        var tagStart = -1
+        var tagStart = -1, tagEnd = -1
+        var openTag = -1
         var count = 0
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
-        // the line: outside tags white space only; count the start tags named `name`
+        // the line: outside tags white space only; count the start tags named `name` (a tag that
+        // begins on the line is read to its end, so the counted tag's `>` is found on the way)
         while true {
             guard i < bytes.count else {
                 // the line goes on past the bytes read, or the file ends (inside a tag: not read here)
@@ -173,18 +164,20 @@ struct XMLStartTags {
                     quote = b
                 } else if b == UInt8(ascii: ">") {
                     inTag = false
+                    if openTag == tagStart { tagEnd = i + 1 }
                 }
                 i += 1
                 continue
             }
-            if isSpace(b) { i += 1; continue }
+            if isXMLSpace(b) { i += 1; continue }
             guard b == UInt8(ascii: "<"), i + 1 < bytes.count else { return complete || b != UInt8(ascii: "<") ? .none : .needMore }
             let c = bytes[i + 1]
             if c == UInt8(ascii: "!") || c == UInt8(ascii: "?") { return .none }
             inTag = true
+            openTag = i
             if c == UInt8(ascii: "/") { i += 2; continue }
             var j = i + 1
-            while j < bytes.count, !isSpace(bytes[j]), bytes[j] != UInt8(ascii: "/"), bytes[j] != UInt8(ascii: ">") { j += 1 }
+            while j < bytes.count, !isXMLSpace(bytes[j]), bytes[j] != UInt8(ascii: "/"), bytes[j] != UInt8(ascii: ">") { j += 1 }
             if j == bytes.count && !complete { return .needMore }
             var local = i + 1
             if let colon = bytes[(i + 1)..<j].lastIndex(of: UInt8(ascii: ":")) { local = colon + 1 }
@@ -194,22 +187,9 @@ struct XMLStartTags {
             }
             i = j
         }
-        guard count == 1 else { return .none }
-        // the tag, from its `<` to the `>` that is not in a quoted value
-        quote = 0
-        var k = tagStart + 1
-        while k < bytes.count {
-            let b = bytes[k]
-            if quote != 0 {
-                if b == quote { quote = 0 }
-            } else if b == UInt8(ascii: "\"") || b == UInt8(ascii: "'") {
-                quote = b
-            } else if b == UInt8(ascii: ">") {
-                return .found(tagStart..<(k + 1))
-            }
-            k += 1
-        }
-        return complete ? .none : .needMore
+        // the loop ends outside any tag, so the one counted tag was read to its `>`
+        guard count == 1, tagEnd > tagStart else { return .none }
+        return .found(tagStart..<tagEnd)
     }
 
     /// What a start tag holds for an attribute without a namespace prefix.
@@ -224,20 +204,19 @@ struct XMLStartTags {
 
     /// The value of attribute `name` in a start tag (`<` … `>`).
     static func attribute(_ name: [UInt8], in tag: [UInt8]) -> Attribute {
-        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A }
         var i = 1
-        while i < tag.count, !isSpace(tag[i]), tag[i] != UInt8(ascii: "/"), tag[i] != UInt8(ascii: ">") { i += 1 }
+        while i < tag.count, !isXMLSpace(tag[i]), tag[i] != UInt8(ascii: "/"), tag[i] != UInt8(ascii: ">") { i += 1 }
         while true {
-            while i < tag.count, isSpace(tag[i]) { i += 1 }
+            while i < tag.count, isXMLSpace(tag[i]) { i += 1 }
             guard i < tag.count else { return .unsupported }
             if tag[i] == UInt8(ascii: "/") || tag[i] == UInt8(ascii: ">") { return .absent }
             let nameStart = i
-            while i < tag.count, !isSpace(tag[i]), tag[i] != UInt8(ascii: "=") { i += 1 }
+            while i < tag.count, !isXMLSpace(tag[i]), tag[i] != UInt8(ascii: "=") { i += 1 }
             let attributeName = tag[nameStart..<i]
-            while i < tag.count, isSpace(tag[i]) { i += 1 }
+            while i < tag.count, isXMLSpace(tag[i]) { i += 1 }
             guard i < tag.count, tag[i] == UInt8(ascii: "=") else { return .unsupported }
             i += 1
-            while i < tag.count, isSpace(tag[i]) { i += 1 }
+            while i < tag.count, isXMLSpace(tag[i]) { i += 1 }
             guard i < tag.count, tag[i] == UInt8(ascii: "\"") || tag[i] == UInt8(ascii: "'") else { return .unsupported }
             let quote = tag[i]
             guard let close = tag[(i + 1)...].firstIndex(of: quote) else { return .unsupported }
