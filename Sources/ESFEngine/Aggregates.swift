@@ -107,6 +107,11 @@ final class AggregateStore {
     let compiledValue: [CompiledExpression?]
     /// Per aggregate, the few facts of its spec the hot path reads (a spec read as a whole is copied).
     let shapes: [Shape]
+    /// Per aggregate: its entity, the fields of its inner key, and its entity's width (hot path, as `shapes`).
+    let entities: [Int]
+    let innerKeyFields: [[Int]]
+    let widths: [Int]
+    let params: [[Value]]
 
     struct Shape {
         var kind: AggregateKind
@@ -121,6 +126,10 @@ final class AggregateStore {
         self.specs = specs
         shapes = specs.map { Shape(kind: $0.kind, integer: $0.valueType == .int, firstOfKey: $0.firstOfKey, keeps: $0.residual != nil,
                                    keyless: $0.innerKeyFields.isEmpty, field: $0.field) }
+        entities = specs.map(\.entity)
+        innerKeyFields = specs.map(\.innerKeyFields)
+        widths = specs.map(\.width)
+        params = specs.map(\.params)
         compiledFilter = specs.map { s in s.filter.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         compiledValue = specs.map { s in s.value.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         single = Array(repeating: AggregateAccumulator(), count: specs.count)
@@ -144,7 +153,7 @@ final class AggregateStore {
 
     /// The row of the record's inner key for aggregate `id`, created on first sight.
     func row(_ id: Int, entity: Int, values: [Value], keys: KeySymbols) -> Int {
-        let fields = specs[id].innerKeyFields
+        let fields = innerKeyFields[id]
         let found: Int32?
         if fields.count == 1 {
             found = index[id].row(keys.symbol(entity, fields[0], values), create: true)
@@ -159,7 +168,7 @@ final class AggregateStore {
     }
 
     func rowCount(_ id: Int) -> Int {
-        switch specs[id].kind {
+        switch shapes[id].kind {
         case .count: return rows[id].counts.count
         case .sum: return rows[id].sumUnits.count
         default: return rows[id].others.count
@@ -168,9 +177,9 @@ final class AggregateStore {
 
     /// The row of a correlation key (key forms) for aggregate `id`, if the key was ever fed.
     func row(_ id: Int, key: [Value], keys: KeySymbols) -> Int? {
-        let fields = specs[id].innerKeyFields
+        let fields = innerKeyFields[id]
         guard key.count == fields.count else { return nil }
-        let entity = specs[id].entity
+        let entity = entities[id]
         if fields.count == 1 {
             guard let s = keys.find(entity, fields[0], key[0]) else { return nil }
             return index[id].row(s).map(Int.init)
@@ -191,7 +200,7 @@ final class AggregateStore {
             let shape = shapes[id]
             if repeatOfKey && shape.firstOfKey { continue }
             evaluator.aggregated = values
-            evaluator.params = specs[id].params
+            evaluator.params = params[id]
             if let filter = compiledFilter[id] {
                 do {
                     guard try evaluator.truth(filter) == true else { continue }
@@ -254,10 +263,13 @@ final class AggregateStore {
         var item = kept[id].first(Int32(truncatingIfNeeded: r))
         guard item >= 0 else { return }
         let fields = keptFields[id]
-        var full = Array(repeating: Value.null, count: specs[id].width)
+        var full = Array(filled: Value.null, count: widths[id])
         while item >= 0 {
             let base = Int(item) * fields.count
-            for (slot, f) in fields.enumerated() { full[f] = keptValues[id][base + slot] }
+            // the packed values read in place (`keptValues[id][i]` copies the whole list per value)
+            keptValues.withUnsafeBufferPointer { packed in
+                for (slot, f) in fields.enumerated() { full[f] = packed[id][base + slot] }
+            }
             try body(full)
             item = kept[id].next[Int(item)]
         }

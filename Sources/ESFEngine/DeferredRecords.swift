@@ -161,10 +161,11 @@ struct DeferredRecords {
     func record(_ i: Int) -> (entity: Int, records: [[Value]?], location: SourceLocation, columns: [Int32]?, xpaths: [String]?) {
         let item = kept[i]
         let e = Int(item.entity)
-        var records = [[Value]?](repeating: nil, count: widths.count)
+        // hot path: arrays allocated without the generic metadata look-up (`Array(filled:count:)`)
+        var records = [[Value]?](filled: nil, count: widths.count)
         let bits = i * presenceWords
-        for k in widths.indices where presence[bits + k / 64] & (1 << UInt64(k % 64)) != 0 { records[k] = Array(repeating: .null, count: widths[k]) }
-        records[e] = Array(repeating: .null, count: widths[e])
+        for k in widths.indices where presence[bits + k / 64] & (1 << UInt64(k % 64)) != 0 { records[k] = Array(filled: .null, count: widths[k]) }
+        records[e] = Array(filled: .null, count: widths[e])
         var slot = Int(item.valueStart)
         for s in slots[e] {
             if records[s.entity] != nil { records[s.entity]?[s.field] = values[slot] }
@@ -172,7 +173,7 @@ struct DeferredRecords {
         }
         var columns: [Int32]?
         if item.columnStart >= 0 {
-            var cols = [Int32](repeating: 0, count: widths[e])
+            var cols = [Int32](filled: 0, count: widths[e])
             for (n, s) in slots[e].prefix(ownSlots[e]).enumerated() { cols[s.field] = self.columns[Int(item.columnStart) + n] }
             columns = cols
         }

@@ -170,8 +170,11 @@ extension Engine {
                 }
                 let fields = projectedFields[c]
                 let base = Int(projectionRows[c][pkey]) * fields.count
-                if contextRecords[c] == nil { contextRecords[c] = Array(repeating: Value.null, count: model.entities[c].fields.count) }
-                for (slot, f) in fields.enumerated() { contextRecords[c]?[f] = projectionValues[c][base + slot] }
+                if contextRecords[c] == nil { contextRecords[c] = Array(filled: Value.null, count: model.entities[c].fields.count) }
+                // hot path: the packed values are read in place (`projectionValues[c][i]` copied the whole list per value)
+                projectionValues.withUnsafeBufferPointer { packed in
+                    for (slot, f) in fields.enumerated() { contextRecords[c]?[f] = packed[c][base + slot] }
+                }
             }
         }
         if !contextFields[e].isEmpty {

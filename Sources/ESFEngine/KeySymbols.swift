@@ -34,6 +34,7 @@ struct SymbolTable {
     }
 
     /// The symbol of `value` (a key form) if it was seen.
+    @inline(__always)
     func find(_ value: Value) -> Int32? {
         guard !slots.isEmpty else { return nil }
         return probe(value, Self.hash(value)).symbol
@@ -41,6 +42,7 @@ struct SymbolTable {
 
     /// Linear probing from the value's home slot: its symbol when present, else the empty slot that
     /// ends the run (where it would go). The table is never full (at most half), so the loop ends.
+    @inline(__always)
     private func probe(_ value: Value, _ h: UInt64) -> (slot: Int, symbol: Int32?) {
         let mask = slots.count - 1
         var i = Int(truncatingIfNeeded: h) & mask
@@ -313,10 +315,17 @@ final class KeySymbols {
     }
 
     /// The text of the key-form value of symbol `s` of field `f` of entity `e` ("" for null).
-    func text(_ e: Int, _ f: Int, _ s: Int32) -> String? { tables[domain[e][f]].text(of: s) }
+    func text(_ e: Int, _ f: Int, _ s: Int32) -> String? {
+        let d = domain[e][f]
+        return tables.withUnsafeBufferPointer { $0[d].text(of: s) }
+    }
 
     /// The symbol of a key-form value for field `f` of entity `e`, if it was ever seen.
-    func find(_ e: Int, _ f: Int, _ value: Value) -> Int32? { tables[domain[e][f]].find(value) }
+    func find(_ e: Int, _ f: Int, _ value: Value) -> Int32? {
+        // hot path: the table is read in place; `tables[d].find` copied the table (its six arrays retained and released)
+        let d = domain[e][f]
+        return tables.withUnsafeBufferPointer { $0[d].find(value) }
+    }
 }
 
 extension Array {

@@ -113,6 +113,7 @@ struct PackedValues {
 
     /// Whether slot `i` holds a value equal to `value` (`Value`'s equality). A text is compared by its
     /// bytes in place first (equal bytes are equal texts), without making a `String`.
+    @inline(__always)
     func holds(_ i: Int, _ value: Value) -> Bool {
         guard case .string(let s) = value else { return self[i] == value }
         let tag = tags[i], word = words[i]

@@ -218,9 +218,13 @@ struct Lowering {
                 guard let state = ev.state, id < ev.aggregates.count else {
                     throw EvalError(code: "state", message: "aggregates are not available here")
                 }
-                var key: [Value] = []
+                var key = ev.keyBuffer
+                ev.keyBuffer = []
+                key.removeAll(keepingCapacity: true)
                 for k in keys { key.append(try k(&ev).keyForm) }
-                return state.aggregateValue(id, key: key)
+                let value = state.aggregateValue(id, key: key)
+                ev.keyBuffer = key
+                return value
             }
         case .aggregate(let id) where id < aggregates.count:
             // kept records with residual conditions (`count(training where participant_id == expenditure.participant_id
@@ -236,9 +240,11 @@ struct Lowering {
                 guard let state = ev.state, id < ev.aggregates.count else {
                     throw EvalError(code: "state", message: "aggregates are not available here")
                 }
-                var key: [Value] = []
-                key.reserveCapacity(keys.count)
+                var key = ev.keyBuffer
+                ev.keyBuffer = []
+                key.removeAll(keepingCapacity: true)
                 for k in keys { key.append(try k(&ev).keyForm) }
+                defer { ev.keyBuffer = key }
                 let saved = ev.aggregated
                 defer { ev.aggregated = saved }
                 var acc = AggregateAccumulator()

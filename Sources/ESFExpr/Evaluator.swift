@@ -52,6 +52,9 @@ public struct Evaluator {
 
     /// The cost spent by the current evaluation (compiled expressions charge it too).
     var spent = 0
+    /// A correlation key's values, reused from one aggregate read to the next (no array allocated per
+    /// read); taken out while in use, so that an aggregate read inside a key makes its own.
+    var keyBuffer: [Value] = []
     let regexCache = RegexCache()
 
     /// The default budget: generous for real rules, small enough to stop runaway ones.

@@ -73,7 +73,11 @@ func loadYAML(path: String, displayPath: String, sink: DiagnosticSink, allowEmpt
         return nil
     }
     do {
-        guard let node = try Yams.compose(yaml: text) else {
+        // Every scalar is read as its text (`YNode.scalar`); no loader asks Yams for a typed value. The basic
+        // resolver tags every plain scalar `str` instead of matching it against the YAML 1.1 regular expressions
+        // (bool, int, float, null, timestamp): those took a fifth of start-up, run again on each hash of a key.
+        // Keys are then duplicates when their texts are (`1:` and `"1":` too), as the loaders read them.
+        guard let node = try Yams.compose(yaml: text, .basic) else {
             if allowEmpty { return YNode(node: Node.mapping(Node.Mapping([])), file: displayPath) }
             sink.add(Diagnostic(code: "yaml.empty", message: "the file is empty", file: displayPath, line: 1, column: 1))
             return nil

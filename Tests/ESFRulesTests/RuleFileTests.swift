@@ -94,6 +94,31 @@ struct RuleFileTests {
         #expect(d.line >= 2)
     }
 
+    @Test("keys are duplicates when their texts are, quoted or not; plain scalars keep their text")
+    func duplicateKeysByText() throws {
+        // a plain `true` and a quoted "true" are one key to the loaders (they read keys as text)
+        let (set, diagnostics, _) = try load("- id: T-001\n  title: a\n  \"title\": b\n  severity: error\n")
+        #expect(set == nil)
+        let d = try #require(diagnostics.first)
+        #expect(d.code == "yaml.syntax")
+        #expect(d.message.contains("duplicate key"))
+        // scalars YAML 1.1 would type (a date, an octal-looking number, `on`) are read as written
+        let (ok, problems, _) = try load("""
+        - id: T-002
+          title: on
+          severity: error
+          scope: operation
+          assert: start >= 2014-01-01 and eu_rate <= 0.80
+          message: "0o17 2020-08-31"
+        """)
+        #expect(problems.isEmpty, "\(problems)")
+        let rule = try #require(ok?.rules.first)
+        #expect(rule.title.text(.en) == "on")
+        let parts = rule.message.template(.en).parts
+        #expect(parts.count == 1)
+        if case .text(let t)? = parts.first { #expect(t == "0o17 2020-08-31") } else { Issue.record("the message is one text") }
+    }
+
     @Test("a duplicate rule id is an error")
     func duplicateID() throws {
         let rule = "- id: T-001\n  title: a\n  severity: error\n  scope: operation\n  assert: eu_rate <= 0.80\n  message: m\n"

@@ -375,8 +375,8 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
                 let location = Self.place(path, sheet: sheet, line: blankLine, record: recordNumber)
                 if headerCount == 1 {
                     // A one-column file: an empty line is a row whose only cell is empty.
-                    let values = [Value](repeating: .null, count: fieldCount)
-                    var columns = [Int32](repeating: 0, count: fieldCount)
+                    let values = [Value](filled: .null, count: fieldCount)
+                    var columns = [Int32](filled: 0, count: fieldCount)
                     if columnField[0] >= 0 { columns[columnField[0]] = 1 }
                     try emitRequiredProblems(plan, values: values, skip: [], location: location, sink)
                     try sink(.record(Record(entity: entity, values: values, location: location, fieldColumns: columns)))
@@ -393,8 +393,9 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
                 continue
             }
 
-            var values = [Value](repeating: .null, count: fieldCount)
-            var columns = [Int32](repeating: 0, count: fieldCount)
+            // hot path: per record, allocated without the generic metadata look-up (`Array(filled:count:)`)
+            var values = [Value](filled: .null, count: fieldCount)
+            var columns = [Int32](filled: 0, count: fieldCount)
             let issues = reader.issues
             var unparseable: [(field: Int, raw: [UInt8])] = []
             var invisible: [InvisibleValue] = []
