@@ -35,9 +35,16 @@ public struct MessageTemplate: Sendable {
     /// The expressions of the placeholders as written (trimmed), in order.
     public var placeholders: [String] {
         parts.compactMap { part in
-            if case .value(let b) = part { return b.text.trimmingCharacters(in: .whitespaces) }
+            if case .value(let b) = part { return Self.trimmed(b.text) }
             return nil
         }
+    }
+
+    /// `text` without the spaces and tabs around it (Foundation's `.whitespaces`, without its cost at start-up).
+    static func trimmed(_ text: String) -> String {
+        func isSpace(_ c: Character) -> Bool { c.isWhitespace && !c.isNewline }
+        guard let first = text.firstIndex(where: { !isSpace($0) }), let last = text.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(text[first...last])
     }
 
     /// The placeholders as two languages of one message must share them (in any order): the

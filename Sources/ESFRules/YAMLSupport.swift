@@ -30,7 +30,12 @@ struct YNode {
 
     var sequence: [YNode]? { node.sequence.map { $0.map { YNode(node: $0, file: file) } } }
 
-    subscript(_ key: String) -> YNode? { mapping?.first { $0.key == key }?.value }
+    /// The value of the first entry whose key is `key` (the mapping's pairs walked in place, not copied as `mapping`).
+    subscript(_ key: String) -> YNode? {
+        guard let m = node.mapping else { return nil }
+        for (k, v) in m where (k.scalar?.string ?? "") == key { return YNode(node: v, file: file) }
+        return nil
+    }
 
     func diagnostic(_ code: String, _ message: String) -> Diagnostic {
         Diagnostic(code: code, message: message, file: file, line: line, column: column)
@@ -77,7 +82,8 @@ func loadYAML(path: String, displayPath: String, sink: DiagnosticSink, allowEmpt
         // resolver tags every plain scalar `str` instead of matching it against the YAML 1.1 regular expressions
         // (bool, int, float, null, timestamp): those took a fifth of start-up, run again on each hash of a key.
         // Keys are then duplicates when their texts are (`1:` and `"1":` too), as the loaders read them.
-        guard let node = try Yams.compose(yaml: text, .basic) else {
+        // The encoding is given: Yams' default reads the process environment on each parser.
+        guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
             if allowEmpty { return YNode(node: Node.mapping(Node.Mapping([])), file: displayPath) }
             sink.add(Diagnostic(code: "yaml.empty", message: "the file is empty", file: displayPath, line: 1, column: 1))
             return nil

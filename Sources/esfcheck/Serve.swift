@@ -7,6 +7,7 @@ import Synchronization
 /// `esfcheck serve`: the HTTP service (docs/api.md).
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run the HTTP service: POST /v1/check, GET /v1/packs, GET /v1/rules/{id}, GET /health (docs/api.md).",
         discussion: """
         The packs are loaded once at start-up; a broken pack or config stops the start with exit code 2, as
