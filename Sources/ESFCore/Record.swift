@@ -77,6 +77,9 @@ public struct Record: Sendable {
     /// Per field, its XPath relative to the record's element when it is not `@field`
     /// (an XML mapping profile: `@sifra`, `datum_rojstva`, `financiranje/@eu`); shared, not copied.
     public var fieldXPaths: [String]?
+    /// The outcomes of the record's own-record rules when the reading thread evaluated them (the
+    /// engine's `PreEvaluator`): two bits a rule; 0 when none was evaluated there.
+    public var preOutcomes: UInt64 = 0
 
     public init(entity: Int, values: [Value], location: SourceLocation, fieldColumns: [Int32]? = nil, fieldXPaths: [String]? = nil) {
         self.entity = entity

@@ -252,8 +252,30 @@ extension Engine {
                 sealed.formUnion(relies[e])
                 sealedBy[e] = true
             }
-            setContext(context, own: e, values: r.values)
-            for i in imm { check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: r.location) }
+            // rules whose outcome the reading thread found (passed, not applicable) are only counted;
+            // the others are evaluated here, in the same order, in the record's context (set once, when needed)
+            let pre = r.preOutcomes
+            var contextSet = false
+            for i in imm {
+                if pre != 0, preSlot[i] >= 0 {
+                    switch (pre >> UInt64(2 * preSlot[i])) & 3 {
+                    case PreEvaluator.passed:
+                        coverage[i].evaluated += 1
+                        coverage[i].passed += 1
+                        continue
+                    case PreEvaluator.notApplicable:
+                        coverage[i].evaluated += 1
+                        coverage[i].notApplicable += 1
+                        continue
+                    default: break
+                    }
+                }
+                if !contextSet {
+                    setContext(context, own: e, values: r.values)
+                    contextSet = true
+                }
+                check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: r.location)
+            }
         }
         if !def.isEmpty {
             // keep only the fields the deferred rules read, until the end of the stream

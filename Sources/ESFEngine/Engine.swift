@@ -73,6 +73,11 @@ public final class Engine: EvaluationState {
     /// Per entity: whether its parent's key field is personal data (then masked where it is shown).
     let parentKeyIsPersonal: [Bool]
 
+    /// Per entity: its own-record rules, which the reading thread of a two-thread run may evaluate
+    /// (`PreEvaluator`); per rule: its slot in its records' `preOutcomes`, -1 for none.
+    var preSlots: [[Int]] = []
+    var preSlot: [Int] = []
+
     /// Per rule: its `when` and expression assert lowered to typed closures, parameters folded
     /// (the tree evaluator explains the rules that fail).
     let compiledWhen: [CompiledExpression?]
@@ -262,6 +267,9 @@ public final class Engine: EvaluationState {
             for k in a.outerKey { for (ent, f) in k.contextFields() { contextFields[ent].insert(f) } }
         }
         projectedFields = contextFields.map { $0.sorted() }
+        preSlots = PreEvaluator.slots(rules: rules, immediate: immediateRules, root: model.root)
+        preSlot = Array(repeating: -1, count: rules.count)
+        for list in preSlots { for (slot, i) in list.enumerated() { preSlot[i] = slot } }
         let recordKeyFields = (0..<n).map { e in [keyFieldIndex[e], parentFieldIndex[e], participantFieldIndex[e]].compactMap { $0 } }
         deferred = DeferredRecords(ruleSet: ruleSet, deferredRules: deferredRules, reads: deferredReads, keyFields: recordKeyFields)
         evaluator.state = self

@@ -17,9 +17,13 @@ public enum ReadPipeline {
     public struct Shape: Sendable, Hashable {
         public var batchSize: Int
         public var queueDepth: Int
-        public init(batchSize: Int, queueDepth: Int) {
+        /// How many batches must wait in the queue, when one is put, for the reader's thread to
+        /// `prepare` the next one (0: always; tests use it to prepare every event).
+        public var prepareWhenWaiting: Int
+        public init(batchSize: Int, queueDepth: Int, prepareWhenWaiting: Int = 2) {
             self.batchSize = max(batchSize, 1)
             self.queueDepth = max(queueDepth, 1)
+            self.prepareWhenWaiting = max(prepareWhenWaiting, 0)
         }
 
         /// 512 events a batch, 4 batches waiting at most: about 2,000 records ahead of the engine.
@@ -33,8 +37,13 @@ public enum ReadPipeline {
     /// Streams every event of `source` to `sink` on the calling thread while the source reads on a
     /// thread of its own. The source's `progress` counter, if any, is brought up to date on the calling
     /// thread as each batch arrives (the reader counts into a counter of its own, given back when done).
+    /// `prepare`, when given, sees every event on the reader's thread before it is queued (the engine's
+    /// `PreEvaluator`), and is told to do its work (`true`) while the calling thread is the slower one:
+    /// from a batch put when at least `shape.prepareWhenWaiting` (2) were waiting to the next batch put
+    /// with fewer. It is used by that thread only, and must not change what the events mean (the calling
+    /// thread gets the same events either way).
     public static func stream(_ source: inout any RecordSource, entityOrder: [Int], shape: Shape = .standard,
-                              _ sink: (InputEvent) throws -> Void) throws {
+                              prepare: ((inout InputEvent, Bool) -> Void)? = nil, _ sink: (InputEvent) throws -> Void) throws {
         let shown = source.progress
         let counted = shown.map { _ in ReadProgress() }
         source.progress = counted
@@ -43,16 +52,27 @@ public enum ReadPipeline {
         // (`queue.join()`, whose semaphore orders its writes before our reads): one owner at a time.
         nonisolated(unsafe) let reader = source
         nonisolated(unsafe) let counter = counted
-        let batchSize = shape.batchSize
+        nonisolated(unsafe) let prepare = prepare
+        let batchSize = shape.batchSize, prepareWhenWaiting = shape.prepareWhenWaiting
         let thread = Thread {
             var batch: [InputEvent] = []
             batch.reserveCapacity(batchSize)
+            var preparing = prepare != nil && prepareWhenWaiting == 0
             let outcome: Result<Void, any Error> = Result {
                 try reader.read(entityOrder: entityOrder) { event in
-                    batch.append(event)
+                    if let prepare {
+                        var prepared = event
+                        prepare(&prepared, preparing)
+                        batch.append(prepared)
+                    } else {
+                        batch.append(event)
+                    }
                     if batch.count >= batchSize {
                         guard queue.put(Batch(events: batch, bytesRead: counter?.bytes ?? 0)) else { throw Stopped() }
                         batch.removeAll(keepingCapacity: true)
+                        // help the evaluating thread only while it is behind (an XML file validated
+                        // against its XSD can keep this thread the busier one)
+                        preparing = prepare != nil && (prepareWhenWaiting == 0 || queue.waiting() >= prepareWhenWaiting)
                     }
                 }
             }
@@ -153,6 +173,9 @@ public enum ReadPipeline {
             if batch != nil { free.signal() }
             return batch
         }
+
+        /// The batches queued and not yet taken.
+        func waiting() -> Int { state.withLock { $0.batches.count - $0.head } }
 
         /// Consumer: how the reader ended, once `take` has returned nil.
         func end() -> (outcome: Result<Void, any Error>, bytesRead: Int) {

@@ -139,7 +139,7 @@ struct ReadPipelineTests {
         #expect(Self.fixtureInputs.count >= 24)
     }
 
-    @Test("every fixture: the same report on one thread and on two with batches of one event and a queue of one batch",
+    @Test("every fixture: the same report on one thread and on two with batches of one event and a queue of one batch, own-record rules evaluated on the reading thread or not",
           arguments: fixtureInputs)
     func fixture(_ fixture: FixtureInput) throws {
         var request = CheckRequest()
@@ -150,6 +150,9 @@ struct ReadPipelineTests {
         let one = try Self.json(Checker.check(request))
         request.threads = 2
         request.pipelineShape = ReadPipeline.Shape(batchSize: 1, queueDepth: 1)
+        #expect(try Self.json(Checker.check(request)) == one)
+        // every record's own-record rules evaluated on the reading thread
+        request.pipelineShape = ReadPipeline.Shape(batchSize: 2, queueDepth: 1, prepareWhenWaiting: 0)
         #expect(try Self.json(Checker.check(request)) == one)
     }
 

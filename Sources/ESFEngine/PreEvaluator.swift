@@ -1,0 +1,106 @@
+import ESFCore
+import ESFExpr
+import ESFRules
+
+/// The rules of a record that read nothing but the record itself, the root record and parameters
+/// ("own-record rules": no context of other records, no aggregate, look-up or relation), evaluated
+/// on the reading thread of a two-thread run (`ReadPipeline`), while the engine's thread evaluates
+/// the records before. Each outcome travels with its record (`Record.preOutcomes`, two bits a rule):
+/// the engine counts a passed or not applicable rule from it and evaluates the rule itself only when
+/// it failed or stopped with an error, so that the finding, its message and its explanation are
+/// made as in a one-thread run, in the same order. Runs with `--timings` evaluate every rule on the
+/// engine's thread (their per-rule times would otherwise miss these).
+///
+/// One instance per run, used by one thread only: its evaluator (regular-expression cache included)
+/// is its own. The compiled expressions are shared with the engine; they hold no mutable state.
+final class PreEvaluator {
+    /// Per entity: its own-record rules, in the engine's order, with their slot in `Record.preOutcomes`.
+    private struct Item {
+        let slot: Int
+        let when: CompiledExpression?
+        let assert: CompiledExpression
+        let params: [Value]
+    }
+
+    /// Outcome codes, two bits per slot; 0 (no bits) is "not evaluated here".
+    static let passed: UInt64 = 1, notApplicable: UInt64 = 2, evaluateAgain: UInt64 = 3
+    /// The slots a record's outcomes hold (two bits each in 64).
+    static let maxSlots = 32
+
+    private let items: [[Item]]
+    private let root: Int
+    private var evaluator: Evaluator
+    private var rootSeen = false
+
+    /// Nil when no entity has an own-record rule.
+    init?(engine: Engine) {
+        var items: [[Item]] = Array(repeating: [], count: engine.model.entities.count)
+        for (e, slots) in engine.preSlots.enumerated() {
+            for (slot, i) in slots.enumerated() {
+                guard let assert = engine.compiledAssert[i] else { continue }
+                items[e].append(Item(slot: slot, when: engine.compiledWhen[i], assert: assert, params: engine.rules[i].params))
+            }
+        }
+        guard items.contains(where: { !$0.isEmpty }) else { return nil }
+        self.items = items
+        root = engine.model.root
+        evaluator = Evaluator(params: [], entityCount: engine.model.entities.count, budget: engine.options.budget)
+        evaluator.aggregates = engine.ruleSet.aggregates
+        evaluator.showPersonalData = engine.options.showPersonalData
+        evaluator.language = engine.options.language
+    }
+
+    /// Which rules of each entity are own-record rules: immediate, an expression assertion, reading no
+    /// entity but their scope and the root, no aggregate and no look-up; at most `maxSlots` an entity.
+    static func slots(rules: [CompiledRule], immediate: [[Int]], root: Int) -> [[Int]] {
+        immediate.enumerated().map { e, list in
+            Array(list.filter { i in
+                let rule = rules[i], u = rule.usage
+                guard rule.scope == e, case .expression = rule.assertion else { return false }
+                return u.entities.isSubset(of: [e, root]) && u.aggregates.isEmpty && u.lookups.isEmpty
+                    && u.recordLookups.isEmpty && !u.aggregated
+            }.prefix(maxSlots))
+        }
+    }
+
+    /// Sees every event: keeps the root record as the engine keeps it (the first one; a second root is
+    /// rejected there), and with `evaluate`, evaluates the own-record rules of a record and stores their
+    /// outcomes in it. Without, the record goes on as read (the engine evaluates its rules).
+    func prepare(_ event: inout InputEvent, evaluate: Bool) {
+        guard case .record(var r) = event else { return }
+        let e = r.entity
+        if e == root {
+            if !rootSeen {
+                rootSeen = true
+                evaluator.records[root] = r.values
+            }
+            return
+        }
+        guard evaluate, !items[e].isEmpty else { return }
+        // the event gives up its record while it is changed (no second reference to its values)
+        event = .groupEnd
+        evaluator.records[e] = r.values
+        var outcomes: UInt64 = 0
+        for item in items[e] {
+            evaluator.params = item.params
+            let code: UInt64
+            do {
+                if let w = item.when, try evaluator.truth(w) != true {
+                    code = Self.notApplicable
+                } else {
+                    switch try evaluator.truth(item.assert) {
+                    case true?: code = Self.passed
+                    case nil: code = Self.notApplicable
+                    case false?: code = Self.evaluateAgain
+                    }
+                }
+            } catch {
+                code = Self.evaluateAgain
+            }
+            outcomes |= code << UInt64(2 * item.slot)
+        }
+        evaluator.records[e] = nil
+        r.preOutcomes = outcomes
+        event = .record(r)
+    }
+}
