@@ -99,10 +99,11 @@ struct SheetRows: TableRows {
     private mutating func fill(_ cells: [Cell], count: Int, row: Int) {
         line = row
         fieldCount = count
-        texts = [[UInt8]](repeating: [], count: count)
-        numbers = [[UInt8]?](repeating: nil, count: count)
-        dates = [[UInt8]?](repeating: nil, count: count)
-        booleans = [Bool](repeating: false, count: count)
+        // per row: allocated without the generic metadata look-up (`Array(filled:count:)`)
+        texts = [[UInt8]](filled: [], count: count)
+        numbers = [[UInt8]?](filled: nil, count: count)
+        dates = [[UInt8]?](filled: nil, count: count)
+        booleans = [Bool](filled: false, count: count)
         for cell in cells where cell.column <= count {
             let i = cell.column - 1
             texts[i] = cell.text

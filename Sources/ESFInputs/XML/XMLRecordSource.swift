@@ -561,7 +561,8 @@ struct XMLWalker {
     private mutating func emitRecord(node: UnsafeMutablePointer<xmlNode>, entity e: Int, xpath: String, line: Int,
                                      parent: Frame?, _ sink: (InputEvent) throws -> Void) throws -> ([Value], [String]) {
         let ep = plan.entities[e]
-        var values = [Value](repeating: .null, count: ep.fieldNames.count)
+        // per record: allocated without the generic metadata look-up (`Array(filled:count:)`)
+        var values = [Value](filled: .null, count: ep.fieldNames.count)
         var unparseable: [(field: Int, raw: String, personal: [String])] = []
         var invisible: [InvisibleValue] = []
         var unknown: [String] = []
@@ -640,7 +641,7 @@ struct XMLWalker {
     private mutating func beginProfiledRecord(node: UnsafeMutablePointer<xmlNode>, entity e: Int, xpath: String, parent: Frame?) -> PendingRecord {
         let ep = plan.entities[e]
         let pe = plan.profiled![e]
-        var record = PendingRecord(values: [Value](repeating: .null, count: ep.fieldNames.count))
+        var record = PendingRecord(values: [Value](filled: .null, count: ep.fieldNames.count))
         var attribute = node.pointee.properties
         while let a = attribute {
             attribute = a.pointee.next
