@@ -107,10 +107,8 @@ final class AggregateStore {
     let compiledValue: [CompiledExpression?]
     /// Per aggregate, the few facts of its spec the hot path reads (a spec read as a whole is copied).
     let shapes: [Shape]
-    /// Per aggregate: its entity, the fields of its inner key, and its entity's width (hot path, as `shapes`).
-    let entities: [Int]
+    /// Per aggregate: the fields of its inner key and its parameters (hot path, as `shapes`).
     let innerKeyFields: [[Int]]
-    let widths: [Int]
     let params: [[Value]]
 
     struct Shape {
@@ -120,15 +118,16 @@ final class AggregateStore {
         var keeps: Bool
         var keyless: Bool
         var field: Int?
+        var entity: Int
+        /// The width of the aggregated entity's records.
+        var width: Int
     }
 
     init(specs: [AggregateSpec], entityCount: Int, budget: Int) {
         self.specs = specs
         shapes = specs.map { Shape(kind: $0.kind, integer: $0.valueType == .int, firstOfKey: $0.firstOfKey, keeps: $0.residual != nil,
-                                   keyless: $0.innerKeyFields.isEmpty, field: $0.field) }
-        entities = specs.map(\.entity)
+                                   keyless: $0.innerKeyFields.isEmpty, field: $0.field, entity: $0.entity, width: $0.width) }
         innerKeyFields = specs.map(\.innerKeyFields)
-        widths = specs.map(\.width)
         params = specs.map(\.params)
         compiledFilter = specs.map { s in s.filter.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         compiledValue = specs.map { s in s.value.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
@@ -179,7 +178,7 @@ final class AggregateStore {
     func row(_ id: Int, key: [Value], keys: KeySymbols) -> Int? {
         let fields = innerKeyFields[id]
         guard key.count == fields.count else { return nil }
-        let entity = entities[id]
+        let entity = shapes[id].entity
         if fields.count == 1 {
             guard let s = keys.find(entity, fields[0], key[0]) else { return nil }
             return index[id].row(s).map(Int.init)
@@ -263,7 +262,7 @@ final class AggregateStore {
         var item = kept[id].first(Int32(truncatingIfNeeded: r))
         guard item >= 0 else { return }
         let fields = keptFields[id]
-        var full = Array(filled: Value.null, count: widths[id])
+        var full = Array(filled: Value.null, count: shapes[id].width)
         while item >= 0 {
             let base = Int(item) * fields.count
             // the packed values read in place (`keptValues[id][i]` copies the whole list per value)

@@ -31,18 +31,15 @@ extension Engine {
                 }
             }
         }
+        // every rule checked here has an expression assertion (relations have no scope and go to `relate`)
+        guard let a = compiledAssert[i] else { return }
         do {
-            if let w = compiledWhen[i], try evaluator.truth(w) != true {
-                coverage[i].notApplicable += 1
-                return
-            }
-            guard let a = compiledAssert[i] else { return }
-            switch try evaluator.truth(a) {
-            case true?:
+            switch try evaluator.outcome(when: compiledWhen[i], assert: a) {
+            case .passed:
                 coverage[i].passed += 1
-            case nil:
+            case .notApplicable:
                 coverage[i].notApplicable += 1
-            case false?:
+            case .failed:
                 coverage[i].failed += 1
                 // only a failed rule is evaluated again, by the tree evaluator, for its explanation
                 var tracer = evaluator
@@ -54,6 +51,10 @@ extension Engine {
             runtimeFailure(i, key: key(), participantID: participantID(), location: location, message: error.message, code: error.code)
         }
     }
+
+    /// A rule's outcome, as coverage counts it: not applicable when its `when` is not true or its
+    /// assertion is unknown (null), else passed or failed. Also the reading thread's (`PreEvaluator`).
+    enum RuleOutcome { case passed, notApplicable, failed }
 
     /// A rule that could not be evaluated: `ESFCHECK-RT-001`, or `ESFCHECK-LIM-001` when it stopped at its
     /// cost budget (SPEC §2: the budget is a limit that stops evaluation). Fatal either way.
@@ -210,5 +211,17 @@ extension Engine {
         if (a.occurrence ?? 0) != (b.occurrence ?? 0) { return (a.occurrence ?? 0) < (b.occurrence ?? 0) }
         if (a.location?.line ?? 0) != (b.location?.line ?? 0) { return (a.location?.line ?? 0) < (b.location?.line ?? 0) }
         return a.message < b.message
+    }
+}
+
+extension Evaluator {
+    /// The outcome of a rule with `when` and `assert` on the records set in this evaluator.
+    mutating func outcome(when: CompiledExpression?, assert: CompiledExpression) throws(EvalError) -> Engine.RuleOutcome {
+        if let when, try truth(when) != true { return .notApplicable }
+        switch try truth(assert) {
+        case true?: return .passed
+        case nil: return .notApplicable
+        case false?: return .failed
+        }
     }
 }

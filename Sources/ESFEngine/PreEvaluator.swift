@@ -84,18 +84,10 @@ final class PreEvaluator {
         for item in items[e] {
             evaluator.params = item.params
             let code: UInt64
-            do {
-                if let w = item.when, try evaluator.truth(w) != true {
-                    code = Self.notApplicable
-                } else {
-                    switch try evaluator.truth(item.assert) {
-                    case true?: code = Self.passed
-                    case nil: code = Self.notApplicable
-                    case false?: code = Self.evaluateAgain
-                    }
-                }
-            } catch {
-                code = Self.evaluateAgain
+            switch try? evaluator.outcome(when: item.when, assert: item.assert) {
+            case .passed?: code = Self.passed
+            case .notApplicable?: code = Self.notApplicable
+            case .failed?, nil: code = Self.evaluateAgain
             }
             outcomes |= code << UInt64(2 * item.slot)
         }

@@ -60,19 +60,15 @@ public enum ReadPipeline {
             var preparing = prepare != nil && prepareWhenWaiting == 0
             let outcome: Result<Void, any Error> = Result {
                 try reader.read(entityOrder: entityOrder) { event in
-                    if let prepare {
-                        var prepared = event
-                        prepare(&prepared, preparing)
-                        batch.append(prepared)
-                    } else {
-                        batch.append(event)
-                    }
+                    var event = event
+                    prepare?(&event, preparing)
+                    batch.append(event)
                     if batch.count >= batchSize {
                         guard queue.put(Batch(events: batch, bytesRead: counter?.bytes ?? 0)) else { throw Stopped() }
                         batch.removeAll(keepingCapacity: true)
                         // help the evaluating thread only while it is behind (an XML file validated
                         // against its XSD can keep this thread the busier one)
-                        preparing = prepare != nil && (prepareWhenWaiting == 0 || queue.waiting() >= prepareWhenWaiting)
+                        preparing = prepare != nil && queue.waiting() >= prepareWhenWaiting
                     }
                 }
             }
