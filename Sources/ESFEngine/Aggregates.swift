@@ -33,6 +33,7 @@ struct AggregateRows {
             counts[row] += 1
             return nil
         case .sum:
+            if addInPlace(v, row: row) { return nil }
             var acc = AggregateAccumulator()
             acc.sum = sum(row)
             acc.add(v, kind: .sum)
@@ -44,6 +45,41 @@ struct AggregateRows {
             return nil
         }
     }
+
+    /// Adds a number to a row's sum kept in 64 bits when the exact sum stays there: the units and scale
+    /// `ExactDecimal.adding` gives (the larger scale), without an accumulator. False: nothing done,
+    /// the general path adds it (a wide row or value, a sum past 64 bits). Not a number: skipped, as the
+    /// accumulator skips it.
+    @inline(__always)
+    private mutating func addInPlace(_ v: Value, row: Int) -> Bool {
+        let rowScale = Int(sumScales[row])
+        guard rowScale != Int(Self.wide) else { return false }
+        let units: Int64, scale: Int
+        switch v {
+        case .int(let i):
+            units = i
+            scale = 0
+        case .decimal(let d):
+            guard let u = Int64(exactly: d.units), d.scale >= 0 else { return false }
+            units = u
+            scale = d.scale
+        default:
+            return true
+        }
+        let s = Swift.max(rowScale, scale)
+        guard s < Self.powersOfTen.count, s < Int(Self.wide) else { return false }
+        let (a, o1) = sumUnits[row].multipliedReportingOverflow(by: Self.powersOfTen[s - rowScale])
+        let (b, o2) = units.multipliedReportingOverflow(by: Self.powersOfTen[s - scale])
+        guard !o1, !o2 else { return false }
+        let (r, o3) = a.addingReportingOverflow(b)
+        guard !o3 else { return false }
+        sumUnits[row] = r
+        sumScales[row] = UInt8(s)
+        return true
+    }
+
+    /// 10^0 … 10^18, the powers of ten a 64-bit integer holds.
+    private static let powersOfTen: [Int64] = (0...18).map { n in (0..<n).reduce(Int64(1)) { p, _ in p * 10 } }
 
     func accumulator(row: Int, kind: AggregateKind) -> AggregateAccumulator {
         switch kind {
@@ -195,11 +231,12 @@ final class AggregateStore {
     /// so the call sites of indicators (`firstOfKey`) skip it.
     func feed(entity: Int, values: [Value], evaluator: inout Evaluator, keys: KeySymbols, repeatOfKey: Bool = false) {
         // hot path: the specs' fields are read in place (binding `specs[id]` would copy a whole spec)
+        // the record in context for every filter and value (a nested aggregate puts it back when done)
+        evaluator.aggregated = values
         for id in byEntity[entity] where failures.isEmpty || failures[id] == nil {
             let shape = shapes[id]
             if repeatOfKey && shape.firstOfKey { continue }
-            evaluator.aggregated = values
-            evaluator.params = params[id]
+            if compiledFilter[id] != nil || compiledValue[id] != nil { evaluator.params = params[id] }
             if let filter = compiledFilter[id] {
                 do {
                     guard try evaluator.truth(filter) == true else { continue }
@@ -236,8 +273,7 @@ final class AggregateStore {
                         distinctCount[id] += 1
                     }
                 } else {
-                    single[id].add(v, kind: kind)
-                    if kind == .sum, let reason = single[id].overflowed(kind: kind, integer: shape.integer) { failures[id] = "\(specs[id].text): \(reason)" }
+                    if let reason = single[id].add(v, kind: kind, integer: shape.integer) { failures[id] = "\(specs[id].text): \(reason)" }
                 }
             } else {
                 let r = row(id, entity: entity, values: values, keys: keys)
@@ -264,11 +300,7 @@ final class AggregateStore {
         let fields = keptFields[id]
         var full = Array(filled: Value.null, count: shapes[id].width)
         while item >= 0 {
-            let base = Int(item) * fields.count
-            // the packed values read in place (`keptValues[id][i]` copies the whole list per value)
-            keptValues.withUnsafeBufferPointer { packed in
-                for (slot, f) in fields.enumerated() { full[f] = packed[id][base + slot] }
-            }
+            keptValues[id].unpack(from: Int(item) * fields.count, into: &full, at: fields)
             try body(full)
             item = kept[id].next[Int(item)]
         }

@@ -156,28 +156,43 @@ struct DeferredRecords {
         kept.append(item)
     }
 
-    /// The kept record `i`: its entity, records (own and context, the fields not kept null; the root's
-    /// nil), location, field columns and field XPaths.
-    func record(_ i: Int) -> (entity: Int, records: [[Value]?], location: SourceLocation, columns: [Int32]?, xpaths: [String]?) {
+    /// Kept record `i` written into the caller's buffers, reusing them (no array allocated per record
+    /// once they have their widths): `records` by entity (its own record and the context records it
+    /// was kept with, the fields not kept null; every other entity's nil, the root's too) and `columns`
+    /// (its own fields' columns; nil when it has none).
+    /// Returns its entity, location and field XPaths.
+    func restore(_ i: Int, into records: inout [[Value]?], columns: inout [Int32]?) -> (entity: Int, location: SourceLocation, xpaths: [String]?) {
         let item = kept[i]
         let e = Int(item.entity)
-        // hot path: arrays allocated without the generic metadata look-up (`Array(filled:count:)`)
-        var records = [[Value]?](filled: nil, count: widths.count)
         let bits = i * presenceWords
-        for k in widths.indices where presence[bits + k / 64] & (1 << UInt64(k % 64)) != 0 { records[k] = Array(filled: .null, count: widths[k]) }
-        records[e] = Array(filled: .null, count: widths[e])
+        for k in widths.indices {
+            guard k == e || presence[bits + k / 64] & (1 << UInt64(k % 64)) != 0 else {
+                records[k] = nil
+                continue
+            }
+            if records[k]?.count == widths[k] {
+                // a buffer no one else holds is cleared in place
+                records[k]!.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = .null } }
+            } else {
+                records[k] = Array(filled: .null, count: widths[k])
+            }
+        }
         var slot = Int(item.valueStart)
         for s in slots[e] {
-            if records[s.entity] != nil { records[s.entity]?[s.field] = values[slot] }
+            if records[s.entity] != nil { records[s.entity]![s.field] = values[slot] }
             slot += 1
         }
-        var columns: [Int32]?
         if item.columnStart >= 0 {
-            var cols = [Int32](filled: 0, count: widths[e])
-            for (n, s) in slots[e].prefix(ownSlots[e]).enumerated() { cols[s.field] = self.columns[Int(item.columnStart) + n] }
-            columns = cols
+            if columns?.count == widths[e] {
+                columns!.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = 0 } }
+            } else {
+                columns = [Int32](filled: 0, count: widths[e])
+            }
+            for (n, s) in slots[e].prefix(ownSlots[e]).enumerated() { columns![s.field] = self.columns[Int(item.columnStart) + n] }
+        } else {
+            columns = nil
         }
-        return (e, records, location(item), columns, item.xpathList >= 0 ? xpathLists[Int(item.xpathList)] : nil)
+        return (e, location(item), item.xpathList >= 0 ? xpathLists[Int(item.xpathList)] : nil)
     }
 
     /// Drops every kept record.

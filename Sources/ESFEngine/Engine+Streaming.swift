@@ -82,9 +82,9 @@ extension Engine {
     func accept(_ r: Record) {
         let e = r.entity
         keys.beginRecord()
-        if sealed.contains(e), !outOfOrder.contains(e) {
+        if sealed[e], !outOfOrder[e] {
             // a rule already ran on the assumption that these records were complete: fail closed
-            outOfOrder.insert(e)
+            outOfOrder[e] = true
             add(Finding(reserved: .outOfOrder(entity: model.entities[e].name),
                         recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location, language: options.language), field: nil)
         }
@@ -120,11 +120,11 @@ extension Engine {
             firstOfKeySeen[e][s] = true
         }
         aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: keys, repeatOfKey: repeatOfKey)
-        if lookupEntities.contains(e), let ki = keyFieldIndex[e], !r.values[ki].isNull {
+        if lookupEntities[e], let ki = keyFieldIndex[e], !r.values[ki].isNull {
             let s = Int(keys.symbol(e, ki, r.values))
             lookupRows[e].ensureIndex(s, -1)
             if lookupRows[e][s] == -1 {
-                if recordLookupEntities.contains(e) {
+                if recordLookupEntities[e] {
                     lookupRows[e][s] = Int32(truncatingIfNeeded: lookupRecords[e].count)
                     lookupRecords[e].append(r.values)
                 } else {
@@ -171,10 +171,7 @@ extension Engine {
                 let fields = projectedFields[c]
                 let base = Int(projectionRows[c][pkey]) * fields.count
                 if contextRecords[c] == nil { contextRecords[c] = Array(filled: Value.null, count: model.entities[c].fields.count) }
-                // hot path: the packed values are read in place (`projectionValues[c][i]` copied the whole list per value)
-                projectionValues.withUnsafeBufferPointer { packed in
-                    for (slot, f) in fields.enumerated() { contextRecords[c]?[f] = packed[c][base + slot] }
-                }
+                projectionValues[c].unpack(from: base, into: &contextRecords[c]!, at: fields)
             }
         }
         if !contextFields[e].isEmpty {
@@ -249,7 +246,7 @@ extension Engine {
         }
         if !imm.isEmpty {
             if !sealedBy[e] {
-                sealed.formUnion(relies[e])
+                for s in relies[e] { sealed[s] = true }
                 sealedBy[e] = true
             }
             // rules whose outcome the reading thread found (passed, not applicable) are only counted;
@@ -296,17 +293,19 @@ extension Engine {
         // one borrow of the kept records for the whole loop (a stored struct read per call is a copy)
         let deferredRecords = deferred
         for k in 0..<deferredRecords.count {
-            let kept = deferredRecords.record(k)
-            evaluator.records = kept.records
+            // the evaluator's record buffers and the columns are refilled in place, record after record
+            let kept = deferredRecords.restore(k, into: &evaluator.records, columns: &currentColumns)
             evaluator.records[model.root] = root
-            currentColumns = kept.columns
             currentXPaths = kept.xpaths
-            let values = kept.records[kept.entity] ?? []
-            let key = recordKey(kept.entity, values), participant = participantID(kept.entity, values)
-            for i in deferredRules[kept.entity] { check(i, key: key, participantID: participant, location: kept.location) }
-            currentColumns = nil
-            currentXPaths = nil
+            let e = kept.entity
+            // the key and participant id are made only for a finding, from the own record as kept
+            for i in deferredRules[e] {
+                check(i, key: { recordKey(e, evaluator.records[e] ?? []) }, participantID: { participantID(e, evaluator.records[e] ?? []) },
+                      location: kept.location)
+            }
         }
+        currentColumns = nil
+        currentXPaths = nil
         deferred.removeAll()
         for e in evaluator.records.indices { evaluator.records[e] = nil }
         evaluator.records[model.root] = root

@@ -56,18 +56,19 @@ public final class Engine: EvaluationState {
     var deferredReads: [Set<Int>]
     /// Per entity: the other entities its immediate rules assume complete when its records arrive.
     var relies: [Set<Int>]
-    /// Entities assumed complete by a rule already evaluated; a later record of one is out of order.
-    var sealed: Set<Int> = []
+    /// Per entity: assumed complete by a rule already evaluated (a later record of it is out of order).
+    /// Flags by entity, not sets: read once per record.
+    var sealed: [Bool]
     /// Per entity: whether its records' `relies` are already in `sealed`.
     var sealedBy: [Bool]
-    var outOfOrder: Set<Int> = []
+    var outOfOrder: [Bool]
     var relationRules: [[Int]]
     var aggregateRules: [Int] = []
     /// Fields of each entity read as context by some rule (kept per key in joined mode).
     var contextFields: [Set<Int>]
-    var lookupEntities: Set<Int> = []
+    var lookupEntities: [Bool]
     /// Entities whose whole records are looked up; for the others only their keys are kept.
-    var recordLookupEntities: Set<Int> = []
+    var recordLookupEntities: [Bool]
     let childEntities: [[Int]]
     let grouped: Bool
     /// Per entity: whether its parent's key field is personal data (then masked where it is shown).
@@ -170,6 +171,10 @@ public final class Engine: EvaluationState {
         optionalChildSeen = Array(repeating: [], count: n)
         contextRecords = Array(repeating: nil, count: n)
         sealedBy = Array(repeating: false, count: n)
+        sealed = Array(repeating: false, count: n)
+        outOfOrder = Array(repeating: false, count: n)
+        lookupEntities = Array(repeating: false, count: n)
+        recordLookupEntities = Array(repeating: false, count: n)
         noContext = Array(repeating: nil, count: n)
         let m = model
         keys = KeySymbols(model: m)
@@ -231,8 +236,8 @@ public final class Engine: EvaluationState {
         deferredReads = Array(repeating: [], count: n)
         func rootLevel(_ e: Int) -> Int { m.rootLevel(of: e) }
         for (i, rule) in rules.enumerated() {
-            lookupEntities.formUnion(rule.usage.lookups)
-            recordLookupEntities.formUnion(rule.usage.recordLookups)
+            for e in rule.usage.lookups where e >= 0 && e < n { lookupEntities[e] = true }
+            for e in rule.usage.recordLookups where e >= 0 && e < n { recordLookupEntities[e] = true }
             guard let scope = rule.scope else {
                 if case .relations(let specs) = rule.assertion, let first = specs.first {
                     relationRules[first.entity].append(i)

@@ -10,7 +10,10 @@ import ESFCore
 /// resize re-places the symbols by their kept hashes without hashing a key again. The values are
 /// kept by symbol, packed (`PackedValues`: a text's bytes, not a 48-byte `Value`), so a finding can
 /// name the key of an earlier record (`text(of:)`).
-struct SymbolTable {
+///
+/// A class: a look-up reads the table's arrays in place (a struct read out of the domains' array
+/// was copied, its six arrays retained and released, per look-up).
+final class SymbolTable {
     /// Symbol per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
     private var slots: [Int32] = []
     /// By symbol: its hash, and its value.
@@ -19,8 +22,10 @@ struct SymbolTable {
 
     var count: Int { values.count }
 
+    init() {}
+
     /// The symbol of `value` (a key form), created on first sight; one hash either way.
-    mutating func intern(_ value: Value) -> Int32 {
+    func intern(_ value: Value) -> Int32 {
         if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
         let h = Self.hash(value)
         let (i, found) = probe(value, h)
@@ -60,7 +65,7 @@ struct SymbolTable {
         return values[Int(s)].isNull ? "" : values[Int(s)].description
     }
 
-    private mutating func grow() {
+    private func grow() {
         var bigger = [Int32](repeating: -1, count: slots.count * 2)
         let mask = bigger.count - 1
         for (s, h) in hashes.enumerated() {
@@ -259,12 +264,14 @@ struct RowLists {
 /// children (one domain, as the set of parent keys was one); every other field has its own.
 /// A class: rules and aggregates read it during evaluation by reference, not by a copy of its tables.
 final class KeySymbols {
-    var tables: [SymbolTable]
+    let tables: [SymbolTable]
     /// Per entity and field: its domain.
     let domain: [[Int]]
-    /// Symbols of the fields of the record being accepted, valid where `stamp` is `generation`.
-    private var cache: [Int32]
-    private var stamp: [UInt32]
+    /// Symbols of the fields of the record being accepted, valid where `stamp` is `generation`
+    /// (`width` of each, owned: allocated in init, freed in deinit; no uniqueness check per write).
+    private let cache: UnsafeMutablePointer<Int32>
+    private let stamp: UnsafeMutablePointer<UInt32>
+    private let width: Int
     private var generation: UInt32 = 0
 
     static let parents = 0
@@ -290,23 +297,32 @@ final class KeySymbols {
             domains.append(row)
         }
         domain = domains
-        tables = Array(repeating: SymbolTable(), count: next)
-        let width = model.entities.map(\.fields.count).max() ?? 0
-        cache = Array(repeating: 0, count: width)
-        stamp = Array(repeating: 0, count: width)
+        // one table per domain (a class: `Array(repeating:)` would share one)
+        tables = (0..<next).map { _ in SymbolTable() }
+        width = model.entities.map(\.fields.count).max() ?? 0
+        cache = .allocate(capacity: max(width, 1))
+        cache.initialize(repeating: 0, count: max(width, 1))
+        stamp = .allocate(capacity: max(width, 1))
+        stamp.initialize(repeating: 0, count: max(width, 1))
+    }
+
+    deinit {
+        cache.deallocate()
+        stamp.deallocate()
     }
 
     /// Starts a new record: forgets the symbols of the previous one.
     func beginRecord() {
         generation &+= 1
         if generation == 0 {
-            for i in stamp.indices { stamp[i] = 0 }
+            stamp.update(repeating: 0, count: max(width, 1))
             generation = 1
         }
     }
 
     /// The symbol of field `f` of the record being accepted (entity `e`, its values `values`).
     func symbol(_ e: Int, _ f: Int, _ values: [Value]) -> Int32 {
+        precondition(f >= 0 && f < width, "field index out of range")
         if stamp[f] == generation { return cache[f] }
         let s = tables[domain[e][f]].intern(values[f].keyForm)
         cache[f] = s
@@ -316,15 +332,12 @@ final class KeySymbols {
 
     /// The text of the key-form value of symbol `s` of field `f` of entity `e` ("" for null).
     func text(_ e: Int, _ f: Int, _ s: Int32) -> String? {
-        let d = domain[e][f]
-        return tables.withUnsafeBufferPointer { $0[d].text(of: s) }
+        tables[domain[e][f]].text(of: s)
     }
 
     /// The symbol of a key-form value for field `f` of entity `e`, if it was ever seen.
     func find(_ e: Int, _ f: Int, _ value: Value) -> Int32? {
-        // hot path: the table is read in place; `tables[d].find` copied the table (its six arrays retained and released)
-        let d = domain[e][f]
-        return tables.withUnsafeBufferPointer { $0[d].find(value) }
+        tables[domain[e][f]].find(value)
     }
 }
 

@@ -99,9 +99,19 @@ struct PackedValues {
         case Self.spilled: return spill[Int(word)]
         case Self.textList:
             let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
+            // each text ends with a separator: counted first, so the list is allocated once
             return .list(arena.withUnsafeBufferPointer { all in
-                UnsafeBufferPointer(rebasing: all[offset..<offset + n]).split(separator: Self.unitSeparator, omittingEmptySubsequences: false)
-                    .dropLast().map { .string(String(decoding: $0, as: UTF8.self)) }
+                let bytes = UnsafeBufferPointer(rebasing: all[offset..<offset + n])
+                var count = 0
+                for b in bytes where b == Self.unitSeparator { count += 1 }
+                var items: [Value] = []
+                items.reserveCapacity(count)
+                var start = 0
+                for i in bytes.indices where bytes[i] == Self.unitSeparator {
+                    items.append(.string(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)))
+                    start = i + 1
+                }
+                return items
             })
         case Self.shortText...(Self.shortText + 8):
             let n = Int(tag - Self.shortText)
@@ -109,6 +119,13 @@ struct PackedValues {
         default:
             return .decimal(ExactDecimal(units: Int128(Int64(bitPattern: word)), scale: Int(tag - Self.decimal)))
         }
+    }
+
+    /// Slots `start..<start + fields.count` written into `record`, slot `start + k` at field `fields[k]`:
+    /// one call per record, the values read in place (a `PackedValues` read out of an array of them
+    /// for each value was copied, its arrays retained and released, per value).
+    func unpack(from start: Int, into record: inout [Value], at fields: [Int]) {
+        for (k, f) in fields.enumerated() { record[f] = self[start + k] }
     }
 
     /// Whether slot `i` holds a value equal to `value` (`Value`'s equality). A text is compared by its

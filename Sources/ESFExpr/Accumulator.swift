@@ -29,6 +29,13 @@ public struct AggregateAccumulator {
         }
     }
 
+    /// Adds one value (as `add(_:kind:)`) in place; returns why the aggregate has no exact value
+    /// afterwards, if it has none (`overflowed`), without a copy of the accumulator.
+    public mutating func add(_ v: Value, kind: AggregateKind, integer: Bool) -> String? {
+        add(v, kind: kind)
+        return kind == .sum ? overflowed(kind: kind, integer: integer) : nil
+    }
+
     /// Why the aggregate has no exact value, if it has none: its sum left the 128-bit decimal range, or
     /// a sum of integers left the 64-bit integer range. Callers fail the rules that read it.
     public func overflowed(_ spec: AggregateSpec) -> String? { overflowed(kind: spec.kind, integer: spec.valueType == .int) }

@@ -66,6 +66,42 @@ struct CSVReaderTests {
         }
     }
 
+    /// A second reader that goes to a row's offset and line reads that row exactly as the first read
+    /// it (cells, line, columns), and the rows after it, whatever the chunk size: after CRLF, a lone
+    /// CR, a quoted cell across lines, a blank line, multi-byte characters, and a BOM at the start.
+    @Test func seekingToARowReadsItAgain() throws {
+        let text = "\u{FEFF}id,title,note\r\n1,\"a, b\",\"say \"\"hi\"\"\"\r\n2,\"Šola\nčez vrstice\",€𝄞\n\n3,x,\"\"\r4,Žiga,y\r\n5,\"q\"\"\",z"
+        let bytes = Array(text.utf8)
+        let dir = try TempDir()
+        let file = try dir.write("seek.csv", bytes: bytes)
+        for size in [1, 3, 7, 64, 1 << 20] {
+            var first = try CSVReader(path: file, chunkSize: size)
+            var marks: [(offset: Int, line: Int, row: Row)] = []
+            while try first.next() {
+                let offset = try #require(first.rowOffset)
+                marks.append((offset, first.line, Row(cells: first.strings, line: first.line, columns: (0..<first.fieldCount).map(first.column),
+                                                      blank: first.isBlankLine)))
+            }
+            #expect(marks.count == 7)
+            for (n, mark) in marks.enumerated().reversed() {
+                for memory in [false, true] {
+                    var again = memory ? CSVReader(bytes: bytes, chunkSize: size) : try CSVReader(path: file, chunkSize: size)
+                    again.hashing = false
+                    try again.seek(toRowAt: mark.offset, line: mark.line)
+                    var read: [Row] = []
+                    while try again.next() {
+                        read.append(Row(cells: again.strings, line: again.line, columns: (0..<again.fieldCount).map(again.column), blank: again.isBlankLine))
+                    }
+                    #expect(read == marks[n...].map(\.row), "chunk size \(size), row \(n), memory \(memory)")
+                }
+            }
+        }
+        // a file decoded from a code page has no offset to go back to
+        var decoded = CSVReader(bytes: Array("a,b\n1,2\n".utf8), encoding: .windows1250)
+        #expect(try decoded.next())
+        #expect(decoded.rowOffset == nil)
+    }
+
     /// Every special byte at every position of an eight-byte word is found (the word-at-a-time scan),
     /// outside quotes and inside them, with the delimiter and quote of two dialects.
     @Test func specialBytesAtEveryPositionOfAWord() throws {

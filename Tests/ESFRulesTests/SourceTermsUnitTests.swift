@@ -83,6 +83,47 @@ struct RawValueTests {
         #expect(answers[6] == nil)
     }
 
+    @Test("a long CSV file: each row asked for is read again from the row start noted before it, in any order")
+    func longCSV() throws {
+        let model = try esfOperationModel()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("esfcheck-raw-" + UUID().uuidString).path
+        try FileManager.default.copyItem(atPath: fixtures + "/ucne-delavnice/csv", toPath: dir)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 300 rows after the header: some end with CRLF, some hold a quoted cell across two lines,
+        // one is followed by a blank line, some hold multi-byte characters
+        var text = "id,category,participant_id,incurred_on,paid_on,eligible,eu,national,vat,vat_recoverable,invoice_number\n"
+        var line = 2
+        var rows: [(line: Int, id: String, eu: String)] = []
+        for k in 1...300 {
+            let id = k % 13 == 0 ? "X-Ž\(k)" : "X-\(k)"
+            let eu = "\(k).50"
+            let invoice = k % 7 == 0 ? "\"R-\(k)\nnadaljevanje\"" : "R-\(k)"
+            text += "\(id),staff,,2020-01-01,2020-01-02,\(k + 1).00,\(eu),0.50,0.00,false,\(invoice)" + (k % 11 == 0 ? "\r\n" : "\n")
+            rows.append((line, id, eu))
+            line += k % 7 == 0 ? 2 : 1
+            if k == 150 {
+                text += "\n"
+                line += 1
+            }
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: dir + "/expenditures.csv"))
+        let source = CSVBundleRecordSource(directory: dir, model: model, profile: nil)
+        try source.read(entityOrder: []) { _ in }
+        let file = dir + "/expenditures.csv"
+        // every third row, the last first, then the others forwards, each asked for twice
+        let asked = rows.enumerated().filter { $0.offset % 3 == 0 }.map(\.element).reversed() + rows.enumerated().filter { $0.offset % 3 != 0 }.map(\.element)
+        var requests: [RawValueRequest] = []
+        for row in asked + asked {
+            requests.append(try request(model, "expenditure", "eu", ESFCore.SourceLocation(file: file, line: row.line, field: "eu")))
+            requests.append(try request(model, "expenditure", "id", ESFCore.SourceLocation(file: file, line: row.line, field: "id")))
+        }
+        let answers = source.rawValues(requests)
+        for (n, row) in (asked + asked).enumerated() {
+            #expect(answers[2 * n]?.text == row.eu, "line \(row.line)")
+            #expect(answers[2 * n + 1]?.text == row.id, "line \(row.line)")
+        }
+    }
+
     @Test("XPaths compare with [1] written for singleton steps")
     func normalized() {
         #expect(XMLRecordSource.normalized("/operacija/udelezenci/udelezenec[13]/usposabljanje") == "/operacija/udelezenci[1]/udelezenec[13]/usposabljanje[1]")

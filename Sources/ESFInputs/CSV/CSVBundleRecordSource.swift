@@ -61,6 +61,16 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     public private(set) var fileEncodings: [FileEncoding] = []
     /// The SHA-256 of each file the last `read` read, hashed as it was read (`InputDigests`).
     private var fileHashes: [String: String] = [:]
+    /// Per file the last `read` read (UTF-8 CSV files only): where every `markEvery`-th data row
+    /// starts, so that looking a finding's cell up again reads a few rows, not the file up to it.
+    private var rowMarks: [String: [RowMark]] = [:]
+    static let markEvery = 32
+
+    /// A data row's first line and the byte offset it starts at.
+    struct RowMark {
+        var line: Int
+        var offset: Int
+    }
     /// Counts the bytes `read` reads from the bundle's files (a progress display); nil: not counted.
     public var progress: ReadProgress?
     let plans: [EntityPlan]
@@ -208,6 +218,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         absentColumns = []
         fileEncodings = []
         fileHashes = [:]
+        rowMarks = [:]
         // Per entity: the rows its file had (nil: not read, or a 0-byte file, already reported).
         var rows = [Int?](repeating: nil, count: model.entities.count)
         var headerLines = [Int](repeating: 1, count: model.entities.count)
@@ -364,6 +375,8 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         let profileDecoders = profilePlan?.decoders
         let profiled = profilePlan.map { plan in (expectations: plan.decoders.map(\.expectation), headers: fieldHeaders) }
         let cellReadings = plan.fieldTypes.map(CellReading.init)
+        var marks: [RowMark] = []
+        defer { if !marks.isEmpty { rowMarks[path] = marks } }
         while try reader.next() {
             if reader.isBlankLine {
                 // Dropped if only blank lines follow up to the end of the file.
@@ -387,6 +400,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
             pendingBlankLines.removeAll()
 
             recordNumber += 1
+            if recordNumber % Self.markEvery == 0, let offset = reader.rowOffset { marks.append(RowMark(line: reader.line, offset: offset)) }
             let location = Self.place(path, sheet: sheet, line: reader.line, record: recordNumber)
             if reader.fieldCount != headerCount {
                 try rejectRow(plan, fileName: fileName, cells: reader.fieldCount, headerCount: headerCount, location: location, sink)
@@ -518,7 +532,7 @@ extension CSVBundleRecordSource: RawValueSource {
             if workbookPath != nil {
                 guard let workbook, let (sheet, _) = try? self.sheet(of: e, in: workbook),
                       var reader = try? workbook.rows(of: sheet, headerRow: headerRow(of: e)) else { continue }
-                rawValues(requests, indices, entity: e, reader: &reader, into: &answers)
+                rawValues(requests, indices, entity: e, reader: &reader, marks: [], into: &answers)
                 continue
             }
             guard let path = path(of: e), InputFile.kind(path) == .regular else { continue }
@@ -527,14 +541,15 @@ extension CSVBundleRecordSource: RawValueSource {
             reader.maxRowBytes = maxRowBytes
             // the file's hash is the first read's; this one only looks up cells
             reader.hashing = false
-            rawValues(requests, indices, entity: e, reader: &reader, into: &answers)
+            rawValues(requests, indices, entity: e, reader: &reader, marks: rowMarks[path] ?? [], into: &answers)
         }
         return answers
     }
 
-    /// Answers the requests `indices` (all of entity `e`) from a fresh reader of its file or sheet.
+    /// Answers the requests `indices` (all of entity `e`) from a fresh reader of its file or sheet;
+    /// with `marks` (row starts the first read noted), from the last mark before each row asked for.
     private func rawValues<R: TableRows>(_ requests: [RawValueRequest], _ indices: [Int], entity e: Int, reader: inout R,
-                                         into answers: inout [RawValue?]) {
+                                         marks: [RowMark], into answers: inout [RawValue?]) {
         let renamed = profile.map { $0.id != "canonical" } ?? false
         let plan = plans[e]
         let profilePlan = profilePlans[e]
@@ -558,11 +573,18 @@ extension CSVBundleRecordSource: RawValueSource {
                                   personal: plan.rawIsPersonal[f])
             if let line = requests[i].location.line, line > reader.line { wanted[line, default: []].append(i) }
         }
-        guard let last = wanted.keys.max() else { return }
-        var remaining = wanted.count
-        while remaining > 0, (try? reader.next()) == true, reader.line <= last {
-            guard let hits = wanted[reader.line], !reader.isBlankLine else { continue }
-            remaining -= 1
+        var mark = -1
+        for target in wanted.keys.sorted() {
+            // the last mark at or before the row, when it is ahead of the reader: read on from there
+            while mark + 1 < marks.count && marks[mark + 1].line <= target { mark += 1 }
+            if mark >= 0, marks[mark].line > reader.line {
+                guard (try? reader.seek(toRowAt: marks[mark].offset, line: marks[mark].line)) != nil,
+                      (try? reader.next()) == true else { return }
+            }
+            while reader.line < target {
+                guard (try? reader.next()) == true else { return }
+            }
+            guard reader.line == target, !reader.isBlankLine, let hits = wanted[target] else { continue }
             for i in hits {
                 let c = cellOf[requests[i].field]
                 guard c < reader.fieldCount else { continue }

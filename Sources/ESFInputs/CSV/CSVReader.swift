@@ -234,6 +234,37 @@ public struct CSVReader {
         get { input.digest.hashes }
         nonmutating set { input.digest.hashes = newValue }
     }
+    /// Where the current row starts, as a byte offset in the file (for `seek(toRowAt:line:)`); nil
+    /// when the file is decoded from a code page (its offsets are then of the decoded text).
+    public var rowOffset: Int? { input.codePage == nil ? rowStartOffset : nil }
+
+    /// Goes on reading at `offset`, where a row on physical line `line` starts (a `rowOffset` and the
+    /// `line` of a row this file gave): the next `next()` reads that row. For a reader that looks a
+    /// few cells up again, with `hashing` off (the digest would miss the bytes skipped); not for a
+    /// file decoded from a code page. `rowIndex` no longer counts from the start.
+    public mutating func seek(toRowAt offset: Int, line: Int) throws(InputError) {
+        precondition(input.codePage == nil && !hashing, "seek: a UTF-8 file read again, without hashing")
+        if let memory = input.memory {
+            input.memoryOffset = min(max(0, offset), memory.count)
+        } else if lseek(input.fd, off_t(offset), SEEK_SET) < 0 {
+            throw InputError(location: SourceLocation(file: path, line: line),
+                             message: "cannot read the file: \(String(cString: strerror(errno)))")
+        }
+        chunkBase = offset
+        bufferLength = 0
+        bufferPosition = 0
+        atEOF = false
+        startChecked = true
+        currentLine = line
+        lineStart = offset
+        continuationsInLine = 0
+        utf8Need = 0
+        pendingCR = false
+        state = .rowStart
+        self.line = line
+        isBlankLine = false
+    }
+
     /// Counts the bytes read from the file as they are read (a progress display); nil: not counted.
     public var progress: ReadProgress? {
         get { input.digest.progress }

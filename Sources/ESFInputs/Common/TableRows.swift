@@ -24,6 +24,11 @@ protocol TableRows {
     /// canonical decoder whatever the layout's separators and date patterns; nil: decode `field(i)`
     /// with the layout's decoder.
     func canonicalText(_ i: Int, for type: CellReading) -> ArraySlice<UInt8>?
+    /// Where the row starts, as a byte offset that `seek(toRowAt:line:)` can go back to (a UTF-8 CSV
+    /// file); nil when there is none (a sheet, a file decoded from a code page).
+    var rowOffset: Int? { get }
+    /// Goes on reading at a row's `rowOffset` and line, for a reader looking a few cells up again.
+    mutating func seek(toRowAt offset: Int, line: Int) throws(InputError)
 }
 
 /// What a field makes of a typed cell: a number, a date, a boolean, or its text.

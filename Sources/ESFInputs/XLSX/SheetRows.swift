@@ -41,6 +41,13 @@ struct SheetRows: TableRows {
     }
 
     func field(_ i: Int) -> UnsafeBufferPointer<UInt8> { rowText.cell(i) }
+
+    /// A sheet's rows are read from its start: there is no offset to go back to.
+    var rowOffset: Int? { nil }
+
+    func seek(toRowAt offset: Int, line: Int) throws(InputError) {
+        throw InputError(location: SourceLocation(file: sheet, line: line), message: "a sheet is read from its start")
+    }
     func column(_ i: Int) -> Int { i + 1 }
     func line(ofField i: Int) -> Int { line }
 
