@@ -160,8 +160,8 @@ struct DeferredRecords {
     /// once they have their widths): `records` by entity (its own record and the context records it
     /// was kept with, the fields not kept null; every other entity's nil, the root's too) and `columns`
     /// (its own fields' columns; nil when it has none).
-    /// Returns its entity, location and field XPaths.
-    func restore(_ i: Int, into records: inout [[Value]?], columns: inout [Int32]?) -> (entity: Int, location: SourceLocation, xpaths: [String]?) {
+    /// Returns its entity and field XPaths (its location is made by `location(i)`, for a finding).
+    func restore(_ i: Int, into records: inout [[Value]?], columns: inout [Int32]?) -> (entity: Int, xpaths: [String]?) {
         let item = kept[i]
         let e = Int(item.entity)
         let bits = i * presenceWords
@@ -192,7 +192,7 @@ struct DeferredRecords {
         } else {
             columns = nil
         }
-        return (e, location(item), item.xpathList >= 0 ? xpathLists[Int(item.xpathList)] : nil)
+        return (e, item.xpathList >= 0 ? xpathLists[Int(item.xpathList)] : nil)
     }
 
     /// Drops every kept record.
@@ -241,6 +241,9 @@ struct DeferredRecords {
         }
         return true
     }
+
+    /// Where kept record `i` was read.
+    func location(_ i: Int) -> SourceLocation { location(kept[i]) }
 
     private func location(_ item: Kept) -> SourceLocation {
         if item.file <= -2 { return locations[Int(-2 - item.file)] }

@@ -8,11 +8,11 @@ import Foundation
 extension Engine {
     /// Evaluates rule `i` in the evaluator's current context.
     func check(_ i: Int, key: String, participantID: String?, location: SourceLocation?) {
-        check(i, key: { key }, participantID: { participantID }, location: location)
+        check(i, key: { key }, participantID: { participantID }, location: { location })
     }
 
-    /// Evaluates rule `i`; the record's key and participant id are made only for a finding (hot path).
-    func check(_ i: Int, key: () -> String, participantID: () -> String?, location: SourceLocation?) {
+    /// Evaluates rule `i`; the record's key, participant id and location are made only for a finding (hot path).
+    func check(_ i: Int, key: () -> String, participantID: () -> String?, location: () -> SourceLocation?) {
         let started = options.timings ? DispatchTime.now().uptimeNanoseconds : 0
         defer {
             if options.timings {
@@ -26,7 +26,7 @@ extension Engine {
         if !aggregates.failures.isEmpty {
             for id in rules[i].usage.aggregates {
                 if let failure = aggregates.failures[id] {
-                    runtimeFailure(i, key: key(), participantID: participantID(), location: location, message: failure)
+                    runtimeFailure(i, key: key(), participantID: participantID(), location: location(), message: failure)
                     return
                 }
             }
@@ -45,10 +45,10 @@ extension Engine {
                 var tracer = evaluator
                 tracer.trace = []
                 _ = try? tracer.evaluate(a.source)
-                emit(i, key: key(), participantID: participantID(), location: location, explain: tracer.trace ?? [], occurrence: nil)
+                emit(i, key: key(), participantID: participantID(), location: location(), explain: tracer.trace ?? [], occurrence: nil)
             }
         } catch {
-            runtimeFailure(i, key: key(), participantID: participantID(), location: location, message: error.message, code: error.code)
+            runtimeFailure(i, key: key(), participantID: participantID(), location: location(), message: error.message, code: error.code)
         }
     }
 

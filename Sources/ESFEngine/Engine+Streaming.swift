@@ -271,7 +271,7 @@ extension Engine {
                     setContext(context, own: e, values: r.values)
                     contextSet = true
                 }
-                check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: r.location)
+                check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: { r.location })
             }
         }
         if !def.isEmpty {
@@ -298,10 +298,10 @@ extension Engine {
             evaluator.records[model.root] = root
             currentXPaths = kept.xpaths
             let e = kept.entity
-            // the key and participant id are made only for a finding, from the own record as kept
+            // the key, participant id and location are made only for a finding, from the record as kept
             for i in deferredRules[e] {
                 check(i, key: { recordKey(e, evaluator.records[e] ?? []) }, participantID: { participantID(e, evaluator.records[e] ?? []) },
-                      location: kept.location)
+                      location: { deferredRecords.location(k) })
             }
         }
         currentColumns = nil
