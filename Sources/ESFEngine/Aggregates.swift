@@ -2,8 +2,9 @@ import ESFCore
 import ESFExpr
 
 /// The partial state of one correlated aggregate: per key row, only what its kind needs
-/// (a count, a sum, or a whole accumulator for min, max and count_distinct).
-struct AggregateRows {
+/// (a count, a sum, or a whole accumulator for min, max and count_distinct). A class, as `KeyIndex`:
+/// reading a row's value out of an array of them does not copy its arrays.
+final class AggregateRows {
     var counts: [Int64] = []
     /// Sums as a 64-bit mantissa and a scale each (9 bytes, not a 32-byte `ExactDecimal`); a sum whose
     /// mantissa needs more than 64 bits is kept whole in `wideSums` (its scale then `wide`).
@@ -14,7 +15,9 @@ struct AggregateRows {
 
     static let wide = UInt8.max
 
-    mutating func addRow(_ kind: AggregateKind) {
+    init() {}
+
+    func addRow(_ kind: AggregateKind) {
         switch kind {
         case .count: counts.append(0)
         case .sum:
@@ -27,7 +30,7 @@ struct AggregateRows {
     /// Adds `v` to a row (of integers when `integer`); returns why the row's aggregate left the exact
     /// range, if it did (its sum is then left as it was, and the caller fails the rules reading it).
     @discardableResult
-    mutating func add(_ v: Value, row: Int, kind: AggregateKind, integer: Bool = false) -> String? {
+    func add(_ v: Value, row: Int, kind: AggregateKind, integer: Bool = false) -> String? {
         switch kind {
         case .count:
             counts[row] += 1
@@ -51,7 +54,7 @@ struct AggregateRows {
     /// the general path adds it (a wide row or value, a sum past 64 bits). Not a number: skipped, as the
     /// accumulator skips it.
     @inline(__always)
-    private mutating func addInPlace(_ v: Value, row: Int) -> Bool {
+    private func addInPlace(_ v: Value, row: Int) -> Bool {
         let rowScale = Int(sumScales[row])
         guard rowScale != Int(Self.wide) else { return false }
         let units: Int64, scale: Int
@@ -95,13 +98,26 @@ struct AggregateRows {
         }
     }
 
+    /// A row's value, as `accumulator(row:kind:).value(kind:integer:)` gives it: counts and sums
+    /// without an accumulator (its set and value fields made and dropped per read).
+    func value(row: Int, kind: AggregateKind, integer: Bool) -> Value {
+        switch kind {
+        case .count:
+            return .int(counts[row])
+        case .sum:
+            return AggregateAccumulator.value(ofSum: sum(row), integer: integer)
+        default:
+            return others[row].value(kind: kind, integer: integer)
+        }
+    }
+
     /// The sum of a row, exactly as it was set.
     func sum(_ row: Int) -> ExactDecimal {
         if sumScales[row] == Self.wide { return wideSums[row] ?? ExactDecimal(units: 0, scale: 0) }
         return ExactDecimal(units: Int128(sumUnits[row]), scale: Int(sumScales[row]))
     }
 
-    mutating func setSum(_ row: Int, _ d: ExactDecimal) {
+    func setSum(_ row: Int, _ d: ExactDecimal) {
         if let units = Int64(exactly: d.units), d.scale >= 0, d.scale < Int(Self.wide) {
             sumUnits[row] = units
             sumScales[row] = UInt8(d.scale)
@@ -168,12 +184,13 @@ final class AggregateStore {
         compiledFilter = specs.map { s in s.filter.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         compiledValue = specs.map { s in s.value.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         single = Array(repeating: AggregateAccumulator(), count: specs.count)
-        index = Array(repeating: KeyIndex(), count: specs.count)
-        rows = Array(repeating: AggregateRows(), count: specs.count)
+        // one per call site (classes: `Array(repeating:)` would share one)
+        index = specs.map { _ in KeyIndex() }
+        rows = specs.map { _ in AggregateRows() }
         distinctBySymbol = specs.map { $0.kind == .count_distinct && $0.innerKeyFields.isEmpty && $0.residual == nil && $0.value == nil && $0.field != nil }
         distinctSeen = Array(repeating: [], count: specs.count)
         distinctCount = Array(repeating: 0, count: specs.count)
-        kept = Array(repeating: RowLists(), count: specs.count)
+        kept = specs.map { _ in RowLists() }
         keptValues = Array(repeating: PackedValues(), count: specs.count)
         keptFields = specs.map { spec in
             var fields = Set(spec.residual?.aggregatedFields() ?? [])
@@ -316,6 +333,6 @@ final class AggregateStore {
         // a null correlation key matches nothing (the comparison is unknown)
         if key.contains(where: \.isNull) { return AggregateAccumulator().value(kind: kind, integer: integer) }
         guard let r = row(id, key: key, keys: keys) else { return AggregateAccumulator().value(kind: kind, integer: integer) }
-        return rows[id].accumulator(row: r, kind: kind).value(kind: kind, integer: integer)
+        return rows[id].value(row: r, kind: kind, integer: integer)
     }
 }

@@ -38,7 +38,8 @@ extension Engine {
                 ruleRuns[i] += 1
             }
         }
-        guard case .relations(let specs) = rules[i].assertion else { return }
+        let count = relationCounts[i]
+        guard count > 0 else { return }
         // every record looked at counts, so that evaluated = passed + failed + not applicable + errors
         coverage[i].evaluated += 1
         evaluator.params = rules[i].params
@@ -49,8 +50,9 @@ extension Engine {
         var failure: (explain: [ExplainTerm], occurrence: Int?, earlier: RelatedLocation?)?
         do {
             // every relation sees every record, so that later duplicates and overlaps are found
-            for (n, spec) in specs.enumerated() {
-                switch try relate(spec, state: relationBase[i] + n, r) {
+            for n in 0..<count {
+                let state = relationBase[i] + n
+                switch try relate(relationPlans[state], state: state, r) {
                 case .notApplicable: break
                 case .passed: applicable = true
                 case .failed(let explain, let occurrence, let earlier):
@@ -77,10 +79,10 @@ extension Engine {
     }
 
     /// Checks one relation for one record and records the record for later ones.
-    func relate(_ spec: RelationSpec, state: Int, _ r: Record) throws(EvalError) -> RelationOutcome {
-        switch spec {
-        case .unique(_, let fields, let filter):
-            if let filter, Evaluator.truth(try evaluator.evaluate(filter)) != true { return .notApplicable }
+    func relate(_ plan: RelationPlan, state: Int, _ r: Record) throws(EvalError) -> RelationOutcome {
+        switch plan.spec {
+        case .unique(_, let fields, _):
+            if let filter = plan.filter, try evaluator.truth(filter) != true { return .notApplicable }
             let row: Int
             if fields.count == 1 {
                 row = Int(uniqueIndex[state].row(keys.symbol(r.entity, fields[0], r.values), create: true) ?? 0)
@@ -103,7 +105,8 @@ extension Engine {
             return .failed(explain: terms.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n,
                            earlier: related(first, entity: r.entity, field: fields.count == 1 ? fields[0] : nil, role: options.language == .sl ? "prvi zapis:" : "first recorded as"))
         case .noOverlap(_, let keyField, let startExpr, let endExpr):
-            guard case .date(let s) = try evaluator.evaluate(startExpr), case .date(let e) = try evaluator.evaluate(endExpr) else {
+            guard let start = plan.start, let end = plan.end, case .date(let s) = try evaluator.evaluate(start),
+                  case .date(let e) = try evaluator.evaluate(end) else {
                 return .notApplicable
             }
             let k = keys.symbol(r.entity, keyField, r.values)
@@ -150,6 +153,31 @@ extension Engine {
                     expression: rule.assertText, explain: explain, occurrence: occurrence,
                     relatedLocations: earlier.map { [$0] }), field: nil)
         evaluator.records = saved
+    }
+}
+
+/// One relation of a rule as the hot path reads it: its spec (read once per record through this
+/// reference, not copied out of the rule's assertion), and its filter and interval bounds lowered to
+/// closures (`CompiledExpression`: the tree evaluator's values and errors, without a tree walk).
+final class RelationPlan {
+    let spec: RelationSpec
+    let filter: CompiledExpression?
+    let start: CompiledExpression?
+    let end: CompiledExpression?
+
+    init(_ spec: RelationSpec, params: [Value], aggregates: [AggregateSpec], budget: Int) {
+        self.spec = spec
+        func lowered(_ e: BoundExpr) -> CompiledExpression { CompiledExpression(e, params: params, aggregates: aggregates, budget: budget) }
+        switch spec {
+        case .unique(_, _, let filter):
+            self.filter = filter.map(lowered)
+            start = nil
+            end = nil
+        case .noOverlap(_, _, let s, let e):
+            filter = nil
+            start = lowered(s)
+            end = lowered(e)
+        }
     }
 }
 

@@ -124,8 +124,11 @@ public final class Engine: EvaluationState {
     /// Per 0..1 entity and parent key symbol: the epoch in which a record was seen (grouped mode: one epoch per group).
     var optionalChildSeen: [[UInt32]]
     var optionalEpoch: UInt32 = 1
-    /// Relations: per rule, its first state index (one state per relation of the rule).
+    /// Relations: per rule, its first state index (one state per relation of the rule), and its number of relations.
     var relationBase: [Int]
+    var relationCounts: [Int]
+    /// Per relation state: what the hot path reads of its spec, its filter and bounds lowered.
+    var relationPlans: [RelationPlan] = []
     /// `unique`: per relation state, the rows of the keys seen and how often each was seen.
     var uniqueIndex: [KeyIndex]
     var uniqueCounts: [[Int32]]
@@ -177,7 +180,14 @@ public final class Engine: EvaluationState {
         recordLookupEntities = Array(repeating: false, count: n)
         noContext = Array(repeating: nil, count: n)
         let m = model
-        keys = KeySymbols(model: m)
+        // an aggregate's correlated fields share a key domain (`participant_id == participant.id`)
+        var linked: [(Int, Int, Int, Int)] = []
+        for spec in ruleSet.aggregates {
+            for (k, outer) in spec.outerKey.enumerated() where k < spec.innerKeyFields.count {
+                if case .field(.entity(let e), let f) = outer.kind { linked.append((spec.entity, spec.innerKeyFields[k], e, f)) }
+            }
+        }
+        keys = KeySymbols(model: m, linked: linked)
         childEntities = (0..<n).map { e in (0..<n).filter { m.parentIndex(of: $0) == e } }
         keyFieldIndex = m.entities.map { ent in ent.keyField.flatMap(ent.fieldIndex) }
         parentEntity = (0..<n).map { m.parentIndex(of: $0) }
@@ -198,15 +208,19 @@ public final class Engine: EvaluationState {
             return ([p] + children[p]).filter { $0 != e }
         }
         var base: [Int] = []
+        var relationCounts: [Int] = []
         var states = 0
         for rule in ruleSet.rules {
             base.append(states)
             if case .relations(let specs) = rule.assertion { states += specs.count }
+            relationCounts.append(states - base[base.count - 1])
         }
         relationBase = base
-        uniqueIndex = Array(repeating: KeyIndex(), count: states)
+        self.relationCounts = relationCounts
+        // one per relation (classes: `Array(repeating:)` would share one)
+        uniqueIndex = (0..<states).map { _ in KeyIndex() }
         uniqueCounts = Array(repeating: [], count: states)
-        intervalLists = Array(repeating: RowLists(), count: states)
+        intervalLists = (0..<states).map { _ in RowLists() }
         intervalBounds = Array(repeating: [], count: states)
         uniqueFirst = Array(repeating: [], count: states)
         intervalPlaces = Array(repeating: [], count: states)
@@ -225,6 +239,10 @@ public final class Engine: EvaluationState {
         compiledAssert = ruleSet.rules.map { rule in
             guard case .expression(let a) = rule.assertion else { return nil }
             return CompiledExpression(a, params: rule.params, aggregates: specs, budget: budget)
+        }
+        relationPlans = ruleSet.rules.flatMap { rule -> [RelationPlan] in
+            guard case .relations(let relations) = rule.assertion else { return [] }
+            return relations.map { RelationPlan($0, params: rule.params, aggregates: specs, budget: budget) }
         }
         aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget)
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }

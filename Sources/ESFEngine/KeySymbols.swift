@@ -17,7 +17,9 @@ final class SymbolTable {
     /// Symbol per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
     private var slots: [Int32] = []
     /// By symbol: its hash, and its value.
-    private var hashes: [UInt64] = []
+    /// The low 32 bits of each hash: all a slot index uses below 2^32 slots, and a cheap first test of
+    /// a probe (4 bytes a key, not 8).
+    private var hashes: [UInt32] = []
     private var values = PackedValues()
 
     var count: Int { values.count }
@@ -32,7 +34,7 @@ final class SymbolTable {
         if let found { return found }
         let symbol = Int32(truncatingIfNeeded: values.count)
         slots[i] = symbol
-        hashes.append(h)
+        hashes.append(UInt32(truncatingIfNeeded: h))
         values.append(value)
         if values.count * 2 > slots.count { grow() }
         return symbol
@@ -54,7 +56,7 @@ final class SymbolTable {
         while true {
             let s = slots[i]
             if s < 0 { return (i, nil) }
-            if hashes[Int(s)] == h && values.holds(Int(s), value) { return (i, s) }
+            if hashes[Int(s)] == UInt32(truncatingIfNeeded: h) && values.holds(Int(s), value) { return (i, s) }
             i = (i + 1) & mask
         }
     }
@@ -135,7 +137,10 @@ struct SymbolKey: Hashable {
 }
 
 /// Maps keys (one or more symbols) to dense row numbers: a plain array for one-field keys.
-struct KeyIndex {
+///
+/// A class, as `SymbolTable`: an index read out of an array of them is not copied (its arrays
+/// retained and released) per look-up.
+final class KeyIndex {
     /// One-field keys: the row of each symbol, -1 when it has none.
     var dense: [Int32] = []
     /// Keys of two to four symbols; `wide`: of five or more (rare).
@@ -143,8 +148,10 @@ struct KeyIndex {
     var wide: [SymbolKey: Int32] = [:]
     private(set) var rows: Int32 = 0
 
+    init() {}
+
     /// The row of a one-field key, created when `create`; nil when absent.
-    mutating func row(_ s: Int32, create: Bool) -> Int32? {
+    func row(_ s: Int32, create: Bool) -> Int32? {
         let i = Int(s)
         if i < dense.count, dense[i] >= 0 { return dense[i] }
         guard create else { return nil }
@@ -159,7 +166,7 @@ struct KeyIndex {
         return i < dense.count && dense[i] >= 0 ? dense[i] : nil
     }
 
-    mutating func row(_ k: SymbolKey, create: Bool) -> Int32? {
+    func row(_ k: SymbolKey, create: Bool) -> Int32? {
         if let r = row(k) { return r }
         guard create else { return nil }
         if k.rest == nil { packed.insert(k, row: rows) } else { wide[k] = rows }
@@ -236,14 +243,17 @@ struct PackedKeyTable {
     }
 }
 
-/// Lists of items per row, kept in insertion order in flat arrays (no array per key).
-struct RowLists {
-    var head: [Int32] = []
-    var tail: [Int32] = []
-    var next: [Int32] = []
+/// Lists of items per row, kept in insertion order in flat arrays (no array per key). A class, as
+/// `KeyIndex`.
+final class RowLists {
+    private(set) var head: [Int32] = []
+    private(set) var tail: [Int32] = []
+    private(set) var next: [Int32] = []
+
+    init() {}
 
     /// Links item `item` (the next item number, `next.count`) at the end of `row`'s list.
-    mutating func append(row: Int32) {
+    func append(row: Int32) {
         let item = Int32(truncatingIfNeeded: next.count)
         let r = Int(row)
         if r >= head.count {
@@ -276,7 +286,11 @@ final class KeySymbols {
 
     static let parents = 0
 
-    init(model: DataModel) {
+    /// `linked`: pairs of fields, each as (entity, field), whose values are compared with each other as
+    /// keys elsewhere (an aggregate's correlation: a field of the aggregated record and the field of
+    /// the outer record it must equal, `expenditure.participant_id` and `participant.id`). They share
+    /// a domain, so a key seen in both is kept once; a look-up in either finds the same symbol.
+    init(model: DataModel, linked: [(Int, Int, Int, Int)] = []) {
         let n = model.entities.count
         var domains: [[Int]] = []
         var next = 1
@@ -296,9 +310,31 @@ final class KeySymbols {
             }
             domains.append(row)
         }
-        domain = domains
+        // linked fields' domains joined (union-find; the smaller id is the root, so `parents` stays 0),
+        // then numbered densely
+        var root = Array(0..<next)
+        func find(_ d: Int) -> Int {
+            var d = d
+            while root[d] != d {
+                root[d] = root[root[d]]
+                d = root[d]
+            }
+            return d
+        }
+        for (e1, f1, e2, f2) in linked where domains.indices.contains(e1) && domains[e1].indices.contains(f1)
+            && domains.indices.contains(e2) && domains[e2].indices.contains(f2) {
+            let a = find(domains[e1][f1]), b = find(domains[e2][f2])
+            if a != b { root[max(a, b)] = min(a, b) }
+        }
+        var number = [Int](repeating: -1, count: next)
+        var count = 0
+        for d in 0..<next where number[find(d)] < 0 {
+            number[find(d)] = count
+            count += 1
+        }
+        domain = domains.map { $0.map { number[find($0)] } }
         // one table per domain (a class: `Array(repeating:)` would share one)
-        tables = (0..<next).map { _ in SymbolTable() }
+        tables = (0..<count).map { _ in SymbolTable() }
         width = model.entities.map(\.fields.count).max() ?? 0
         cache = .allocate(capacity: max(width, 1))
         cache.initialize(repeating: 0, count: max(width, 1))

@@ -57,12 +57,16 @@ public struct AggregateAccumulator {
         switch kind {
         case .count: return .int(count)
         case .count_distinct: return .int(Int64(distinct.count))
-        case .sum:
-            if integer { return .int(Int64(clamping: sum.floor())) }
-            // "sum of nothing is 0.00": money keeps two places
-            return .decimal(sum.scale < 2 ? ((try? sum.adding(ExactDecimal(units: 0, scale: 2))) ?? sum) : sum)
+        case .sum: return Self.value(ofSum: sum, integer: integer)
         case .min, .max: return extreme
         }
+    }
+
+    /// The value of a sum: an integer (clamped, when `integer`), else a decimal of at least two places
+    /// ("sum of nothing is 0.00": money keeps two places).
+    public static func value(ofSum sum: ExactDecimal, integer: Bool) -> Value {
+        if integer { return .int(Int64(clamping: sum.floor())) }
+        return .decimal(sum.scale < 2 ? ((try? sum.adding(ExactDecimal(units: 0, scale: 2))) ?? sum) : sum)
     }
 }
 

@@ -57,6 +57,40 @@ struct PackedValuesTests {
         #expect(table.text(of: b) == "e\u{301}")
     }
 
+    /// An aggregate's correlated fields share a key domain (one symbol for one key, whichever field it
+    /// was seen in), a parent's key and its children's parent ids share theirs, and any other field
+    /// keeps its own.
+    @Test func linkedFieldsShareADomain() throws {
+        let set = try samplePacks()
+        let model = set.model
+        func field(_ entity: String, _ name: String) throws -> (Int, Int) {
+            let e = try #require(model.entityIndex(entity))
+            return (e, try #require(model.entities[e].fieldIndex(name)))
+        }
+        let participant = try field("participant", "id"), training = try field("training", "participant_id")
+        let expenditure = try field("expenditure", "participant_id"), emso = try field("participant", "emso")
+        let invoice = try field("expenditure", "invoice_number")
+        let apart = KeySymbols(model: model)
+        let linked = KeySymbols(model: model, linked: [(expenditure.0, expenditure.1, participant.0, participant.1)])
+        for keys in [apart, linked] {
+            #expect(keys.domain[participant.0][participant.1] == KeySymbols.parents)
+            #expect(keys.domain[training.0][training.1] == KeySymbols.parents)
+            #expect(keys.domain[emso.0][emso.1] != keys.domain[invoice.0][invoice.1])
+            #expect(keys.tables.count == Set(keys.domain.flatMap { $0 }).count)
+        }
+        #expect(apart.domain[expenditure.0][expenditure.1] != KeySymbols.parents)
+        #expect(linked.domain[expenditure.0][expenditure.1] == KeySymbols.parents)
+        #expect(linked.tables.count == apart.tables.count - 1)
+        // one symbol for one key, interned through either field
+        linked.beginRecord()
+        let s = linked.symbol(participant.0, participant.1, Array(filled: .null, count: participant.1) + [.string("UD-0001")])
+        #expect(linked.find(expenditure.0, expenditure.1, .string("UD-0001")) == s)
+        #expect(apart.find(expenditure.0, expenditure.1, .string("UD-0001")) == nil)
+        // the built-in packs link the expenditure's participant id through their aggregates
+        let engine = Engine(ruleSet: set, options: EngineOptions(), grouped: false)
+        #expect(engine.keys.domain[expenditure.0][expenditure.1] == KeySymbols.parents)
+    }
+
     @Test func xpathShapesComeBackExactly() throws {
         let paths = ["/operation", "/operation/participants/participant[412]/training", "/a[1]/b[0]/c[2147483647]",
                      "/a[01]/b", "/a[x]/b[3]", "/a[2147483648]", "/a[-1]", "/a[", "/a[]", "/ž[7]/@x", "/a[1][2]"]
@@ -75,7 +109,7 @@ struct PackedValuesTests {
     }
 
     @Test func sumsPastSixtyFourBitsStayExact() {
-        var rows = AggregateRows()
+        let rows = AggregateRows()
         rows.addRow(.sum)
         rows.add(.decimal(ExactDecimal(units: Int128(Int64.max), scale: 2)), row: 0, kind: .sum)
         #expect(rows.sum(0) == ExactDecimal(units: Int128(Int64.max), scale: 2))
@@ -88,7 +122,7 @@ struct PackedValuesTests {
     }
 
     @Test func packedKeysFindTheirRows() {
-        var index = KeyIndex()
+        let index = KeyIndex()
         var keys: [SymbolKey] = []
         for i in 0..<5000 {
             var k = SymbolKey()
