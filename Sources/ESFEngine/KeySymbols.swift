@@ -16,9 +16,8 @@ import ESFCore
 final class SymbolTable {
     /// Symbol per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
     private var slots: [Int32] = []
-    /// By symbol: its hash, and its value.
-    /// The low 32 bits of each hash: all a slot index uses below 2^32 slots, and a cheap first test of
-    /// a probe (4 bytes a key, not 8).
+    /// By symbol: the low 32 bits of its hash (all a slot index uses below 2^32 slots, and a cheap
+    /// first test of a probe: 4 bytes a key, not 8), and its value.
     private var hashes: [UInt32] = []
     private var values = PackedValues()
 
@@ -271,7 +270,8 @@ final class RowLists {
 
 /// The key symbols of a run: one table per key domain. Fields whose values are compared as
 /// keys with each other share a domain: the keys of parent entities and the parent ids of their
-/// children (one domain, as the set of parent keys was one); every other field has its own.
+/// children (one domain, as the set of parent keys was one), and the fields an aggregate correlates
+/// (`linked`); every other field has its own.
 /// A class: rules and aggregates read it during evaluation by reference, not by a copy of its tables.
 final class KeySymbols {
     let tables: [SymbolTable]
