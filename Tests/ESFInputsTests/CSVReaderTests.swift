@@ -100,6 +100,11 @@ struct CSVReaderTests {
         var decoded = CSVReader(bytes: Array("a,b\n1,2\n".utf8), encoding: .windows1250)
         #expect(try decoded.next())
         #expect(decoded.rowOffset == nil)
+        decoded.hashing = false
+        #expect(throws: InputError.self) { try decoded.seek(toRowAt: 0, line: 1) }
+        // nor while the file is hashed (the digest would miss the bytes skipped)
+        var hashed = CSVReader(bytes: Array("a,b\n1,2\n".utf8))
+        #expect(throws: InputError.self) { try hashed.seek(toRowAt: 4, line: 2) }
     }
 
     /// Every special byte at every position of an eight-byte word is found (the word-at-a-time scan),

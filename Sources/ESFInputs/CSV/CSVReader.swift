@@ -240,10 +240,13 @@ public struct CSVReader {
 
     /// Goes on reading at `offset`, where a row on physical line `line` starts (a `rowOffset` and the
     /// `line` of a row this file gave): the next `next()` reads that row. For a reader that looks a
-    /// few cells up again, with `hashing` off (the digest would miss the bytes skipped); not for a
-    /// file decoded from a code page. `rowIndex` no longer counts from the start.
+    /// few cells up again, with `hashing` off (the digest would miss the bytes skipped); a file
+    /// decoded from a code page, or one being hashed, throws. `rowIndex` no longer counts from the start.
     public mutating func seek(toRowAt offset: Int, line: Int) throws(InputError) {
-        precondition(input.codePage == nil && !hashing, "seek: a UTF-8 file read again, without hashing")
+        guard input.codePage == nil, !hashing else {
+            throw InputError(location: SourceLocation(file: path, line: line),
+                             message: "cannot go back to a row of a file decoded from \(encoding.displayName) or being hashed")
+        }
         if let memory = input.memory {
             input.memoryOffset = min(max(0, offset), memory.count)
         } else if lseek(input.fd, off_t(offset), SEEK_SET) < 0 {
