@@ -84,22 +84,9 @@ final class AggregateRows {
     /// 10^0 … 10^18, the powers of ten a 64-bit integer holds.
     private static let powersOfTen: [Int64] = (0...18).map { n in (0..<n).reduce(Int64(1)) { p, _ in p * 10 } }
 
-    func accumulator(row: Int, kind: AggregateKind) -> AggregateAccumulator {
-        switch kind {
-        case .count:
-            var acc = AggregateAccumulator()
-            acc.count = counts[row]
-            return acc
-        case .sum:
-            var acc = AggregateAccumulator()
-            acc.sum = sum(row)
-            return acc
-        default: return others[row]
-        }
-    }
-
-    /// A row's value, as `accumulator(row:kind:).value(kind:integer:)` gives it: counts and sums
-    /// without an accumulator (its set and value fields made and dropped per read).
+    /// A row's value, as `AggregateAccumulator.value(kind:integer:)` gives it for the same count, sum
+    /// or accumulator: counts and sums without an accumulator (its set and value fields made and
+    /// dropped per read).
     func value(row: Int, kind: AggregateKind, integer: Bool) -> Value {
         switch kind {
         case .count:

@@ -47,7 +47,7 @@ struct PackedValuesTests {
     }
 
     @Test func symbolTableKeepsTextsPackedAndCanonical() {
-        var table = SymbolTable()
+        let table = SymbolTable()
         let a = table.intern(.string("X-0000001-training"))
         let b = table.intern(.string("e\u{301}"))
         #expect(table.intern(.string("X-0000001-training")) == a)

@@ -98,7 +98,7 @@ struct LimitTests {
 struct KeyTextTests {
     @Test("a symbol table gives one dense symbol per value and keeps its text by symbol")
     func texts() {
-        var table = SymbolTable()
+        let table = SymbolTable()
         let a = table.intern(.string("P-0007")), b = table.intern(.string("P-0008"))
         #expect(a == 0 && b == 1)
         #expect(table.intern(.string("P-0007")) == a)
@@ -110,7 +110,7 @@ struct KeyTextTests {
 
     @Test("keys are equal as values are: canonically equivalent texts are one key, other cases by their own equality")
     func equality() {
-        var table = SymbolTable()
+        let table = SymbolTable()
         let composed = table.intern(.string("Šuštar \u{00E9}"))
         #expect(table.intern(.string("S\u{030C}us\u{030C}tar e\u{0301}")) == composed)
         // KELVIN SIGN is canonically equivalent to the ASCII letter K
@@ -126,7 +126,7 @@ struct KeyTextTests {
 
     @Test("as many symbols as a dictionary gives, through growth, in insertion order")
     func againstDictionary() {
-        var table = SymbolTable()
+        let table = SymbolTable()
         var reference: [Value: Int32] = [:]
         var state: UInt64 = 0x1234_5678
         var mismatches = 0
