@@ -4,9 +4,13 @@ import ESFRules
 
 /// The records that deferred rules wait on, kept until the end of the stream as little as they
 /// need: of each record and of the context records it reads, only the fields its entity's deferred
-/// rules read (the values packed, `PackedValues`), which context records were there, and where it
-/// was read as numbers (file, line, CSV record, the XPath's element indices). The record's key and
-/// participant id are made again from the kept fields, and its location text when a finding is made.
+/// rules read, which context records were there, and where it was read as numbers (file, line, CSV
+/// record, the XPath's element indices). The record's key and participant id are made again from
+/// the kept fields, and its location text when a finding is made.
+///
+/// Each kept record is written as bytes (`ValueBytes` for its values) into chunks of a `SpillFile`:
+/// they are read once, in the order kept, when the deferred rules run, so they need not stay in
+/// memory meanwhile.
 struct DeferredRecords {
     /// One field of a kept record: the entity whose record holds it (the record's own, or a context
     /// record's) and its index.
@@ -16,20 +20,20 @@ struct DeferredRecords {
         static func < (a: Slot, b: Slot) -> Bool { (a.entity, a.field) < (b.entity, b.field) }
     }
 
-    /// One kept record, as numbers.
+    /// The head of one kept record, as numbers; its bytes follow it: the XPath's element indices
+    /// (`numberCount` Int32s), its own fields' columns (`ownSlots` Int32s when `hasColumns`), the
+    /// presence words and the values of its slots.
     private struct Kept {
         var entity: Int32
         /// Index into `files`; or, for a location kept whole (`-2 - i`), into `locations`.
         var file: Int32
         var line: Int32
         var record: Int32
-        /// The XPath's shape in `shapes` (-1: none), its numbers from `numbers[numberStart...]`.
+        /// The XPath's shape in `shapes` (-1: none), and how many element indices follow.
         var shape: Int32
-        var numberStart: Int32
-        /// The first value in `values`; the first column in `columns` (-1: none); the record's
-        /// field XPaths in `xpathLists` (-1: none).
-        var valueStart: Int32
-        var columnStart: Int32
+        var numberCount: Int32
+        /// 1 when the record's columns follow; the record's field XPaths in `xpathLists` (-1: none).
+        var hasColumns: Int32
         var xpathList: Int32
     }
 
@@ -41,22 +45,20 @@ struct DeferredRecords {
     let reads: [Set<Int>]
     /// Per entity: its number of fields.
     let widths: [Int]
-    private var kept: [Kept] = []
+    /// The kept records' bytes.
+    private var bytes: SpilledBytes
+    private(set) var count = 0
     /// Per kept record, `presenceWords` words: bit k of the record's bits, the context record of
     /// entity k was there (and is one its deferred rules read).
-    private var presence: [UInt64] = []
     private let presenceWords: Int
-    private var values = PackedValues()
-    private var columns: [Int32] = []
     private var files: [String] = []
     private var locations: [SourceLocation] = []
     private var xpathLists: [[String]] = []
     /// XPaths by their shape (the path with each element index written `[]`) and numbers.
     private var shapes: [String] = []
     private var shapeIndex: [String: Int32] = [:]
+    /// The XPath indices of the record being kept (reused).
     private var numbers: [Int32] = []
-
-    var count: Int { kept.count }
 
     /// No entity with deferred rules.
     init() {
@@ -65,6 +67,7 @@ struct DeferredRecords {
         reads = []
         widths = []
         presenceWords = 0
+        bytes = SpilledBytes(file: SpillFile(chunkBytes: 0))
     }
 
     /// Plans the slots of each entity's deferred rules: every field their `when`, assertion and
@@ -72,8 +75,9 @@ struct DeferredRecords {
     /// rule declares for its location, and the fields the record's key and participant id are made of.
     /// Context records are kept only for the entities in `reads` (those a deferred rule reads), and
     /// never the root's, which the end of the stream puts back whole.
-    init(ruleSet: RuleSet, deferredRules: [[Int]], reads: [Set<Int>], keyFields: [[Int]]) {
+    init(ruleSet: RuleSet, deferredRules: [[Int]], reads: [Set<Int>], keyFields: [[Int]], spill: SpillFile) {
         let model = ruleSet.model
+        bytes = SpilledBytes(file: spill)
         widths = model.entities.map(\.fields.count)
         self.reads = reads
         presenceWords = (model.entities.count + 63) / 64
@@ -123,86 +127,150 @@ struct DeferredRecords {
     /// Keeps record `r` with its context (the records of the other entities, by entity).
     mutating func append(_ r: Record, context: [[Value]?]) {
         let e = r.entity
-        let bits = presence.count
-        presence.append(contentsOf: repeatElement(0, count: presenceWords))
-        for (k, record) in context.enumerated() where record != nil && reads[e].contains(k) { presence[bits + k / 64] |= 1 << UInt64(k % 64) }
-        let valueStart = Int32(truncatingIfNeeded: values.count)
-        for s in slots[e] {
-            if s.entity == e {
-                values.append(s.field < r.values.count ? r.values[s.field] : .null)
-            } else if let c = context[s.entity], s.field < c.count {
-                values.append(c[s.field])
-            } else {
-                values.append(.null)
-            }
-        }
-        var columnStart: Int32 = -1
-        if let cols = r.fieldColumns {
-            columnStart = Int32(truncatingIfNeeded: columns.count)
-            for s in slots[e].prefix(ownSlots[e]) { columns.append(s.field < cols.count ? cols[s.field] : 0) }
-        }
-        var xpathList: Int32 = -1
+        var item = Kept(entity: Int32(truncatingIfNeeded: e), file: 0, line: -1, record: -1, shape: -1, numberCount: 0,
+                        hasColumns: r.fieldColumns == nil ? 0 : 1, xpathList: -1)
         if let list = r.fieldXPaths {
             if xpathLists.last != list { xpathLists.append(list) }
-            xpathList = Int32(truncatingIfNeeded: xpathLists.count - 1)
+            item.xpathList = Int32(truncatingIfNeeded: xpathLists.count - 1)
         }
-        var item = Kept(entity: Int32(truncatingIfNeeded: e), file: 0, line: -1, record: -1, shape: -1, numberStart: 0,
-                        valueStart: valueStart, columnStart: columnStart, xpathList: xpathList)
+        numbers.removeAll(keepingCapacity: true)
         if !placeAsNumbers(r.location, &item) {
             item.file = -2 - Int32(truncatingIfNeeded: locations.count)
             item.shape = -1
+            item.numberCount = 0
+            numbers.removeAll(keepingCapacity: true)
             locations.append(r.location)
         }
-        kept.append(item)
+        ValueBytes.put(item, &bytes.tail)
+        for n in numbers { ValueBytes.put(n, &bytes.tail) }
+        if let cols = r.fieldColumns {
+            for s in slots[e].prefix(ownSlots[e]) { ValueBytes.put(s.field < cols.count ? cols[s.field] : 0, &bytes.tail) }
+        }
+        for w in 0..<presenceWords {
+            var word: UInt64 = 0
+            for k in (w * 64)..<min(context.count, w * 64 + 64) where context[k] != nil && reads[e].contains(k) { word |= 1 << UInt64(k % 64) }
+            ValueBytes.put(word, &bytes.tail)
+        }
+        for s in slots[e] {
+            if s.entity == e {
+                ValueBytes.write(s.field < r.values.count ? r.values[s.field] : .null, &bytes.tail)
+            } else if let c = context[s.entity], s.field < c.count {
+                ValueBytes.write(c[s.field], &bytes.tail)
+            } else {
+                ValueBytes.write(.null, &bytes.tail)
+            }
+        }
+        bytes.endRecord()
+        count += 1
     }
 
-    /// Kept record `i` written into the caller's buffers, reusing them (no array allocated per record
-    /// once they have their widths): `records` by entity (its own record and the context records it
-    /// was kept with, the fields not kept null; every other entity's nil, the root's too) and `columns`
-    /// (its own fields' columns; nil when it has none).
-    /// Returns its entity and field XPaths (its location is made by `location(i)`, for a finding).
-    func restore(_ i: Int, into records: inout [[Value]?], columns: inout [Int32]?) -> (entity: Int, xpaths: [String]?) {
-        let item = kept[i]
-        let e = Int(item.entity)
-        let bits = i * presenceWords
-        for k in widths.indices {
-            guard k == e || presence[bits + k / 64] & (1 << UInt64(k % 64)) != 0 else {
-                records[k] = nil
-                continue
-            }
-            if records[k]?.count == widths[k] {
-                // a buffer no one else holds is cleared in place
-                records[k]!.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = .null } }
-            } else {
-                records[k] = Array(filled: .null, count: widths[k])
-            }
+    /// The kept records, read back once in the order kept.
+    func reader() -> Reader { Reader(self) }
+
+    /// Reads the kept records back, one after another, into the caller's buffers.
+    struct Reader {
+        private let kept: DeferredRecords
+        private var chunkIndex = -1
+        private var chunk: [UInt8] = []
+        private var buffer: [UInt8] = []
+        private var position = 0
+        /// The head of the current record and where its XPath indices start in `chunk`.
+        private var item: Kept?
+        private var numbersAt = 0
+        /// How many records were read; fewer than `count` when a chunk could not be read back.
+        private(set) var read = 0
+
+        fileprivate init(_ kept: DeferredRecords) {
+            self.kept = kept
         }
-        var slot = Int(item.valueStart)
-        for s in slots[e] {
-            if records[s.entity] != nil { records[s.entity]![s.field] = values[slot] }
-            slot += 1
-        }
-        if item.columnStart >= 0 {
-            if columns?.count == widths[e] {
-                columns!.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = 0 } }
-            } else {
-                columns = [Int32](filled: 0, count: widths[e])
+
+        /// The next kept record written into the caller's buffers, reusing them (no array allocated per
+        /// record once they have their widths): `records` by entity (its own record and the context
+        /// records it was kept with, the fields not kept null; every other entity's nil, the root's
+        /// too) and `columns` (its own fields' columns; nil when it has none). Returns its entity and
+        /// field XPaths (its location is made by `location()`, for a finding); nil after the last, or
+        /// when the rest cannot be read back (`SpillFile.failure`).
+        mutating func next(into records: inout [[Value]?], columns: inout [Int32]?) -> (entity: Int, xpaths: [String]?)? {
+            guard read < kept.count else { return nil }
+            while position >= chunk.count {
+                chunkIndex += 1
+                guard chunkIndex < kept.bytes.chunkCount else { return nil }
+                chunk = []
+                guard let next = kept.bytes.chunk(chunkIndex, buffer: &buffer) else { return nil }
+                chunk = next
+                position = 0
             }
-            for (n, s) in slots[e].prefix(ownSlots[e]).enumerated() { columns![s.field] = self.columns[Int(item.columnStart) + n] }
-        } else {
-            columns = nil
+            let kept = self.kept
+            let widths = kept.widths
+            let bytes = chunk
+            var at = position
+            let (item, numbersAt, xpaths) = bytes.withUnsafeBytes { p -> (Kept, Int, [String]?) in
+                let item: Kept = ValueBytes.get(p, &at)
+                let e = Int(item.entity)
+                let numbersAt = at
+                at += Int(item.numberCount) * 4
+                if item.hasColumns != 0 {
+                    if columns?.count == widths[e] {
+                        columns!.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = 0 } }
+                    } else {
+                        columns = [Int32](filled: 0, count: widths[e])
+                    }
+                    for s in kept.slots[e].prefix(kept.ownSlots[e]) {
+                        let c: Int32 = ValueBytes.get(p, &at)
+                        columns![s.field] = c
+                    }
+                } else {
+                    columns = nil
+                }
+                let presenceAt = at
+                at += kept.presenceWords * 8
+                for k in widths.indices {
+                    let present = k == e || (p.loadUnaligned(fromByteOffset: presenceAt + (k / 64) * 8, as: UInt64.self) & (1 << UInt64(k % 64))) != 0
+                    guard present else {
+                        records[k] = nil
+                        continue
+                    }
+                    if records[k]?.count == widths[k] {
+                        // a buffer no one else holds is cleared in place
+                        records[k]!.withUnsafeMutableBufferPointer { for j in $0.indices { $0[j] = .null } }
+                    } else {
+                        records[k] = Array(filled: .null, count: widths[k])
+                    }
+                }
+                for s in kept.slots[e] {
+                    let v = ValueBytes.read(p, &at)
+                    if records[s.entity] != nil { records[s.entity]![s.field] = v }
+                }
+                return (item, numbersAt, item.xpathList >= 0 ? kept.xpathLists[Int(item.xpathList)] : nil)
+            }
+            position = at
+            self.item = item
+            self.numbersAt = numbersAt
+            read += 1
+            return (Int(item.entity), xpaths)
         }
-        return (e, item.xpathList >= 0 ? xpathLists[Int(item.xpathList)] : nil)
+
+        /// Where the current record was read.
+        func location() -> SourceLocation {
+            guard let item else { return SourceLocation(file: "") }
+            if item.file <= -2 { return kept.locations[Int(-2 - item.file)] }
+            var l = SourceLocation(file: kept.files[Int(item.file)], line: item.line >= 0 ? Int(item.line) : nil,
+                                   record: item.record >= 0 ? Int(item.record) : nil)
+            if item.shape >= 0 {
+                let numbers = chunk.withUnsafeBytes { p in
+                    (0..<Int(item.numberCount)).map { p.loadUnaligned(fromByteOffset: numbersAt + $0 * 4, as: Int32.self) }
+                }
+                l.xpath = DeferredRecords.xpath(kept.shapes[Int(item.shape)], numbers, from: 0)
+            }
+            return l
+        }
     }
 
     /// Drops every kept record.
     mutating func removeAll() {
-        kept = []
-        presence = []
-        values.removeAll()
-        columns = []
+        bytes.removeAll()
+        count = 0
         locations = []
-        numbers = []
     }
 
     // MARK: - Locations as numbers
@@ -221,7 +289,7 @@ struct DeferredRecords {
         }
         if let xpath = l.xpath {
             guard let (shape, indices) = Self.shape(of: xpath) else { return false }
-            item.numberStart = Int32(truncatingIfNeeded: numbers.count)
+            item.numberCount = Int32(truncatingIfNeeded: indices.count)
             numbers.append(contentsOf: indices)
             if let known = shapeIndex[shape] {
                 item.shape = known
@@ -240,17 +308,6 @@ struct DeferredRecords {
             files.append(l.file)
         }
         return true
-    }
-
-    /// Where kept record `i` was read.
-    func location(_ i: Int) -> SourceLocation { location(kept[i]) }
-
-    private func location(_ item: Kept) -> SourceLocation {
-        if item.file <= -2 { return locations[Int(-2 - item.file)] }
-        var l = SourceLocation(file: files[Int(item.file)], line: item.line >= 0 ? Int(item.line) : nil,
-                               record: item.record >= 0 ? Int(item.record) : nil)
-        if item.shape >= 0 { l.xpath = Self.xpath(shapes[Int(item.shape)], numbers, from: Int(item.numberStart)) }
-        return l
     }
 
     /// `/a/b[12]/c[3]` → (`/a/b[]/c[]`, [12, 3]); nil when the path holds `[]` or an index that

@@ -95,13 +95,12 @@ extension Engine {
             uniqueCounts[state][row] += 1
             let n = Int(uniqueCounts[state][row])
             guard n > 1 else {
-                uniqueFirst[state].ensureIndex(row, RecordPlace.none)
-                uniqueFirst[state][row] = place(r)
+                uniqueFirst[state].set(row, place(r), fill: RecordPlace.none)
                 return .passed
             }
             // `duplicate = emso = 0101******006`: masked by the field the value came from
             let terms = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(shown(model.entities[r.entity].fields[$0], r.values[$0]))" }
-            let first = row < uniqueFirst[state].count ? uniqueFirst[state][row] : RecordPlace.none
+            let first = uniqueFirst[state].element(row) ?? RecordPlace.none
             return .failed(explain: terms.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n,
                            earlier: related(first, entity: r.entity, field: fields.count == 1 ? fields[0] : nil, role: options.language == .sl ? "prvi zapis:" : "first recorded as"))
         case .noOverlap(_, let keyField, let startExpr, let endExpr):
@@ -117,7 +116,7 @@ extension Engine {
                 let earlier = intervalBounds[state][Int(item)]
                 if earlier.0 <= e && s <= earlier.1 {
                     clash = earlier
-                    if Int(item) < intervalPlaces[state].count { clashPlace = intervalPlaces[state][Int(item)] }
+                    clashPlace = intervalPlaces[state].element(Int(item)) ?? RecordPlace.none
                     break
                 }
                 item = intervalLists[state].next[Int(item)]

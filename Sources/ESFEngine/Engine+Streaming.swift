@@ -290,18 +290,28 @@ extension Engine {
             add(Finding(reserved: .noRoot(entity: model.entities[model.root].name),
                         recordKey: "", entity: model.entities[model.root].name, location: SourceLocation(file: path), language: options.language), field: nil)
         }
-        // one borrow of the kept records for the whole loop (a stored struct read per call is a copy)
-        let deferredRecords = deferred
-        for k in 0..<deferredRecords.count {
-            // the evaluator's record buffers and the columns are refilled in place, record after record
-            let kept = deferredRecords.restore(k, into: &evaluator.records, columns: &currentColumns)
+        // the kept records read back in the order kept; the evaluator's record buffers and the columns
+        // are refilled in place, record after record
+        var reader = deferred.reader()
+        while let kept = reader.next(into: &evaluator.records, columns: &currentColumns) {
             evaluator.records[model.root] = root
             currentXPaths = kept.xpaths
             let e = kept.entity
             // the key, participant id and location are made only for a finding, from the record as kept
             for i in deferredRules[e] {
                 check(i, key: { recordKey(e, evaluator.records[e] ?? []) }, participantID: { participantID(e, evaluator.records[e] ?? []) },
-                      location: { deferredRecords.location(k) })
+                      location: { reader.location() })
+            }
+        }
+        if reader.read < deferred.count {
+            // kept records that could not be read back: their deferred rules fail, the run cannot pass
+            let reason = "\(deferred.count - reader.read) kept records could not be read back from the temporary file (\(spill.failure ?? "unknown error"))"
+            for i in Set(deferredRules.joined()).sorted() { runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason) }
+        } else if let failure = spill.failure {
+            // the place of an earlier record a duplicate or an overlap names could not be read back
+            let reason = "the place of an earlier record could not be read back from the temporary file (\(failure))"
+            for i in relationCounts.indices where relationCounts[i] > 0 {
+                runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason)
             }
         }
         currentColumns = nil

@@ -16,6 +16,10 @@ public struct EngineOptions: Sendable {
     public var timings = false
     /// The language of rule messages and their values (`--lang`): English by default.
     public var language: Language = .en
+    /// The state written once and read back once or rarely (deferred records, the places of `unique`
+    /// keys and `no_overlap` intervals) goes to a temporary file in chunks of this many bytes
+    /// (`SpillFile`); 0 keeps it in memory.
+    public var spillChunkBytes = 1 << 18
     public init() {}
 }
 
@@ -94,6 +98,8 @@ public final class Engine: EvaluationState {
     var rootCount = 0
     /// The records deferred rules run on after the stream, as the fields they read.
     var deferred = DeferredRecords()
+    /// The temporary file of the state kept out of memory (`deferred`, `uniqueFirst`, `intervalPlaces`).
+    let spill: SpillFile
     /// Key values interned as symbols: the per-key state below is kept in arrays indexed by
     /// symbol (or by a row a symbol maps to), not in dictionaries keyed by values.
     var keys: KeySymbols
@@ -137,8 +143,8 @@ public final class Engine: EvaluationState {
     var intervalBounds: [[(CivilDate, CivilDate)]]
     /// The records a relation finding names as the earlier one, as a few numbers each (no strings):
     /// per `unique` state and row, the key's first record; per `no_overlap` state and item, its record.
-    var uniqueFirst: [[RecordPlace]]
-    var intervalPlaces: [[RecordPlace]]
+    var uniqueFirst: [SpilledArray<RecordPlace>]
+    var intervalPlaces: [SpilledArray<RecordPlace>]
     /// The files of those records (an export's one file, a bundle's few).
     var placeFiles: [String] = []
     /// The records of the current group (grouped) or the current record's context (joined), by entity.
@@ -222,8 +228,10 @@ public final class Engine: EvaluationState {
         uniqueCounts = Array(repeating: [], count: states)
         intervalLists = (0..<states).map { _ in RowLists() }
         intervalBounds = Array(repeating: [], count: states)
-        uniqueFirst = Array(repeating: [], count: states)
-        intervalPlaces = Array(repeating: [], count: states)
+        let spill = SpillFile(chunkBytes: options.spillChunkBytes)
+        self.spill = spill
+        uniqueFirst = (0..<states).map { _ in SpilledArray(file: spill) }
+        intervalPlaces = (0..<states).map { _ in SpilledArray(file: spill) }
         parentKeyIsPersonal = (0..<n).map { e in
             guard let p = m.parentIndex(of: e), let k = m.entities[p].keyField, let ki = m.entities[p].fieldIndex(k) else { return false }
             return m.entities[p].fields[ki].personal
@@ -294,7 +302,7 @@ public final class Engine: EvaluationState {
         preSlot = Array(repeating: -1, count: rules.count)
         for list in preSlots { for (slot, i) in list.enumerated() { preSlot[i] = slot } }
         let recordKeyFields = (0..<n).map { e in [keyFieldIndex[e], parentFieldIndex[e], participantFieldIndex[e]].compactMap { $0 } }
-        deferred = DeferredRecords(ruleSet: ruleSet, deferredRules: deferredRules, reads: deferredReads, keyFields: recordKeyFields)
+        deferred = DeferredRecords(ruleSet: ruleSet, deferredRules: deferredRules, reads: deferredReads, keyFields: recordKeyFields, spill: spill)
         evaluator.state = self
     }
 

@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A temporary file for the state a run writes once and reads back rarely or once, so that it does
+/// not stay in memory for the whole stream: the records deferred rules wait on (read once, in order,
+/// at the end of the stream) and the places of the first record of each `unique` key and of each
+/// `no_overlap` interval (read only for a duplicate or an overlap).
+///
+/// The file is made in `$TMPDIR` (else `/tmp`) with `mkstemp` and unlinked at once: it has no name,
+/// nothing else can open it, and it goes with the process however the run ends. State is written
+/// in chunks of about `chunkBytes`; a chunk the file cannot take (no temporary directory, a full
+/// disk) stays in memory, so nothing is lost. A chunk that cannot be read back is `failure`, which
+/// the engine reports as a rule that could not be evaluated: the run never passes on it.
+final class SpillFile {
+    /// The size of a chunk written at once; 0 keeps everything in memory.
+    let chunkBytes: Int
+    private var fd: Int32 = -1
+    private var opened = false
+    private var end: Int64 = 0
+    /// Bytes written to the file (for the docs' figures and tests).
+    private(set) var bytesWritten: Int64 = 0
+    /// The first failure to read back, as text.
+    private(set) var failure: String?
+
+    /// The directory of the file: `$TMPDIR`, else `/tmp`, unless given.
+    private let directory: String?
+
+    init(chunkBytes: Int, directory: String? = nil) {
+        self.chunkBytes = max(0, chunkBytes)
+        self.directory = directory
+    }
+
+    /// Closes the file, so that what is in it can no longer be read back (tests of that failure).
+    func closeForTesting() {
+        if fd >= 0 { close(fd) }
+        fd = -1
+    }
+
+    deinit {
+        if fd >= 0 { close(fd) }
+    }
+
+    /// Writes `bytes` at the end of the file: their offset, or nil when no file could be made or the
+    /// write failed (the caller keeps the bytes).
+    func write(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        guard chunkBytes > 0, !bytes.isEmpty else { return nil }
+        if !opened {
+            opened = true
+            fd = Self.makeFile(directory)
+        }
+        guard fd >= 0, let base = bytes.baseAddress else { return nil }
+        var done = 0
+        while done < bytes.count {
+            let n = pwrite(fd, base + done, bytes.count - done, off_t(end + Int64(done)))
+            if n < 0 && errno == EINTR { continue }
+            // a failed write leaves `end` where it was: the next chunk overwrites the partial bytes
+            guard n > 0 else { return nil }
+            done += n
+        }
+        let at = end
+        end += Int64(bytes.count)
+        bytesWritten = end
+        return at
+    }
+
+    /// Reads `buffer.count` bytes at `offset`; false (and `failure` set) when they cannot be read.
+    func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        guard let base = buffer.baseAddress else { return true }
+        var done = 0
+        while done < buffer.count {
+            let n = fd >= 0 ? pread(fd, base + done, buffer.count - done, off_t(offset + Int64(done))) : -1
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                if failure == nil {
+                    failure = n == 0 ? "the temporary file ended early" : String(cString: strerror(errno))
+                }
+                return false
+            }
+            done += n
+        }
+        return true
+    }
+
+    private static func makeFile(_ directory: String?) -> Int32 {
+        var dir = directory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? ""
+        if dir.isEmpty { dir = "/tmp" }
+        var template = Array((dir + "/esfcheck-state-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { return -1 }
+        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        return fd
+    }
+}
+
+/// Where a chunk of spilled state is: still in memory, or in the spill file.
+enum SpilledChunk<Element> {
+    case memory([Element])
+    case file(offset: Int64, count: Int)
+}
+
+/// An append-only array of fixed-size elements whose full chunks go to a `SpillFile`; an element is
+/// read back by its index (one `pread` when its chunk is in the file).
+struct SpilledArray<Element: BitwiseCopyable> {
+    private let file: SpillFile
+    private let perChunk: Int
+    private var chunks: [SpilledChunk<Element>] = []
+    private var tail: [Element] = []
+
+    init(file: SpillFile) {
+        self.file = file
+        perChunk = file.chunkBytes > 0 ? max(1, file.chunkBytes / max(1, MemoryLayout<Element>.stride)) : Int.max
+    }
+
+    var count: Int { chunks.count * perChunk + tail.count }
+
+    mutating func append(_ element: Element) {
+        tail.append(element)
+        guard tail.count >= perChunk else { return }
+        let at = tail.withUnsafeBytes { file.write($0) }
+        chunks.append(at.map { .file(offset: $0, count: tail.count) } ?? .memory(tail))
+        tail.removeAll(keepingCapacity: true)
+    }
+
+    /// Sets element `i` at or past the end, filling the gap with `fill` (an element already written
+    /// is written once: it stays).
+    mutating func set(_ i: Int, _ element: Element, fill: Element) {
+        assert(i >= count, "a spilled array is written once, in order")
+        guard i >= count else { return }
+        while count < i { append(fill) }
+        append(element)
+    }
+
+    /// Element `i`, or nil when it is past the end or cannot be read back (`file.failure`).
+    func element(_ i: Int) -> Element? {
+        guard i >= 0, i < count else { return nil }
+        let c = i / perChunk, within = i % perChunk
+        guard c < chunks.count else { return tail[within] }
+        switch chunks[c] {
+        case .memory(let elements): return elements[within]
+        case .file(let offset, _):
+            return withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { buffer in
+                let stride = MemoryLayout<Element>.stride
+                guard file.read(at: offset + Int64(within * stride), into: UnsafeMutableRawBufferPointer(buffer)) else { return nil }
+                return buffer[0]
+            }
+        }
+    }
+}
+
+/// Bytes appended record after record, whose full chunks (each of whole records) go to a
+/// `SpillFile`, read back once, chunk after chunk, in the order written.
+struct SpilledBytes {
+    private let file: SpillFile
+    private var chunks: [SpilledChunk<UInt8>] = []
+    /// The chunk being filled.
+    var tail: [UInt8] = []
+
+    init(file: SpillFile) {
+        self.file = file
+    }
+
+    var chunkCount: Int { chunks.count + 1 }
+
+    /// Ends a record: a full chunk goes to the file.
+    mutating func endRecord() {
+        guard file.chunkBytes > 0, tail.count >= file.chunkBytes else { return }
+        let at = tail.withUnsafeBytes { file.write($0) }
+        chunks.append(at.map { .file(offset: $0, count: tail.count) } ?? .memory(tail))
+        tail.removeAll(keepingCapacity: true)
+    }
+
+    /// Chunk `i` (the last is the tail), read into `buffer` when it is in the file; nil when it cannot
+    /// be read back (`file.failure`).
+    func chunk(_ i: Int, buffer: inout [UInt8]) -> [UInt8]? {
+        guard i < chunks.count else { return tail }
+        switch chunks[i] {
+        case .memory(let bytes): return bytes
+        case .file(let offset, let count):
+            if buffer.count != count { buffer = [UInt8](repeating: 0, count: count) }
+            guard buffer.withUnsafeMutableBytes({ file.read(at: offset, into: $0) }) else { return nil }
+            return buffer
+        }
+    }
+
+    mutating func removeAll() {
+        chunks = []
+        tail = []
+    }
+}

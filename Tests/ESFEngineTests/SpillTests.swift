@@ -1,0 +1,143 @@
+import ESFCore
+@testable import ESFEngine
+import ESFRules
+import Foundation
+import Testing
+
+/// The sample's records with a few records repeated, so that `unique` and `no_overlap` rules name an
+/// earlier record: every expenditure line and employment of every `every`-th participant group twice.
+func withRepeats(_ events: [InputEvent], _ model: DataModel, every: Int = 3) throws -> [InputEvent] {
+    let expenditure = try #require(model.entityIndex("expenditure"))
+    let employment = try #require(model.entityIndex("employment"))
+    var out: [InputEvent] = []
+    var group = 0
+    for event in events {
+        out.append(event)
+        switch event {
+        case .groupEnd: group += 1
+        case .record(let r) where group % every == 0 && (r.entity == expenditure || r.entity == employment): out.append(event)
+        default: break
+        }
+    }
+    return out
+}
+
+/// Runs the engine over an in-memory stream with the given spill chunk size.
+func run(_ set: RuleSet, _ events: [InputEvent], grouped: Bool, spillChunkBytes: Int) -> (InputResult, SpillFile) {
+    var options = EngineOptions()
+    options.spillChunkBytes = spillChunkBytes
+    let engine = Engine(ruleSet: set, options: options, grouped: grouped)
+    for e in events { engine.consume(e) }
+    return (engine.finish(path: "memory", files: []), engine.spill)
+}
+
+@Suite("State kept in a temporary file")
+struct SpillTests {
+    @Test("findings, locations and related locations are the same whether the kept state stays in memory or goes to a temporary file in chunks of any size",
+          arguments: [1, 64, 4096])
+    func sameFindings(chunk: Int) throws {
+        let set = try samplePacks()
+        let events = try withRepeats(try sampleEvents(set.model), set.model)
+        for grouped in [true, false] {
+            let stream = grouped ? events : joined(events, set)
+            let (inMemory, memoryFile) = run(set, stream, grouped: grouped, spillChunkBytes: 0)
+            let (spilled, file) = run(set, stream, grouped: grouped, spillChunkBytes: chunk)
+            #expect(memoryFile.bytesWritten == 0)
+            #expect(file.bytesWritten > 0)
+            #expect(file.failure == nil)
+            // the repeats are found and name their earlier record
+            let related = inMemory.findings.filter { $0.relatedLocations?.isEmpty == false }
+            #expect(related.count >= 4)
+            #expect(spilled.findings == inMemory.findings)
+            #expect(spilled.coverage == inMemory.coverage)
+            #expect(spilled.severityCounts == inMemory.severityCounts)
+        }
+    }
+
+    @Test("every case of a value comes back from its bytes as the same case and content")
+    func valueBytesRoundTrip() {
+        let values: [Value] = [
+            .null, .bool(true), .bool(false), .int(0), .int(.min), .int(.max), .days(-3), .days(183),
+            .date(CivilDate(dayNumber: 0)), .date(CivilDate(dayNumber: -719_162)), .date(CivilDate(dayNumber: 20_000)),
+            .decimal(ExactDecimal(units: 336_000, scale: 2)), .decimal(ExactDecimal(units: -1, scale: 24)),
+            .decimal(ExactDecimal(units: Int128(Int64.max) * 1_000_003, scale: 3)),
+            .decimal(ExactDecimal(units: Int128.min + 1, scale: 0)),
+            .string(""), .string("UD-0000001"), .string("Učne delavnice 🎓"), .string("e\u{301}"), .string(String(repeating: "x", count: 70_000)),
+            .list([]), .list([.string("ltu24"), .string("u\u{1F}v"), .int(3)]), .list([.list([.null])]),
+            .record(entity: 4, values: [.string("a"), .decimal(ExactDecimal(units: 5, scale: 1)), .null]),
+        ]
+        var bytes: [UInt8] = []
+        for v in values { ValueBytes.write(v, &bytes) }
+        var back: [Value] = []
+        bytes.withUnsafeBytes { p in
+            var at = 0
+            while at < p.count { back.append(ValueBytes.read(p, &at)) }
+        }
+        #expect(back.count == values.count)
+        for (a, b) in zip(values, back) {
+            // the same case and the same text, not only equal values (`Value` equality mixes int and decimal)
+            #expect(String(reflecting: a) == String(reflecting: b))
+        }
+    }
+
+    @Test("a spilled array gives back every element, from memory and from the file; fills gaps")
+    func spilledArray() {
+        for chunk in [0, 8, 40, 1 << 16] {
+            let file = SpillFile(chunkBytes: chunk)
+            var array = SpilledArray<RecordPlace>(file: file)
+            for i in 0..<1_000 where i % 7 != 3 {
+                array.set(i, RecordPlace(key: Int32(i), file: 0, line: Int32(i * 2), record: Int32(i + 1)), fill: .none)
+            }
+            #expect(array.count == 1_000)
+            for i in 0..<1_000 {
+                let p = array.element(i)
+                #expect(p?.key == (i % 7 == 3 ? -1 : Int32(i)))
+                #expect(p?.line == (i % 7 == 3 ? 0 : Int32(i * 2)))
+            }
+            #expect(array.element(1_000) == nil)
+            #expect(array.element(-1) == nil)
+            #expect((file.bytesWritten > 0) == (chunk > 0 && chunk < 1_000 * 16))
+        }
+    }
+
+    @Test("a temporary directory that cannot be written keeps the state in memory: nothing is lost")
+    func unwritableDirectory() {
+        let file = SpillFile(chunkBytes: 16, directory: "/nonexistent-esfcheck-directory")
+        var array = SpilledArray<RecordPlace>(file: file)
+        var bytes = SpilledBytes(file: file)
+        for i in 0..<100 {
+            array.append(RecordPlace(key: Int32(i), file: 0, line: 0, record: 0))
+            bytes.tail.append(contentsOf: repeatElement(UInt8(i), count: 10))
+            bytes.endRecord()
+        }
+        #expect(file.bytesWritten == 0)
+        #expect((0..<100).map { array.element($0)?.key } == (0..<100).map { Int32($0) })
+        var all: [UInt8] = []
+        var buffer: [UInt8] = []
+        for c in 0..<bytes.chunkCount { all += bytes.chunk(c, buffer: &buffer) ?? [] }
+        #expect(all == (0..<100).flatMap { repeatElement(UInt8($0), count: 10) })
+        #expect(file.failure == nil)
+    }
+
+    @Test("kept records that cannot be read back fail their rules (fatal): the run does not pass")
+    func unreadableFile() throws {
+        let set = try samplePacks()
+        let events = joined(try sampleEvents(set.model), set)
+        var options = EngineOptions()
+        options.spillChunkBytes = 64
+        let engine = Engine(ruleSet: set, options: options, grouped: false)
+        for e in events { engine.consume(e) }
+        #expect(engine.spill.bytesWritten > 0)
+        engine.spill.closeForTesting()
+        let result = engine.finish(path: "memory", files: [])
+        let failed = result.findings.filter { $0.ruleID == ReservedFinding.runtime.rawValue }
+        let deferredRules = Set(engine.deferredRules.joined())
+        #expect(!deferredRules.isEmpty)
+        #expect(failed.count == deferredRules.count)
+        for f in failed {
+            #expect(f.severity == .fatal)
+            #expect(f.message.contains("could not be read back from the temporary file"), "\(f.message)")
+        }
+        #expect(engine.spill.failure != nil)
+    }
+}
