@@ -17,7 +17,7 @@ struct PackedValues {
     private var tags: [UInt8] = []
     private var words: [UInt64] = []
     /// The bytes of texts longer than eight bytes, one after another.
-    private var arena: [UInt8] = []
+    private var arena = ByteArena()
     /// The values no word holds exactly.
     private var spill: [Value] = []
 
@@ -55,29 +55,37 @@ struct PackedValues {
                     shift += 8
                 }
                 put(Self.shortText + UInt8(n), word)
-            } else if n < 1 << 24, arena.count < 1 << 40 {
-                let offset = UInt64(arena.count)
-                s.withUTF8 { arena.append(contentsOf: $0) }
-                put(Self.arenaText, offset << 24 | UInt64(n))
+            } else if n < 1 << 24, let offset = arena.startRun(n) {
+                s.withUTF8 { arena.append($0) }
+                put(Self.arenaText, UInt64(offset) << 24 | UInt64(n))
             } else {
                 spillValue(value)
             }
         case .list(let items):
             // a list of texts: each text's bytes and a unit separator, in the arena
-            let start = arena.count
-            var packed = arena.count < 1 << 40
-            for item in items where packed {
-                guard case .string(var t) = item else { packed = false; break }
+            var n = 0
+            for item in items {
+                guard case .string(let t) = item else {
+                    n = -1
+                    break
+                }
+                n += t.utf8.count + 1
+            }
+            guard n >= 0, n < 1 << 24, let start = arena.startRun(n) else {
+                spillValue(value)
+                return
+            }
+            var packed = true
+            for case .string(var t) in items where packed {
                 t.withUTF8 { bytes in
-                    if bytes.contains(Self.unitSeparator) { packed = false } else { arena.append(contentsOf: bytes) }
+                    if bytes.contains(Self.unitSeparator) { packed = false } else { arena.append(bytes) }
                 }
                 arena.append(Self.unitSeparator)
             }
-            let n = arena.count - start
-            if packed, n < 1 << 24 {
+            if packed {
                 put(Self.textList, UInt64(start) << 24 | UInt64(n))
             } else {
-                arena.removeSubrange(start...)
+                arena.truncate(to: start)
                 spillValue(value)
             }
         case .record: spillValue(value)
@@ -95,13 +103,12 @@ struct PackedValues {
         case Self.date: return .date(CivilDate(dayNumber: Int(Int64(bitPattern: word))))
         case Self.arenaText:
             let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
-            return .string(arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[offset..<offset + n]), as: UTF8.self) })
+            return .string(arena.withBytes(offset, n) { String(decoding: $0, as: UTF8.self) })
         case Self.spilled: return spill[Int(word)]
         case Self.textList:
             let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
             // each text ends with a separator: counted first, so the list is allocated once
-            return .list(arena.withUnsafeBufferPointer { all in
-                let bytes = UnsafeBufferPointer(rebasing: all[offset..<offset + n])
+            return .list(arena.withBytes(offset, n) { bytes in
                 var count = 0
                 for b in bytes where b == Self.unitSeparator { count += 1 }
                 var items: [Value] = []
@@ -146,11 +153,11 @@ struct PackedValues {
             }
         } else if tag == Self.arenaText {
             let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
-            if s.utf8.count == n, arena.withUnsafeBufferPointer({ a in
+            if s.utf8.count == n, arena.withBytes(offset, n, { a in
                 // one memcmp over a native string's bytes, not a generic walk of its UTF-8 view
                 s.utf8.withContiguousStorageIfAvailable { b in
-                    n == 0 || memcmp(a.baseAddress! + offset, b.baseAddress!, n) == 0
-                } ?? s.utf8.elementsEqual(a[offset..<offset + n])
+                    n == 0 || memcmp(a.baseAddress!, b.baseAddress!, n) == 0
+                } ?? s.utf8.elementsEqual(a)
             }) { return true }
         }
         // different bytes can still be canonically equivalent texts
@@ -161,7 +168,7 @@ struct PackedValues {
     mutating func removeAll() {
         tags = []
         words = []
-        arena = []
+        arena = ByteArena()
         spill = []
     }
 
@@ -173,5 +180,56 @@ struct PackedValues {
     private mutating func spillValue(_ value: Value) {
         put(Self.spilled, UInt64(spill.count))
         spill.append(value)
+    }
+}
+
+/// The bytes of packed texts, in blocks of at most 1 MB that never move once full: a run of bytes
+/// (a text, a list of texts) lies in one block, addressed by its block and place in it. Growing it
+/// never copies what is there (a doubling array copied its whole content, and held twice its size
+/// while it did, at every doubling), and it holds at most one partly filled block.
+struct ByteArena {
+    static let blockBits = 20
+    static let blockSize = 1 << blockBits
+    private var blocks: [[UInt8]] = []
+
+    /// Starts a run of `n` bytes in one block: its address, or nil when it is longer than a block
+    /// (or the arena has reached 2^40 bytes of addresses).
+    mutating func startRun(_ n: Int) -> Int? {
+        guard n <= Self.blockSize, blocks.count < 1 << (40 - Self.blockBits) else { return nil }
+        if blocks.isEmpty || blocks[blocks.count - 1].count + n > Self.blockSize {
+            // a full block is trimmed to its bytes when it was grown past them
+            if let last = blocks.indices.last, blocks[last].capacity > blocks[last].count + 4096 {
+                let full = blocks[last]
+                blocks[last] = [UInt8](unsafeUninitializedCapacity: full.count) { buffer, count in
+                    count = buffer.initialize(fromContentsOf: full)
+                }
+            }
+            var block: [UInt8] = []
+            // the first block grows as an array does (a small arena stays small); later ones take a block at once
+            if !blocks.isEmpty { block.reserveCapacity(Self.blockSize) }
+            blocks.append(block)
+        }
+        return (blocks.count - 1) << Self.blockBits | blocks[blocks.count - 1].count
+    }
+
+    /// Appends to the run started last.
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        blocks[blocks.count - 1].append(contentsOf: bytes)
+    }
+
+    mutating func append(_ byte: UInt8) {
+        blocks[blocks.count - 1].append(byte)
+    }
+
+    /// Drops the bytes of the last block from address `at` on (a run given up).
+    mutating func truncate(to at: Int) {
+        blocks[blocks.count - 1].removeSubrange((at & (Self.blockSize - 1))...)
+    }
+
+    /// The `n` bytes at address `at`.
+    @inline(__always)
+    func withBytes<R>(_ at: Int, _ n: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let within = at & (Self.blockSize - 1)
+        return blocks[at >> Self.blockBits].withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[within..<within + n])) }
     }
 }

@@ -147,4 +147,27 @@ struct PackedValuesTests {
         let a = index.row(two, create: true), b = index.row(three, create: true)
         #expect(a != b)
     }
+
+    /// Texts and lists of texts over several of the arena's 1 MB blocks, one longer than a block,
+    /// and lists given up half-way (a text holding the separator) come back exactly.
+    @Test func textsAcrossArenaBlocks() {
+        var packed = PackedValues()
+        var values: [Value] = []
+        for i in 0..<6_000 {
+            let text = String(repeating: String(i % 10), count: 9 + (i * 37) % 1_500)
+            switch i % 500 {
+            case 7: values.append(.string(String(repeating: "ž", count: ByteArena.blockSize / 2 + 1)))
+            case 8: values.append(.list([.string(text), .string("a\u{1F}b"), .string("c")]))
+            case 9: values.append(.list([.string(text), .string("ltu24"), .string("")]))
+            default: values.append(.string(text))
+            }
+        }
+        for v in values { packed.append(v) }
+        #expect(packed.count == values.count)
+        for (i, v) in values.enumerated() {
+            #expect(String(reflecting: packed[i]) == String(reflecting: v))
+            #expect(packed.holds(i, v))
+        }
+        #expect(!packed.holds(1, values[2]))
+    }
 }
