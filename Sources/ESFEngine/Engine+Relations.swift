@@ -91,9 +91,7 @@ extension Engine {
                 for f in fields { k.append(keys.symbol(r.entity, f, r.values)) }
                 row = Int(uniqueIndex[state].row(k, create: true) ?? 0)
             }
-            uniqueCounts[state].ensureIndex(row, 0)
-            uniqueCounts[state][row] += 1
-            let n = Int(uniqueCounts[state][row])
+            let n = uniqueCounts[state].increment(row)
             guard n > 1 else {
                 uniqueFirst[state].set(row, place(r), fill: RecordPlace.none)
                 return .passed
@@ -182,8 +180,34 @@ final class RelationPlan {
 
 /// Where a record was read, as a few numbers: the symbol of its key (or of its parent's id, for an
 /// entity without a key; -1 when neither), an index into the run's files, its line and CSV record.
+/// How often each row (a `unique` key) was seen: one byte a key, the rare key seen 255 times or more
+/// counted in a dictionary beside.
+struct OccurrenceCounts {
+    private var small: [UInt8] = []
+    private var large: [Int: Int] = [:]
+
+    /// Counts one more occurrence of `row`; how many there are now.
+    mutating func increment(_ row: Int) -> Int {
+        if row >= small.count { small.append(contentsOf: repeatElement(0, count: row + 1 - small.count)) }
+        let c = small[row]
+        if c < 254 {
+            small[row] = c + 1
+            return Int(c) + 1
+        }
+        if c == 254 {
+            small[row] = 255
+            large[row] = 255
+            return 255
+        }
+        let n = (large[row] ?? 255) + 1
+        large[row] = n
+        return n
+    }
+}
+
 struct RecordPlace {
-    var key: Int32
+    /// The address of the record's key text in `Engine.placeKeys` (-1: none).
+    var key: Int64
     var file: Int32
     var line: Int32
     var record: Int32
@@ -193,11 +217,19 @@ struct RecordPlace {
 }
 
 extension Engine {
-    /// The place of record `r` (its symbols are those of the record being accepted).
+    /// The place of record `r`. Its key's text (the text of the key field's key form, or of its
+    /// parent id for an entity without a key) is kept beside it in `placeKeys`, read only for a
+    /// finding: a key field no other rule reads (an employment's id) is never interned.
     func place(_ r: Record) -> RecordPlace {
         let e = r.entity
-        var key: Int32 = -1
-        if let f = keyFieldIndex[e] ?? parentFieldIndex[e] { key = keys.symbol(e, f, r.values) }
+        var key: Int64 = -1
+        if placeKeyOfRecord.record == accepted {
+            key = placeKeyOfRecord.key
+        } else if let f = keyFieldIndex[e] ?? parentFieldIndex[e], f < r.values.count {
+            let v = r.values[f].keyForm
+            key = placeKeys.append(v.isNull ? "" : v.description)
+            placeKeyOfRecord = (accepted, key)
+        }
         let file: Int
         if let last = placeFiles.indices.last, placeFiles[last] == r.location.file {
             file = last
@@ -219,8 +251,8 @@ extension Engine {
         let entity = model.entities[e]
         var key: String?
         if let ki = keyFieldIndex[e] {
-            if let t = keys.text(e, ki, p.key), !t.isEmpty { key = shown(entity.fields[ki], .string(t)) }
-        } else if let pfi = parentFieldIndex[e], let t = keys.text(e, pfi, p.key), !t.isEmpty {
+            if let t = placeKeys.text(at: p.key), !t.isEmpty { key = shown(entity.fields[ki], .string(t)) }
+        } else if parentFieldIndex[e] != nil, let t = placeKeys.text(at: p.key), !t.isEmpty {
             let pid = parentKeyIsPersonal[e] && !options.showPersonalData ? Masking.mask(t) : t
             key = "\(pid)/\(entity.keySuffix ?? entity.name)"
         }

@@ -82,6 +82,7 @@ extension Engine {
     func accept(_ r: Record) {
         let e = r.entity
         keys.beginRecord()
+        accepted += 1
         if sealed[e], !outOfOrder[e] {
             // a rule already ran on the assumption that these records were complete: fail closed
             outOfOrder[e] = true

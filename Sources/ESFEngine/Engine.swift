@@ -137,7 +137,7 @@ public final class Engine: EvaluationState {
     var relationPlans: [RelationPlan] = []
     /// `unique`: per relation state, the rows of the keys seen and how often each was seen.
     var uniqueIndex: [KeyIndex]
-    var uniqueCounts: [[Int32]]
+    var uniqueCounts: [OccurrenceCounts]
     /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order.
     var intervalLists: [RowLists]
     var intervalBounds: [[(CivilDate, CivilDate)]]
@@ -145,8 +145,13 @@ public final class Engine: EvaluationState {
     /// per `unique` state and row, the key's first record; per `no_overlap` state and item, its record.
     var uniqueFirst: [SpilledArray<RecordPlace>]
     var intervalPlaces: [SpilledArray<RecordPlace>]
-    /// The files of those records (an export's one file, a bundle's few).
+    /// The files of those records (an export's one file, a bundle's few), and their keys' texts.
     var placeFiles: [String] = []
+    var placeKeys: SpilledTexts
+    /// The records accepted so far; the address of the key text of the record being accepted once
+    /// kept (for its places in several relations), valid while `accepted` is the first number.
+    var accepted = 0
+    var placeKeyOfRecord: (record: Int, key: Int64) = (-1, -1)
     /// The records of the current group (grouped) or the current record's context (joined), by entity.
     var contextRecords: [[Value]?]
     let noContext: [[Value]?]
@@ -225,12 +230,13 @@ public final class Engine: EvaluationState {
         self.relationCounts = relationCounts
         // one per relation (classes: `Array(repeating:)` would share one)
         uniqueIndex = (0..<states).map { _ in KeyIndex() }
-        uniqueCounts = Array(repeating: [], count: states)
+        uniqueCounts = Array(repeating: OccurrenceCounts(), count: states)
         intervalLists = (0..<states).map { _ in RowLists() }
         intervalBounds = Array(repeating: [], count: states)
         let spill = SpillFile(chunkBytes: options.spillChunkBytes)
         self.spill = spill
         uniqueFirst = (0..<states).map { _ in SpilledArray(file: spill) }
+        placeKeys = SpilledTexts(file: spill)
         intervalPlaces = (0..<states).map { _ in SpilledArray(file: spill) }
         parentKeyIsPersonal = (0..<n).map { e in
             guard let p = m.parentIndex(of: e), let k = m.entities[p].keyField, let ki = m.entities[p].fieldIndex(k) else { return false }

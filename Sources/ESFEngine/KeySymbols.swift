@@ -168,43 +168,47 @@ final class KeyIndex {
     func row(_ k: SymbolKey, create: Bool) -> Int32? {
         if let r = row(k) { return r }
         guard create else { return nil }
-        if k.rest == nil { packed.insert(k, row: rows) } else { wide[k] = rows }
+        // a packed key's row is its entry in the table (keys of one index have one width, so every
+        // key of an index that has packed keys is packed; a mixed index keeps the others in `wide`)
+        if k.rest == nil && packed.count == Int(rows) { packed.insert(k) } else { wide[k] = rows }
         rows += 1
         return rows - 1
     }
 
     /// The row of a key of two or more symbols, nil when absent.
-    func row(_ k: SymbolKey) -> Int32? { k.rest == nil ? packed.row(k) : wide[k] }
+    func row(_ k: SymbolKey) -> Int32? {
+        if k.rest == nil, let r = packed.row(k) { return r }
+        return wide.isEmpty ? nil : wide[k]
+    }
 }
 
-/// Keys of two to four symbols mapped to rows: an open-addressing table over the key's two packed
-/// words with its own hash (no seeded `Hasher`, no dictionary entry of a whole `SymbolKey`).
+/// Keys of two to four symbols numbered in the order added: an open-addressing table over the key's
+/// two packed words with its own hash (no seeded `Hasher`, no dictionary entry of a whole `SymbolKey`).
 struct PackedKeyTable {
     /// Entry per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
     private var slots: [Int32] = []
-    /// By entry: the key's words and symbol count, and its row.
+    /// By entry (a key's number): the key's words and symbol count.
     private var keyA: [UInt64] = []
     private var keyB: [UInt64] = []
     private var keyCount: [UInt8] = []
-    private var rows: [Int32] = []
 
-    /// The row of `k` (at most four symbols), nil when absent.
+    var count: Int { keyCount.count }
+
+    /// The number of `k` (at most four symbols), nil when absent.
     func row(_ k: SymbolKey) -> Int32? {
         guard !slots.isEmpty else { return nil }
-        let (_, entry) = probe(k)
-        return entry.map { rows[Int($0)] }
+        return probe(k).entry
     }
 
-    /// Adds `k` (absent, at most four symbols) with `row`.
-    mutating func insert(_ k: SymbolKey, row: Int32) {
+    /// Adds `k` (absent, at most four symbols) as number `count`.
+    mutating func insert(_ k: SymbolKey) {
         if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
         let (i, _) = probe(k)
-        slots[i] = Int32(truncatingIfNeeded: rows.count)
+        slots[i] = Int32(truncatingIfNeeded: keyCount.count)
         keyA.append(k.a)
         keyB.append(k.b)
         keyCount.append(UInt8(truncatingIfNeeded: k.count))
-        rows.append(row)
-        if rows.count * 2 > slots.count { grow() }
+        if keyCount.count * 2 > slots.count { grow() }
     }
 
     private func probe(_ k: SymbolKey) -> (slot: Int, entry: Int32?) {
@@ -222,7 +226,7 @@ struct PackedKeyTable {
     private mutating func grow() {
         var bigger = [Int32](repeating: -1, count: slots.count * 2)
         let mask = bigger.count - 1
-        for e in rows.indices {
+        for e in keyCount.indices {
             var i = Int(truncatingIfNeeded: Self.hash(keyA[e], keyB[e])) & mask
             while bigger[i] >= 0 { i = (i + 1) & mask }
             bigger[i] = Int32(truncatingIfNeeded: e)

@@ -189,3 +189,61 @@ struct SpilledBytes {
         tail = []
     }
 }
+
+/// Texts appended one by one and read back by address, rarely (the key of the earlier record a
+/// duplicate or an overlap names): full chunks go to a `SpillFile`. An address is the chunk's number
+/// (high 32 bits) and the text's place in it; a text lies in one chunk, as its length (4 bytes) and
+/// its UTF-8 bytes.
+struct SpilledTexts {
+    private let file: SpillFile
+    private var chunks: [SpilledChunk<UInt8>] = []
+    private var tail: [UInt8] = []
+
+    init(file: SpillFile) {
+        self.file = file
+    }
+
+    /// Keeps `text`; its address.
+    mutating func append(_ text: String) -> Int64 {
+        let at = Int64(chunks.count) << 32 | Int64(tail.count)
+        var t = text
+        t.withUTF8 { bytes in
+            ValueBytes.put(UInt32(truncatingIfNeeded: bytes.count), &tail)
+            tail.append(contentsOf: bytes)
+        }
+        if file.chunkBytes > 0, tail.count >= file.chunkBytes {
+            let written = tail.withUnsafeBytes { file.write($0) }
+            chunks.append(written.map { .file(offset: $0, count: tail.count) } ?? .memory(tail))
+            tail.removeAll(keepingCapacity: true)
+        }
+        return at
+    }
+
+    /// The text at `address`; nil for an address not given out, or one that cannot be read back
+    /// (`file.failure`).
+    func text(at address: Int64) -> String? {
+        guard address >= 0 else { return nil }
+        let c = Int(address >> 32), within = Int(address & 0xFFFF_FFFF)
+        func decode(_ bytes: [UInt8]) -> String? {
+            guard within + 4 <= bytes.count else { return nil }
+            return bytes.withUnsafeBytes { p in
+                let n = Int(p.loadUnaligned(fromByteOffset: within, as: UInt32.self))
+                guard within + 4 + n <= p.count else { return nil }
+                return String(decoding: UnsafeRawBufferPointer(rebasing: p[(within + 4)..<(within + 4 + n)]), as: UTF8.self)
+            }
+        }
+        guard c < chunks.count else { return c == chunks.count ? decode(tail) : nil }
+        switch chunks[c] {
+        case .memory(let bytes): return decode(bytes)
+        case .file(let offset, let count):
+            guard within + 4 <= count else { return nil }
+            var length: UInt32 = 0
+            guard withUnsafeMutableBytes(of: &length, { file.read(at: offset + Int64(within), into: $0) }) else { return nil }
+            let n = Int(length)
+            guard within + 4 + n <= count else { return nil }
+            var bytes = [UInt8](repeating: 0, count: n)
+            guard bytes.withUnsafeMutableBytes({ file.read(at: offset + Int64(within + 4), into: $0) }) else { return nil }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}

@@ -86,12 +86,12 @@ struct SpillTests {
             let file = SpillFile(chunkBytes: chunk)
             var array = SpilledArray<RecordPlace>(file: file)
             for i in 0..<1_000 where i % 7 != 3 {
-                array.set(i, RecordPlace(key: Int32(i), file: 0, line: Int32(i * 2), record: Int32(i + 1)), fill: .none)
+                array.set(i, RecordPlace(key: Int64(i), file: 0, line: Int32(i * 2), record: Int32(i + 1)), fill: .none)
             }
             #expect(array.count == 1_000)
             for i in 0..<1_000 {
                 let p = array.element(i)
-                #expect(p?.key == (i % 7 == 3 ? -1 : Int32(i)))
+                #expect(p?.key == (i % 7 == 3 ? -1 : Int64(i)))
                 #expect(p?.line == (i % 7 == 3 ? 0 : Int32(i * 2)))
             }
             #expect(array.element(1_000) == nil)
@@ -100,18 +100,43 @@ struct SpillTests {
         }
     }
 
+    @Test("kept texts come back by their address, from memory and from the file", arguments: [0, 1, 64, 1 << 16])
+    func spilledTexts(chunk: Int) {
+        let file = SpillFile(chunkBytes: chunk)
+        var texts = SpilledTexts(file: file)
+        let kept = (0..<2_000).map { i in i % 13 == 0 ? "" : "UD-\(i)-" + String(repeating: "č", count: i % 40) }
+        let addresses = kept.map { texts.append($0) }
+        #expect(Set(addresses).count == kept.count)
+        for (a, t) in zip(addresses, kept) { #expect(texts.text(at: a) == t) }
+        #expect(texts.text(at: -1) == nil)
+        #expect(texts.text(at: Int64(Int32.max) << 32) == nil)
+        #expect(texts.text(at: Int64(1) << 32 | 0xFFFF_FFF0) == nil)
+        // the texts take some 100 KB: past every chunk size but 0
+        #expect((file.bytesWritten > 0) == (chunk > 0))
+    }
+
+    @Test("occurrences are counted exactly past the one-byte counts")
+    func occurrenceCounts() {
+        var counts = OccurrenceCounts()
+        #expect((1...600).map { _ in counts.increment(7) } == Array(1...600))
+        #expect(counts.increment(3) == 1)
+        #expect(counts.increment(0) == 1)
+        #expect(counts.increment(3) == 2)
+        #expect(counts.increment(7) == 601)
+    }
+
     @Test("a temporary directory that cannot be written keeps the state in memory: nothing is lost")
     func unwritableDirectory() {
         let file = SpillFile(chunkBytes: 16, directory: "/nonexistent-esfcheck-directory")
         var array = SpilledArray<RecordPlace>(file: file)
         var bytes = SpilledBytes(file: file)
         for i in 0..<100 {
-            array.append(RecordPlace(key: Int32(i), file: 0, line: 0, record: 0))
+            array.append(RecordPlace(key: Int64(i), file: 0, line: 0, record: 0))
             bytes.tail.append(contentsOf: repeatElement(UInt8(i), count: 10))
             bytes.endRecord()
         }
         #expect(file.bytesWritten == 0)
-        #expect((0..<100).map { array.element($0)?.key } == (0..<100).map { Int32($0) })
+        #expect((0..<100).map { array.element($0)?.key } == (0..<100).map { Int64($0) })
         var all: [UInt8] = []
         var buffer: [UInt8] = []
         for c in 0..<bytes.chunkCount { all += bytes.chunk(c, buffer: &buffer) ?? [] }
