@@ -178,8 +178,6 @@ final class RelationPlan {
     }
 }
 
-/// Where a record was read, as a few numbers: the symbol of its key (or of its parent's id, for an
-/// entity without a key; -1 when neither), an index into the run's files, its line and CSV record.
 /// How often each row (a `unique` key) was seen: one byte a key, the rare key seen 255 times or more
 /// counted in a dictionary beside.
 struct OccurrenceCounts {
@@ -205,6 +203,9 @@ struct OccurrenceCounts {
     }
 }
 
+/// Where a record was read, as a few numbers: the address of its key's text in `Engine.placeKeys`
+/// (its key, or its parent's id for an entity without a key; -1 when neither), an index into the
+/// run's files, its line and CSV record.
 struct RecordPlace {
     /// The address of the record's key text in `Engine.placeKeys` (-1: none).
     var key: Int64

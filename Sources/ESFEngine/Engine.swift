@@ -141,8 +141,9 @@ public final class Engine: EvaluationState {
     /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order.
     var intervalLists: [RowLists]
     var intervalBounds: [[(CivilDate, CivilDate)]]
-    /// The records a relation finding names as the earlier one, as a few numbers each (no strings):
-    /// per `unique` state and row, the key's first record; per `no_overlap` state and item, its record.
+    /// The records a relation finding names as the earlier one, as a few numbers each, in the
+    /// temporary file (read only for a finding): per `unique` state and row, the key's first record;
+    /// per `no_overlap` state and item, its record.
     var uniqueFirst: [SpilledArray<RecordPlace>]
     var intervalPlaces: [SpilledArray<RecordPlace>]
     /// The files of those records (an export's one file, a bundle's few), and their keys' texts.
