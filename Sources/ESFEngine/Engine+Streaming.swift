@@ -307,11 +307,16 @@ extension Engine {
         if reader.read < deferred.count {
             // kept records that could not be read back: their deferred rules fail, the run cannot pass
             let reason = "\(deferred.count - reader.read) kept records could not be read back from the temporary file (\(spill.failure ?? "unknown error"))"
-            for i in Set(deferredRules.joined()).sorted() { runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason) }
+            // one evaluation each that failed, so that evaluated = passed + failed + not applicable + errors
+            for i in Set(deferredRules.joined()).sorted() {
+                coverage[i].evaluated += 1
+                runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason)
+            }
         } else if let failure = spill.failure {
             // the place of an earlier record a duplicate or an overlap names could not be read back
             let reason = "the place of an earlier record could not be read back from the temporary file (\(failure))"
             for i in relationCounts.indices where relationCounts[i] > 0 {
+                coverage[i].evaluated += 1
                 runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason)
             }
         }

@@ -8,8 +8,9 @@ import ESFCore
 /// An open-addressing table with its own hash, not a `Dictionary<Value, Int32>`: a text key (the
 /// common case: ids, invoice numbers) is hashed over its UTF-8 bytes without a seeded `Hasher`, and a
 /// resize re-places the symbols by their kept hashes without hashing a key again. The values are
-/// kept by symbol, packed (`PackedValues`: a text's bytes, not a 48-byte `Value`), so a finding can
-/// name the key of an earlier record (`text(of:)`).
+/// kept by symbol, packed (`PackedValues`: a text's bytes, not a 48-byte `Value`), to compare a key
+/// with exactly; `text(of:)` gives one back as text (a finding names an earlier record by the text
+/// kept with its place, `SpilledTexts`, not by its symbol).
 ///
 /// A class: a look-up reads the table's arrays in place (a struct read out of the domains' array
 /// was copied, its six arrays retained and released, per look-up).
@@ -368,11 +369,6 @@ final class KeySymbols {
         cache[f] = s
         stamp[f] = generation
         return s
-    }
-
-    /// The text of the key-form value of symbol `s` of field `f` of entity `e` ("" for null).
-    func text(_ e: Int, _ f: Int, _ s: Int32) -> String? {
-        tables[domain[e][f]].text(of: s)
     }
 
     /// The symbol of a key-form value for field `f` of entity `e`, if it was ever seen.

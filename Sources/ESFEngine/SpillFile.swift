@@ -68,9 +68,13 @@ final class SpillFile {
     /// Reads `buffer.count` bytes at `offset`; false (and `failure` set) when they cannot be read.
     func read(at offset: Int64, into buffer: UnsafeMutableRawBufferPointer) -> Bool {
         guard let base = buffer.baseAddress else { return true }
+        guard fd >= 0 else {
+            if failure == nil { failure = "the temporary file is closed" }
+            return false
+        }
         var done = 0
         while done < buffer.count {
-            let n = fd >= 0 ? pread(fd, base + done, buffer.count - done, off_t(offset + Int64(done))) : -1
+            let n = pread(fd, base + done, buffer.count - done, off_t(offset + Int64(done)))
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 if failure == nil {

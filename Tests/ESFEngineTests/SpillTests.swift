@@ -164,5 +164,8 @@ struct SpillTests {
             #expect(f.message.contains("could not be read back from the temporary file"), "\(f.message)")
         }
         #expect(engine.spill.failure != nil)
+        // the coverage still adds up
+        for c in result.coverage { #expect(c.evaluated == c.passed + c.failed + c.notApplicable + c.errors) }
+        for i in deferredRules { #expect(result.coverage[i].errors >= 1) }
     }
 }
