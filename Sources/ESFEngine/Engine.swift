@@ -17,7 +17,8 @@ public struct EngineOptions: Sendable {
     /// The language of rule messages and their values (`--lang`): English by default.
     public var language: Language = .en
     /// The state written once and read back once or rarely (deferred records, the places of `unique`
-    /// keys and `no_overlap` intervals) goes to a temporary file in chunks of this many bytes
+    /// keys and `no_overlap` intervals, the key values of the domains only `unique` reads past the
+    /// first `spillChunkBytes / 4`) goes to a temporary file in chunks of this many bytes
     /// (`SpillFile`); 0 keeps it in memory.
     public var spillChunkBytes = 1 << 18
     public init() {}
@@ -98,7 +99,8 @@ public final class Engine: EvaluationState {
     var rootCount = 0
     /// The records deferred rules run on after the stream, as the fields they read.
     var deferred = DeferredRecords()
-    /// The temporary file of the state kept out of memory (`deferred`, `uniqueFirst`, `intervalPlaces`).
+    /// The temporary file of the state kept out of memory (`deferred`, `uniqueFirst`, `intervalPlaces`,
+    /// the key values of the domains only `unique` reads).
     let spill: SpillFile
     /// Key values interned as symbols: the per-key state below is kept in arrays indexed by
     /// symbol (or by a row a symbol maps to), not in dictionaries keyed by values.
@@ -311,6 +313,27 @@ public final class Engine: EvaluationState {
         let recordKeyFields = (0..<n).map { e in [keyFieldIndex[e], parentFieldIndex[e], participantFieldIndex[e]].compactMap { $0 } }
         deferred = DeferredRecords(ruleSet: ruleSet, deferredRules: deferredRules, reads: deferredReads, keyFields: recordKeyFields, spill: spill)
         evaluator.state = self
+        // the key values of the domains only `unique` reads go to the temporary file past the first
+        // `spillChunkBytes / 4` (65,536 by default)
+        var uniqueFields: [(entity: Int, field: Int)] = []
+        var otherFields: [(entity: Int, field: Int)] = []
+        for plan in relationPlans {
+            switch plan.spec {
+            case .unique(let entity, let fields, _): uniqueFields += fields.map { (entity, $0) }
+            case .noOverlap(let entity, let keyField, _, _): otherFields.append((entity, keyField))
+            }
+        }
+        for spec in ruleSet.aggregates {
+            otherFields += spec.innerKeyFields.map { (spec.entity, $0) }
+            for x in spec.outerKey + [spec.filter, spec.residual, spec.value].compactMap({ $0 }) {
+                otherFields += x.contextFields() + x.aggregatedFields().map { (spec.entity, $0) }
+            }
+        }
+        for e in 0..<n {
+            if lookupEntities[e], let k = keyFieldIndex[e] { otherFields.append((e, k)) }
+            if let f = firstOfKeyField[e] { otherFields.append((e, f)) }
+        }
+        keys.keepValues(of: uniqueFields, except: otherFields, in: spill, resident: options.spillChunkBytes / 4)
     }
 
     /// The order in which a bundle should read its entity files: parents first, and the

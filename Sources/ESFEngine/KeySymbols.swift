@@ -21,10 +21,22 @@ final class SymbolTable {
     /// first test of a probe: 4 bytes a key, not 8), and its value.
     private var hashes: [UInt32] = []
     private var values = PackedValues()
+    /// With `keepValues(in:resident:)`: the values of the symbols past the first `values.count`, in
+    /// the temporary file. Only a domain that `unique` alone reads is kept so: there a key is looked
+    /// up again (its value read back to compare) only when it repeats, which is a finding.
+    private var disk: SpilledValues?
+    private var residentLimit = Int.max
 
-    var count: Int { values.count }
+    var count: Int { hashes.count }
 
     init() {}
+
+    /// Keeps the values of the symbols past the first `resident` in `file` (before any symbol is made).
+    func keepValues(in file: SpillFile, resident: Int) {
+        guard hashes.isEmpty, file.chunkBytes > 0 else { return }
+        disk = SpilledValues(file: file)
+        residentLimit = max(0, resident)
+    }
 
     /// The symbol of `value` (a key form), created on first sight; one hash either way.
     func intern(_ value: Value) -> Int32 {
@@ -32,11 +44,11 @@ final class SymbolTable {
         let h = Self.hash(value)
         let (i, found) = probe(value, h)
         if let found { return found }
-        let symbol = Int32(truncatingIfNeeded: values.count)
+        let symbol = Int32(truncatingIfNeeded: hashes.count)
         slots[i] = symbol
         hashes.append(UInt32(truncatingIfNeeded: h))
-        values.append(value)
-        if values.count * 2 > slots.count { grow() }
+        if hashes.count > residentLimit, disk != nil { disk!.append(value) } else { values.append(value) }
+        if hashes.count * 2 > slots.count { grow() }
         return symbol
     }
 
@@ -56,15 +68,23 @@ final class SymbolTable {
         while true {
             let s = slots[i]
             if s < 0 { return (i, nil) }
-            if hashes[Int(s)] == UInt32(truncatingIfNeeded: h) && values.holds(Int(s), value) { return (i, s) }
+            if hashes[Int(s)] == UInt32(truncatingIfNeeded: h) && holds(Int(s), value) { return (i, s) }
             i = (i + 1) & mask
         }
     }
 
+    /// Whether symbol `s` stands for `value`.
+    @inline(__always)
+    private func holds(_ s: Int, _ value: Value) -> Bool {
+        if s < values.count { return values.holds(s, value) }
+        return disk?.value(s - values.count) == value
+    }
+
     /// The text of the value (a key form) of a symbol; "" for null.
     func text(of s: Int32) -> String? {
-        guard s >= 0, Int(s) < values.count else { return nil }
-        return values[Int(s)].isNull ? "" : values[Int(s)].description
+        guard s >= 0, Int(s) < count else { return nil }
+        guard let v = Int(s) < values.count ? values[Int(s)] : disk?.value(Int(s) - values.count) else { return nil }
+        return v.isNull ? "" : v.description
     }
 
     private func grow() {
@@ -350,6 +370,23 @@ final class KeySymbols {
     deinit {
         cache.deallocate()
         stamp.deallocate()
+    }
+
+    /// Keeps on disk (`SymbolTable.keepValues(in:resident:)`, past the first `resident` symbols) the
+    /// values of each domain that holds a field of `candidates` and none of `others`: the domains that
+    /// only `unique` reads, where a kept value is read back only when its key repeats. The parents'
+    /// domain is never one.
+    func keepValues(of candidates: [(entity: Int, field: Int)], except others: [(entity: Int, field: Int)], in file: SpillFile, resident: Int) {
+        func domainOf(_ p: (entity: Int, field: Int)) -> Int? {
+            domain.indices.contains(p.entity) && domain[p.entity].indices.contains(p.field) ? domain[p.entity][p.field] : nil
+        }
+        var kept: Set<Int> = [Self.parents]
+        for p in others { if let d = domainOf(p) { kept.insert(d) } }
+        for p in candidates {
+            guard let d = domainOf(p), !kept.contains(d) else { continue }
+            tables[d].keepValues(in: file, resident: resident)
+            kept.insert(d)
+        }
     }
 
     /// Starts a new record: forgets the symbols of the previous one.

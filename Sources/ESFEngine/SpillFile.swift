@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ESFCore
 import Foundation
 
 /// A temporary file for the state a run writes once and reads back rarely or once, so that it does
@@ -249,5 +250,89 @@ struct SpilledTexts {
             guard bytes.withUnsafeMutableBytes({ file.read(at: offset + Int64(within + 4), into: $0) }) else { return nil }
             return String(decoding: bytes, as: UTF8.self)
         }
+    }
+}
+
+/// Values appended one by one (a symbol table's keys past its resident ones) and read back by their
+/// number, rarely: each as its length (4 bytes) and its bytes (`ValueBytes`), in groups of 64 that
+/// never straddle a chunk; the address of each group's first value is kept (8 bytes per 64 values).
+/// The values read last are remembered in a small cache (a key that repeats is often repeated again
+/// soon).
+struct SpilledValues {
+    static let group = 64
+    private let file: SpillFile
+    private var chunks: [SpilledChunk<UInt8>] = []
+    private var tail: [UInt8] = []
+    /// Per group of 64 values: its chunk (high 32 bits) and its place in the chunk.
+    private var marks: [Int64] = []
+    private(set) var count = 0
+    /// The last values read back, by number modulo the cache's size (a class: read without copying).
+    private let cache = ValueCache()
+
+    init(file: SpillFile) {
+        self.file = file
+    }
+
+    mutating func append(_ value: Value) {
+        if count % Self.group == 0 {
+            if file.chunkBytes > 0, tail.count >= file.chunkBytes {
+                let written = tail.withUnsafeBytes { file.write($0) }
+                chunks.append(written.map { .file(offset: $0, count: tail.count) } ?? .memory(tail))
+                tail.removeAll(keepingCapacity: true)
+            }
+            marks.append(Int64(chunks.count) << 32 | Int64(tail.count))
+        }
+        let at = tail.count
+        ValueBytes.put(UInt32(0), &tail)
+        ValueBytes.write(value, &tail)
+        let n = UInt32(truncatingIfNeeded: tail.count - at - 4)
+        withUnsafeBytes(of: n) { for (k, b) in $0.enumerated() { tail[at + k] = b } }
+        count += 1
+    }
+
+    /// Value `i`; nil when it cannot be read back (`file.failure`).
+    func value(_ i: Int) -> Value? {
+        guard i >= 0, i < count else { return nil }
+        if let hit = cache.value(i) { return hit }
+        let g = i / Self.group
+        let c = Int(marks[g] >> 32), start = Int(marks[g] & 0xFFFF_FFFF)
+        // the group ends at the next group's mark in the same chunk, else at the chunk's end
+        let nextInChunk = g + 1 < marks.count && Int(marks[g + 1] >> 32) == c
+        func decode(_ p: UnsafeRawBufferPointer) -> Value? {
+            var at = 0
+            for _ in 0..<(i % Self.group) {
+                guard at + 4 <= p.count else { return nil }
+                at += 4 + Int(p.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            }
+            guard at + 4 <= p.count else { return nil }
+            at += 4
+            return ValueBytes.read(p, &at)
+        }
+        let found: Value?
+        switch c < chunks.count ? chunks[c] : .memory(tail) {
+        case .memory(let bytes):
+            let end = nextInChunk ? Int(marks[g + 1] & 0xFFFF_FFFF) : bytes.count
+            found = bytes.withUnsafeBytes { decode(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+        case .file(let offset, let size):
+            let end = nextInChunk ? Int(marks[g + 1] & 0xFFFF_FFFF) : size
+            var bytes = [UInt8](repeating: 0, count: end - start)
+            guard bytes.withUnsafeMutableBytes({ file.read(at: offset + Int64(start), into: $0) }) else { return nil }
+            found = bytes.withUnsafeBytes { decode($0) }
+        }
+        if let found { cache.keep(found, i) }
+        return found
+    }
+}
+
+/// A direct-mapped cache of values by number.
+final class ValueCache {
+    private var numbers = [Int](repeating: -1, count: 256)
+    private var values = [Value](repeating: .null, count: 256)
+
+    func value(_ i: Int) -> Value? { numbers[i & 255] == i ? values[i & 255] : nil }
+
+    func keep(_ v: Value, _ i: Int) {
+        numbers[i & 255] = i
+        values[i & 255] = v
     }
 }

@@ -115,6 +115,37 @@ struct SpillTests {
         #expect((file.bytesWritten > 0) == (chunk > 0))
     }
 
+    @Test("a symbol table whose values are on disk finds every key again, canonically equivalent texts as one", arguments: [1, 64, 4096])
+    func symbolsOnDisk(chunk: Int) {
+        let file = SpillFile(chunkBytes: chunk)
+        let table = SymbolTable()
+        table.keepValues(in: file, resident: 5)
+        let values: [Value] = (0..<3_000).map { i in
+            switch i % 5 {
+            case 0: return .string("X-\(i)-training")
+            case 1: return .int(Int64(i) * 1_000_003)
+            case 2: return .date(CivilDate(dayNumber: i))
+            case 3: return .string("e\u{301}-\(i)")
+            default: return .decimal(ExactDecimal(units: Int128(i), scale: 2))
+            }
+        }
+        let symbols = values.map { table.intern($0) }
+        #expect(symbols == (0..<3_000).map { Int32($0) })
+        #expect(file.bytesWritten > 0)
+        // every key found again, in another order, also when written in another canonical form
+        for i in stride(from: 2_999, through: 0, by: -7) {
+            #expect(table.find(values[i]) == Int32(i))
+            #expect(table.intern(values[i]) == Int32(i))
+        }
+        #expect(table.find(.string("\u{e9}-3")) == 3)
+        #expect(table.find(.string("X-3000-training")) == nil)
+        #expect(table.intern(.string("X-3000-training")) == 3_000)
+        #expect(table.text(of: 2_995) == "X-2995-training")
+        #expect(table.text(of: 1) == "1000003")
+        #expect(file.failure == nil)
+        #expect(table.count == 3_001)
+    }
+
     @Test("occurrences are counted exactly past the one-byte counts")
     func occurrenceCounts() {
         var counts = OccurrenceCounts()
