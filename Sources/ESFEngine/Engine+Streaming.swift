@@ -304,18 +304,23 @@ extension Engine {
                       location: { reader.location() })
             }
         }
+        // state that could not be read back from the temporary file fails the rules that needed it (one
+        // evaluation each that failed, so that evaluated = passed + failed + not applicable + errors):
+        // the run cannot pass
+        var failedRules = Set<Int>()
         if reader.read < deferred.count {
-            // kept records that could not be read back: their deferred rules fail, the run cannot pass
+            // kept records: their deferred rules
             let reason = "\(deferred.count - reader.read) kept records could not be read back from the temporary file (\(spill.failure ?? "unknown error"))"
-            // one evaluation each that failed, so that evaluated = passed + failed + not applicable + errors
             for i in Set(deferredRules.joined()).sorted() {
+                failedRules.insert(i)
                 coverage[i].evaluated += 1
                 runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason)
             }
-        } else if let failure = spill.failure {
-            // the place of an earlier record a duplicate or an overlap names could not be read back
-            let reason = "the place of an earlier record could not be read back from the temporary file (\(failure))"
-            for i in relationCounts.indices where relationCounts[i] > 0 {
+        }
+        if let failure = spill.failure {
+            // a key's value or an earlier record's place (`unique`, `no_overlap`): the relation rules
+            let reason = "a key or the place of an earlier record could not be read back from the temporary file (\(failure))"
+            for i in relationCounts.indices where relationCounts[i] > 0 && !failedRules.contains(i) {
                 coverage[i].evaluated += 1
                 runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason)
             }
