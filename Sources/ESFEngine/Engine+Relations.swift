@@ -203,11 +203,11 @@ struct OccurrenceCounts {
     }
 }
 
-/// Where a record was read, as a few numbers: the address of its key's text in `Engine.placeKeys`
+/// Where a record was read, as a few numbers: the number of its key's value in `Engine.placeKeys`
 /// (its key, or its parent's id for an entity without a key; -1 when neither), an index into the
 /// run's files, its line and CSV record.
 struct RecordPlace {
-    /// The address of the record's key text in `Engine.placeKeys` (-1: none).
+    /// The number of the record's key value in `Engine.placeKeys` (-1: none).
     var key: Int64
     var file: Int32
     var line: Int32
@@ -218,17 +218,17 @@ struct RecordPlace {
 }
 
 extension Engine {
-    /// The place of record `r`. Its key's text (the text of the key field's key form, or of its
-    /// parent id for an entity without a key) is kept beside it in `placeKeys`, read only for a
-    /// finding: a key field no other rule reads (an employment's id) is never interned.
+    /// The place of record `r`. Its key (the key field's key form, or its parent id's for an entity
+    /// without a key) is kept beside it in `placeKeys`, read only for a finding: a key field no other
+    /// rule reads (an employment's id) is never interned.
     func place(_ r: Record) -> RecordPlace {
         let e = r.entity
         var key: Int64 = -1
         if placeKeyOfRecord.record == accepted {
             key = placeKeyOfRecord.key
         } else if let f = keyFieldIndex[e] ?? parentFieldIndex[e], f < r.values.count {
-            let v = r.values[f].keyForm
-            key = placeKeys.append(v.isNull ? "" : v.description)
+            key = Int64(placeKeys.count)
+            placeKeys.append(r.values[f].keyForm)
             placeKeyOfRecord = (accepted, key)
         }
         let file: Int
@@ -251,9 +251,11 @@ extension Engine {
         guard p.file >= 0, Int(p.file) < placeFiles.count else { return nil }
         let entity = model.entities[e]
         var key: String?
+        // the text of the key, "" for null
+        let text = placeKeys.value(Int(p.key)).map { $0.isNull ? "" : $0.description }
         if let ki = keyFieldIndex[e] {
-            if let t = placeKeys.text(at: p.key), !t.isEmpty { key = shown(entity.fields[ki], .string(t)) }
-        } else if parentFieldIndex[e] != nil, let t = placeKeys.text(at: p.key), !t.isEmpty {
+            if let t = text, !t.isEmpty { key = shown(entity.fields[ki], .string(t)) }
+        } else if parentFieldIndex[e] != nil, let t = text, !t.isEmpty {
             let pid = parentKeyIsPersonal[e] && !options.showPersonalData ? Masking.mask(t) : t
             key = "\(pid)/\(entity.keySuffix ?? entity.name)"
         }

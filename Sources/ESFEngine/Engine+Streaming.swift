@@ -308,22 +308,21 @@ extension Engine {
         // evaluation each that failed, so that evaluated = passed + failed + not applicable + errors):
         // the run cannot pass
         var failedRules = Set<Int>()
-        if reader.read < deferred.count {
-            // kept records: their deferred rules
-            let reason = "\(deferred.count - reader.read) kept records could not be read back from the temporary file (\(spill.failure ?? "unknown error"))"
-            for i in Set(deferredRules.joined()).sorted() {
-                failedRules.insert(i)
+        func fail(_ rules: [Int], _ reason: String) {
+            for i in rules where failedRules.insert(i).inserted {
                 coverage[i].evaluated += 1
                 runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason)
             }
         }
+        if reader.read < deferred.count {
+            // kept records: their deferred rules
+            fail(Set(deferredRules.joined()).sorted(),
+                 "\(deferred.count - reader.read) kept records could not be read back from the temporary file (\(spill.failure ?? "unknown error"))")
+        }
         if let failure = spill.failure {
             // a key's value or an earlier record's place (`unique`, `no_overlap`): the relation rules
-            let reason = "a key or the place of an earlier record could not be read back from the temporary file (\(failure))"
-            for i in relationCounts.indices where relationCounts[i] > 0 && !failedRules.contains(i) {
-                coverage[i].evaluated += 1
-                runtimeFailure(i, key: rootKey, participantID: nil, location: SourceLocation(file: path), message: reason)
-            }
+            fail(relationCounts.indices.filter { relationCounts[$0] > 0 },
+                 "a key or the place of an earlier record could not be read back from the temporary file (\(failure))")
         }
         currentColumns = nil
         currentXPaths = nil

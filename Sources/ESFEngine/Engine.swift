@@ -148,10 +148,10 @@ public final class Engine: EvaluationState {
     /// per `no_overlap` state and item, its record.
     var uniqueFirst: [SpilledArray<RecordPlace>]
     var intervalPlaces: [SpilledArray<RecordPlace>]
-    /// The files of those records (an export's one file, a bundle's few), and their keys' texts.
+    /// The files of those records (an export's one file, a bundle's few), and their keys.
     var placeFiles: [String] = []
-    var placeKeys: SpilledTexts
-    /// The records accepted so far; the address of the key text of the record being accepted once
+    var placeKeys: SpilledValues
+    /// The records accepted so far; the number of the key of the record being accepted once
     /// kept (for its places in several relations), valid while `accepted` is the first number.
     var accepted = 0
     var placeKeyOfRecord: (record: Int, key: Int64) = (-1, -1)
@@ -239,7 +239,7 @@ public final class Engine: EvaluationState {
         let spill = SpillFile(chunkBytes: options.spillChunkBytes)
         self.spill = spill
         uniqueFirst = (0..<states).map { _ in SpilledArray(file: spill) }
-        placeKeys = SpilledTexts(file: spill)
+        placeKeys = SpilledValues(file: spill)
         intervalPlaces = (0..<states).map { _ in SpilledArray(file: spill) }
         parentKeyIsPersonal = (0..<n).map { e in
             guard let p = m.parentIndex(of: e), let k = m.entities[p].keyField, let ki = m.entities[p].fieldIndex(k) else { return false }

@@ -10,7 +10,7 @@ import ESFCore
 /// resize re-places the symbols by their kept hashes without hashing a key again. The values are
 /// kept by symbol, packed (`PackedValues`: a text's bytes, not a 48-byte `Value`), to compare a key
 /// with exactly; `text(of:)` gives one back as text (a finding names an earlier record by the text
-/// kept with its place, `SpilledTexts`, not by its symbol).
+/// kept with its place, `Engine.placeKeys`, not by its symbol).
 ///
 /// A class: a look-up reads the table's arrays in place (a struct read out of the domains' array
 /// was copied, its six arrays retained and released, per look-up).

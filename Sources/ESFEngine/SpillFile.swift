@@ -88,6 +88,15 @@ final class SpillFile {
         return true
     }
 
+    /// A full chunk of a spilled store: `tail` written to the file (kept in memory when it cannot
+    /// be), and emptied for the next chunk.
+    func chunk<Element: BitwiseCopyable>(of tail: inout [Element]) -> SpilledChunk<Element> {
+        let written = tail.withUnsafeBytes { write($0) }
+        let chunk: SpilledChunk<Element> = written.map { .file(offset: $0, count: tail.count) } ?? .memory(tail)
+        tail.removeAll(keepingCapacity: true)
+        return chunk
+    }
+
     private static func makeFile(_ directory: String?) -> Int32 {
         var dir = directory ?? ProcessInfo.processInfo.environment["TMPDIR"] ?? ""
         if dir.isEmpty { dir = "/tmp" }
@@ -123,9 +132,7 @@ struct SpilledArray<Element: BitwiseCopyable> {
     mutating func append(_ element: Element) {
         tail.append(element)
         guard tail.count >= perChunk else { return }
-        let at = tail.withUnsafeBytes { file.write($0) }
-        chunks.append(at.map { .file(offset: $0, count: tail.count) } ?? .memory(tail))
-        tail.removeAll(keepingCapacity: true)
+        chunks.append(file.chunk(of: &tail))
     }
 
     /// Sets element `i` at or past the end, filling the gap with `fill` (an element already written
@@ -171,9 +178,7 @@ struct SpilledBytes {
     /// Ends a record: a full chunk goes to the file.
     mutating func endRecord() {
         guard file.chunkBytes > 0, tail.count >= file.chunkBytes else { return }
-        let at = tail.withUnsafeBytes { file.write($0) }
-        chunks.append(at.map { .file(offset: $0, count: tail.count) } ?? .memory(tail))
-        tail.removeAll(keepingCapacity: true)
+        chunks.append(file.chunk(of: &tail))
     }
 
     /// Chunk `i` (the last is the tail), read into `buffer` when it is in the file; nil when it cannot
@@ -195,66 +200,8 @@ struct SpilledBytes {
     }
 }
 
-/// Texts appended one by one and read back by address, rarely (the key of the earlier record a
-/// duplicate or an overlap names): full chunks go to a `SpillFile`. An address is the chunk's number
-/// (high 32 bits) and the text's place in it; a text lies in one chunk, as its length (4 bytes) and
-/// its UTF-8 bytes.
-struct SpilledTexts {
-    private let file: SpillFile
-    private var chunks: [SpilledChunk<UInt8>] = []
-    private var tail: [UInt8] = []
-
-    init(file: SpillFile) {
-        self.file = file
-    }
-
-    /// Keeps `text`; its address.
-    mutating func append(_ text: String) -> Int64 {
-        let at = Int64(chunks.count) << 32 | Int64(tail.count)
-        var t = text
-        t.withUTF8 { bytes in
-            ValueBytes.put(UInt32(truncatingIfNeeded: bytes.count), &tail)
-            tail.append(contentsOf: bytes)
-        }
-        if file.chunkBytes > 0, tail.count >= file.chunkBytes {
-            let written = tail.withUnsafeBytes { file.write($0) }
-            chunks.append(written.map { .file(offset: $0, count: tail.count) } ?? .memory(tail))
-            tail.removeAll(keepingCapacity: true)
-        }
-        return at
-    }
-
-    /// The text at `address`; nil for an address not given out, or one that cannot be read back
-    /// (`file.failure`).
-    func text(at address: Int64) -> String? {
-        guard address >= 0 else { return nil }
-        let c = Int(address >> 32), within = Int(address & 0xFFFF_FFFF)
-        func decode(_ bytes: [UInt8]) -> String? {
-            guard within + 4 <= bytes.count else { return nil }
-            return bytes.withUnsafeBytes { p in
-                let n = Int(p.loadUnaligned(fromByteOffset: within, as: UInt32.self))
-                guard within + 4 + n <= p.count else { return nil }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: p[(within + 4)..<(within + 4 + n)]), as: UTF8.self)
-            }
-        }
-        guard c < chunks.count else { return c == chunks.count ? decode(tail) : nil }
-        switch chunks[c] {
-        case .memory(let bytes): return decode(bytes)
-        case .file(let offset, let count):
-            guard within + 4 <= count else { return nil }
-            var length: UInt32 = 0
-            guard withUnsafeMutableBytes(of: &length, { file.read(at: offset + Int64(within), into: $0) }) else { return nil }
-            let n = Int(length)
-            guard within + 4 + n <= count else { return nil }
-            var bytes = [UInt8](repeating: 0, count: n)
-            guard bytes.withUnsafeMutableBytes({ file.read(at: offset + Int64(within + 4), into: $0) }) else { return nil }
-            return String(decoding: bytes, as: UTF8.self)
-        }
-    }
-}
-
-/// Values appended one by one (a symbol table's keys past its resident ones) and read back by their
-/// number, rarely: each as its length (4 bytes) and its bytes (`ValueBytes`), in groups of 64 that
+/// Values appended one by one (a symbol table's keys past its resident ones; the keys of the records
+/// whose places relations keep) and read back by their number, rarely: each as its length (4 bytes) and its bytes (`ValueBytes`), in groups of 64 that
 /// never straddle a chunk; the address of each group's first value is kept (8 bytes per 64 values).
 /// The values read last are remembered in a small cache (a key that repeats is often repeated again
 /// soon).
@@ -275,11 +222,7 @@ struct SpilledValues {
 
     mutating func append(_ value: Value) {
         if count % Self.group == 0 {
-            if file.chunkBytes > 0, tail.count >= file.chunkBytes {
-                let written = tail.withUnsafeBytes { file.write($0) }
-                chunks.append(written.map { .file(offset: $0, count: tail.count) } ?? .memory(tail))
-                tail.removeAll(keepingCapacity: true)
-            }
+            if file.chunkBytes > 0, tail.count >= file.chunkBytes { chunks.append(file.chunk(of: &tail)) }
             marks.append(Int64(chunks.count) << 32 | Int64(tail.count))
         }
         let at = tail.count

@@ -100,18 +100,21 @@ struct SpillTests {
         }
     }
 
-    @Test("kept texts come back by their address, from memory and from the file", arguments: [0, 1, 64, 1 << 16])
-    func spilledTexts(chunk: Int) {
+    @Test("kept values come back by their number, from memory and from the file", arguments: [0, 1, 64, 1 << 16])
+    func spilledValues(chunk: Int) {
         let file = SpillFile(chunkBytes: chunk)
-        var texts = SpilledTexts(file: file)
-        let kept = (0..<2_000).map { i in i % 13 == 0 ? "" : "UD-\(i)-" + String(repeating: "č", count: i % 40) }
-        let addresses = kept.map { texts.append($0) }
-        #expect(Set(addresses).count == kept.count)
-        for (a, t) in zip(addresses, kept) { #expect(texts.text(at: a) == t) }
-        #expect(texts.text(at: -1) == nil)
-        #expect(texts.text(at: Int64(Int32.max) << 32) == nil)
-        #expect(texts.text(at: Int64(1) << 32 | 0xFFFF_FFF0) == nil)
-        // the texts take some 100 KB: past every chunk size but 0
+        var values = SpilledValues(file: file)
+        let kept: [Value] = (0..<2_000).map { i in
+            i % 13 == 0 ? .null : i % 7 == 0 ? .string("") : .string("UD-\(i)-" + String(repeating: "č", count: i % 40))
+        }
+        for v in kept { values.append(v) }
+        #expect(values.count == kept.count)
+        // in another order than written, so that the cache does not answer
+        for i in stride(from: 1_999, through: 0, by: -3) { #expect(values.value(i).map { String(reflecting: $0) } == String(reflecting: kept[i])) }
+        for (i, v) in kept.enumerated() { #expect(values.value(i).map { String(reflecting: $0) } == String(reflecting: v)) }
+        #expect(values.value(-1) == nil)
+        #expect(values.value(2_000) == nil)
+        // the values take some 100 KB: past every chunk size but 0
         #expect((file.bytesWritten > 0) == (chunk > 0))
     }
 
