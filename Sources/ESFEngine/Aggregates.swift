@@ -5,11 +5,13 @@ import ESFExpr
 /// (a count, a sum, or a whole accumulator for min, max and count_distinct). A class, as `KeyIndex`:
 /// reading a row's value out of an array of them does not copy its arrays.
 final class AggregateRows {
-    var counts: [Int64] = []
-    /// Sums as a 64-bit mantissa and a scale each (9 bytes, not a 32-byte `ExactDecimal`); a sum whose
-    /// mantissa needs more than 64 bits is kept whole in `wideSums` (its scale then `wide`).
-    var sumUnits: [Int64] = []
-    var sumScales: [UInt8] = []
+    /// Counts in 32 bits: a key counted 2^32 - 1 times fails the rules reading it (`add`).
+    var counts = BlockArray<UInt32>()
+    /// Sums as a 32-bit mantissa and a scale each (5 bytes, not a 32-byte `ExactDecimal`: an amount in
+    /// cents up to 21,474,836.47 per key); a sum whose mantissa needs more is kept whole in `wideSums`
+    /// (its scale then `wide`).
+    var sumUnits = BlockArray<Int32>()
+    var sumScales = BlockArray<UInt8>()
     var wideSums: [Int: ExactDecimal] = [:]
     var others: [AggregateAccumulator] = []
 
@@ -17,13 +19,27 @@ final class AggregateRows {
 
     init() {}
 
-    func addRow(_ kind: AggregateKind) {
+    /// The number of rows of an aggregate of `kind`.
+    func count(_ kind: AggregateKind) -> Int {
         switch kind {
-        case .count: counts.append(0)
+        case .count: return counts.count
+        case .sum: return sumUnits.count
+        default: return others.count
+        }
+    }
+
+    /// Makes sure row `row` exists, the rows up to it empty (a count or sum of nothing, an empty
+    /// accumulator: what a key never fed reads as). Rows are numbered by a key index that aggregates
+    /// over the same entity and key share, so a row can be new to this aggregate past its last.
+    @inline(__always)
+    func ensureRow(_ row: Int, _ kind: AggregateKind) {
+        switch kind {
+        case .count: counts.ensureIndex(row, 0)
         case .sum:
-            sumUnits.append(0)
-            sumScales.append(0)
-        default: others.append(AggregateAccumulator())
+            sumUnits.ensureIndex(row, 0)
+            sumScales.ensureIndex(row, 0)
+        default:
+            while others.count <= row { others.append(AggregateAccumulator()) }
         }
     }
 
@@ -33,7 +49,9 @@ final class AggregateRows {
     func add(_ v: Value, row: Int, kind: AggregateKind, integer: Bool = false) -> String? {
         switch kind {
         case .count:
-            counts[row] += 1
+            let c = counts[row]
+            guard c < UInt32.max else { return "the count passed \(UInt32.max) records for one key" }
+            counts[row] = c + 1
             return nil
         case .sum:
             if addInPlace(v, row: row) { return nil }
@@ -71,12 +89,12 @@ final class AggregateRows {
         }
         let s = Swift.max(rowScale, scale)
         guard s < Self.powersOfTen.count, s < Int(Self.wide) else { return false }
-        let (a, o1) = sumUnits[row].multipliedReportingOverflow(by: Self.powersOfTen[s - rowScale])
+        let (a, o1) = Int64(sumUnits[row]).multipliedReportingOverflow(by: Self.powersOfTen[s - rowScale])
         let (b, o2) = units.multipliedReportingOverflow(by: Self.powersOfTen[s - scale])
         guard !o1, !o2 else { return false }
         let (r, o3) = a.addingReportingOverflow(b)
-        guard !o3 else { return false }
-        sumUnits[row] = r
+        guard !o3, let narrow = Int32(exactly: r) else { return false }
+        sumUnits[row] = narrow
         sumScales[row] = UInt8(s)
         return true
     }
@@ -90,7 +108,7 @@ final class AggregateRows {
     func value(row: Int, kind: AggregateKind, integer: Bool) -> Value {
         switch kind {
         case .count:
-            return .int(counts[row])
+            return .int(Int64(counts[row]))
         case .sum:
             return AggregateAccumulator.value(ofSum: sum(row), integer: integer)
         default:
@@ -105,7 +123,7 @@ final class AggregateRows {
     }
 
     func setSum(_ row: Int, _ d: ExactDecimal) {
-        if let units = Int64(exactly: d.units), d.scale >= 0, d.scale < Int(Self.wide) {
+        if let units = Int32(exactly: d.units), d.scale >= 0, d.scale < Int(Self.wide) {
             sumUnits[row] = units
             sumScales[row] = UInt8(d.scale)
             if !wideSums.isEmpty { wideSums[row] = nil }
@@ -130,7 +148,7 @@ final class AggregateStore {
     var rows: [AggregateRows]
     /// Uncorrelated `count_distinct` of a field: whether each symbol of the field was counted, and how many were.
     let distinctBySymbol: [Bool]
-    var distinctSeen: [[Bool]]
+    var distinctSeen: [BitBlocks]
     var distinctCount: [Int]
     /// Correlated aggregates with residual conditions keep their records per key, and of each
     /// record only the fields the residual and the value read (`keptFields` order), in flat arrays.
@@ -171,11 +189,20 @@ final class AggregateStore {
         compiledFilter = specs.map { s in s.filter.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         compiledValue = specs.map { s in s.value.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
         single = Array(repeating: AggregateAccumulator(), count: specs.count)
-        // one per call site (classes: `Array(repeating:)` would share one)
-        index = specs.map { _ in KeyIndex() }
+        // one key index per aggregated entity and key fields, shared by the call sites over them (a
+        // class: each holds the same one; a row is a key's whichever call site saw it first)
+        var shared: [[Int]: KeyIndex] = [:]
+        index = specs.map { s in
+            guard !s.innerKeyFields.isEmpty else { return KeyIndex() }
+            let key = [s.entity] + s.innerKeyFields
+            if let known = shared[key] { return known }
+            let made = KeyIndex()
+            shared[key] = made
+            return made
+        }
         rows = specs.map { _ in AggregateRows() }
         distinctBySymbol = specs.map { $0.kind == .count_distinct && $0.innerKeyFields.isEmpty && $0.residual == nil && $0.value == nil && $0.field != nil }
-        distinctSeen = Array(repeating: [], count: specs.count)
+        distinctSeen = Array(repeating: BitBlocks(), count: specs.count)
         distinctCount = Array(repeating: 0, count: specs.count)
         kept = specs.map { _ in RowLists() }
         keptValues = Array(repeating: PackedValues(), count: specs.count)
@@ -202,16 +229,8 @@ final class AggregateStore {
             found = index[id].row(k, create: true)
         }
         let r = Int(found ?? 0)
-        if !shapes[id].keeps, r == rowCount(id) { rows[id].addRow(shapes[id].kind) }
+        if !shapes[id].keeps { rows[id].ensureRow(r, shapes[id].kind) }
         return r
-    }
-
-    func rowCount(_ id: Int) -> Int {
-        switch shapes[id].kind {
-        case .count: return rows[id].counts.count
-        case .sum: return rows[id].sumUnits.count
-        default: return rows[id].others.count
-        }
     }
 
     /// The row of a correlation key (key forms) for aggregate `id`, if the key was ever fed.
@@ -271,11 +290,7 @@ final class AggregateStore {
                     // the same distinct values as `AggregateAccumulator` (key forms, nulls skipped), as symbols
                     if v.isNull { continue }
                     let s = Int(keys.symbol(entity, f, values))
-                    distinctSeen[id].ensureIndex(s, false)
-                    if !distinctSeen[id][s] {
-                        distinctSeen[id][s] = true
-                        distinctCount[id] += 1
-                    }
+                    if distinctSeen[id].insert(s) { distinctCount[id] += 1 }
                 } else {
                     if let reason = single[id].add(v, kind: kind, integer: shape.integer) { failures[id] = "\(specs[id].text): \(reason)" }
                 }
@@ -319,7 +334,8 @@ final class AggregateStore {
         }
         // a null correlation key matches nothing (the comparison is unknown)
         if key.contains(where: \.isNull) { return AggregateAccumulator().value(kind: kind, integer: integer) }
-        guard let r = row(id, key: key, keys: keys) else { return AggregateAccumulator().value(kind: kind, integer: integer) }
+        // a key this call site never fed (no row, or a row another call site over the same key made)
+        guard let r = row(id, key: key, keys: keys), r < rows[id].count(kind) else { return AggregateAccumulator().value(kind: kind, integer: integer) }
         return rows[id].value(row: r, kind: kind, integer: integer)
     }
 }

@@ -111,7 +111,7 @@ extension Engine {
             var clashPlace = RecordPlace.none
             var item = intervalLists[state].first(k)
             while item >= 0 {
-                let earlier = intervalBounds[state][Int(item)]
+                let earlier = (CivilDate(dayNumber: Int(intervalStarts[state][Int(item)])), CivilDate(dayNumber: Int(intervalEnds[state][Int(item)])))
                 if earlier.0 <= e && s <= earlier.1 {
                     clash = earlier
                     clashPlace = intervalPlaces[state].element(Int(item)) ?? RecordPlace.none
@@ -120,7 +120,13 @@ extension Engine {
                 item = intervalLists[state].next[Int(item)]
             }
             intervalLists[state].append(row: k)
-            intervalBounds[state].append((s, e))
+            // day numbers in 32 bits (±5.8 million years); a date past them is not kept as an interval
+            // (the two bounds would not come back) and fails the rule as an error instead
+            guard let s32 = Int32(exactly: s.dayNumber), let e32 = Int32(exactly: e.dayNumber) else {
+                throw EvalError(code: "range", message: "a date of the interval \(s) – \(e) is out of the range of dates compared")
+            }
+            intervalStarts[state].append(s32)
+            intervalEnds[state].append(e32)
             intervalPlaces[state].append(place(r))
             guard let clash else { return .passed }
             func bound(_ d: CivilDate, _ expr: BoundExpr) -> String {

@@ -103,7 +103,7 @@ extension Engine {
         // joined mode: a nested row whose parent is not in the export is rejected, not evaluated
         if !grouped, let p = parentEntity[e], let pf = parentFieldName[e], let pfi = parentFieldIndex[e] {
             let s = Int(keys.symbol(e, pfi, r.values))
-            if s >= parentSeen.count || !parentSeen[s] {
+            if !parentSeen.contains(s) {
                 add(Finding(reserved: .orphan(entity: model.entities[e].name, key: recordKey(e, r.values), field: pf,
                                               parentID: parentID(e, r.values) ?? r.values[pfi].description, parent: model.entities[p].name),
                             recordKey: recordKey(e, r.values), entity: model.entities[e].name, location: r.location(ofField: pfi, named: pf), language: options.language), field: pf)
@@ -116,9 +116,7 @@ extension Engine {
         var repeatOfKey = false
         if let f = firstOfKeyField[e], !r.values[f].isNull {
             let s = Int(keys.symbol(e, f, r.values))
-            firstOfKeySeen[e].ensureIndex(s, false)
-            repeatOfKey = firstOfKeySeen[e][s]
-            firstOfKeySeen[e][s] = true
+            repeatOfKey = !firstOfKeySeen[e].insert(s)
         }
         aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: keys, repeatOfKey: repeatOfKey)
         if lookupEntities[e], let ki = keyFieldIndex[e], !r.values[ki].isNull {
@@ -154,8 +152,7 @@ extension Engine {
         // joined mode: remember parents and context projections, then evaluate
         if !childEntities[e].isEmpty, let ki = keyFieldIndex[e] {
             let s = Int(keys.symbol(e, ki, r.values))
-            parentSeen.ensureIndex(s, false)
-            parentSeen[s] = true
+            parentSeen.insert(s)
         }
         let context = contextEntities[e]
         for c in contextRecords.indices where contextRecords[c] != nil && !context.contains(c) { contextRecords[c] = nil }
@@ -200,13 +197,12 @@ extension Engine {
         guard model.entities[e].cardinality != .many, let pid = parentID(e, r.values), let pfi = parentFieldIndex[e] else { return }
         // the raw parent id, not its shown (possibly masked) form
         let parent = Int(keys.symbol(e, pfi, r.values))
-        optionalChildSeen[e].ensureIndex(parent, 0)
-        if optionalChildSeen[e][parent] == optionalEpoch {
+        if !optionalChildSeen[e].insert(parent) {
             add(Finding(reserved: .multiple(parent: model.parentIndex(of: e).map { model.entities[$0].name } ?? "parent", parentID: pid,
                                             entity: model.entities[e].name),
                         recordKey: recordKey(e, r.values), participantID: pid, entity: model.entities[e].name, location: r.location, language: options.language), field: nil)
-        } else {
-            optionalChildSeen[e][parent] = optionalEpoch
+        } else if grouped {
+            optionalSeenInGroup.append((e, parent))
         }
     }
 
@@ -222,12 +218,9 @@ extension Engine {
         }
         for e in contextRecords.indices { contextRecords[e] = nil }
         group = []
-        // a parent group is complete: its 0..1 children cannot repeat any more (a new epoch)
-        optionalEpoch &+= 1
-        if optionalEpoch == 0 {
-            for e in optionalChildSeen.indices { optionalChildSeen[e] = [] }
-            optionalEpoch = 1
-        }
+        // a parent group is complete: its 0..1 children cannot repeat any more (their marks cleared)
+        for (e, parent) in optionalSeenInGroup { optionalChildSeen[e].remove(parent) }
+        optionalSeenInGroup.removeAll(keepingCapacity: true)
     }
 
     func setContext(_ context: [[Value]?], own: Int, values: [Value]) {
@@ -331,15 +324,40 @@ extension Engine {
         evaluator.records[model.root] = root
         let rootLocation = SourceLocation(file: path)
         for i in aggregateRules { check(i, key: rootKey, participantID: nil, location: rootLocation) }
-        findings = Engine.mostSevere(findings, max(options.maxFindings, 1))
         let indicatorValues = ruleSet.packs.flatMap { pack in pack.indicators.map { indicator(pack.id, $0) } }
+        // every rule has run: the per-key state goes before the findings are sorted (a copy of them)
+        releaseKeyState()
+        findings = Engine.mostSevere(findings, max(options.maxFindings, 1))
         var rootFields: [String: Value] = [:]
         if let root { for (i, f) in model.entities[model.root].fields.enumerated() { rootFields[f.name] = root[i] } }
         var result = InputResult(path: path, files: files, counts: counts, findings: findings, coverage: coverage, root: rootFields)
+        findings = []
         result.indicators = indicatorValues
         result.severityCounts = severityCounts
         result.ruleNanos = ruleNanos
         result.ruleRuns = ruleRuns
         return result
+    }
+
+    /// Drops the per-key state once every rule has run (no record is checked after `finish`): the
+    /// findings are sorted and the report made next, and at a million participants this state is
+    /// hundreds of MB that would otherwise stay beside their copies until the engine goes.
+    func releaseKeyState() {
+        let n = model.entities.count
+        keys = KeySymbols(model: model)
+        aggregates = AggregateStore(specs: [], entityCount: n, budget: options.budget)
+        firstOfKeySeen = Array(repeating: BitBlocks(), count: n)
+        lookupRows = Array(repeating: BlockArray(), count: n)
+        lookupRecords = Array(repeating: [], count: n)
+        projectionRows = Array(repeating: BlockArray(), count: n)
+        projectionValues = Array(repeating: PackedValues(), count: n)
+        parentSeen = BitBlocks()
+        optionalChildSeen = Array(repeating: BitBlocks(), count: n)
+        uniqueIndex = []
+        uniqueCounts = []
+        intervalLists = []
+        intervalStarts = []
+        intervalEnds = []
+        group = []
     }
 }

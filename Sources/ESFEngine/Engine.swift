@@ -117,21 +117,22 @@ public final class Engine: EvaluationState {
     /// so that a participant id counts once, with its first record; and the key symbols seen.
     /// Other records (employments, expenditure lines) each count.
     let firstOfKeyField: [Int?]
-    var firstOfKeySeen: [[Bool]]
+    var firstOfKeySeen: [BitBlocks]
     /// Per entity: the entities a joined-mode record reads as context (its parent and the parent's other children).
     let contextEntities: [[Int]]
     /// Per entity and key symbol: the row of its record in `lookupRecords` (-1: none; -2: present, record not kept).
-    var lookupRows: [[Int32]]
+    var lookupRows: [BlockArray<Int32>]
     var lookupRecords: [[[Value]]]
     /// Joined mode: per entity and parent key symbol, the row of the values of the fields some rule reads
     /// as context (`projectedFields` order, nothing else, in the flat `projectionValues`); and the parents seen.
-    var projectionRows: [[Int32]]
+    var projectionRows: [BlockArray<Int32>]
     var projectionValues: [PackedValues]
     var projectedFields: [[Int]] = []
-    var parentSeen: [Bool] = []
+    var parentSeen = BitBlocks()
     /// Per 0..1 entity and parent key symbol: the epoch in which a record was seen (grouped mode: one epoch per group).
-    var optionalChildSeen: [[UInt32]]
-    var optionalEpoch: UInt32 = 1
+    var optionalChildSeen: [BitBlocks]
+    /// Grouped mode: the (entity, parent symbol) marks made in the current group, cleared when it ends.
+    var optionalSeenInGroup: [(entity: Int, parent: Int)] = []
     /// Relations: per rule, its first state index (one state per relation of the rule), and its number of relations.
     var relationBase: [Int]
     var relationCounts: [Int]
@@ -142,7 +143,8 @@ public final class Engine: EvaluationState {
     var uniqueCounts: [OccurrenceCounts]
     /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order.
     var intervalLists: [RowLists]
-    var intervalBounds: [[(CivilDate, CivilDate)]]
+    var intervalStarts: [BlockArray<Int32>]
+    var intervalEnds: [BlockArray<Int32>]
     /// The records a relation finding names as the earlier one, as a few numbers each, in the
     /// temporary file (read only for a finding): per `unique` state and row, the key's first record;
     /// per `no_overlap` state and item, its record.
@@ -181,11 +183,11 @@ public final class Engine: EvaluationState {
         deferredRules = Array(repeating: [], count: n)
         relationRules = Array(repeating: [], count: n)
         contextFields = Array(repeating: [], count: n)
-        lookupRows = Array(repeating: [], count: n)
+        lookupRows = Array(repeating: BlockArray(), count: n)
         lookupRecords = Array(repeating: [], count: n)
-        projectionRows = Array(repeating: [], count: n)
+        projectionRows = Array(repeating: BlockArray(), count: n)
         projectionValues = Array(repeating: PackedValues(), count: n)
-        optionalChildSeen = Array(repeating: [], count: n)
+        optionalChildSeen = Array(repeating: BitBlocks(), count: n)
         contextRecords = Array(repeating: nil, count: n)
         sealedBy = Array(repeating: false, count: n)
         sealed = Array(repeating: false, count: n)
@@ -216,7 +218,7 @@ public final class Engine: EvaluationState {
             if m.entities[e].keySuffix != nil { return parentFields[e] }
             return children[e].isEmpty ? nil : keyFields[e]
         }
-        firstOfKeySeen = Array(repeating: [], count: n)
+        firstOfKeySeen = Array(repeating: BitBlocks(), count: n)
         contextEntities = (0..<n).map { e in
             guard let p = m.parentIndex(of: e) else { return [] }
             return ([p] + children[p]).filter { $0 != e }
@@ -235,7 +237,8 @@ public final class Engine: EvaluationState {
         uniqueIndex = (0..<states).map { _ in KeyIndex() }
         uniqueCounts = Array(repeating: OccurrenceCounts(), count: states)
         intervalLists = (0..<states).map { _ in RowLists() }
-        intervalBounds = Array(repeating: [], count: states)
+        intervalStarts = Array(repeating: BlockArray(), count: states)
+        intervalEnds = Array(repeating: BlockArray(), count: states)
         let spill = SpillFile(chunkBytes: options.spillChunkBytes)
         self.spill = spill
         uniqueFirst = (0..<states).map { _ in SpilledArray(file: spill) }

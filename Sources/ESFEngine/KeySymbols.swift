@@ -19,7 +19,7 @@ final class SymbolTable {
     private var slots: [Int32] = []
     /// By symbol: the low 32 bits of its hash (all a slot index uses below 2^32 slots, and a cheap
     /// first test of a probe: 4 bytes a key, not 8), and its value.
-    private var hashes: [UInt32] = []
+    private var hashes = BlockArray<UInt32>()
     private var values = PackedValues()
     /// With `keepValues(in:resident:)`: the values of the symbols past the first `values.count`, in
     /// the temporary file. Only a domain that `unique` alone reads is kept so: there a key is looked
@@ -90,8 +90,8 @@ final class SymbolTable {
     private func grow() {
         var bigger = [Int32](repeating: -1, count: slots.count * 2)
         let mask = bigger.count - 1
-        for (s, h) in hashes.enumerated() {
-            var i = Int(truncatingIfNeeded: h) & mask
+        for s in 0..<hashes.count {
+            var i = Int(truncatingIfNeeded: hashes[s]) & mask
             while bigger[i] >= 0 { i = (i + 1) & mask }
             bigger[i] = Int32(truncatingIfNeeded: s)
         }
@@ -162,7 +162,7 @@ struct SymbolKey: Hashable {
 /// retained and released) per look-up.
 final class KeyIndex {
     /// One-field keys: the row of each symbol, -1 when it has none.
-    var dense: [Int32] = []
+    var dense = BlockArray<Int32>()
     /// Keys of two to four symbols; `wide`: of five or more (rare).
     var packed = PackedKeyTable()
     var wide: [SymbolKey: Int32] = [:]
@@ -175,7 +175,7 @@ final class KeyIndex {
         let i = Int(s)
         if i < dense.count, dense[i] >= 0 { return dense[i] }
         guard create else { return nil }
-        if i >= dense.count { dense.append(contentsOf: repeatElement(-1, count: i + 1 - dense.count)) }
+        dense.ensureIndex(i, -1)
         dense[i] = rows
         rows += 1
         return dense[i]
@@ -209,9 +209,9 @@ struct PackedKeyTable {
     /// Entry per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
     private var slots: [Int32] = []
     /// By entry (a key's number): the key's words and symbol count.
-    private var keyA: [UInt64] = []
-    private var keyB: [UInt64] = []
-    private var keyCount: [UInt8] = []
+    private var keyA = BlockArray<UInt64>()
+    private var keyB = BlockArray<UInt64>()
+    private var keyCount = BlockArray<UInt8>()
 
     var count: Int { keyCount.count }
 
@@ -247,7 +247,7 @@ struct PackedKeyTable {
     private mutating func grow() {
         var bigger = [Int32](repeating: -1, count: slots.count * 2)
         let mask = bigger.count - 1
-        for e in keyCount.indices {
+        for e in 0..<keyCount.count {
             var i = Int(truncatingIfNeeded: Self.hash(keyA[e], keyB[e])) & mask
             while bigger[i] >= 0 { i = (i + 1) & mask }
             bigger[i] = Int32(truncatingIfNeeded: e)
@@ -270,9 +270,9 @@ struct PackedKeyTable {
 /// Lists of items per row, kept in insertion order in flat arrays (no array per key). A class, as
 /// `KeyIndex`.
 final class RowLists {
-    private(set) var head: [Int32] = []
-    private(set) var tail: [Int32] = []
-    private(set) var next: [Int32] = []
+    private(set) var head = BlockArray<Int32>()
+    private(set) var tail = BlockArray<Int32>()
+    private(set) var next = BlockArray<Int32>()
 
     init() {}
 
@@ -280,10 +280,8 @@ final class RowLists {
     func append(row: Int32) {
         let item = Int32(truncatingIfNeeded: next.count)
         let r = Int(row)
-        if r >= head.count {
-            head.append(contentsOf: repeatElement(-1, count: r + 1 - head.count))
-            tail.append(contentsOf: repeatElement(-1, count: r + 1 - tail.count))
-        }
+        head.ensureIndex(r, -1)
+        tail.ensureIndex(r, -1)
         next.append(-1)
         if tail[r] >= 0 { next[Int(tail[r])] = item } else { head[r] = item }
         tail[r] = item

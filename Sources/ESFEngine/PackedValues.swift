@@ -4,31 +4,38 @@ import Glibc
 import ESFCore
 
 /// A growing list of `Value`s kept as fixed-width slots instead of 48-byte enum cases: a tag byte
-/// and a 64-bit word per value (a date as its day number, an integer, an amount as its scaled
-/// 64-bit mantissa, a text of up to eight bytes in the word itself, a longer text in a shared byte
-/// arena, a list of texts — a participant's set of codes — in the arena too), with an exact fallback
-/// to the value itself (a mantissa beyond 64 bits, any other list, a record) in a side array.
-/// Reading a slot gives back a value equal to the one appended, of the same case.
+/// and a 32-bit word per value (a date as its day number, an integer, an amount as its scaled
+/// mantissa, a text of up to four bytes in the word itself, a longer text in a shared byte arena, a
+/// list of texts — a participant's set of codes — in the arena too). A number past 32 bits takes a
+/// 64-bit word of a side list (`wide`), and anything no word holds exactly (a mantissa beyond 64
+/// bits, any other list, a record) is kept whole in another. Reading a slot gives back a value equal
+/// to the one appended, of the same case.
 ///
-/// The per-key state the engine keeps until the end of the stream (deferred records, joined-mode
-/// context projections, aggregates' kept records) is stored this way: about 9 bytes a slot, plus
-/// the text's bytes, instead of 48.
+/// The per-key state the engine keeps until the end of the stream (joined-mode context projections,
+/// aggregates' kept records, key values) is stored this way: about 5 bytes a slot for dates, codes,
+/// counts and amounts up to 21 million euros, plus a text's bytes, instead of 48. Tags and words are
+/// `BlockArray`s: they grow without copying and hold no doubling slack.
 struct PackedValues {
-    private var tags: [UInt8] = []
-    private var words: [UInt64] = []
-    /// The bytes of texts longer than eight bytes, one after another.
+    private var tags = BlockArray<UInt8>()
+    private var words = BlockArray<UInt32>()
+    /// The words of numbers past 32 bits (an integer, a day count or an amount's mantissa).
+    private var wide = BlockArray<UInt64>()
+    /// The bytes of texts longer than four bytes, each after its length.
     private var arena = ByteArena()
     /// The values no word holds exactly.
     private var spill: [Value] = []
 
     private static let null: UInt8 = 0, falseTag: UInt8 = 1, trueTag: UInt8 = 2, int: UInt8 = 3, date: UInt8 = 4,
-                        days: UInt8 = 5, arenaText: UInt8 = 6, spilled: UInt8 = 7, textList: UInt8 = 8
+                        days: UInt8 = 5, arenaText: UInt8 = 6, spilled: UInt8 = 7, textList: UInt8 = 8,
+                        wideInt: UInt8 = 9, wideDays: UInt8 = 10, wideDate: UInt8 = 11
     /// Ends each text of a packed list of texts (a text holding this byte is not packed so).
     private static let unitSeparator: UInt8 = 0x1F
-    /// A decimal of scale s: tag `decimal + s` (scales 0...maxScale).
+    /// A decimal of scale s whose mantissa fits 32 bits: tag `decimal + s` (scales 0...maxScale).
     private static let decimal: UInt8 = 16
-    /// A text of n bytes (0...8) held in the word: tag `shortText + n`.
-    private static let shortText: UInt8 = 64
+    /// A decimal of scale s whose mantissa fits 64 bits, in `wide`: tag `wideDecimal + s`.
+    private static let wideDecimal: UInt8 = 64
+    /// A text of n bytes (0...4) held in the word: tag `shortText + n`.
+    private static let shortText: UInt8 = 96
 
     var count: Int { tags.count }
 
@@ -36,28 +43,28 @@ struct PackedValues {
         switch value {
         case .null: put(Self.null, 0)
         case .bool(let b): put(b ? Self.trueTag : Self.falseTag, 0)
-        case .int(let i): put(Self.int, UInt64(bitPattern: i))
-        case .days(let n): put(Self.days, UInt64(bitPattern: n))
-        case .date(let d): put(Self.date, UInt64(bitPattern: Int64(d.dayNumber)))
+        case .int(let i): putNumber(Self.int, Self.wideInt, i)
+        case .days(let n): putNumber(Self.days, Self.wideDays, n)
+        case .date(let d): putNumber(Self.date, Self.wideDate, Int64(d.dayNumber))
         case .decimal(let d):
             if let units = Int64(exactly: d.units), d.scale >= 0, d.scale <= ExactDecimal.maxScale {
-                put(Self.decimal + UInt8(d.scale), UInt64(bitPattern: units))
+                putNumber(Self.decimal + UInt8(d.scale), Self.wideDecimal + UInt8(d.scale), units)
             } else {
                 spillValue(value)
             }
         case .string(var s):
             let n = s.utf8.count
-            if n <= 8 {
-                var word: UInt64 = 0
-                var shift: UInt64 = 0
+            if n <= 4 {
+                var word: UInt32 = 0
+                var shift: UInt32 = 0
                 for b in s.utf8 {
-                    word |= UInt64(b) << shift
+                    word |= UInt32(b) << shift
                     shift += 8
                 }
                 put(Self.shortText + UInt8(n), word)
-            } else if n < 1 << 24, let offset = arena.startRun(n) {
+            } else if let address = arena.startRun(length: n) {
                 s.withUTF8 { arena.append($0) }
-                put(Self.arenaText, UInt64(offset) << 24 | UInt64(n))
+                put(Self.arenaText, UInt32(address))
             } else {
                 spillValue(value)
             }
@@ -71,7 +78,7 @@ struct PackedValues {
                 }
                 n += t.utf8.count + 1
             }
-            guard n >= 0, n < 1 << 24, let start = arena.startRun(n) else {
+            guard n >= 0, let start = arena.startRun(length: n) else {
                 spillValue(value)
                 return
             }
@@ -83,7 +90,7 @@ struct PackedValues {
                 arena.append(Self.unitSeparator)
             }
             if packed {
-                put(Self.textList, UInt64(start) << 24 | UInt64(n))
+                put(Self.textList, UInt32(start))
             } else {
                 arena.truncate(to: start)
                 spillValue(value)
@@ -98,17 +105,18 @@ struct PackedValues {
         case Self.null: return .null
         case Self.falseTag: return .bool(false)
         case Self.trueTag: return .bool(true)
-        case Self.int: return .int(Int64(bitPattern: word))
-        case Self.days: return .days(Int64(bitPattern: word))
-        case Self.date: return .date(CivilDate(dayNumber: Int(Int64(bitPattern: word))))
+        case Self.int: return .int(Int64(Int32(bitPattern: word)))
+        case Self.days: return .days(Int64(Int32(bitPattern: word)))
+        case Self.date: return .date(CivilDate(dayNumber: Int(Int32(bitPattern: word))))
+        case Self.wideInt: return .int(Int64(bitPattern: wide[Int(word)]))
+        case Self.wideDays: return .days(Int64(bitPattern: wide[Int(word)]))
+        case Self.wideDate: return .date(CivilDate(dayNumber: Int(Int64(bitPattern: wide[Int(word)]))))
         case Self.arenaText:
-            let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
-            return .string(arena.withBytes(offset, n) { String(decoding: $0, as: UTF8.self) })
+            return .string(arena.withRun(Int(word)) { String(decoding: $0, as: UTF8.self) })
         case Self.spilled: return spill[Int(word)]
         case Self.textList:
-            let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
             // each text ends with a separator: counted first, so the list is allocated once
-            return .list(arena.withBytes(offset, n) { bytes in
+            return .list(arena.withRun(Int(word)) { bytes in
                 var count = 0
                 for b in bytes where b == Self.unitSeparator { count += 1 }
                 var items: [Value] = []
@@ -120,11 +128,13 @@ struct PackedValues {
                 }
                 return items
             })
-        case Self.shortText...(Self.shortText + 8):
+        case Self.shortText...(Self.shortText + 4):
             let n = Int(tag - Self.shortText)
             return .string(withUnsafeBytes(of: word.littleEndian) { String(decoding: $0.prefix(n), as: UTF8.self) })
+        case Self.wideDecimal...(Self.wideDecimal + UInt8(ExactDecimal.maxScale)):
+            return .decimal(ExactDecimal(units: Int128(Int64(bitPattern: wide[Int(word)])), scale: Int(tag - Self.wideDecimal)))
         default:
-            return .decimal(ExactDecimal(units: Int128(Int64(bitPattern: word)), scale: Int(tag - Self.decimal)))
+            return .decimal(ExactDecimal(units: Int128(Int32(bitPattern: word)), scale: Int(tag - Self.decimal)))
         }
     }
 
@@ -141,23 +151,22 @@ struct PackedValues {
     func holds(_ i: Int, _ value: Value) -> Bool {
         guard case .string(let s) = value else { return self[i] == value }
         let tag = tags[i], word = words[i]
-        if tag >= Self.shortText && tag <= Self.shortText + 8 {
+        if tag >= Self.shortText && tag <= Self.shortText + 4 {
             if s.utf8.count == Int(tag - Self.shortText) {
-                var w: UInt64 = 0
-                var shift: UInt64 = 0
+                var w: UInt32 = 0
+                var shift: UInt32 = 0
                 for b in s.utf8 {
-                    w |= UInt64(b) << shift
+                    w |= UInt32(b) << shift
                     shift += 8
                 }
                 if w == word { return true }
             }
         } else if tag == Self.arenaText {
-            let offset = Int(word >> 24), n = Int(word & 0xFF_FFFF)
-            if s.utf8.count == n, arena.withBytes(offset, n, { a in
+            if arena.withRun(Int(word), { a in
                 // one memcmp over a native string's bytes, not a generic walk of its UTF-8 view
-                s.utf8.withContiguousStorageIfAvailable { b in
-                    n == 0 || memcmp(a.baseAddress!, b.baseAddress!, n) == 0
-                } ?? s.utf8.elementsEqual(a)
+                s.utf8.count == a.count && (s.utf8.withContiguousStorageIfAvailable { b in
+                    a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0
+                } ?? s.utf8.elementsEqual(a))
             }) { return true }
         }
         // different bytes can still be canonically equivalent texts
@@ -166,25 +175,42 @@ struct PackedValues {
 
     /// Drops every value (the storage is released).
     mutating func removeAll() {
-        tags = []
-        words = []
+        tags.removeAll()
+        words.removeAll()
+        wide.removeAll()
         arena = ByteArena()
         spill = []
     }
 
-    private mutating func put(_ tag: UInt8, _ word: UInt64) {
+    @inline(__always)
+    private mutating func put(_ tag: UInt8, _ word: UInt32) {
         tags.append(tag)
         words.append(word)
     }
 
+    /// A number in the word when it fits 32 bits, else in `wide`.
+    @inline(__always)
+    private mutating func putNumber(_ narrow: UInt8, _ wideTag: UInt8, _ n: Int64) {
+        if let small = Int32(exactly: n) {
+            put(narrow, UInt32(bitPattern: small))
+        } else {
+            // 2^32 wide numbers would be 32 GB of them: past any memory this runs in
+            precondition(wide.count < 1 << 32, "more than 2^32 wide numbers")
+            put(wideTag, UInt32(truncatingIfNeeded: wide.count))
+            wide.append(UInt64(bitPattern: n))
+        }
+    }
+
     private mutating func spillValue(_ value: Value) {
-        put(Self.spilled, UInt64(spill.count))
+        precondition(spill.count < 1 << 32, "more than 2^32 values kept whole")
+        put(Self.spilled, UInt32(truncatingIfNeeded: spill.count))
         spill.append(value)
     }
 }
 
 /// The bytes of packed texts, in blocks of at most 1 MB that never move once full: a run of bytes
-/// (a text, a list of texts) lies in one block, addressed by its block and place in it. Growing it
+/// (a text, a list of texts) lies in one block after its length, addressed by its block and place in
+/// it, in 32 bits (4 GB of runs; past that a run is refused and its value kept whole). Growing it
 /// never copies what is there (a doubling array copied its whole content, and held twice its size
 /// while it did, at every doubling), and it holds at most one partly filled block.
 struct ByteArena {
@@ -192,11 +218,15 @@ struct ByteArena {
     static let blockSize = 1 << blockBits
     private var blocks: [[UInt8]] = []
 
-    /// Starts a run of `n` bytes in one block: its address, or nil when it is longer than a block
-    /// (or the arena has reached 2^40 bytes of addresses).
-    mutating func startRun(_ n: Int) -> Int? {
-        guard n <= Self.blockSize, blocks.count < 1 << (40 - Self.blockBits) else { return nil }
+    /// Starts a run of `length` bytes, its length first (LEB128), in one block: its address, or nil
+    /// when it is longer than a block (or the arena has reached 2^32 bytes of addresses).
+    mutating func startRun(length: Int) -> Int? {
+        var prefix = 1
+        while length >> (7 * prefix) > 0 { prefix += 1 }
+        let n = prefix + length
+        guard n <= Self.blockSize else { return nil }
         if blocks.isEmpty || blocks[blocks.count - 1].count + n > Self.blockSize {
+            guard blocks.count < 1 << (32 - Self.blockBits) else { return nil }
             // a full block is trimmed to its bytes when it was grown past them
             if let last = blocks.indices.last, blocks[last].capacity > blocks[last].count + 4096 {
                 let full = blocks[last]
@@ -209,7 +239,13 @@ struct ByteArena {
             if !blocks.isEmpty { block.reserveCapacity(Self.blockSize) }
             blocks.append(block)
         }
-        return (blocks.count - 1) << Self.blockBits | blocks[blocks.count - 1].count
+        let address = (blocks.count - 1) << Self.blockBits | blocks[blocks.count - 1].count
+        var rest = length
+        repeat {
+            blocks[blocks.count - 1].append(UInt8(rest & 0x7F) | (rest >= 0x80 ? 0x80 : 0))
+            rest >>= 7
+        } while rest > 0
+        return address
     }
 
     /// Appends to the run started last.
@@ -226,10 +262,20 @@ struct ByteArena {
         blocks[blocks.count - 1].removeSubrange((at & (Self.blockSize - 1))...)
     }
 
-    /// The `n` bytes at address `at`.
+    /// The bytes of the run at address `at` (after its length).
     @inline(__always)
-    func withBytes<R>(_ at: Int, _ n: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    func withRun<R>(_ at: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let within = at & (Self.blockSize - 1)
-        return blocks[at >> Self.blockBits].withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[within..<within + n])) }
+        return blocks[at >> Self.blockBits].withUnsafeBufferPointer { block in
+            var i = within, n = 0, shift = 0
+            while true {
+                let b = block[i]
+                n |= Int(b & 0x7F) << shift
+                i += 1
+                if b < 0x80 { break }
+                shift += 7
+            }
+            return body(UnsafeBufferPointer(rebasing: block[i..<i + n]))
+        }
     }
 }

@@ -6,8 +6,8 @@ extension Checker {
     /// field of a record, the file's name for that field (a profile's CSV header or XML path) and
     /// its text as written, looked up again in the input (`RawValueSource`) once the input is read.
     /// Raw text that may be personal data is masked unless `showPersonalData`.
-    static func inSourceTerms(_ findings: [Finding], source: any RecordSource, model: DataModel, showPersonalData: Bool) -> [Finding] {
-        guard let lookup = source as? RawValueSource else { return findings }
+    static func inSourceTerms(_ findings: inout [Finding], source: any RecordSource, model: DataModel, showPersonalData: Bool) {
+        guard let lookup = source as? RawValueSource else { return }
         var requests: [RawValueRequest] = []
         var owners: [Int] = []
         for (i, f) in findings.enumerated() {
@@ -18,14 +18,12 @@ extension Checker {
             requests.append(RawValueRequest(entity: e, field: field, location: location))
             owners.append(i)
         }
-        guard !requests.isEmpty else { return findings }
+        guard !requests.isEmpty else { return }
         let answers = lookup.rawValues(requests)
-        var out = findings
         for (k, i) in owners.enumerated() where k < answers.count {
             guard let answer = answers[k] else { continue }
-            out[i].location?.sourceField = answer.sourceField
-            if let text = answer.text { out[i].location?.rawValue = answer.personal && !showPersonalData ? Masking.mask(text) : text }
+            findings[i].location?.sourceField = answer.sourceField
+            if let text = answer.text { findings[i].location?.rawValue = answer.personal && !showPersonalData ? Masking.mask(text) : text }
         }
-        return out
     }
 }

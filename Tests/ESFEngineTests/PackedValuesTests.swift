@@ -22,6 +22,15 @@ struct PackedValuesTests {
         .list([.string("")]), .list([.string(""), .string("")]), .list([.string("a")]), .list([.string("čšž"), .string("e\u{301}")]),
         .list([.string(String(repeating: "x", count: 40)), .string("roma")]), .list([.string("a\u{1F}b")]),
         .list([.string("a"), .int(1)]), .list([.list([.string("a")])]),
+        // the edges of a 32-bit word: numbers past it go to the wide words, texts past four bytes to
+        // the arena, whose length prefix takes a second byte from 128 bytes on
+        .int(Int64(Int32.max)), .int(Int64(Int32.max) + 1), .int(Int64(Int32.min)), .int(Int64(Int32.min) - 1),
+        .days(Int64(Int32.max) + 1), .days(.min), .date(CivilDate(dayNumber: Int(Int32.max) + 1)),
+        .decimal(ExactDecimal(units: Int128(Int32.max), scale: 2)), .decimal(ExactDecimal(units: Int128(Int32.max) + 1, scale: 2)),
+        .decimal(ExactDecimal(units: Int128(Int32.min) - 1, scale: 24)), .decimal(ExactDecimal(units: 7, scale: 24)),
+        .string("ABCD"), .string("ABCDE"), .string("žž"), .string("žžž"),
+        .string(String(repeating: "y", count: 127)), .string(String(repeating: "y", count: 128)),
+        .string(String(repeating: "z", count: 16_384)), .list([.string(String(repeating: "q", count: 126))]),
     ]
 
     @Test func everyValueComesBackTheSameCase() {
@@ -108,9 +117,44 @@ struct PackedValuesTests {
         #expect(try #require(DeferredRecords.shape(of: "/o/p[12]/t[3]")).0 == "/o/p[]/t[]")
     }
 
+    /// A block array reads back what was written across its blocks, grows its first block in place,
+    /// fills with `ensureIndex`, and a copy does not see the original's later writes (nor it the copy's).
+    @Test func blockArrayAcrossBlocksAndCopies() {
+        let n = BlockArray<UInt32>.blockSize * 3 + 17
+        var a = BlockArray<UInt32>()
+        for i in 0..<n { a.append(UInt32(i) &* 2_654_435_761) }
+        #expect(a.count == n)
+        #expect((0..<n).allSatisfy { a[$0] == UInt32($0) &* 2_654_435_761 })
+        var b = a
+        b[5] = 1
+        a[BlockArray<UInt32>.blockSize + 1] = 2
+        #expect(a[5] == 5 &* 2_654_435_761 && b[5] == 1)
+        #expect(b[BlockArray<UInt32>.blockSize + 1] == UInt32(BlockArray<UInt32>.blockSize + 1) &* 2_654_435_761)
+        b.append(9)
+        #expect(a.count == n && b.count == n + 1 && b[n] == 9)
+        var c = BlockArray<Int32>()
+        c.ensureIndex(3, -1)
+        #expect(c.count == 4 && c.indices.allSatisfy { c[$0] == -1 })
+        c[2] = 7
+        c.ensureIndex(BlockArray<Int32>.blockSize + 40, -2)
+        #expect(c.count == BlockArray<Int32>.blockSize + 41 && c[2] == 7 && c[3] == -1 && c[4] == -2 && c[BlockArray<Int32>.blockSize + 40] == -2)
+        c.ensureIndex(10, 5)
+        #expect(c.count == BlockArray<Int32>.blockSize + 41 && c[10] == -2)
+        let filled = BlockArray<UInt8>(repeating: 3, count: 70_000)
+        #expect(filled.count == 70_000 && filled[69_999] == 3 && filled[0] == 3)
+        c.removeAll()
+        #expect(c.isEmpty)
+    }
+
     @Test func sumsPastSixtyFourBitsStayExact() {
         let rows = AggregateRows()
-        rows.addRow(.sum)
+        rows.ensureRow(0, .sum)
+        // past the 32-bit mantissa of a row and back: exact either way
+        rows.add(.decimal(ExactDecimal(units: Int128(Int32.max), scale: 2)), row: 0, kind: .sum)
+        rows.add(.decimal(ExactDecimal(units: 1, scale: 2)), row: 0, kind: .sum)
+        #expect(rows.sum(0) == ExactDecimal(units: Int128(Int32.max) + 1, scale: 2) && rows.sum(0).scale == 2)
+        rows.add(.decimal(ExactDecimal(units: -(Int128(Int32.max) + 1), scale: 2)), row: 0, kind: .sum)
+        #expect(rows.sum(0) == ExactDecimal(units: 0, scale: 2) && rows.wideSums.isEmpty)
         rows.add(.decimal(ExactDecimal(units: Int128(Int64.max), scale: 2)), row: 0, kind: .sum)
         #expect(rows.sum(0) == ExactDecimal(units: Int128(Int64.max), scale: 2))
         // a mantissa past 64 bits is kept whole, and a sum back within 64 bits packed again, scale kept
@@ -119,6 +163,15 @@ struct PackedValuesTests {
         rows.add(.decimal(ExactDecimal(units: -(Int128(Int64.max) * 10), scale: 3)), row: 0, kind: .sum)
         #expect(rows.sum(0) == ExactDecimal(units: 1, scale: 3) && rows.sum(0).scale == 3)
         #expect(rows.wideSums.isEmpty)
+        // a row made past the last reads as a count or sum of nothing, the rows between too
+        rows.ensureRow(3, .sum)
+        #expect(rows.count(.sum) == 4 && rows.value(row: 2, kind: .sum, integer: false) == AggregateAccumulator().value(kind: .sum, integer: false))
+        rows.ensureRow(2, .count)
+        #expect(rows.count(.count) == 3 && rows.value(row: 2, kind: .count, integer: true) == .int(0))
+        rows.counts[1] = UInt32.max - 1
+        #expect(rows.add(.int(1), row: 1, kind: .count) == nil && rows.value(row: 1, kind: .count, integer: true) == .int(Int64(UInt32.max)))
+        // a count past 32 bits is an error of the rules reading it, never a wrapped count
+        #expect(rows.add(.int(1), row: 1, kind: .count) != nil && rows.counts[1] == UInt32.max)
     }
 
     @Test func packedKeysFindTheirRows() {
