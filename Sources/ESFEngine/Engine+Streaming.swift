@@ -162,12 +162,12 @@ extension Engine {
             for c in context {
                 // the buffer is filled in place: the evaluator's reference to it is dropped first
                 evaluator.records[c] = nil
-                guard pkey < projectionRows[c].count, projectionRows[c][pkey] >= 0 else {
+                guard let prow = projectionRows[c].row(Int32(truncatingIfNeeded: pkey)) else {
                     contextRecords[c] = nil
                     continue
                 }
                 let fields = projectedFields[c]
-                let base = Int(projectionRows[c][pkey]) * fields.count
+                let base = Int(prow) * fields.count
                 if contextRecords[c] == nil { contextRecords[c] = Array(filled: Value.null, count: model.entities[c].fields.count) }
                 projectionValues[c].unpack(from: base, into: &contextRecords[c]!, at: fields)
             }
@@ -181,11 +181,10 @@ extension Engine {
             } else {
                 key = Int(keys.tables[KeySymbols.parents].intern(.null))
             }
-            projectionRows[e].ensureIndex(key, -1)
-            if projectionRows[e][key] < 0 {
-                let fields = projectedFields[e]
-                projectionRows[e][key] = Int32(truncatingIfNeeded: fields.isEmpty ? 0 : projectionValues[e].count / fields.count)
-                for f in fields { projectionValues[e].append(r.values[f]) }
+            // a new row (numbered as the projections so far): the record's projected fields
+            let known = projectionRows[e].rows
+            if projectionRows[e].row(Int32(truncatingIfNeeded: key), create: true) == known {
+                for f in projectedFields[e] { projectionValues[e].append(r.values[f]) }
             }
         }
         evaluateRecord(r, context: contextRecords)
@@ -349,7 +348,7 @@ extension Engine {
         firstOfKeySeen = Array(repeating: BitBlocks(), count: n)
         lookupRows = Array(repeating: BlockArray(), count: n)
         lookupRecords = Array(repeating: [], count: n)
-        projectionRows = Array(repeating: BlockArray(), count: n)
+        projectionRows = (0..<n).map { _ in KeyIndex() }
         projectionValues = Array(repeating: PackedValues(), count: n)
         parentSeen = BitBlocks()
         optionalChildSeen = Array(repeating: BitBlocks(), count: n)

@@ -125,7 +125,7 @@ public final class Engine: EvaluationState {
     var lookupRecords: [[[Value]]]
     /// Joined mode: per entity and parent key symbol, the row of the values of the fields some rule reads
     /// as context (`projectedFields` order, nothing else, in the flat `projectionValues`); and the parents seen.
-    var projectionRows: [BlockArray<Int32>]
+    var projectionRows: [KeyIndex]
     var projectionValues: [PackedValues]
     var projectedFields: [[Int]] = []
     var parentSeen = BitBlocks()
@@ -185,7 +185,8 @@ public final class Engine: EvaluationState {
         contextFields = Array(repeating: [], count: n)
         lookupRows = Array(repeating: BlockArray(), count: n)
         lookupRecords = Array(repeating: [], count: n)
-        projectionRows = Array(repeating: BlockArray(), count: n)
+        // one per entity (classes: `Array(repeating:)` would share one)
+        projectionRows = (0..<n).map { _ in KeyIndex() }
         projectionValues = Array(repeating: PackedValues(), count: n)
         optionalChildSeen = Array(repeating: BitBlocks(), count: n)
         contextRecords = Array(repeating: nil, count: n)

@@ -161,17 +161,34 @@ struct SymbolKey: Hashable {
 /// A class, as `SymbolTable`: an index read out of an array of them is not copied (its arrays
 /// retained and released) per look-up.
 final class KeyIndex {
-    /// One-field keys: the row of each symbol, -1 when it has none.
+    /// One-field keys: the row of each symbol, -1 when it has none (empty while `identity` holds).
     var dense = BlockArray<Int32>()
     /// Keys of two to four symbols; `wide`: of five or more (rare).
     var packed = PackedKeyTable()
     var wide: [SymbolKey: Int32] = [:]
     private(set) var rows: Int32 = 0
+    /// True while every key was one symbol, met in the order b, b + 1, b + 2, … from the first one, b
+    /// (the common case: a `unique` over a key field no other rule interns first, the parents as their
+    /// file lists them, after the operation's symbol): a key's row is then its symbol less b, and
+    /// `dense` is not kept (4 bytes a key). The first key out of that order, or of several symbols,
+    /// writes `dense` out and ends it.
+    private(set) var identity = true
+    private var base: Int32 = 0
 
     init() {}
 
     /// The row of a one-field key, created when `create`; nil when absent.
     func row(_ s: Int32, create: Bool) -> Int32? {
+        if identity {
+            if s >= base && s - base < rows { return s - base }
+            guard create else { return nil }
+            if rows == 0 && s >= 0 { base = s }
+            if s >= base && s - base == rows {
+                rows += 1
+                return rows - 1
+            }
+            leaveIdentity()
+        }
         let i = Int(s)
         if i < dense.count, dense[i] >= 0 { return dense[i] }
         guard create else { return nil }
@@ -182,54 +199,78 @@ final class KeyIndex {
     }
 
     func row(_ s: Int32) -> Int32? {
+        if identity { return s >= base && s - base < rows ? s - base : nil }
         let i = Int(s)
-        return i < dense.count && dense[i] >= 0 ? dense[i] : nil
+        return i >= 0 && i < dense.count && dense[i] >= 0 ? dense[i] : nil
+    }
+
+    /// Writes out the rows so far (each its own symbol) and looks rows up in `dense` from now on.
+    private func leaveIdentity() {
+        identity = false
+        guard rows > 0 else { return }
+        dense.ensureIndex(Int(base) - 1, -1)
+        for r in 0..<rows { dense.append(r) }
     }
 
     func row(_ k: SymbolKey, create: Bool) -> Int32? {
         if let r = row(k) { return r }
         guard create else { return nil }
+        if identity { leaveIdentity() }
         // a packed key's row is its entry in the table (keys of one index have one width, so every
         // key of an index that has packed keys is packed; a mixed index keeps the others in `wide`)
-        if k.rest == nil && packed.count == Int(rows) { packed.insert(k) } else { wide[k] = rows }
+        if packed.accepts(k) && packed.count == Int(rows) { packed.insert(k) } else { wide[k] = rows }
         rows += 1
         return rows - 1
     }
 
     /// The row of a key of two or more symbols, nil when absent.
     func row(_ k: SymbolKey) -> Int32? {
-        if k.rest == nil, let r = packed.row(k) { return r }
+        if packed.accepts(k), let r = packed.row(k) { return r }
         return wide.isEmpty ? nil : wide[k]
     }
 }
 
 /// Keys of two to four symbols numbered in the order added: an open-addressing table over the key's
 /// two packed words with its own hash (no seeded `Hasher`, no dictionary entry of a whole `SymbolKey`).
+/// Every key of a table has the width of its first (one relation's or aggregate's key fields): its
+/// third and fourth symbols take 4 bytes each only when it has them.
 struct PackedKeyTable {
     /// Entry per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
     private var slots: [Int32] = []
-    /// By entry (a key's number): the key's words and symbol count.
+    /// By entry (a key's number): its first two symbols, its third and its fourth.
     private var keyA = BlockArray<UInt64>()
-    private var keyB = BlockArray<UInt64>()
-    private var keyCount = BlockArray<UInt8>()
+    private var keyC = BlockArray<UInt32>()
+    private var keyD = BlockArray<UInt32>()
+    /// The symbols of every key (0 before the first).
+    private(set) var width = 0
 
-    var count: Int { keyCount.count }
+    var count: Int { keyA.count }
 
-    /// The number of `k` (at most four symbols), nil when absent.
+    /// Whether `k` is a key of this table's width (at most four symbols).
+    func accepts(_ k: SymbolKey) -> Bool { k.rest == nil && k.count >= 2 && k.count <= 4 && (width == 0 || k.count == width) }
+
+    /// The number of `k` (accepted), nil when absent.
     func row(_ k: SymbolKey) -> Int32? {
         guard !slots.isEmpty else { return nil }
         return probe(k).entry
     }
 
-    /// Adds `k` (absent, at most four symbols) as number `count`.
+    /// Adds `k` (absent, accepted) as number `count`.
     mutating func insert(_ k: SymbolKey) {
         if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
+        if width == 0 { width = k.count }
         let (i, _) = probe(k)
-        slots[i] = Int32(truncatingIfNeeded: keyCount.count)
+        slots[i] = Int32(truncatingIfNeeded: keyA.count)
         keyA.append(k.a)
-        keyB.append(k.b)
-        keyCount.append(UInt8(truncatingIfNeeded: k.count))
-        if keyCount.count * 2 > slots.count { grow() }
+        if width >= 3 { keyC.append(UInt32(truncatingIfNeeded: k.b)) }
+        if width == 4 { keyD.append(UInt32(truncatingIfNeeded: k.b >> 32)) }
+        if keyA.count * 2 > slots.count { grow() }
+    }
+
+    /// The second word of entry `e` (as `SymbolKey.b`).
+    @inline(__always)
+    private func wordB(_ e: Int) -> UInt64 {
+        (width >= 3 ? UInt64(keyC[e]) : 0) | (width == 4 ? UInt64(keyD[e]) << 32 : 0)
     }
 
     private func probe(_ k: SymbolKey) -> (slot: Int, entry: Int32?) {
@@ -239,7 +280,7 @@ struct PackedKeyTable {
             let s = slots[i]
             if s < 0 { return (i, nil) }
             let e = Int(s)
-            if keyA[e] == k.a && keyB[e] == k.b && Int(keyCount[e]) == k.count { return (i, s) }
+            if keyA[e] == k.a && wordB(e) == k.b { return (i, s) }
             i = (i + 1) & mask
         }
     }
@@ -247,8 +288,8 @@ struct PackedKeyTable {
     private mutating func grow() {
         var bigger = [Int32](repeating: -1, count: slots.count * 2)
         let mask = bigger.count - 1
-        for e in 0..<keyCount.count {
-            var i = Int(truncatingIfNeeded: Self.hash(keyA[e], keyB[e])) & mask
+        for e in 0..<keyA.count {
+            var i = Int(truncatingIfNeeded: Self.hash(keyA[e], wordB(e))) & mask
             while bigger[i] >= 0 { i = (i + 1) & mask }
             bigger[i] = Int32(truncatingIfNeeded: e)
         }

@@ -174,6 +174,63 @@ struct PackedValuesTests {
         #expect(rows.add(.int(1), row: 1, kind: .count) != nil && rows.counts[1] == UInt32.max)
     }
 
+    /// One-symbol keys met in order keep no dense index (a key's row is its symbol); the first key
+    /// out of order writes it out, and every key keeps its row, before and after; so does a first key
+    /// of several symbols.
+    @Test func keyIndexIdentityUntilOutOfOrder() {
+        for breakAt in [0, 1, 5, 100_000, -1] {
+            let index = KeyIndex()
+            var expected: [Int32: Int32] = [:]
+            var symbols: [Int32] = Array(0..<70_000)
+            if breakAt >= 0 && breakAt < symbols.count { symbols.insert(90_000, at: breakAt) }
+            symbols += [3, 12, 80_000, 69_999, 90_001, 0]
+            for s in symbols {
+                let r = index.row(s, create: true)
+                if let known = expected[s] { #expect(r == known) } else { expected[s] = r }
+            }
+            // 80,000 comes out of order in every case (in the first ones, 90,000 before it)
+            #expect(!index.identity)
+            for (s, r) in expected { #expect(index.row(s) == r && index.row(s, create: false) == r) }
+            #expect(index.row(85_000) == nil && index.row(-1) == nil)
+            #expect(Set(expected.values).count == expected.count && index.rows == Int32(expected.count))
+        }
+        // from a first symbol past 0 (the operation's symbol before the participants'): rows from 0
+        let ordered = KeyIndex()
+        for s in Int32(3)..<1_003 { #expect(ordered.row(s, create: true) == s - 3) }
+        #expect(ordered.identity && ordered.dense.isEmpty && ordered.row(1_002) == 999 && ordered.row(1_003) == nil)
+        #expect(ordered.row(2) == nil && ordered.row(0) == nil)
+        var two = SymbolKey()
+        two.append(7)
+        two.append(8)
+        let r = ordered.row(two, create: true)
+        #expect(r == 1_000 && !ordered.identity && ordered.row(two) == 1_000 && ordered.row(5) == 2 && ordered.row(1_003) == nil)
+        #expect(ordered.row(2) == nil && ordered.row(1_003, create: true) == 1_001 && ordered.row(1, create: true) == 1_002)
+        // a symbol before the first one ends it too
+        let before = KeyIndex()
+        for s in Int32(10)..<20 { _ = before.row(s, create: true) }
+        #expect(before.row(4, create: true) == 10 && !before.identity && before.row(19) == 9 && before.row(4) == 10 && before.row(3) == nil)
+    }
+
+    /// Tables of one width (a relation's key fields) keep keys that differ in their third or fourth
+    /// symbol apart, across growths, and take a key of another width beside them.
+    @Test func packedKeysOfOneWidth() {
+        for width in 2...4 {
+            let index = KeyIndex()
+            var expected: [SymbolKey: Int32] = [:]
+            for i in 0..<20_000 {
+                var k = SymbolKey()
+                for p in 0..<width { k.append(Int32(p == width - 1 ? i % 97 : (i / 97 + p) % 211)) }
+                let r = index.row(k, create: true)
+                if let known = expected[k] { #expect(r == known) } else { expected[k] = r }
+            }
+            for (k, r) in expected { #expect(index.row(k) == r) }
+            var other = SymbolKey()
+            for p in 0..<(width == 4 ? 2 : width + 1) { other.append(Int32(p)) }
+            let r = index.row(other, create: true)
+            #expect(r == Int32(expected.count) && index.row(other) == r && index.packed.width == width)
+        }
+    }
+
     @Test func packedKeysFindTheirRows() {
         let index = KeyIndex()
         var keys: [SymbolKey] = []
