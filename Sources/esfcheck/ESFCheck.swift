@@ -38,6 +38,7 @@ struct ESFCheck: ParsableCommand {
     /// Parses and runs a command; argument errors exit 2 as documented (not the parser's 64), with a
     /// JSON error document on stdout when `--format json` was asked for.
     static func main() {
+        MallocTuning.fixMmapThreshold()
         let arguments = Array(CommandLine.arguments.dropFirst())
         // the version with the built-in packs' versions (the parser's own --version prints the first line only)
         if arguments == ["--version"] {
