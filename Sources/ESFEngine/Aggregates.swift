@@ -5,7 +5,7 @@ import ESFExpr
 /// (a count, a sum, or a whole accumulator for min, max and count_distinct). A class, as `KeyIndex`:
 /// reading a row's value out of an array of them does not copy its arrays.
 final class AggregateRows {
-    /// Counts in 32 bits: a key counted 2^32 - 1 times fails the rules reading it (`add`).
+    /// Counts in 32 bits: a key counted more than 2^32 - 1 times fails the rules reading it (`add`).
     var counts = BlockArray<UInt32>()
     /// Sums as a 32-bit mantissa and a scale each (5 bytes, not a 32-byte `ExactDecimal`: an amount in
     /// cents up to 21,474,836.47 per key); a sum whose mantissa needs more is kept whole in `wideSums`

@@ -119,12 +119,12 @@ extension Engine {
                 }
                 item = intervalLists[state].next[Int(item)]
             }
-            intervalLists[state].append(row: k)
             // day numbers in 32 bits (±5.8 million years); a date past them is not kept as an interval
             // (the two bounds would not come back) and fails the rule as an error instead
             guard let s32 = Int32(exactly: s.dayNumber), let e32 = Int32(exactly: e.dayNumber) else {
                 throw EvalError(code: "range", message: "a date of the interval \(s) – \(e) is out of the range of dates compared")
             }
+            intervalLists[state].append(row: k)
             intervalStarts[state].append(s32)
             intervalEnds[state].append(e32)
             intervalPlaces[state].append(place(r))
@@ -187,12 +187,12 @@ final class RelationPlan {
 /// How often each row (a `unique` key) was seen: one byte a key, the rare key seen 255 times or more
 /// counted in a dictionary beside.
 struct OccurrenceCounts {
-    private var small: [UInt8] = []
+    private var small = BlockArray<UInt8>()
     private var large: [Int: Int] = [:]
 
     /// Counts one more occurrence of `row`; how many there are now.
     mutating func increment(_ row: Int) -> Int {
-        if row >= small.count { small.append(contentsOf: repeatElement(0, count: row + 1 - small.count)) }
+        small.ensureIndex(row, 0)
         let c = small[row]
         if c < 254 {
             small[row] = c + 1

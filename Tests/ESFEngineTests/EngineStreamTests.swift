@@ -159,4 +159,25 @@ struct EngineStreamTests {
         let seen = new.contains { f in f.entity.hasSuffix("training") && f.recordKey.hasPrefix(key) }
         #expect(seen)
     }
+
+    @Test("an interval whose days pass 32 bits fails its no_overlap rule as an error, grouped and joined; the run goes on")
+    func intervalPastThirtyTwoBits() throws {
+        let set = try samplePacks()
+        let model = set.model
+        var events = try sampleEvents(model)
+        let employment = try #require(model.entityIndex("employment"))
+        let start = try #require(model.entities[employment].fieldIndex("start"))
+        let at = try #require(events.firstIndex { if case .record(let r) = $0 { r.entity == employment } else { false } })
+        guard case .record(var r) = events[at] else { return }
+        r.values[start] = .date(CivilDate(dayNumber: Int(Int32.min) - 5))
+        events[at] = .record(r)
+        let rule = try #require(set.rules.firstIndex { $0.id == "UD-EM-005" })
+        for grouped in [true, false] {
+            let result = run(set, grouped ? events : joined(events, set), grouped: grouped)
+            let failed = result.findings.filter { $0.ruleID == "ESFCHECK-RT-001" && $0.message.contains("UD-EM-005") }
+            #expect(failed.count == 1 && failed.allSatisfy { $0.message.contains("out of the range of dates compared") }, "grouped \(grouped)")
+            let c = result.coverage[rule]
+            #expect(c.errors == 1 && c.evaluated == c.passed + c.failed + c.notApplicable + c.errors, "grouped \(grouped)")
+        }
+    }
 }
