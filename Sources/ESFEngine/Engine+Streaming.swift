@@ -170,6 +170,10 @@ extension Engine {
                 let base = Int(prow) * fields.count
                 if contextRecords[c] == nil { contextRecords[c] = Array(filled: Value.null, count: model.entities[c].fields.count) }
                 projectionValues[c].unpack(from: base, into: &contextRecords[c]!, at: fields)
+                if let ki = projectedKey[c] {
+                    let parents = keys.tables[KeySymbols.parents]
+                    contextRecords[c]![ki] = projectionKeyExceptions[c][prow] ?? parents.value(of: Int32(truncatingIfNeeded: pkey)) ?? .null
+                }
             }
         }
         if !contextFields[e].isEmpty {
@@ -185,6 +189,10 @@ extension Engine {
             let known = projectionRows[e].rows
             if projectionRows[e].row(Int32(truncatingIfNeeded: key), create: true) == known {
                 for f in projectedFields[e] { projectionValues[e].append(r.values[f]) }
+                // the key field from the parents' table, unless this record spells its key otherwise
+                if let ki = projectedKey[e], !keys.tables[KeySymbols.parents].holdsText(Int32(truncatingIfNeeded: key), r.values[ki]) {
+                    projectionKeyExceptions[e][known] = r.values[ki]
+                }
             }
         }
         evaluateRecord(r, context: contextRecords)
@@ -350,6 +358,7 @@ extension Engine {
         lookupRecords = Array(repeating: [], count: n)
         projectionRows = (0..<n).map { _ in KeyIndex() }
         projectionValues = Array(repeating: PackedValues(), count: n)
+        projectionKeyExceptions = Array(repeating: [:], count: n)
         parentSeen = BitBlocks()
         optionalChildSeen = Array(repeating: BitBlocks(), count: n)
         uniqueIndex = []

@@ -128,6 +128,12 @@ public final class Engine: EvaluationState {
     var projectionRows: [KeyIndex]
     var projectionValues: [PackedValues]
     var projectedFields: [[Int]] = []
+    /// Per parent entity whose key field some rule reads as context: that field, kept out of its
+    /// projection (it is the parents' symbol table's value of the row's key, kept there anyway: 16
+    /// bytes a participant), except for the rows whose own key is spelled otherwise than that value
+    /// (another spelling of it was seen first), kept whole in `projectionKeyExceptions`.
+    var projectedKey: [Int?] = []
+    var projectionKeyExceptions: [[Int32: Value]] = []
     var parentSeen = BitBlocks()
     /// Per 0..1 entity and parent key symbol: the epoch in which a record was seen (grouped mode: one epoch per group).
     var optionalChildSeen: [BitBlocks]
@@ -311,6 +317,13 @@ public final class Engine: EvaluationState {
             for k in a.outerKey { for (ent, f) in k.contextFields() { contextFields[ent].insert(f) } }
         }
         projectedFields = contextFields.map { $0.sorted() }
+        projectedKey = (0..<n).map { e in
+            guard !childEntities[e].isEmpty, let ki = keyFieldIndex[e], keys.domain[e][ki] == KeySymbols.parents,
+                  contextFields[e].contains(ki) else { return nil }
+            return ki
+        }
+        for e in 0..<n { if let ki = projectedKey[e] { projectedFields[e].removeAll { $0 == ki } } }
+        projectionKeyExceptions = Array(repeating: [:], count: n)
         preSlots = PreEvaluator.slots(rules: rules, immediate: immediateRules, root: model.root)
         preSlot = Array(repeating: -1, count: rules.count)
         for list in preSlots { for (slot, i) in list.enumerated() { preSlot[i] = slot } }

@@ -80,10 +80,20 @@ final class SymbolTable {
         return disk?.value(s - values.count) == value
     }
 
+    /// The value (a key form) of a symbol.
+    func value(of s: Int32) -> Value? {
+        guard s >= 0, Int(s) < count else { return nil }
+        return Int(s) < values.count ? values[Int(s)] : disk?.value(Int(s) - values.count)
+    }
+
+    /// Whether symbol `s`'s value is a text of exactly the bytes of `value` (in memory; false otherwise).
+    func holdsText(_ s: Int32, _ value: Value) -> Bool {
+        s >= 0 && Int(s) < values.count && values.holdsText(Int(s), value)
+    }
+
     /// The text of the value (a key form) of a symbol; "" for null.
     func text(of s: Int32) -> String? {
-        guard s >= 0, Int(s) < count else { return nil }
-        guard let v = Int(s) < values.count ? values[Int(s)] : disk?.value(Int(s) - values.count) else { return nil }
+        guard let v = value(of: s) else { return nil }
         return v.isNull ? "" : v.description
     }
 

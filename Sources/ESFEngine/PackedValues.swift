@@ -149,7 +149,14 @@ struct PackedValues {
     /// bytes in place first (equal bytes are equal texts), without making a `String`.
     @inline(__always)
     func holds(_ i: Int, _ value: Value) -> Bool {
-        guard case .string(let s) = value else { return self[i] == value }
+        // different bytes can still be canonically equivalent texts
+        holdsText(i, value) || self[i] == value
+    }
+
+    /// Whether slot `i` holds a text of exactly the bytes of `value`, a text (false for anything else).
+    @inline(__always)
+    func holdsText(_ i: Int, _ value: Value) -> Bool {
+        guard case .string(let s) = value else { return false }
         let tag = tags[i], word = words[i]
         if tag >= Self.shortText && tag <= Self.shortText + 4 {
             if s.utf8.count == Int(tag - Self.shortText) {
@@ -169,8 +176,7 @@ struct PackedValues {
                 } ?? s.utf8.elementsEqual(a))
             }) { return true }
         }
-        // different bytes can still be canonically equivalent texts
-        return self[i] == value
+        return false
     }
 
     /// Drops every value (the storage is released).

@@ -160,6 +160,50 @@ struct EngineStreamTests {
         #expect(seen)
     }
 
+    @Test("a participant's id is kept out of its context projection and comes back with its own spelling")
+    func projectedKeyComesBackExactly() throws {
+        let set = try samplePacks()
+        let model = set.model
+        let participant = try #require(model.entityIndex("participant"))
+        let training = try #require(model.entityIndex("training"))
+        let id = try #require(model.entities[participant].fieldIndex("id"))
+        let parentField = try #require(model.parentIDField(of: training).flatMap { model.entities[training].fieldIndex($0) })
+        var events = joined(try sampleEvents(model), set)
+        // the first participant spelled decomposed; a training naming it composed comes first (an orphan,
+        // but its spelling is the first the parents' table sees), its own trainings decomposed
+        let first = try #require(events.firstIndex { if case .record(let r) = $0 { r.entity == participant } else { false } })
+        guard case .record(var p) = events[first], case .string(let old) = p.values[id] else { Issue.record("no participant"); return }
+        let decomposed = old + "e\u{301}", composed = old + "\u{E9}"
+        p.values[id] = .string(decomposed)
+        events[first] = .record(p)
+        var trainings = 0
+        for i in events.indices {
+            guard case .record(var r) = events[i], r.entity == training, r.values[parentField] == .string(old) else { continue }
+            r.values[parentField] = .string(decomposed)
+            events[i] = .record(r)
+            trainings += 1
+        }
+        #expect(trainings > 0)
+        guard case .record(var orphan) = events.first(where: { if case .record(let r) = $0 { r.entity == training } else { false } }) else { return }
+        orphan.values[parentField] = .string(composed)
+        events.insert(.record(orphan), at: first)
+        let engine = Engine(ruleSet: set, options: EngineOptions(), grouped: false)
+        #expect(engine.projectedKey[participant] == id)
+        var seen: [String] = []
+        for event in events {
+            engine.consume(event)
+            if case .record(let r) = event, r.entity == training, let context = engine.contextRecords[participant],
+               case .string(let shown) = context[id] {
+                seen.append(shown)
+                // the context's id is the participant's own, byte for byte
+                if case .string(let own) = r.values[parentField] { #expect(Array(shown.utf8) == Array(own.utf8)) }
+            }
+        }
+        #expect(seen.contains { Array($0.utf8) == Array(decomposed.utf8) })
+        #expect(engine.projectionKeyExceptions[participant].count == 1)
+        _ = engine.finish(path: "memory", files: [])
+    }
+
     @Test("an interval whose days pass 32 bits fails its no_overlap rule as an error, grouped and joined; the run goes on")
     func intervalPastThirtyTwoBits() throws {
         let set = try samplePacks()
