@@ -135,7 +135,7 @@ public final class Engine: EvaluationState {
     var projectedKey: [Int?] = []
     var projectionKeyExceptions: [[Int32: Value]] = []
     var parentSeen = BitBlocks()
-    /// Per 0..1 entity and parent key symbol: the epoch in which a record was seen (grouped mode: one epoch per group).
+    /// Per 0..1 entity and parent key symbol: whether a record was seen (a bit; grouped mode clears a group's bits when it ends).
     var optionalChildSeen: [BitBlocks]
     /// Grouped mode: the (entity, parent symbol) marks made in the current group, cleared when it ends.
     var optionalSeenInGroup: [(entity: Int, parent: Int)] = []
