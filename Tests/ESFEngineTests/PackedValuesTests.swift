@@ -117,8 +117,7 @@ struct PackedValuesTests {
         #expect(try #require(DeferredRecords.shape(of: "/o/p[12]/t[3]")).0 == "/o/p[]/t[]")
     }
 
-    /// A block array reads back what was written across its blocks, grows its first block in place,
-    /// fills with `ensureIndex`, and a copy does not see the original's later writes (nor it the copy's).
+    /// A block array reads back what was written across its blocks, fills with `ensureIndex`, and a copy does not see the original's later writes (nor it the copy's).
     @Test func blockArrayAcrossBlocksAndCopies() {
         let n = BlockArray<UInt32>.blockSize * 3 + 17
         var a = BlockArray<UInt32>()
