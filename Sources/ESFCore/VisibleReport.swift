@@ -6,41 +6,20 @@ extension Report {
     /// id. JSON escaping alone is not enough: a viewer renders a bidirectional override.
     /// Applied once before any reporter renders (docs/inputs.md, "Invisible characters").
     public func escapingInvisibleCharacters() -> Report {
-        let e = InvisibleCharacters.escaped
         var report = self
-        report.findings = findings.map { finding in
-            var f = finding
-            f.message = e(f.message)
-            f.recordKey = e(f.recordKey)
-            f.participantID = f.participantID.map(e)
-            f.explain = f.explain.map { ExplainTerm(expression: $0.expression, value: e($0.value)) }
-            if var l = f.location {
-                l.file = e(l.file)
-                l.xpath = l.xpath.map(e)
-                l.field = l.field.map(e)
-                l.sourceField = l.sourceField.map(e)
-                l.rawValue = l.rawValue.map(e)
-                f.location = l
-            }
-            if var w = f.waiver {
-                // written by a person in the waiver file, shown beside the finding
-                w.reason = e(w.reason)
-                w.approvedBy = e(w.approvedBy)
-                w.reference = w.reference.map(e)
-                w.file = e(w.file)
-                f.waiver = w
-            }
-            f.relatedLocations = f.relatedLocations?.map { related in
-                var r = related
-                r.file = e(r.file)
-                r.xpath = r.xpath.map(e)
-                r.field = r.field.map(e)
-                r.message = e(r.message)
-                return r
-            }
-            return f
+        report.escapeInvisibleCharacters()
+        return report
+    }
+
+    /// `escapingInvisibleCharacters()` in place: the findings are changed where they are (a report of
+    /// a million participants lists tens of thousands), not copied into a second array; a text without
+    /// an invisible character stays the same string.
+    public mutating func escapeInvisibleCharacters() {
+        let e = InvisibleCharacters.escaped
+        for i in findings.indices {
+            Self.escape(&findings[i], e)
         }
-        report.inputs = inputs.map { input in
+        inputs = inputs.map { input in
             var i = input
             i.path = e(i.path)
             i.operation = i.operation.map(e)
@@ -54,6 +33,38 @@ extension Report {
             }
             return i
         }
-        return report
+    }
+
+    private static func escape(_ f: inout Finding, _ e: (String) -> String) {
+        f.message = e(f.message)
+        f.recordKey = e(f.recordKey)
+        f.participantID = f.participantID.map(e)
+        if f.explain.contains(where: { InvisibleCharacters.contains($0.value) }) {
+            f.explain = f.explain.map { ExplainTerm(expression: $0.expression, value: e($0.value)) }
+        }
+        if var l = f.location {
+            l.file = e(l.file)
+            l.xpath = l.xpath.map(e)
+            l.field = l.field.map(e)
+            l.sourceField = l.sourceField.map(e)
+            l.rawValue = l.rawValue.map(e)
+            f.location = l
+        }
+        if var w = f.waiver {
+            // written by a person in the waiver file, shown beside the finding
+            w.reason = e(w.reason)
+            w.approvedBy = e(w.approvedBy)
+            w.reference = w.reference.map(e)
+            w.file = e(w.file)
+            f.waiver = w
+        }
+        f.relatedLocations = f.relatedLocations?.map { related in
+            var r = related
+            r.file = e(r.file)
+            r.xpath = r.xpath.map(e)
+            r.field = r.field.map(e)
+            r.message = e(r.message)
+            return r
+        }
     }
 }

@@ -321,7 +321,7 @@ final class AggregateStore {
         while item >= 0 {
             keptValues[id].unpack(from: Int(item) * fields.count, into: &full, at: fields)
             try body(full)
-            item = kept[id].next[Int(item)]
+            item = kept[id].next(item)
         }
     }
 

@@ -704,6 +704,8 @@ public enum Checker {
         if let b = request.baseline { opts["baseline"] = displayPath(b) }
         var report = Report(toolVersion: esfcheckVersion, startedAt: started, options: opts, packs: packs, inputs: inputInfos,
                             failOn: request.failOn, coverage: coverage, findings: findings, counts: severityCounts)
+        // the report holds the only copy of the findings, escaped in place below
+        findings = []
         report.language = request.language
         if let summary {
             // the verdict of the findings neither waived nor in the baseline; the counts stay those of all
@@ -721,7 +723,8 @@ public enum Checker {
         report.parameters = ruleSet.packs.map { p in
             PackParameters(pack: p.id, values: Dictionary(uniqueKeysWithValues: p.parameters.map { ($0.name, $0.value.description) }))
         }
-        return CheckResult(report: report.escapingInvisibleCharacters(), baseline: written)
+        report.escapeInvisibleCharacters()
+        return CheckResult(report: report, baseline: written)
     }
 
     /// The size of a file in bytes; 0 when it cannot be known (the reader then says why it cannot read it).

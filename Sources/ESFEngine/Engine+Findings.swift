@@ -172,10 +172,24 @@ extension Engine {
         severityCounts.add(f.severity)
         var f = f
         f.fingerprint = Engine.fingerprint([f.ruleID, f.recordKey, field ?? "", f.occurrence.map(String.init) ?? ""])
-        findings.append(f)
+        findingStore.append(f)
         // a bounded selection: past twice the cap, keep the cap's worth of the most severe
         let cap = max(options.maxFindings, 1)
-        if findings.count >= 2 * cap { findings = Engine.mostSevere(findings, cap) }
+        if findingStore.count >= 2 * cap {
+            for kept in Engine.mostSevere(takeFindings(), cap) { findingStore.append(kept) }
+        }
+    }
+
+    /// Every finding kept so far, the store emptied. Findings that cannot be read back from the
+    /// temporary file are not silently dropped: their rules are remembered (`findingsLost`) and fail
+    /// in `finish`, so that the run cannot pass.
+    func takeFindings() -> [Finding] {
+        let (all, complete) = findingStore.takeAll()
+        if !complete {
+            findingsLost.formUnion(findingStore.ruleIDs)
+            findingStore.forgetRules()
+        }
+        return all
     }
 
     /// The `n` listed of findings already in report order (inputs one after another), kept in that order:

@@ -87,9 +87,7 @@ extension Engine {
             if fields.count == 1 {
                 row = Int(uniqueIndex[state].row(keys.symbol(r.entity, fields[0], r.values), create: true) ?? 0)
             } else {
-                var k = SymbolKey()
-                for f in fields { k.append(keys.symbol(r.entity, f, r.values)) }
-                row = Int(uniqueIndex[state].row(k, create: true) ?? 0)
+                row = Int(uniqueTuples[state]!.intern(tuple: r.values, fields))
             }
             let n = uniqueCounts[state].increment(row)
             guard n > 1 else {
@@ -117,7 +115,7 @@ extension Engine {
                     clashPlace = intervalPlaces[state].element(Int(item)) ?? RecordPlace.none
                     break
                 }
-                item = intervalLists[state].next[Int(item)]
+                item = intervalLists[state].next(item)
             }
             // day numbers in 32 bits (±5.8 million years); a date past them is not kept as an interval
             // (the two bounds would not come back) and fails the rule as an error instead

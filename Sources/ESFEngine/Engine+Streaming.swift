@@ -332,13 +332,27 @@ extension Engine {
         let rootLocation = SourceLocation(file: path)
         for i in aggregateRules { check(i, key: rootKey, participantID: nil, location: rootLocation) }
         let indicatorValues = ruleSet.packs.flatMap { pack in pack.indicators.map { indicator(pack.id, $0) } }
-        // every rule has run: the per-key state goes before the findings are sorted (a copy of them)
+        // every rule has run: the per-key state goes before the findings come back from the temporary
+        // file and are sorted
         releaseKeyState()
-        findings = Engine.mostSevere(findings, max(options.maxFindings, 1))
+        var listed = takeFindings()
+        if !findingsLost.isEmpty {
+            // their rules fail (once each, as above), and so do the built-in checks (input findings) that
+            // lost findings: the run cannot pass on findings it lost, and the report says which are missing
+            let reason = "some of its findings could not be read back from the temporary file (\(spill.failure ?? "bytes that are not a finding's"))"
+            fail(rules.indices.filter { findingsLost.contains(rules[$0].id) }, reason)
+            for id in findingsLost.sorted() where !rules.contains(where: { $0.id == id }) {
+                add(Finding(reserved: .ruleFailed(rule: id, key: rootKey, reason: reason), recordKey: rootKey,
+                            entity: model.entities[model.root].name, location: SourceLocation(file: path), language: options.language), field: id)
+            }
+            findingsLost = []
+            listed += takeFindings()
+        }
+        let findings = Engine.mostSevere(listed, max(options.maxFindings, 1))
+        listed = []
         var rootFields: [String: Value] = [:]
         if let root { for (i, f) in model.entities[model.root].fields.enumerated() { rootFields[f.name] = root[i] } }
         var result = InputResult(path: path, files: files, counts: counts, findings: findings, coverage: coverage, root: rootFields)
-        findings = []
         result.indicators = indicatorValues
         result.severityCounts = severityCounts
         result.ruleNanos = ruleNanos
@@ -363,6 +377,7 @@ extension Engine {
         optionalChildSeen = Array(repeating: BitBlocks(), count: n)
         uniqueIndex = []
         uniqueCounts = []
+        uniqueTuples = []
         intervalLists = []
         intervalStarts = []
         intervalEnds = []

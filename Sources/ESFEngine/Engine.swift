@@ -8,7 +8,8 @@ public struct EngineOptions: Sendable {
     /// Reveal personal data (EMŠO, names) in messages and explanations.
     public var showPersonalData = false
     /// List at most this many findings, the most severe (`--max-findings`); counts, coverage and
-    /// the verdict stay those of all findings. Only this many (twice, at most) are kept in memory.
+    /// the verdict stay those of all findings. Only this many (twice, at most) are kept (in the temporary
+    /// file while the run reads).
     public var maxFindings = 100_000
     /// Cost budget of one evaluation.
     public var budget = Evaluator.defaultBudget
@@ -92,7 +93,11 @@ public final class Engine: EvaluationState {
     // state
     var evaluator: Evaluator
     var aggregates: AggregateStore
-    var findings: [Finding] = []
+    /// The findings made so far, in the temporary file until `finish` (a placeholder store until the
+    /// file is made in `init`).
+    var findingStore = FindingStore(file: SpillFile(chunkBytes: 0))
+    /// The rules some of whose findings could not be read back from the temporary file.
+    var findingsLost: Set<String> = []
     var coverage: [RuleCoverage]
     var counts: [InputCounts]
     var root: [Value]?
@@ -147,6 +152,9 @@ public final class Engine: EvaluationState {
     /// `unique`: per relation state, the rows of the keys seen and how often each was seen.
     var uniqueIndex: [KeyIndex]
     var uniqueCounts: [OccurrenceCounts]
+    /// `unique` over several fields: per relation state, a table of the tuples seen (a tuple's symbol is
+    /// its row), its values on disk past the first ones; nil for a `unique` over one field.
+    var uniqueTuples: [SymbolTable?] = []
     /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order.
     var intervalLists: [RowLists]
     var intervalStarts: [BlockArray<Int32>]
@@ -248,6 +256,7 @@ public final class Engine: EvaluationState {
         intervalEnds = Array(repeating: BlockArray(), count: states)
         let spill = SpillFile(chunkBytes: options.spillChunkBytes)
         self.spill = spill
+        findingStore = FindingStore(file: spill)
         uniqueFirst = (0..<states).map { _ in SpilledArray(file: spill) }
         placeKeys = SpilledValues(file: spill)
         intervalPlaces = (0..<states).map { _ in SpilledArray(file: spill) }
@@ -270,6 +279,12 @@ public final class Engine: EvaluationState {
         relationPlans = ruleSet.rules.flatMap { rule -> [RelationPlan] in
             guard case .relations(let relations) = rule.assertion else { return [] }
             return relations.map { RelationPlan($0, params: rule.params, aggregates: specs, budget: budget) }
+        }
+        uniqueTuples = relationPlans.map { plan in
+            guard case .unique(_, let fields, _) = plan.spec, fields.count > 1 else { return nil }
+            let table = SymbolTable()
+            table.keepValues(in: spill, resident: options.spillChunkBytes / 4)
+            return table
         }
         aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget)
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
@@ -336,7 +351,8 @@ public final class Engine: EvaluationState {
         var otherFields: [(entity: Int, field: Int)] = []
         for plan in relationPlans {
             switch plan.spec {
-            case .unique(let entity, let fields, _): uniqueFields += fields.map { (entity, $0) }
+            // several fields: a table of tuples of its own, not the fields' domains
+            case .unique(let entity, let fields, _): if fields.count == 1 { uniqueFields.append((entity, fields[0])) }
             case .noOverlap(let entity, let keyField, _, _): otherFields.append((entity, keyField))
             }
         }

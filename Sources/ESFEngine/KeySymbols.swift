@@ -26,6 +26,8 @@ final class SymbolTable {
     /// up again (its value read back to compare) only when it repeats, which is a finding.
     private var disk: SpilledValues?
     private var residentLimit = Int.max
+    /// Tuple tables (`intern(tuple:_:)`): the tuples whose values are in `values`, the first ones.
+    private var residentTuples = 0
 
     var count: Int { hashes.count }
 
@@ -50,6 +52,47 @@ final class SymbolTable {
         if hashes.count > residentLimit, disk != nil { disk!.append(value) } else { values.append(value) }
         if hashes.count * 2 > slots.count { grow() }
         return symbol
+    }
+
+    /// The symbol of the tuple of the key forms of `record`'s `fields` (a `unique` over several fields:
+    /// one table of tuples, not a symbol per field and a table of their packed symbols), created on
+    /// first sight. A table holds tuples of one width (`fields.count`, the same at every call); a tuple's
+    /// values are kept one after another (on disk past the resident ones, as single values are).
+    func intern(tuple record: [Value], _ fields: [Int]) -> Int32 {
+        if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
+        var h: UInt64 = 0x2545_F491_4F6C_DD1D
+        for f in fields { h = (h ^ Self.hash(record[f].keyForm)) &* 0x9E37_79B9_7F4A_7C15 }
+        h = Self.mix(h)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = slots[i]
+            if s < 0 { break }
+            if hashes[Int(s)] == UInt32(truncatingIfNeeded: h) && holds(tuple: Int(s), record, fields) { return s }
+            i = (i + 1) & mask
+        }
+        let symbol = Int32(truncatingIfNeeded: hashes.count)
+        slots[i] = symbol
+        hashes.append(UInt32(truncatingIfNeeded: h))
+        let onDisk = hashes.count > residentLimit && disk != nil
+        if !onDisk { residentTuples += 1 }
+        for f in fields {
+            if onDisk { disk!.append(record[f].keyForm) } else { values.append(record[f].keyForm) }
+        }
+        if hashes.count * 2 > slots.count { grow() }
+        return symbol
+    }
+
+    /// Whether tuple symbol `s` stands for the key forms of `record`'s `fields`.
+    private func holds(tuple s: Int, _ record: [Value], _ fields: [Int]) -> Bool {
+        let w = fields.count
+        if s < residentTuples {
+            for (j, f) in fields.enumerated() where !values.holds(s * w + j, record[f].keyForm) { return false }
+            return true
+        }
+        let first = (s - residentTuples) * w
+        for (j, f) in fields.enumerated() where disk?.value(first + j) != record[f].keyForm { return false }
+        return true
     }
 
     /// The symbol of `value` (a key form) if it was seen.
@@ -320,26 +363,71 @@ struct PackedKeyTable {
 
 /// Lists of items per row, kept in insertion order in flat arrays (no array per key). A class, as
 /// `KeyIndex`.
+///
+/// While each row's items come one after another (records grouped by their key: a participant's
+/// trainings together, as an export lists them), the lists are runs: a row keeps its first item and
+/// an item one bit, set where a run starts; the next item of an item is the one after it unless that
+/// one starts a run. 4 bytes a row and a bit an item, not 8 bytes a row and 4 an item. The first item
+/// of a row whose run has ended makes the links (`next`, and the `tail` of each row) out of the runs
+/// and keeps them from then on.
 final class RowLists {
-    private(set) var head = BlockArray<Int32>()
-    private(set) var tail = BlockArray<Int32>()
-    private(set) var next = BlockArray<Int32>()
+    private var head = BlockArray<Int32>()
+    private var tail = BlockArray<Int32>()
+    private var nextItem = BlockArray<Int32>()
+    private var runStarts = BitBlocks()
+    /// True while the lists are runs; the row of the last item then.
+    private(set) var runs = true
+    private var lastRow: Int32 = -1
+    private(set) var count = 0
 
     init() {}
 
-    /// Links item `item` (the next item number, `next.count`) at the end of `row`'s list.
+    /// Links item `item` (the next item number, `count`) at the end of `row`'s list.
     func append(row: Int32) {
-        let item = Int32(truncatingIfNeeded: next.count)
+        let item = Int32(truncatingIfNeeded: count)
         let r = Int(row)
         head.ensureIndex(r, -1)
+        count += 1
+        if runs {
+            if row == lastRow { return }
+            if head[r] < 0 {
+                head[r] = item
+                runStarts.insert(Int(item))
+                lastRow = row
+                return
+            }
+            link(upTo: Int(item))
+        }
         tail.ensureIndex(r, -1)
-        next.append(-1)
-        if tail[r] >= 0 { next[Int(tail[r])] = item } else { head[r] = item }
+        nextItem.append(-1)
+        if tail[r] >= 0 { nextItem[Int(tail[r])] = item } else { head[r] = item }
         tail[r] = item
     }
 
+    /// Ends the runs: the links of items `0..<items` (every item before the one being appended).
+    private func link(upTo items: Int) {
+        runs = false
+        for i in 0..<items { nextItem.append(i + 1 < items && !runStarts.contains(i + 1) ? Int32(i + 1) : -1) }
+        // a row's tail is the end of its run (each run walked once)
+        tail.ensureIndex(head.count - 1, -1)
+        for r in 0..<head.count where head[r] >= 0 {
+            var i = head[r]
+            while nextItem[Int(i)] >= 0 { i = nextItem[Int(i)] }
+            tail[r] = i
+        }
+        runStarts = BitBlocks()
+    }
+
     /// The first item of `row`, -1 when it has none.
-    func first(_ row: Int32) -> Int32 { Int(row) < head.count ? head[Int(row)] : -1 }
+    func first(_ row: Int32) -> Int32 { row >= 0 && Int(row) < head.count ? head[Int(row)] : -1 }
+
+    /// The item after `item` in its row's list, -1 after the last.
+    @inline(__always)
+    func next(_ item: Int32) -> Int32 {
+        guard runs else { return nextItem[Int(item)] }
+        let n = Int(item) + 1
+        return n < count && !runStarts.contains(n) ? Int32(n) : -1
+    }
 }
 
 /// The key symbols of a run: one table per key domain. Fields whose values are compared as

@@ -92,7 +92,13 @@ struct ESFCheck: ParsableCommand {
 /// Writes `text` to stdout, or atomically to `path` (temp file + rename), refusing targets that are
 /// inputs (`protected`), folders, devices or FIFOs; exit 2 with the reason when it cannot be written.
 func emit(_ text: String, to path: String?, protecting protected: [String] = [], json: Bool = false, language: Language = localeLanguage) throws {
-    do { try Output.write(text, to: path, protecting: protected) } catch {
+    try emit(to: path, protecting: protected, json: json, language: language) { put throws(OutputError) in try put(text) }
+}
+
+/// `emit` of a text made in pieces (`Output.write(to:protecting:_:)`).
+func emit(to path: String?, protecting protected: [String] = [], json: Bool = false, language: Language = localeLanguage,
+          _ produce: (_ put: (String) throws(OutputError) -> Void) throws(OutputError) -> Void) throws {
+    do { try Output.write(to: path, protecting: protected, produce) } catch {
         throw fail(.usage(error.description), json: json && path != nil, language: language)
     }
 }
@@ -300,6 +306,15 @@ struct Check: ParsableCommand {
             if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
             return
         }
+        if format == .json {
+            // written as it is made: the text of a large report is never held whole
+            try emit(to: output, protecting: protected, json: json, language: language) { put throws(OutputError) in
+                try JSONReporter().write(report, to: put)
+            }
+            if output != nil { try emit(summary, to: nil) }
+            if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
+            return
+        }
         let text: String
         switch format {
         case .text:
@@ -307,7 +322,7 @@ struct Check: ParsableCommand {
             let toTerminal = output == nil && isatty(STDOUT_FILENO) == 1
             text = TextReporter(color: color.colors(fd: output == nil ? STDOUT_FILENO : nil), explain: explain,
                                 width: width ?? (toTerminal ? terminalWidth(STDOUT_FILENO) : TextLayout.defaultWidth)).render(report)
-        case .json: text = JSONReporter().render(report)
+        case .json: text = JSONReporter().render(report)  // written above
         case .sarif: text = SARIFReporter().render(report)
         case .junit: text = JUnitReporter().render(report)
         case .github: text = GitHubReporter().render(report)

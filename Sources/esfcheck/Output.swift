@@ -12,22 +12,35 @@ struct OutputError: Error, CustomStringConvertible {
 
 /// Writes every byte of `data` to a file descriptor, retrying on interruption; throws the errno text.
 func writeAll(_ data: Data, to fd: Int32, target: String) throws(OutputError) {
-    var failure: Int32 = 0
+    var failure: OutputError?
     data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-        guard var p = raw.baseAddress else { return }
-        var left = raw.count
-        while left > 0 {
-            let n = write(fd, p, left)
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                return
-            }
-            p += n
-            left -= n
-        }
+        do throws(OutputError) { try writeAll(raw, to: fd, target: target) } catch { failure = error }
     }
-    if failure != 0 { throw OutputError(target: target, reason: String(cString: strerror(failure))) }
+    if let failure { throw failure }
+}
+
+/// Writes every byte of `bytes` to a file descriptor (as `writeAll(_:to:target:)` of `Data`).
+func writeAll(_ bytes: [UInt8], to fd: Int32, target: String) throws(OutputError) {
+    var failure: OutputError?
+    bytes.withUnsafeBytes { raw in
+        do throws(OutputError) { try writeAll(raw, to: fd, target: target) } catch { failure = error }
+    }
+    if let failure { throw failure }
+}
+
+/// Writes every byte of `raw` to a file descriptor, retrying on interruption; throws the errno text.
+func writeAll(_ raw: UnsafeRawBufferPointer, to fd: Int32, target: String) throws(OutputError) {
+    guard var p = raw.baseAddress else { return }
+    var left = raw.count
+    while left > 0 {
+        let n = write(fd, p, left)
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw OutputError(target: target, reason: String(cString: strerror(errno)))
+        }
+        p += n
+        left -= n
+    }
 }
 
 /// A diagnostic line on stderr; a failure to write it is ignored (there is nowhere left to say so).
@@ -95,9 +108,29 @@ enum Output {
 
     /// Writes `text` to stdout, or atomically to `path` (checked with `check` first).
     static func write(_ text: String, to path: String?, protecting protected: [String] = []) throws(OutputError) {
-        let data = Data(text.utf8)
+        try write(to: path, protecting: protected) { put throws(OutputError) in try put(text) }
+    }
+
+    /// Writes the pieces `produce` gives, one after another, to stdout or atomically to `path` (checked
+    /// with `check` first): a large report is written as it is made, never held as one text. The
+    /// pieces go out in blocks of 1 MB; to a file, nothing replaces the target unless every piece was
+    /// written (a failure leaves the old file, or none).
+    static func write(to path: String?, protecting protected: [String] = [],
+                      _ produce: (_ put: (String) throws(OutputError) -> Void) throws(OutputError) -> Void) throws(OutputError) {
+        func pieces(to fd: Int32, target: String) throws(OutputError) {
+            var block: [UInt8] = []
+            block.reserveCapacity(1 << 20)
+            try produce { piece throws(OutputError) in
+                block.append(contentsOf: piece.utf8)
+                if block.count >= 1 << 20 {
+                    try writeAll(block, to: fd, target: target)
+                    block.removeAll(keepingCapacity: true)
+                }
+            }
+            try writeAll(block, to: fd, target: target)
+        }
         guard let path else {
-            try writeAll(data, to: STDOUT_FILENO, target: "stdout")
+            try pieces(to: STDOUT_FILENO, target: "stdout")
             return
         }
         try check(path, protecting: protected)
@@ -119,7 +152,7 @@ enum Output {
             umask(mask)
             let mode = stat(target, &existing) == 0 ? existing.st_mode & 0o7777 : 0o666 & ~mask
             fchmod(fd, mode)
-            try writeAll(data, to: fd, target: path)
+            try pieces(to: fd, target: path)
             guard fsync(fd) == 0 else { throw OutputError(target: path, reason: String(cString: strerror(errno))) }
             isOpen = false
             guard close(fd) == 0 else { throw OutputError(target: path, reason: String(cString: strerror(errno))) }

@@ -68,7 +68,7 @@ struct LimitTests {
                             recordKey: String(format: "K%04d", n), entity: "participant", location: nil)
             added.append(f)
             engine.add(f, field: nil)
-            #expect(engine.findings.count < 20)
+            #expect(engine.findingStore.count < 20)
         }
         let result = engine.finish(path: "x.xml", files: [])
         // finish adds the fatal "no operation record" finding: the most severe of all

@@ -139,6 +139,27 @@ struct ReportFormatUnitTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(JSONReporter().render(r).utf8)) as? [String: Any])
         #expect(object["rules"] == nil && object["findings"] != nil)
     }
+
+    @Test("the JSON report written in pieces is the text the encoder makes of the whole report, byte for byte")
+    func jsonInPieces() throws {
+        var nested = finding("R-2", .review, message: "quote \" slash / line\nbreak \u{202E} čšž", key: "P/1")
+        nested.explain = [ExplainTerm(expression: "sum(x)", value: "1,00"), ExplainTerm(expression: "a \\ b", value: "[\n]")]
+        nested.relatedLocations = [RelatedLocation(file: "b.csv", line: 2, record: 1, field: "id", message: "first recorded as P/1")]
+        nested.occurrence = 2
+        nested.participantID = "P/1"
+        for findings in [[], [finding()], [finding(), nested, finding("R-3", .info, location: nil)]] {
+            var r = report(findings, coverage: [RuleCoverage(ruleID: "R-1", pack: "p")])
+            r.options = ["fail_on": "error"]
+            r.inputs = [InputInfo(path: "in/x.xml", format: "xml", operation: "OP-1", files: [FileHash(path: "in/x.xml", sha256: "00")], records: [])]
+            let whole = try #require(StableJSON.text(r)) + "\n"
+            var pieces: [String] = []
+            JSONReporter().write(r) { pieces.append($0) }
+            #expect(pieces.joined() == whole)
+            #expect(JSONReporter().render(r) == whole)
+            // one piece for the report and one a finding past the first (the text is never held whole)
+            #expect(pieces.count == (findings.isEmpty ? 1 : findings.count + 2))
+        }
+    }
 }
 
 @Suite("Invisible characters in related locations")
