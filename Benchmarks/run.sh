@@ -83,9 +83,10 @@ failed=0
 # --- tools ----------------------------------------------------------------------------------------
 
 if [ -z "$bin" ]; then
-  echo "building esfcheck (release)" >&2
-  swift build -c release --product esfcheck >&2
-  bin="$(swift build -c release --show-bin-path)/esfcheck"
+  # the binary as the README and Scripts/install.sh build it: the Swift runtime and Foundation linked in
+  echo "building esfcheck (release, --static-swift-stdlib)" >&2
+  swift build -c release --static-swift-stdlib --product esfcheck >&2
+  bin="$(swift build -c release --static-swift-stdlib --show-bin-path)/esfcheck"
 fi
 [ -x "$bin" ] || { echo "run.sh: $bin is not an executable" >&2; exit 2; }
 "$bin" schema > "$work/export.xsd"

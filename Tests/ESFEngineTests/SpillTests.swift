@@ -217,7 +217,7 @@ struct SpillTests {
         }
     }
 
-    @Test("occurrences are counted exactly past the one-byte counts")
+    @Test("occurrences are counted exactly past the two bits a key")
     func occurrenceCounts() {
         var counts = OccurrenceCounts()
         #expect((1...600).map { _ in counts.increment(7) } == Array(1...600))
@@ -225,6 +225,10 @@ struct SpillTests {
         #expect(counts.increment(0) == 1)
         #expect(counts.increment(3) == 2)
         #expect(counts.increment(7) == 601)
+        #expect(counts.increment(3) == 3)
+        // keys far apart and across the bits' blocks
+        #expect(counts.increment(5_000_000) == 1 && counts.increment(64) == 1 && counts.increment(5_000_000) == 2)
+        #expect(counts.increment(63) == 1 && counts.increment(65) == 1 && counts.increment(64) == 2 && counts.increment(0) == 2)
     }
 
     @Test("a temporary directory that cannot be written keeps the state in memory: nothing is lost")

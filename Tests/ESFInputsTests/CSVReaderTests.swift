@@ -96,6 +96,25 @@ struct CSVReaderTests {
                 }
             }
         }
+        // rows longer than the first reads after a seek (16 KB, then 32 KB, …): read whole all the same
+        var long = "id,text\n"
+        for i in 0..<40 { long += "\(i),\"" + String(repeating: "ž\(i) ", count: 700 + 97 * i) + "\"\n" }
+        let longBytes = Array(long.utf8)
+        let longFile = try dir.write("long.csv", bytes: longBytes)
+        var first = try CSVReader(path: longFile)
+        var longRows: [(offset: Int, line: Int, cells: [String])] = []
+        while try first.next() { longRows.append((try #require(first.rowOffset), first.line, first.strings)) }
+        #expect(longRows.count == 41)
+        for (n, mark) in longRows.enumerated() where n % 5 == 1 {
+            for memory in [false, true] {
+                var again = memory ? CSVReader(bytes: longBytes) : try CSVReader(path: longFile)
+                again.hashing = false
+                try again.seek(toRowAt: mark.offset, line: mark.line)
+                var read: [[String]] = []
+                while try again.next() { read.append(again.strings) }
+                #expect(read == longRows[n...].map(\.cells), "row \(n), memory \(memory)")
+            }
+        }
         // a file decoded from a code page has no offset to go back to
         var decoded = CSVReader(bytes: Array("a,b\n1,2\n".utf8), encoding: .windows1250)
         #expect(try decoded.next())
