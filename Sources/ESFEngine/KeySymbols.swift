@@ -375,8 +375,9 @@ final class RowLists {
     private var tail = BlockArray<Int32>()
     private var nextItem = BlockArray<Int32>()
     private var runStarts = BitBlocks()
-    /// True while the lists are runs; the row of the last item then.
+    /// True while the lists are runs.
     private(set) var runs = true
+    /// While they are: the row of the last item.
     private var lastRow: Int32 = -1
     private(set) var count = 0
 

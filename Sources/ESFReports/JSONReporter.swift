@@ -24,22 +24,29 @@ public struct JSONReporter: Reporter {
         guard !report.findings.isEmpty, let at = head.range(of: empty) else { return try put(head + "\n") }
         try put(String(head[..<at.lowerBound]) + "\n  \"findings\" : [\n")
         let encoder = StableJSON.encoder()
+        let indent: [UInt8] = Array("    ".utf8)
         var bytes: [UInt8] = []
         for (n, finding) in report.findings.enumerated() {
             bytes.removeAll(keepingCapacity: true)
             if n > 0 { bytes += ",\n".utf8 }
             // a finding is an element of a list inside the report's object: four spaces deeper (a JSON
             // text has no line break inside a string, so every line break is the encoder's)
-            bytes += "    ".utf8
+            bytes += indent
             // (a finding has no floating-point field, so this cannot fail; were it to, the text ends
             // with the error document and is no JSON: a reader fails rather than read half a list)
             guard let data = try? encoder.encode(finding) else { return try put(failed) }
-            // (the empty line of an empty list or object is left empty, as the encoder writes it)
-            var lineStart = false
-            for b in data {
-                if lineStart && b != UInt8(ascii: "\n") { bytes += "    ".utf8 }
-                bytes.append(b)
-                lineStart = b == UInt8(ascii: "\n")
+            // line by line, each after its indent (the empty line of an empty list or object is left
+            // empty, as the encoder writes it); read in place, not through `Data`'s iterator
+            data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+                let text = raw.bindMemory(to: UInt8.self)
+                var start = 0
+                while start < text.count {
+                    var end = start
+                    while end < text.count && text[end] != UInt8(ascii: "\n") { end += 1 }
+                    if start > 0 && end > start { bytes += indent }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<min(end + 1, text.count)]))
+                    start = end + 1
+                }
             }
             try put(String(decoding: bytes, as: UTF8.self))
         }

@@ -121,7 +121,8 @@ enum Output {
             var block: [UInt8] = []
             block.reserveCapacity(1 << 20)
             try produce { piece throws(OutputError) in
-                block.append(contentsOf: piece.utf8)
+                var piece = piece
+                piece.withUTF8 { block.append(contentsOf: $0) }
                 if block.count >= 1 << 20 {
                     try writeAll(block, to: fd, target: target)
                     block.removeAll(keepingCapacity: true)
