@@ -306,30 +306,26 @@ struct Check: ParsableCommand {
             if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
             return
         }
-        if format == .json {
-            // written as it is made: the text of a large report is never held whole
-            try emit(to: output, protecting: protected, json: json, language: language) { put throws(OutputError) in
-                try JSONReporter().write(report, to: put)
-            }
-            if output != nil { try emit(summary, to: nil) }
-            if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
-            return
-        }
-        let text: String
+        // nil: the report was written as it was made (JSON: the text of a large report is never held whole)
+        let text: String?
         switch format {
         case .text:
             // lines fitted to the terminal; a file or a pipe gets the fixed default width (stable output)
             let toTerminal = output == nil && isatty(STDOUT_FILENO) == 1
             text = TextReporter(color: color.colors(fd: output == nil ? STDOUT_FILENO : nil), explain: explain,
                                 width: width ?? (toTerminal ? terminalWidth(STDOUT_FILENO) : TextLayout.defaultWidth)).render(report)
-        case .json: text = JSONReporter().render(report)  // written above
+        case .json:
+            try emit(to: output, protecting: protected, json: json, language: language) { put throws(OutputError) in
+                try JSONReporter().write(report, to: put)
+            }
+            text = nil
         case .sarif: text = SARIFReporter().render(report)
         case .junit: text = JUnitReporter().render(report)
         case .github: text = GitHubReporter().render(report)
         case .csv: text = CSVReporter().render(report)
         case .html: text = HTMLReporter().render(report)
         }
-        try emit(text, to: output, protecting: protected, json: json, language: language)
+        if let text { try emit(text, to: output, protecting: protected, json: json, language: language) }
         if output != nil { try emit(summary, to: nil) }
         if report.exitCode != 0 { throw ExitCode(Int32(report.exitCode)) }
     }

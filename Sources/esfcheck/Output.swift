@@ -10,19 +10,11 @@ struct OutputError: Error, CustomStringConvertible {
     var description: String { "cannot write \(target): \(reason)" }
 }
 
-/// Writes every byte of `data` to a file descriptor, retrying on interruption; throws the errno text.
-func writeAll(_ data: Data, to fd: Int32, target: String) throws(OutputError) {
+/// Writes every byte of `bytes` (a `Data`, a `[UInt8]`) to a file descriptor, retrying on
+/// interruption; throws the errno text.
+func writeAll(_ bytes: some ContiguousBytes, to fd: Int32, target: String) throws(OutputError) {
     var failure: OutputError?
-    data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-        do throws(OutputError) { try writeAll(raw, to: fd, target: target) } catch { failure = error }
-    }
-    if let failure { throw failure }
-}
-
-/// Writes every byte of `bytes` to a file descriptor (as `writeAll(_:to:target:)` of `Data`).
-func writeAll(_ bytes: [UInt8], to fd: Int32, target: String) throws(OutputError) {
-    var failure: OutputError?
-    bytes.withUnsafeBytes { raw in
+    bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
         do throws(OutputError) { try writeAll(raw, to: fd, target: target) } catch { failure = error }
     }
     if let failure { throw failure }
