@@ -15,8 +15,8 @@ import ESFCore
 /// A class: a look-up reads the table's arrays in place (a struct read out of the domains' array
 /// was copied, its six arrays retained and released, per look-up).
 final class SymbolTable {
-    /// Symbol per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
-    private var slots: [Int32] = []
+    /// Symbol per slot; at most half full.
+    private var slots = HashSlots(count: 16)
     /// By symbol: the low 32 bits of its hash (all a slot index uses below 2^32 slots, and a cheap
     /// first test of a probe: 4 bytes a key, not 8), and its value.
     private var hashes = BlockArray<UInt32>()
@@ -42,12 +42,11 @@ final class SymbolTable {
 
     /// The symbol of `value` (a key form), created on first sight; one hash either way.
     func intern(_ value: Value) -> Int32 {
-        if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
         let h = Self.hash(value)
         let (i, found) = probe(value, h)
         if let found { return found }
         let symbol = Int32(truncatingIfNeeded: hashes.count)
-        slots[i] = symbol
+        slots.set(i, symbol)
         hashes.append(UInt32(truncatingIfNeeded: h))
         if hashes.count > residentLimit, disk != nil { disk!.append(value) } else { values.append(value) }
         if hashes.count * 2 > slots.count { grow() }
@@ -59,20 +58,17 @@ final class SymbolTable {
     /// first sight. A table holds tuples of one width (`fields.count`, the same at every call); a tuple's
     /// values are kept one after another (on disk past the resident ones, as single values are).
     func intern(tuple record: [Value], _ fields: [Int]) -> Int32 {
-        if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
         var h: UInt64 = 0x2545_F491_4F6C_DD1D
         for f in fields { h = (h ^ Self.hash(record[f].keyForm)) &* 0x9E37_79B9_7F4A_7C15 }
         h = Self.mix(h)
-        let mask = slots.count - 1
+        let mask = slots.mask
         var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { break }
+        while let s = slots.entry(i) {
             if hashes[Int(s)] == UInt32(truncatingIfNeeded: h) && holds(tuple: Int(s), record, fields) { return s }
             i = (i + 1) & mask
         }
         let symbol = Int32(truncatingIfNeeded: hashes.count)
-        slots[i] = symbol
+        slots.set(i, symbol)
         hashes.append(UInt32(truncatingIfNeeded: h))
         let onDisk = hashes.count > residentLimit && disk != nil
         if !onDisk { residentTuples += 1 }
@@ -98,22 +94,20 @@ final class SymbolTable {
     /// The symbol of `value` (a key form) if it was seen.
     @inline(__always)
     func find(_ value: Value) -> Int32? {
-        guard !slots.isEmpty else { return nil }
-        return probe(value, Self.hash(value)).symbol
+        probe(value, Self.hash(value)).symbol
     }
 
     /// Linear probing from the value's home slot: its symbol when present, else the empty slot that
     /// ends the run (where it would go). The table is never full (at most half), so the loop ends.
     @inline(__always)
     private func probe(_ value: Value, _ h: UInt64) -> (slot: Int, symbol: Int32?) {
-        let mask = slots.count - 1
+        let mask = slots.mask
         var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { return (i, nil) }
+        while let s = slots.entry(i) {
             if hashes[Int(s)] == UInt32(truncatingIfNeeded: h) && holds(Int(s), value) { return (i, s) }
             i = (i + 1) & mask
         }
+        return (i, nil)
     }
 
     /// Whether symbol `s` stands for `value`.
@@ -141,14 +135,8 @@ final class SymbolTable {
     }
 
     private func grow() {
-        var bigger = [Int32](repeating: -1, count: slots.count * 2)
-        let mask = bigger.count - 1
-        for s in 0..<hashes.count {
-            var i = Int(truncatingIfNeeded: hashes[s]) & mask
-            while bigger[i] >= 0 { i = (i + 1) & mask }
-            bigger[i] = Int32(truncatingIfNeeded: s)
-        }
-        slots = bigger
+        // the low 32 bits of a hash are all a slot index uses (below 2^32 slots)
+        slots = slots.doubled(entries: hashes.count) { UInt64(hashes[$0]) }
     }
 
     /// A hash consistent with `Value`'s equality: a text by the UTF-8 bytes of its canonical
@@ -287,9 +275,9 @@ final class KeyIndex {
 /// two packed words with its own hash (no seeded `Hasher`, no dictionary entry of a whole `SymbolKey`).
 /// Every key of a table has the width of its first (one relation's or aggregate's key fields): its
 /// third and fourth symbols take 4 bytes each only when it has them.
-struct PackedKeyTable {
-    /// Entry per slot, -1 for an empty slot; the capacity is a power of two, at most half full.
-    private var slots: [Int32] = []
+struct PackedKeyTable: ~Copyable {
+    /// Entry per slot; at most half full.
+    private var slots = HashSlots(count: 16)
     /// By entry (a key's number): its first two symbols, its third and its fourth.
     private var keyA = BlockArray<UInt64>()
     private var keyC = BlockArray<UInt32>()
@@ -304,16 +292,14 @@ struct PackedKeyTable {
 
     /// The number of `k` (accepted), nil when absent.
     func row(_ k: SymbolKey) -> Int32? {
-        guard !slots.isEmpty else { return nil }
-        return probe(k).entry
+        probe(k).entry
     }
 
     /// Adds `k` (absent, accepted) as number `count`.
     mutating func insert(_ k: SymbolKey) {
-        if slots.isEmpty { slots = Array(repeating: -1, count: 16) }
         if width == 0 { width = k.count }
         let (i, _) = probe(k)
-        slots[i] = Int32(truncatingIfNeeded: keyA.count)
+        slots.set(i, Int32(truncatingIfNeeded: keyA.count))
         keyA.append(k.a)
         if width >= 3 { keyC.append(UInt32(truncatingIfNeeded: k.b)) }
         if width == 4 { keyD.append(UInt32(truncatingIfNeeded: k.b >> 32)) }
@@ -327,26 +313,18 @@ struct PackedKeyTable {
     }
 
     private func probe(_ k: SymbolKey) -> (slot: Int, entry: Int32?) {
-        let mask = slots.count - 1
+        let mask = slots.mask
         var i = Int(truncatingIfNeeded: Self.hash(k.a, k.b)) & mask
-        while true {
-            let s = slots[i]
-            if s < 0 { return (i, nil) }
+        while let s = slots.entry(i) {
             let e = Int(s)
             if keyA[e] == k.a && wordB(e) == k.b { return (i, s) }
             i = (i + 1) & mask
         }
+        return (i, nil)
     }
 
     private mutating func grow() {
-        var bigger = [Int32](repeating: -1, count: slots.count * 2)
-        let mask = bigger.count - 1
-        for e in 0..<keyA.count {
-            var i = Int(truncatingIfNeeded: Self.hash(keyA[e], wordB(e))) & mask
-            while bigger[i] >= 0 { i = (i + 1) & mask }
-            bigger[i] = Int32(truncatingIfNeeded: e)
-        }
-        slots = bigger
+        slots = slots.doubled(entries: keyA.count) { Self.hash(keyA[$0], wordB($0)) }
     }
 
     /// The two words mixed (MurmurHash3's finaliser over their combination).
