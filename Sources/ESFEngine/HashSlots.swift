@@ -5,8 +5,8 @@ import Glibc
 /// The slots of an open-addressing hash table (`SymbolTable`, `PackedKeyTable`): per slot, the number
 /// of the entry it holds, or none. The count is a power of two.
 ///
-/// A table of 2 MB or more (half a million slots: a symbol table past a quarter of a million keys) is
-/// mapped on its own and advised as huge pages (`MADV_HUGEPAGE`; Linux's transparent huge pages are
+/// A table of 2 MB or more (524,288 slots: a table past 131,072 keys, as tables are at most half full)
+/// is mapped on its own and advised as huge pages (`MADV_HUGEPAGE`; Linux's transparent huge pages are
 /// commonly enabled "on advice" only). Its slots are read at random, one per look-up, so with 4 KB
 /// pages nearly every look-up in a table of tens of megabytes (participants, expenditure ids at a
 /// million participants and more) also missed the TLB; 2 MB pages cover such a table with a few
