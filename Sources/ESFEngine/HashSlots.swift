@@ -81,7 +81,7 @@ struct HashSlots: ~Copyable {
         let mask = bigger.mask
         for e in 0..<entries {
             var i = Int(truncatingIfNeeded: hash(e)) & mask
-            while bigger.base[i] != 0 { i = (i + 1) & mask }
+            while bigger.entry(i) != nil { i = (i + 1) & mask }
             bigger.set(i, Int32(truncatingIfNeeded: e))
         }
         return bigger
