@@ -28,6 +28,9 @@ extension Engine {
     enum RelationOutcome {
         case notApplicable, passed
         case failed(explain: [ExplainTerm], occurrence: Int?, earlier: RelatedLocation?)
+        /// A `UniqueLog` candidate: record `seq` of its log, settled at the end of the stream; its
+        /// explanation so far (the duplicate key).
+        case pending(seq: Int, explain: [ExplainTerm])
     }
 
     func relate(_ i: Int, _ r: Record) {
@@ -48,6 +51,8 @@ extension Engine {
         // the record's key and participant id are made only for a finding (hot path)
         var applicable = false
         var failure: (explain: [ExplainTerm], occurrence: Int?, earlier: RelatedLocation?)?
+        // the candidates before the first failure (rare: made only for a candidate)
+        var pending: [(state: Int, seq: Int, explain: [ExplainTerm])] = []
         do {
             // every relation sees every record, so that later duplicates and overlaps are found
             for n in 0..<count {
@@ -58,6 +63,9 @@ extension Engine {
                 case .failed(let explain, let occurrence, let earlier):
                     applicable = true
                     if failure == nil { failure = (explain, occurrence, earlier) }
+                case .pending(let seq, let explain):
+                    applicable = true
+                    if failure == nil { pending.append((state, seq, explain)) }
                 }
             }
         } catch {
@@ -69,13 +77,96 @@ extension Engine {
             coverage[i].notApplicable += 1
             return
         }
+        if !pending.isEmpty {
+            // the outcome waits for `settleRelations`: the first candidate that is a repeat fails the
+            // rule, else the failure after them, else it passes
+            let key = recordKey(r.entity, r.values), pid = participantID(r.entity, r.values)
+            for (k, p) in pending.enumerated() {
+                pendingItems.append(PendingItem(rule: Int32(i), state: Int32(p.state), last: k == pending.count - 1 && failure == nil, seq: Int64(p.seq)))
+                pendingFindings.append(relationFinding(i, r, key: key, participantID: pid, explain: p.explain))
+            }
+            if let failure {
+                pendingItems.append(PendingItem(rule: Int32(i), state: -1, last: true, seq: -1))
+                pendingFindings.append(relationFinding(i, r, key: key, participantID: pid, explain: failure.explain)
+                    .decorated(occurrence: failure.occurrence, earlier: failure.earlier, language: options.language))
+            }
+            pendingRecords[i] += 1
+            return
+        }
         if let failure {
             coverage[i].failed += 1
-            emitRelation(i, r, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values),
-                         explain: failure.explain, occurrence: failure.occurrence, earlier: failure.earlier)
+            add(relationFinding(i, r, key: recordKey(r.entity, r.values), participantID: participantID(r.entity, r.values), explain: failure.explain)
+                .decorated(occurrence: failure.occurrence, earlier: failure.earlier, language: options.language), field: nil)
             return
         }
         coverage[i].passed += 1
+    }
+
+    /// Settles the relations that waited for the end of the stream (`pendingItems`), in the order they
+    /// were made: per record, its first candidate whose key occurred before it (`UniqueLog.settle`)
+    /// fails the rule with its occurrence and the key's first record; else its definite failure, if
+    /// any; else the rule passes. A record whose candidates cannot be settled (the temporary file
+    /// failed) counts as an error, so that the coverage adds up, and the reason is returned: `finish`
+    /// then fails the relation rules, so that the run cannot pass.
+    func settleRelations() -> String? {
+        guard pendingItems.count > 0 else { return nil }
+        var items = pendingItems.sequentialReader()
+        var k = 0
+        var chosen: Finding?
+        var decided = false, unsettled = false, unsettledAny = false
+        var settled = Array(repeating: 0, count: rules.count)
+        var lost = false
+        let whole = pendingFindings.forEach(untilFailure: true) { base in
+            guard !lost, let item = items.element(k) else {
+                lost = true
+                return
+            }
+            k += 1
+            let i = Int(item.rule)
+            if !decided {
+                if item.state < 0 {
+                    chosen = base
+                    decided = true
+                } else if let log = uniqueLogs[Int(item.state)], let (n, first) = log.settle(Int(item.seq)) {
+                    if n > 1 {
+                        var earlier: RelatedLocation?
+                        if case .unique(let entity, let fields, _) = relationPlans[Int(item.state)].spec, let p = log.place(first) {
+                            earlier = related(p, entity: entity, field: fields.count == 1 ? fields[0] : nil,
+                                              role: options.language == .sl ? "prvi zapis:" : "first recorded as")
+                        }
+                        chosen = base.decorated(occurrence: n, earlier: earlier, language: options.language)
+                        decided = true
+                    }
+                } else {
+                    unsettled = true
+                    unsettledAny = true
+                }
+            }
+            guard item.last else { return }
+            settled[i] += 1
+            if unsettled {
+                coverage[i].errors += 1
+            } else if let chosen {
+                coverage[i].failed += 1
+                add(chosen, field: nil)
+            } else {
+                coverage[i].passed += 1
+            }
+            chosen = nil
+            decided = false
+            unsettled = false
+        }
+        // records whose items could not be read back, or not settled: errors
+        var failed = !whole || lost
+        for i in rules.indices where settled[i] < pendingRecords[i] {
+            coverage[i].errors += pendingRecords[i] - settled[i]
+            failed = true
+        }
+        pendingItems = SpilledArray(file: spill)
+        pendingFindings = FindingStore(file: spill)
+        pendingRecords = Array(repeating: 0, count: rules.count)
+        guard failed || unsettledAny else { return nil }
+        return spill.failure ?? "the records waiting on a repeated key came back incomplete"
     }
 
     /// Checks one relation for one record and records the record for later ones.
@@ -83,22 +174,26 @@ extension Engine {
         switch plan.spec {
         case .unique(_, let fields, _):
             if let filter = plan.filter, try evaluator.truth(filter) != true { return .notApplicable }
-            let row: Int
-            if fields.count == 1 {
-                row = Int(uniqueIndex[state].row(keys.symbol(r.entity, fields[0], r.values), create: true) ?? 0)
-            } else {
-                row = Int(uniqueTuples[state]!.intern(tuple: r.values, fields))
+            // `duplicate = emso = 0101******006`: masked by the field the value came from
+            func duplicate() -> [ExplainTerm] {
+                fields.map { f in
+                    let field = model.entities[r.entity].fields[f]
+                    return ExplainTerm(expression: "duplicate", value: "\(field.name) = \(shown(field, r.values[f]))")
+                }
             }
+            if let log = uniqueLogs[state] {
+                let (seq, candidate) = log.log(UniqueLog.hash(r.values, fields), r.values, fields, place: place(r))
+                return candidate ? .pending(seq: seq, explain: duplicate()) : .passed
+            }
+            let row = Int(uniqueIndex[state].row(keys.symbol(r.entity, fields[0], r.values), create: true) ?? 0)
             let n = uniqueCounts[state].increment(row)
             guard n > 1 else {
                 uniqueFirst[state].set(row, place(r), fill: RecordPlace.none)
                 return .passed
             }
-            // `duplicate = emso = 0101******006`: masked by the field the value came from
-            let terms = fields.map { "\(model.entities[r.entity].fields[$0].name) = \(shown(model.entities[r.entity].fields[$0], r.values[$0]))" }
             let first = uniqueFirst[state].element(row) ?? RecordPlace.none
-            return .failed(explain: terms.map { ExplainTerm(expression: "duplicate", value: $0) } + [ExplainTerm(expression: "occurrence", value: String(n))], occurrence: n,
-                           earlier: related(first, entity: r.entity, field: fields.count == 1 ? fields[0] : nil, role: options.language == .sl ? "prvi zapis:" : "first recorded as"))
+            return .failed(explain: duplicate(), occurrence: n,
+                           earlier: related(first, entity: r.entity, field: fields[0], role: options.language == .sl ? "prvi zapis:" : "first recorded as"))
         case .noOverlap(_, let keyField, let startExpr, let endExpr):
             guard let start = plan.start, let end = plan.end, case .date(let s) = try evaluator.evaluate(start),
                   case .date(let e) = try evaluator.evaluate(end) else {
@@ -136,24 +231,38 @@ extension Engine {
         }
     }
 
-    func emitRelation(_ i: Int, _ r: Record, key: String, participantID: String?, explain: [ExplainTerm], occurrence: Int?,
-                      earlier: RelatedLocation? = nil) {
-        // the message is rendered in the context of the offending record
+    /// The finding of relation rule `i` failing for record `r`, before its occurrence and earlier record
+    /// (`Finding.decorated`); its message rendered in the context of the offending record.
+    func relationFinding(_ i: Int, _ r: Record, key: String, participantID: String?, explain: [ExplainTerm]) -> Finding {
         let saved = evaluator.records
+        defer { evaluator.records = saved }
         for e in evaluator.records.indices where e != model.root { evaluator.records[e] = nil }
         evaluator.records[r.entity] = r.values
         let rule = rules[i]
-        var message = render(rule.message.template(options.language))
-        if let occurrence { message += options.language == .sl ? " (\(occurrence). pojavitev)" : " (occurrence \(occurrence))" }
-        // `…; first recorded as participant P-0007`: the key, not the place, so that the XML and CSV forms of
-        // one export give the same messages; the place is the finding's related location
-        if let earlier { message += "; \(earlier.message)" }
-        add(Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: message,
-                    recordKey: key, participantID: participantID, entity: model.entities[r.entity].name, location: r.location,
-                    pack: rule.pack, title: rule.title.text(options.language), legalBasis: rule.legalBasis(in: options.language), help: rule.help?.text(options.language),
-                    expression: rule.assertText, explain: explain, occurrence: occurrence,
-                    relatedLocations: earlier.map { [$0] }), field: nil)
-        evaluator.records = saved
+        return Finding(ruleID: rule.id, severity: rule.severity.resolve(reportType: reportType), message: render(rule.message.template(options.language)),
+                       recordKey: key, participantID: participantID, entity: model.entities[r.entity].name, location: r.location,
+                       pack: rule.pack, title: rule.title.text(options.language), legalBasis: rule.legalBasis(in: options.language), help: rule.help?.text(options.language),
+                       expression: rule.assertText, explain: explain)
+    }
+}
+
+extension Finding {
+    /// A relation's finding with its occurrence (`unique`: in the message, and as the last term of the
+    /// explanation) and the earlier record it names (`…; first recorded as participant P-0007`: the key,
+    /// not the place, so that the XML and CSV forms of one export give the same messages; the place is
+    /// the finding's related location).
+    func decorated(occurrence: Int?, earlier: RelatedLocation?, language: Language) -> Finding {
+        var f = self
+        if let occurrence {
+            f.message += language == .sl ? " (\(occurrence). pojavitev)" : " (occurrence \(occurrence))"
+            f.explain += [ExplainTerm(expression: "occurrence", value: String(occurrence))]
+            f.occurrence = occurrence
+        }
+        if let earlier {
+            f.message += "; \(earlier.message)"
+            f.relatedLocations = [earlier]
+        }
+        return f
     }
 }
 

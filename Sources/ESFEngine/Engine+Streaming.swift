@@ -286,6 +286,8 @@ extension Engine {
     /// Completes the run: deferred and aggregate rules, then sorts findings deterministically.
     public func finish(path: String, files: [String]) -> InputResult {
         flushGroup()
+        // every key is logged: the candidates of `unique` are settled
+        let unsettled = settleRelations()
         let rootKey = root.map { recordKey(model.root, $0) } ?? ""
         if rootCount == 0 {
             add(Finding(reserved: .noRoot(entity: model.entities[model.root].name),
@@ -319,7 +321,7 @@ extension Engine {
             fail(Set(deferredRules.joined()).sorted(),
                  "\(deferred.count - reader.read) kept records could not be read back from the temporary file (\(spill.failure ?? "unknown error"))")
         }
-        if let failure = spill.failure {
+        if let failure = spill.failure ?? unsettled {
             // a key's value or an earlier record's place (`unique`, `no_overlap`): the relation rules
             fail(relationCounts.indices.filter { relationCounts[$0] > 0 },
                  "a key or the place of an earlier record could not be read back from the temporary file (\(failure))")
@@ -377,7 +379,7 @@ extension Engine {
         optionalChildSeen = Array(repeating: BitBlocks(), count: n)
         uniqueIndex = []
         uniqueCounts = []
-        uniqueTuples = []
+        uniqueLogs = []
         intervalLists = []
         intervalStarts = []
         intervalEnds = []

@@ -18,10 +18,12 @@ public struct EngineOptions: Sendable {
     /// The language of rule messages and their values (`--lang`): English by default.
     public var language: Language = .en
     /// The state written once and read back once or rarely (deferred records, the places of `unique`
-    /// keys and `no_overlap` intervals, the key values of the domains only `unique` reads past the
-    /// first `spillChunkBytes / 4`) goes to a temporary file in chunks of this many bytes
-    /// (`SpillFile`); 0 keeps it in memory.
+    /// keys and `no_overlap` intervals, the logs of the keys only `unique` reads) goes to a temporary
+    /// file in chunks of this many bytes (`SpillFile`); 0 keeps it in memory.
     public var spillChunkBytes = 1 << 18
+    /// The bits of a `UniqueLog`'s tags: 16; fewer in tests, so that candidates are common.
+    var uniqueTagBits = 16
+
     public init() {}
 }
 
@@ -152,9 +154,15 @@ public final class Engine: EvaluationState {
     /// `unique`: per relation state, the rows of the keys seen and how often each was seen.
     var uniqueIndex: [KeyIndex]
     var uniqueCounts: [OccurrenceCounts]
-    /// `unique` over several fields: per relation state, a table of the tuples seen (a tuple's symbol is
-    /// its row), its values on disk past the first ones; nil for a `unique` over one field.
-    var uniqueTuples: [SymbolTable?] = []
+    /// `unique` over keys no other rule reads (one field of a domain only `unique` reads, or several
+    /// fields): per relation state, the log of its keys and the filter of their hashes; nil for the
+    /// others (`uniqueIndex`, `uniqueCounts`, `uniqueFirst`).
+    var uniqueLogs: [UniqueLog?] = []
+    /// The relations whose outcome waits for the end of the stream (`UniqueLog`), with the findings
+    /// they make if they fail, in the temporary file; per rule, the records waiting so.
+    var pendingItems: SpilledArray<PendingItem>
+    var pendingFindings: FindingStore
+    var pendingRecords: [Int]
     /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order.
     var intervalLists: [RowLists]
     var intervalStarts: [BlockArray<Int32>]
@@ -258,6 +266,9 @@ public final class Engine: EvaluationState {
         self.spill = spill
         findingStore = FindingStore(file: spill)
         uniqueFirst = (0..<states).map { _ in SpilledArray(file: spill) }
+        pendingItems = SpilledArray(file: spill)
+        pendingFindings = FindingStore(file: spill)
+        pendingRecords = Array(repeating: 0, count: ruleSet.rules.count)
         placeKeys = SpilledValues(file: spill)
         intervalPlaces = (0..<states).map { _ in SpilledArray(file: spill) }
         parentKeyIsPersonal = (0..<n).map { e in
@@ -279,12 +290,6 @@ public final class Engine: EvaluationState {
         relationPlans = ruleSet.rules.flatMap { rule -> [RelationPlan] in
             guard case .relations(let relations) = rule.assertion else { return [] }
             return relations.map { RelationPlan($0, params: rule.params, aggregates: specs, budget: budget) }
-        }
-        uniqueTuples = relationPlans.map { plan in
-            guard case .unique(_, let fields, _) = plan.spec, fields.count > 1 else { return nil }
-            let table = SymbolTable()
-            table.keepValues(in: spill, resident: options.spillChunkBytes / 4)
-            return table
         }
         aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget)
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
@@ -345,8 +350,8 @@ public final class Engine: EvaluationState {
         let recordKeyFields = (0..<n).map { e in [keyFieldIndex[e], parentFieldIndex[e], participantFieldIndex[e]].compactMap { $0 } }
         deferred = DeferredRecords(ruleSet: ruleSet, deferredRules: deferredRules, reads: deferredReads, keyFields: recordKeyFields, spill: spill)
         evaluator.state = self
-        // the key values of the domains only `unique` reads go to the temporary file past the first
-        // `spillChunkBytes / 4` (65,536 by default)
+        // a `unique` over a domain only `unique` reads, or over several fields, is checked by a log of
+        // its keys (`UniqueLog`), not by the domain's symbols
         var uniqueFields: [(entity: Int, field: Int)] = []
         var otherFields: [(entity: Int, field: Int)] = []
         for plan in relationPlans {
@@ -366,7 +371,13 @@ public final class Engine: EvaluationState {
             if lookupEntities[e], let k = keyFieldIndex[e] { otherFields.append((e, k)) }
             if let f = firstOfKeyField[e] { otherFields.append((e, f)) }
         }
-        keys.keepValues(of: uniqueFields, except: otherFields, in: spill, resident: options.spillChunkBytes / 4)
+        let uniqueOnly = keys.uniqueOnlyDomains(of: uniqueFields, except: otherFields)
+        let domains = keys.domain, tagBits = options.uniqueTagBits
+        uniqueLogs = relationPlans.map { plan in
+            guard case .unique(let e, let fields, _) = plan.spec, !fields.isEmpty,
+                  fields.count > 1 || uniqueOnly.contains(domains[e][fields[0]]) else { return nil }
+            return UniqueLog(width: fields.count, file: spill, tagBits: tagBits)
+        }
     }
 
     /// The order in which a bundle should read its entity files: parents first, and the

@@ -223,26 +223,38 @@ struct FindingStore {
         }
         var out: [Finding] = []
         out.reserveCapacity(count)
+        var complete = forEach { out.append($0) }
+        if complete && out.count == count { ruleIDs = [] } else { complete = false }
+        return (out, complete)
+    }
+
+    /// Calls `body` with every finding kept that can be read back, in the order kept, a chunk at a time
+    /// (the store is left as it is); false when some could not be. With `untilFailure`, it stops at the
+    /// first that cannot be (so that the findings given are the first ones, without a gap).
+    func forEach(untilFailure: Bool = false, _ body: (Finding) -> Void) -> Bool {
         var buffer: [UInt8] = []
         var shared: [String: String] = [:]
         var complete = true
         for c in 0..<bytes.chunkCount {
             guard let chunk = bytes.chunk(c, buffer: &buffer) else {
                 complete = false
+                if untilFailure { break }
                 continue
             }
             let whole = chunk.withUnsafeBytes { p in
                 var at = 0
                 while at < p.count {
                     guard let f = FindingBytes.read(p, &at, shared: &shared) else { return false }
-                    out.append(f)
+                    body(f)
                 }
                 return true
             }
-            if !whole { complete = false }
+            if !whole {
+                complete = false
+                if untilFailure { break }
+            }
         }
-        if complete && out.count == count { ruleIDs = [] } else { complete = false }
-        return (out, complete)
+        return complete
     }
 
     /// Forgets the rules of findings that could not be read back (once they are failed).

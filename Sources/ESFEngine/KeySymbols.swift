@@ -21,24 +21,10 @@ final class SymbolTable {
     /// first test of a probe: 4 bytes a key, not 8), and its value.
     private var hashes = BlockArray<UInt32>()
     private var values = PackedValues()
-    /// With `keepValues(in:resident:)`: the values of the symbols past the first `values.count`, in
-    /// the temporary file. Only a domain that `unique` alone reads is kept so: there a key is looked
-    /// up again (its value read back to compare) only when it repeats, which is a finding.
-    private var disk: SpilledValues?
-    private var residentLimit = Int.max
-    /// Tuple tables (`intern(tuple:_:)`): the tuples whose values are in `values`, the first ones.
-    private var residentTuples = 0
 
     var count: Int { hashes.count }
 
     init() {}
-
-    /// Keeps the values of the symbols past the first `resident` in `file` (before any symbol is made).
-    func keepValues(in file: SpillFile, resident: Int) {
-        guard hashes.isEmpty, file.chunkBytes > 0 else { return }
-        disk = SpilledValues(file: file)
-        residentLimit = max(0, resident)
-    }
 
     /// The symbol of `value` (a key form), created on first sight; one hash either way.
     func intern(_ value: Value) -> Int32 {
@@ -48,47 +34,9 @@ final class SymbolTable {
         let symbol = Int32(truncatingIfNeeded: hashes.count)
         slots.set(i, symbol)
         hashes.append(UInt32(truncatingIfNeeded: h))
-        if hashes.count > residentLimit, disk != nil { disk!.append(value) } else { values.append(value) }
+        values.append(value)
         if hashes.count * 2 > slots.count { grow() }
         return symbol
-    }
-
-    /// The symbol of the tuple of the key forms of `record`'s `fields` (a `unique` over several fields:
-    /// one table of tuples, not a symbol per field and a table of their packed symbols), created on
-    /// first sight. A table holds tuples of one width (`fields.count`, the same at every call); a tuple's
-    /// values are kept one after another (on disk past the resident ones, as single values are).
-    func intern(tuple record: [Value], _ fields: [Int]) -> Int32 {
-        var h: UInt64 = 0x2545_F491_4F6C_DD1D
-        for f in fields { h = (h ^ Self.hash(record[f].keyForm)) &* 0x9E37_79B9_7F4A_7C15 }
-        h = Self.mix(h)
-        let mask = slots.mask
-        var i = Int(truncatingIfNeeded: h) & mask
-        while let s = slots.entry(i) {
-            if hashes[Int(s)] == UInt32(truncatingIfNeeded: h) && holds(tuple: Int(s), record, fields) { return s }
-            i = (i + 1) & mask
-        }
-        let symbol = Int32(truncatingIfNeeded: hashes.count)
-        slots.set(i, symbol)
-        hashes.append(UInt32(truncatingIfNeeded: h))
-        let onDisk = hashes.count > residentLimit && disk != nil
-        if !onDisk { residentTuples += 1 }
-        for f in fields {
-            if onDisk { disk!.append(record[f].keyForm) } else { values.append(record[f].keyForm) }
-        }
-        if hashes.count * 2 > slots.count { grow() }
-        return symbol
-    }
-
-    /// Whether tuple symbol `s` stands for the key forms of `record`'s `fields`.
-    private func holds(tuple s: Int, _ record: [Value], _ fields: [Int]) -> Bool {
-        let w = fields.count
-        if s < residentTuples {
-            for (j, f) in fields.enumerated() where !values.holds(s * w + j, record[f].keyForm) { return false }
-            return true
-        }
-        let first = (s - residentTuples) * w
-        for (j, f) in fields.enumerated() where disk?.value(first + j) != record[f].keyForm { return false }
-        return true
     }
 
     /// The symbol of `value` (a key form) if it was seen.
@@ -113,14 +61,13 @@ final class SymbolTable {
     /// Whether symbol `s` stands for `value`.
     @inline(__always)
     private func holds(_ s: Int, _ value: Value) -> Bool {
-        if s < values.count { return values.holds(s, value) }
-        return disk?.value(s - values.count) == value
+        values.holds(s, value)
     }
 
     /// The value (a key form) of a symbol.
     func value(of s: Int32) -> Value? {
         guard s >= 0, Int(s) < count else { return nil }
-        return Int(s) < values.count ? values[Int(s)] : disk?.value(Int(s) - values.count)
+        return values[Int(s)]
     }
 
     /// Whether symbol `s`'s value is a text of exactly the bytes of `value` (in memory; false otherwise).
@@ -165,7 +112,7 @@ final class SymbolTable {
     }
 
     /// The finaliser of MurmurHash3 (fmix64): every input bit affects the low bits used as a slot.
-    private static func mix(_ x: UInt64) -> UInt64 {
+    static func mix(_ x: UInt64) -> UInt64 {
         var k = x
         k ^= k >> 33
         k &*= 0xFF51_AFD7_ED55_8CCD
@@ -488,21 +435,15 @@ final class KeySymbols {
         stamp.deallocate()
     }
 
-    /// Keeps on disk (`SymbolTable.keepValues(in:resident:)`, past the first `resident` symbols) the
-    /// values of each domain that holds a field of `candidates` and none of `others`: the domains that
-    /// only `unique` reads, where a kept value is read back only when its key repeats. The parents'
-    /// domain is never one.
-    func keepValues(of candidates: [(entity: Int, field: Int)], except others: [(entity: Int, field: Int)], in file: SpillFile, resident: Int) {
+    /// The domains that hold a field of `candidates` and none of `others`: the domains that only
+    /// `unique` reads, checked by a `UniqueLog` and never interned. The parents' domain is never one.
+    func uniqueOnlyDomains(of candidates: [(entity: Int, field: Int)], except others: [(entity: Int, field: Int)]) -> Set<Int> {
         func domainOf(_ p: (entity: Int, field: Int)) -> Int? {
             domain.indices.contains(p.entity) && domain[p.entity].indices.contains(p.field) ? domain[p.entity][p.field] : nil
         }
-        var kept: Set<Int> = [Self.parents]
-        for p in others { if let d = domainOf(p) { kept.insert(d) } }
-        for p in candidates {
-            guard let d = domainOf(p), !kept.contains(d) else { continue }
-            tables[d].keepValues(in: file, resident: resident)
-            kept.insert(d)
-        }
+        var excluded: Set<Int> = [Self.parents]
+        for p in others { if let d = domainOf(p) { excluded.insert(d) } }
+        return Set(candidates.compactMap(domainOf).filter { !excluded.contains($0) })
     }
 
     /// Starts a new record: forgets the symbols of the previous one.

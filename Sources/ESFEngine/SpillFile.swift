@@ -159,6 +159,41 @@ struct SpilledArray<Element: BitwiseCopyable> {
             }
         }
     }
+
+    /// A reader of the elements in increasing order of index, a chunk at a time (one `pread` per
+    /// chunk in the file, not one per element).
+    func sequentialReader() -> SequentialReader { SequentialReader(self) }
+
+    struct SequentialReader {
+        private let array: SpilledArray
+        /// The chunk read last (`Int.min`: none), and its elements when it came from the file.
+        private var chunk = Int.min
+        private var buffer: [Element] = []
+
+        fileprivate init(_ array: SpilledArray) {
+            self.array = array
+        }
+
+        /// Element `i`, or nil when it is past the end or cannot be read back (`file.failure`).
+        mutating func element(_ i: Int) -> Element? {
+            guard i >= 0, i < array.count else { return nil }
+            let c = i / array.perChunk, within = i % array.perChunk
+            guard c < array.chunks.count else { return array.tail[within] }
+            switch array.chunks[c] {
+            case .memory(let elements): return elements[within]
+            case .file(let offset, let count):
+                if chunk != c {
+                    chunk = Int.min
+                    buffer = Array(unsafeUninitializedCapacity: count) { p, n in
+                        n = array.file.read(at: offset, into: UnsafeMutableRawBufferPointer(p)) ? count : 0
+                    }
+                    guard buffer.count == count else { return nil }
+                    chunk = c
+                }
+                return buffer[within]
+            }
+        }
+    }
 }
 
 /// Bytes appended record after record, whose full chunks (each of whole records) go to a

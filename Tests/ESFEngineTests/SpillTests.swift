@@ -23,9 +23,10 @@ func withRepeats(_ events: [InputEvent], _ model: DataModel, every: Int = 3) thr
 }
 
 /// Runs the engine over an in-memory stream with the given spill chunk size.
-func run(_ set: RuleSet, _ events: [InputEvent], grouped: Bool, spillChunkBytes: Int) -> (InputResult, SpillFile) {
+func run(_ set: RuleSet, _ events: [InputEvent], grouped: Bool, spillChunkBytes: Int, uniqueTagBits: Int = 16) -> (InputResult, SpillFile) {
     var options = EngineOptions()
     options.spillChunkBytes = spillChunkBytes
+    options.uniqueTagBits = uniqueTagBits
     let engine = Engine(ruleSet: set, options: options, grouped: grouped)
     for e in events { engine.consume(e) }
     return (engine.finish(path: "memory", files: []), engine.spill)
@@ -118,11 +119,36 @@ struct SpillTests {
         #expect((file.bytesWritten > 0) == (chunk > 0))
     }
 
-    @Test("a symbol table whose values are on disk finds every key again, canonically equivalent texts as one", arguments: [1, 64, 4096])
-    func symbolsOnDisk(chunk: Int) {
-        let file = SpillFile(chunkBytes: chunk)
+    @Test("findings and coverage are the same whatever the tags of the unique logs (one bit: nearly every key a candidate settled at the end)",
+          arguments: [0, 64])
+    func sameFindingsWhateverTags(chunk: Int) throws {
+        let set = try samplePacks()
+        let expenditure = try #require(set.model.entityIndex("expenditure"))
+        // and every third expenditure line (a `UniqueLog`'s: its id, its invoice tuple) twice
+        var events: [InputEvent] = []
+        var lines = 0
+        for event in try withRepeats(try sampleEvents(set.model), set.model, every: 2) {
+            events.append(event)
+            if case .record(let r) = event, r.entity == expenditure {
+                lines += 1
+                if lines % 3 == 0 { events.append(event) }
+            }
+        }
+        for grouped in [true, false] {
+            let stream = grouped ? events : joined(events, set)
+            let (usual, _) = run(set, stream, grouped: grouped, spillChunkBytes: chunk)
+            let (oneBit, file) = run(set, stream, grouped: grouped, spillChunkBytes: chunk, uniqueTagBits: 1)
+            #expect(file.failure == nil)
+            #expect(usual.findings.filter { $0.ruleID == "ESF-EL-004" && $0.occurrence == 2 && $0.relatedLocations?.isEmpty == false }.count >= 5)
+            #expect(oneBit.findings == usual.findings)
+            #expect(oneBit.coverage == usual.coverage)
+            #expect(oneBit.severityCounts == usual.severityCounts)
+        }
+    }
+
+    @Test("a symbol table finds every key again, canonically equivalent texts as one")
+    func symbols() {
         let table = SymbolTable()
-        table.keepValues(in: file, resident: 5)
         let values: [Value] = (0..<3_000).map { i in
             switch i % 5 {
             case 0: return .string("X-\(i)-training")
@@ -134,7 +160,6 @@ struct SpillTests {
         }
         let symbols = values.map { table.intern($0) }
         #expect(symbols == (0..<3_000).map { Int32($0) })
-        #expect(file.bytesWritten > 0)
         // every key found again, in another order, also when written in another canonical form
         for i in stride(from: 2_999, through: 0, by: -7) {
             #expect(table.find(values[i]) == Int32(i))
@@ -145,43 +170,71 @@ struct SpillTests {
         #expect(table.intern(.string("X-3000-training")) == 3_000)
         #expect(table.text(of: 2_995) == "X-2995-training")
         #expect(table.text(of: 1) == "1000003")
-        #expect(file.failure == nil)
         #expect(table.count == 3_001)
     }
 
-    @Test("a table of tuples (a unique over several fields) finds every tuple again, on disk or not", arguments: [0, 64, 4096])
-    func tuplesOnDisk(chunk: Int) {
+    @Test("a unique log counts every key's occurrences exactly, whatever its tags, its log on disk or not",
+          arguments: [0, 64, 4096], [1, 4, 16])
+    func uniqueLog(chunk: Int, tagBits: Int) {
         let file = SpillFile(chunkBytes: chunk)
-        let table = SymbolTable()
-        table.keepValues(in: file, resident: 7)
-        // records of five fields; the tuple is fields 3, 0 and 4 (not in field order)
+        // records of five fields; the key is fields 3, 0 and 4 (not in field order)
         let fields = [3, 0, 4]
+        let log = UniqueLog(width: fields.count, file: file, tagBits: tagBits)
         func record(_ i: Int) -> [Value] {
             [.string(i % 3 == 0 ? "R-\(i / 3)" : "e\u{301}-\(i / 3)"), .int(99), .date(CivilDate(dayNumber: i)),
              i % 4 == 0 ? .null : .string("staff"), i % 5 == 0 ? .int(Int64(i % 7)) : .decimal(ExactDecimal(units: Int128(i % 7), scale: 0))]
         }
-        var expected: [String: Int32] = [:]
-        var symbols: [Int32] = []
-        for i in 0..<2_000 {
-            let r = record(i)
-            let s = table.intern(tuple: r, fields)
-            // the tuple's identity: its values' key forms (an int and a decimal of one amount are one key)
-            let name = fields.map { String(reflecting: r[$0].keyForm) }.joined(separator: "|")
-            if let known = expected[name] { #expect(s == known) } else { #expect(s == Int32(expected.count)); expected[name] = s }
-            symbols.append(s)
-        }
-        #expect(table.count == expected.count)
-        // every tuple found again in another order, and in another canonical spelling of its text
-        for i in stride(from: 1_999, through: 0, by: -3) { #expect(table.intern(tuple: record(i), fields) == symbols[i]) }
+        // every record, then every seventh again, then one in another canonical spelling of its text
+        var records = (0..<3_000).map(record) + stride(from: 0, to: 3_000, by: 7).map(record)
         var spelled = record(1)
         spelled[0] = .string("\u{e9}-0")
-        #expect(table.intern(tuple: spelled, fields) == symbols[1])
-        // one field different: a new tuple
-        var other = record(1)
-        other[4] = .int(6)
-        #expect(table.intern(tuple: other, fields) == Int32(expected.count))
+        records.append(spelled)
+        // the expected count and first record of each key (its values' key forms: an int and a decimal
+        // of one amount are one key, canonically equivalent texts are one)
+        var seen: [[Value]: (count: Int, first: Int)] = [:]
+        var candidates: [(seq: Int, count: Int, first: Int)] = []
+        var repeats = 0
+        for (n, r) in records.enumerated() {
+            let (seq, candidate) = log.log(UniqueLog.hash(r, fields), r, fields, place: RecordPlace(key: -1, file: 0, line: Int32(n + 1), record: 0))
+            #expect(seq == n)
+            let key = fields.map { r[$0].keyForm }
+            let known = seen[key].map { (count: $0.count + 1, first: $0.first) } ?? (count: 1, first: n)
+            seen[key] = known
+            // never a repeat missed: a key seen before is always a candidate
+            if known.count > 1 {
+                repeats += 1
+                #expect(candidate, "record \(n) repeats record \(known.first) and is not a candidate")
+            }
+            if candidate { candidates.append((seq, known.count, known.first)) }
+        }
+        #expect(repeats > 400)
+        #expect(log.count == records.count)
+        for c in candidates {
+            let settled = log.settle(c.seq)
+            #expect(settled?.occurrence == c.count && settled?.first == c.first, "record \(c.seq): \(String(describing: settled)), expected \(c)")
+        }
+        #expect(log.place(candidates.last?.first ?? 0)?.line == Int32((candidates.last?.first ?? 0) + 1))
+        // 16-bit tags: nearly every candidate is a repeat; one bit (every tag the same): every record whose
+        // home slot is taken is a candidate
+        if tagBits == 16 { #expect(candidates.count - repeats < 20) }
+        if tagBits == 1 { #expect(candidates.count - repeats > records.count / 5) }
         #expect((file.bytesWritten > 0) == (chunk > 0))
         #expect(file.failure == nil)
+    }
+
+    @Test("a unique log whose temporary file cannot be read back settles nothing: nil, and the file's failure")
+    func uniqueLogUnreadable() {
+        let file = SpillFile(chunkBytes: 64)
+        let log = UniqueLog(width: 1, file: file, tagBits: 1)
+        var last = 0
+        for i in 0..<200 {
+            let r: [Value] = [.string("K-\(i % 50)")]
+            if log.log(UniqueLog.hash(r, [0]), r, [0], place: .none).candidate { last = i }
+        }
+        #expect(last == 199)
+        file.closeForTesting()
+        #expect(log.settle(last) == nil)
+        #expect(file.failure != nil)
     }
 
     @Test("lists of items per row: runs while each row's items come together, links from the first that does not")
@@ -250,12 +303,13 @@ struct SpillTests {
         #expect(file.failure == nil)
     }
 
-    @Test("kept records that cannot be read back fail their rules (fatal): the run does not pass")
-    func unreadableFile() throws {
+    @Test("kept records that cannot be read back fail their rules (fatal): the run does not pass", arguments: [16, 1])
+    func unreadableFile(uniqueTagBits: Int) throws {
         let set = try samplePacks()
         let events = joined(try sampleEvents(set.model), set)
         var options = EngineOptions()
         options.spillChunkBytes = 64
+        options.uniqueTagBits = uniqueTagBits
         let engine = Engine(ruleSet: set, options: options, grouped: false)
         for e in events { engine.consume(e) }
         #expect(engine.spill.bytesWritten > 0)
