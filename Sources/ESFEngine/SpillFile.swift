@@ -264,7 +264,7 @@ struct SpilledValues {
         ValueBytes.put(UInt32(0), &tail)
         ValueBytes.write(value, &tail)
         let n = UInt32(truncatingIfNeeded: tail.count - at - 4)
-        withUnsafeBytes(of: n) { for (k, b) in $0.enumerated() { tail[at + k] = b } }
+        tail.withUnsafeMutableBytes { $0.storeBytes(of: n, toByteOffset: at, as: UInt32.self) }
         count += 1
     }
 
