@@ -5,7 +5,7 @@ import ESFCore
 ///
 /// Each record's key is logged in the temporary file: its 64-bit hash, its values and its record's
 /// place. In memory stays only a filter of the hashes seen: per key a 16-bit tag in an open-addressing
-/// table at most half full (2 to 4 bytes a key, where a symbol table took 12 to 20 with its slots,
+/// table at most half full (4 to 8 bytes a key, where a symbol table took 12 to 20 with its slots,
 /// hashes and counts). A key whose tag is not found was certainly not seen before: the record passes
 /// at once (nearly every record). A key whose tag is found may have been seen before (it was, or
 /// another key has the same tag near it: about one key in 10,000): the record is a *candidate*, and
