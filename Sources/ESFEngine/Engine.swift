@@ -374,8 +374,9 @@ public final class Engine: EvaluationState {
         let uniqueOnly = keys.uniqueOnlyDomains(of: uniqueFields, except: otherFields)
         let domains = keys.domain, tagBits = options.uniqueTagBits
         uniqueLogs = relationPlans.map { plan in
-            guard case .unique(let e, let fields, _) = plan.spec, !fields.isEmpty,
-                  fields.count > 1 || uniqueOnly.contains(domains[e][fields[0]]) else { return nil }
+            // one field of a domain others read: its symbols (`uniqueIndex`); anything else: a log
+            guard case .unique(let e, let fields, _) = plan.spec,
+                  fields.count != 1 || uniqueOnly.contains(domains[e][fields[0]]) else { return nil }
             return UniqueLog(width: fields.count, file: spill, tagBits: tagBits)
         }
     }
