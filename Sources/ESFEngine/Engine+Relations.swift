@@ -113,7 +113,7 @@ extension Engine {
         var items = pendingItems.sequentialReader()
         var k = 0
         var chosen: Finding?
-        var decided = false, unsettled = false, unsettledAny = false
+        var unsettled = false, unsettledAny = false
         var settled = Array(repeating: 0, count: rules.count)
         var lost = false
         let whole = pendingFindings.forEach(untilFailure: true) { base in
@@ -123,19 +123,17 @@ extension Engine {
             }
             k += 1
             let i = Int(item.rule)
-            if !decided {
+            // the record's first failing item decides
+            if chosen == nil {
                 if item.state < 0 {
                     chosen = base
-                    decided = true
                 } else if let log = uniqueLogs[Int(item.state)], let (n, first) = log.settle(Int(item.seq)) {
                     if n > 1 {
                         var earlier: RelatedLocation?
                         if case .unique(let entity, let fields, _) = relationPlans[Int(item.state)].spec, let p = log.place(first) {
-                            earlier = related(p, entity: entity, field: fields.count == 1 ? fields[0] : nil,
-                                              role: options.language == .sl ? "prvi zapis:" : "first recorded as")
+                            earlier = firstRecorded(p, entity: entity, fields: fields)
                         }
                         chosen = base.decorated(occurrence: n, earlier: earlier, language: options.language)
-                        decided = true
                     }
                 } else {
                     unsettled = true
@@ -153,7 +151,6 @@ extension Engine {
                 coverage[i].passed += 1
             }
             chosen = nil
-            decided = false
             unsettled = false
         }
         // records whose items could not be read back, or not settled: errors
@@ -192,8 +189,7 @@ extension Engine {
                 return .passed
             }
             let first = uniqueFirst[state].element(row) ?? RecordPlace.none
-            return .failed(explain: duplicate(), occurrence: n,
-                           earlier: related(first, entity: r.entity, field: fields[0], role: options.language == .sl ? "prvi zapis:" : "first recorded as"))
+            return .failed(explain: duplicate(), occurrence: n, earlier: firstRecorded(first, entity: r.entity, fields: fields))
         case .noOverlap(_, let keyField, let startExpr, let endExpr):
             guard let start = plan.start, let end = plan.end, case .date(let s) = try evaluator.evaluate(start),
                   case .date(let e) = try evaluator.evaluate(end) else {
@@ -349,6 +345,12 @@ extension Engine {
         }
         return RecordPlace(key: key, file: Int32(truncatingIfNeeded: file), line: Int32(clamping: r.location.line ?? 0),
                            record: Int32(clamping: r.location.record ?? 0))
+    }
+
+    /// The first record of a repeated `unique` key (place `p`, the key's `fields`) as a related location
+    /// (`first recorded as expenditure X-0001`), naming the field when the key is one field.
+    func firstRecorded(_ p: RecordPlace, entity: Int, fields: [Int]) -> RelatedLocation? {
+        related(p, entity: entity, field: fields.count == 1 ? fields[0] : nil, role: options.language == .sl ? "prvi zapis:" : "first recorded as")
     }
 
     /// The earlier record of a duplicate or overlap as a related location: `first recorded as participant

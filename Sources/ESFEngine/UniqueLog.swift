@@ -90,6 +90,7 @@ final class UniqueLog {
 
     /// A table of `count` slots holding the tags of every hash logged.
     private func rebuild(count: Int) {
+        // the old table freed before the new one is made (it is not read again): one at a time at the peak
         tags = []
         tags = [UInt16](repeating: 0, count: count)
         stored = 0
