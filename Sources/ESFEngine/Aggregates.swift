@@ -151,9 +151,10 @@ final class AggregateStore {
     var distinctSeen: [BitBlocks]
     var distinctCount: [Int]
     /// Correlated aggregates with residual conditions keep their records per key, and of each
-    /// record only the fields the residual and the value read (`keptFields` order), in flat arrays.
+    /// record only the fields the residual and the value read (`keptFields` order), as rows in the
+    /// temporary file past their last chunk (`SpilledRows`).
     var kept: [RowLists]
-    var keptValues: [PackedValues]
+    var keptValues: [SpilledRows]
     let keptFields: [[Int]]
     /// Aggregates whose filter failed at run time: every rule reading them fails too.
     var failures: [Int: String] = [:]
@@ -180,7 +181,7 @@ final class AggregateStore {
         var width: Int
     }
 
-    init(specs: [AggregateSpec], entityCount: Int, budget: Int) {
+    init(specs: [AggregateSpec], entityCount: Int, budget: Int, file: SpillFile) {
         self.specs = specs
         shapes = specs.map { Shape(kind: $0.kind, integer: $0.valueType == .int, firstOfKey: $0.firstOfKey, keeps: $0.residual != nil,
                                    keyless: $0.innerKeyFields.isEmpty, field: $0.field, entity: $0.entity, width: $0.width) }
@@ -205,7 +206,7 @@ final class AggregateStore {
         distinctSeen = Array(repeating: BitBlocks(), count: specs.count)
         distinctCount = Array(repeating: 0, count: specs.count)
         kept = specs.map { _ in RowLists() }
-        keptValues = Array(repeating: PackedValues(), count: specs.count)
+        keptValues = specs.map { _ in SpilledRows(file: file) }
         keptFields = specs.map { spec in
             var fields = Set(spec.residual?.aggregatedFields() ?? [])
             fields.formUnion(spec.value?.aggregatedFields() ?? [])
@@ -271,7 +272,7 @@ final class AggregateStore {
             if shape.keeps {
                 let r = row(id, entity: entity, values: values, keys: keys)
                 kept[id].append(row: Int32(truncatingIfNeeded: r))
-                for f in keptFields[id] { keptValues[id].append(values[f]) }
+                keptValues[id].append(values, at: keptFields[id])
                 continue
             }
             let v: Value
@@ -302,16 +303,18 @@ final class AggregateStore {
         evaluator.aggregated = nil
     }
 
-    /// The kept records of a key, at full width again (the fields not kept are null).
+    /// The kept records of a key, at full width again (the fields not kept are null); those read back
+    /// before one that could not be (the aggregate then fails: `failures`).
     func records(_ id: Int, key: [Value], keys: KeySymbols) -> [[Value]] {
         var out: [[Value]] = []
-        forEachRecord(id, key: key, keys: keys) { out.append($0) }
+        try? forEachRecord(id, key: key, keys: keys) { out.append($0) }
         return out
     }
 
     /// Calls `body` with each kept record of a key, in order, at full width in one buffer refilled per
-    /// record (not copied while `body` keeps no reference to it).
-    func forEachRecord<E: Error>(_ id: Int, key: [Value], keys: KeySymbols, _ body: ([Value]) throws(E) -> Void) throws(E) {
+    /// record (not copied while `body` keeps no reference to it). A record that cannot be read back from
+    /// the temporary file fails the aggregate, here and for every rule that reads it later (`failures`).
+    func forEachRecord(_ id: Int, key: [Value], keys: KeySymbols, _ body: ([Value]) throws(EvalError) -> Void) throws(EvalError) {
         if key.contains(where: \.isNull) { return }
         guard let r = row(id, key: key, keys: keys) else { return }
         var item = kept[id].first(Int32(truncatingIfNeeded: r))
@@ -319,7 +322,11 @@ final class AggregateStore {
         let fields = keptFields[id]
         var full = Array(filled: Value.null, count: shapes[id].width)
         while item >= 0 {
-            keptValues[id].unpack(from: Int(item) * fields.count, into: &full, at: fields)
+            guard keptValues[id].read(Int(item), into: &full, at: fields) else {
+                let reason = "\(specs[id].text): its records could not be read back from the temporary file (\(keptValues[id].failure ?? "unknown error"))"
+                if failures[id] == nil { failures[id] = reason }
+                throw EvalError(code: "state", message: reason)
+            }
             try body(full)
             item = kept[id].next(item)
         }

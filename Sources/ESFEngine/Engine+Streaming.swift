@@ -167,9 +167,12 @@ extension Engine {
                     continue
                 }
                 let fields = projectedFields[c]
-                let base = Int(prow) * fields.count
                 if contextRecords[c] == nil { contextRecords[c] = Array(filled: Value.null, count: model.entities[c].fields.count) }
-                projectionValues[c].unpack(from: base, into: &contextRecords[c]!, at: fields)
+                if !projectionValues[c].read(Int(prow), into: &contextRecords[c]!, at: fields) {
+                    // the record's rules run without the parent's values, and fail at the end of the stream
+                    projectionsLost += 1
+                    for f in fields { contextRecords[c]![f] = .null }
+                }
                 if let ki = projectedKey[c] {
                     let parents = keys.tables[KeySymbols.parents]
                     contextRecords[c]![ki] = projectionKeyExceptions[c][prow] ?? parents.value(of: Int32(truncatingIfNeeded: pkey)) ?? .null
@@ -188,7 +191,7 @@ extension Engine {
             // a new row (numbered as the projections so far): the record's projected fields
             let known = projectionRows[e].rows
             if projectionRows[e].row(Int32(truncatingIfNeeded: key), create: true) == known {
-                for f in projectedFields[e] { projectionValues[e].append(r.values[f]) }
+                projectionValues[e].append(r.values, at: projectedFields[e])
                 // the key field from the parents' table, unless this record spells its key otherwise
                 if let ki = projectedKey[e], !keys.tables[KeySymbols.parents].holdsText(Int32(truncatingIfNeeded: key), r.values[ki]) {
                     projectionKeyExceptions[e][known] = r.values[ki]
@@ -321,6 +324,12 @@ extension Engine {
             fail(Set(deferredRules.joined()).sorted(),
                  "\(deferred.count - reader.read) kept records could not be read back from the temporary file (\(spill.failure ?? "unknown error"))")
         }
+        if projectionsLost > 0 {
+            // parents' values that records read as context: the rules of those records
+            let readers = model.entities.indices.filter { !contextEntities[$0].isEmpty }
+            fail(Set(readers.flatMap { immediateRules[$0] + deferredRules[$0] }).sorted(),
+                 "the values of \(projectionsLost) records' parents could not be read back from the temporary file (\(spill.failure ?? "unknown error"))")
+        }
         if let failure = spill.failure ?? unsettled {
             // a key's value or an earlier record's place (`unique`, `no_overlap`): the relation rules
             fail(relationCounts.indices.filter { relationCounts[$0] > 0 },
@@ -368,12 +377,12 @@ extension Engine {
     func releaseKeyState() {
         let n = model.entities.count
         keys = KeySymbols(model: model)
-        aggregates = AggregateStore(specs: [], entityCount: n, budget: options.budget)
+        aggregates = AggregateStore(specs: [], entityCount: n, budget: options.budget, file: spill)
         firstOfKeySeen = Array(repeating: BitBlocks(), count: n)
         lookupRows = Array(repeating: BlockArray(), count: n)
         lookupRecords = Array(repeating: [], count: n)
         projectionRows = (0..<n).map { _ in KeyIndex() }
-        projectionValues = Array(repeating: PackedValues(), count: n)
+        projectionValues = (0..<n).map { _ in SpilledRows(file: spill) }
         projectionKeyExceptions = Array(repeating: [:], count: n)
         parentSeen = BitBlocks()
         optionalChildSeen = Array(repeating: BitBlocks(), count: n)

@@ -131,9 +131,13 @@ public final class Engine: EvaluationState {
     var lookupRows: [BlockArray<Int32>]
     var lookupRecords: [[[Value]]]
     /// Joined mode: per entity and parent key symbol, the row of the values of the fields some rule reads
-    /// as context (`projectedFields` order, nothing else, in the flat `projectionValues`); and the parents seen.
+    /// as context (`projectedFields` order, nothing else, in `projectionValues`, in the temporary file
+    /// past its last chunk: read back in about the order written when children come in their parents'
+    /// order); and the parents seen.
     var projectionRows: [KeyIndex]
-    var projectionValues: [PackedValues]
+    var projectionValues: [SpilledRows]
+    /// The projections that could not be read back (their records' rules fail at the end of the stream).
+    var projectionsLost = 0
     var projectedFields: [[Int]] = []
     /// Per parent entity whose key field some rule reads as context: that field, kept out of its
     /// projection (it is the parents' symbol table's value of the row's key, kept there anyway: 16
@@ -209,7 +213,6 @@ public final class Engine: EvaluationState {
         lookupRecords = Array(repeating: [], count: n)
         // one per entity (classes: `Array(repeating:)` would share one)
         projectionRows = (0..<n).map { _ in KeyIndex() }
-        projectionValues = Array(repeating: PackedValues(), count: n)
         optionalChildSeen = Array(repeating: BitBlocks(), count: n)
         contextRecords = Array(repeating: nil, count: n)
         sealedBy = Array(repeating: false, count: n)
@@ -264,6 +267,7 @@ public final class Engine: EvaluationState {
         intervalEnds = Array(repeating: BlockArray(), count: states)
         let spill = SpillFile(chunkBytes: options.spillChunkBytes)
         self.spill = spill
+        projectionValues = (0..<n).map { _ in SpilledRows(file: spill) }
         findingStore = FindingStore(file: spill)
         uniqueFirst = (0..<states).map { _ in SpilledArray(file: spill) }
         pendingItems = SpilledArray(file: spill)
@@ -291,7 +295,7 @@ public final class Engine: EvaluationState {
             guard case .relations(let relations) = rule.assertion else { return [] }
             return relations.map { RelationPlan($0, params: rule.params, aggregates: specs, budget: budget) }
         }
-        aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget)
+        aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget, file: spill)
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
         ruleNanos = Array(repeating: 0, count: options.timings ? rules.count : 0)
         ruleRuns = Array(repeating: 0, count: options.timings ? rules.count : 0)

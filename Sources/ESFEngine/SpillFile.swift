@@ -314,3 +314,116 @@ final class ValueCache {
         values[i & 255] = v
     }
 }
+
+/// Rows of values (the same fields each) appended one after another and read back by number, mostly
+/// in about the order they were written, many times over: the context projections of the parents a
+/// CSV bundle's child rows read, and the records correlated aggregates keep. Each row is its length
+/// (4 bytes) and its values' bytes (`ValueBytes`), in groups of 64 rows that never straddle a chunk
+/// (fewer with chunks under 16 KB);
+/// full chunks go to the `SpillFile`, and the address of each group's first row is kept (8 bytes per
+/// 64 rows). A read from the file fetches the row's group, or the next 16 groups when it follows the
+/// groups fetched last (children listed in their parents' order read their parents' rows forward),
+/// and a row after the one read last is found from it, without counting from its group's start.
+struct SpilledRows {
+    /// Rows a group: 64, fewer with chunks under 16 KB (so that tests' tiny chunks reach the file).
+    let group: Int
+    /// Groups fetched at once when a read goes on from the groups fetched last.
+    static let readAhead = 16
+    private let file: SpillFile
+    private var chunks: [SpilledChunk<UInt8>] = []
+    private var tail: [UInt8] = []
+    /// Per group of rows: its chunk (high 32 bits) and its place in the chunk.
+    private var marks: [Int64] = []
+    private(set) var count = 0
+    /// The groups fetched from the file last and where the row after the one read last begins (a
+    /// class: read without copying the store).
+    private let window = RowWindow()
+
+    init(file: SpillFile) {
+        self.file = file
+        group = file.chunkBytes == 0 ? 64 : max(1, min(64, file.chunkBytes / 256))
+    }
+
+    /// The temporary file's first failure to read back, as text.
+    var failure: String? { file.failure }
+
+    /// Appends a row: the values of `record` at `fields`, in that order.
+    mutating func append(_ record: [Value], at fields: [Int]) {
+        if count % group == 0 {
+            if file.chunkBytes > 0, tail.count >= file.chunkBytes { chunks.append(file.chunk(of: &tail)) }
+            marks.append(Int64(chunks.count) << 32 | Int64(tail.count))
+        }
+        let at = tail.count
+        ValueBytes.put(UInt32(0), &tail)
+        for f in fields { ValueBytes.write(record[f], &tail) }
+        let n = UInt32(truncatingIfNeeded: tail.count - at - 4)
+        tail.withUnsafeMutableBytes { $0.storeBytes(of: n, toByteOffset: at, as: UInt32.self) }
+        count += 1
+    }
+
+    /// Writes row `i` into `record`, its `k`th value at `fields[k]`: false (`record` unchanged) when the
+    /// row is past the end or cannot be read back (`file.failure`).
+    func read(_ i: Int, into record: inout [Value], at fields: [Int]) -> Bool {
+        guard i >= 0, i < count else { return false }
+        let g = i / group
+        let c = Int(marks[g] >> 32)
+        func start(_ g: Int) -> Int { Int(marks[g] & 0xFFFF_FFFF) }
+        // row `i` from bytes `p` holding chunk `c` from its place `base` on
+        func decode(_ p: UnsafeRawBufferPointer, base: Int) -> Bool {
+            // from the row after the one read last when it is in `i`'s group, else from the group's start
+            var r = g * group, at = start(g) - base
+            if window.cursorChunk == c, window.nextRow > r, window.nextRow <= i {
+                r = window.nextRow
+                at = window.nextAt - base
+            }
+            while r < i {
+                guard at >= 0, at + 4 <= p.count else { return false }
+                at += 4 + Int(p.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+                r += 1
+            }
+            guard at >= 0, at + 4 <= p.count else { return false }
+            let n = Int(p.loadUnaligned(fromByteOffset: at, as: UInt32.self))
+            at += 4
+            guard at + n <= p.count else { return false }
+            for f in fields { record[f] = ValueBytes.read(p, &at) }
+            window.cursorChunk = c
+            window.nextRow = i + 1
+            window.nextAt = at + base
+            return true
+        }
+        switch c < chunks.count ? chunks[c] : .memory(tail) {
+        case .memory(let bytes):
+            return bytes.withUnsafeBytes { decode($0, base: 0) }
+        case .file(let offset, let size):
+            if window.fetchedChunk != c || g < window.firstGroup || g >= window.endGroup {
+                // the groups after those fetched last: the next few at once, else this one
+                let ahead = window.fetchedChunk == c && g == window.endGroup
+                var last = g
+                while ahead, last + 1 < marks.count, last + 1 < g + Self.readAhead, Int(marks[last + 1] >> 32) == c { last += 1 }
+                let from = start(g)
+                let to = last + 1 < marks.count && Int(marks[last + 1] >> 32) == c ? start(last + 1) : size
+                window.fetchedChunk = Int.min
+                window.bytes = [UInt8](unsafeUninitializedCapacity: to - from) { p, n in
+                    n = file.read(at: offset + Int64(from), into: UnsafeMutableRawBufferPointer(p)) ? to - from : 0
+                }
+                guard window.bytes.count == to - from else { return false }
+                window.fetchedChunk = c
+                window.firstGroup = g
+                window.endGroup = last + 1
+                window.base = from
+            }
+            return window.bytes.withUnsafeBytes { decode($0, base: window.base) }
+        }
+    }
+}
+
+/// Where `SpilledRows` read last: the bytes of groups `firstGroup..<endGroup` of chunk `fetchedChunk`
+/// fetched from the file (from place `base` of the chunk on), and the row after the one read last
+/// with its place in its chunk, `cursorChunk`.
+final class RowWindow {
+    var fetchedChunk = Int.min
+    var bytes: [UInt8] = []
+    var firstGroup = 0, endGroup = 0, base = 0
+    var cursorChunk = Int.min
+    var nextRow = -1, nextAt = 0
+}

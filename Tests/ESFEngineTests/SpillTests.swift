@@ -22,6 +22,27 @@ func withRepeats(_ events: [InputEvent], _ model: DataModel, every: Int = 3) thr
     return out
 }
 
+/// A joined stream with the records of each entity in a shuffled order (the same order every run).
+func shuffledWithinEntities(_ events: [InputEvent]) -> [InputEvent] {
+    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    var out = events
+    var start = 0
+    while start < out.count {
+        guard case .record(let first) = out[start] else { start += 1; continue }
+        var end = start
+        while end < out.count, case .record(let r) = out[end], r.entity == first.entity { end += 1 }
+        // Fisher–Yates with a fixed xorshift generator
+        for i in stride(from: end - 1, to: start, by: -1) {
+            state ^= state << 13
+            state ^= state >> 7
+            state ^= state << 17
+            out.swapAt(i, start + Int(state % UInt64(i - start + 1)))
+        }
+        start = end
+    }
+    return out
+}
+
 /// Runs the engine over an in-memory stream with the given spill chunk size.
 func run(_ set: RuleSet, _ events: [InputEvent], grouped: Bool, spillChunkBytes: Int, uniqueTagBits: Int = 16) -> (InputResult, SpillFile) {
     var options = EngineOptions()
@@ -39,8 +60,10 @@ struct SpillTests {
     func sameFindings(chunk: Int) throws {
         let set = try samplePacks()
         let events = try withRepeats(try sampleEvents(set.model), set.model)
-        for grouped in [true, false] {
-            let stream = grouped ? events : joined(events, set)
+        // grouped; joined with children in their parents' order; joined with each file's rows shuffled
+        // (kept rows and parents' projections then read back out of order)
+        for (grouped, shuffled) in [(true, false), (false, false), (false, true)] {
+            let stream = grouped ? events : shuffled ? shuffledWithinEntities(joined(events, set)) : joined(events, set)
             let (inMemory, memoryFile) = run(set, stream, grouped: grouped, spillChunkBytes: 0)
             let (spilled, file) = run(set, stream, grouped: grouped, spillChunkBytes: chunk)
             #expect(memoryFile.bytesWritten == 0)
@@ -117,6 +140,95 @@ struct SpillTests {
         #expect(values.value(2_000) == nil)
         // the values take some 100 KB: past every chunk size but 0
         #expect((file.bytesWritten > 0) == (chunk > 0))
+    }
+
+    @Test("kept rows come back by their number, in order, backwards, at random and between appends, from memory and from the file",
+          arguments: [0, 1, 64, 4096, 1 << 16])
+    func spilledRows(chunk: Int) {
+        let file = SpillFile(chunkBytes: chunk)
+        var rows = SpilledRows(file: file)
+        // three kept fields of a five-field record: a text of any length, a date or null, an amount
+        let fields = [4, 0, 2]
+        func row(_ i: Int) -> [Value] {
+            [i % 11 == 0 ? .null : .date(CivilDate(dayNumber: 18_000 + i)), .int(-1), .decimal(ExactDecimal(units: Int128(i) * 101, scale: 2)), .bool(true),
+             .string("P-\(i)" + String(repeating: "š", count: i % 50))]
+        }
+        func expected(_ i: Int) -> [Value] {
+            let r = row(i)
+            var out = Array(repeating: Value.null, count: 5)
+            for f in fields { out[f] = r[f] }
+            return out
+        }
+        var buffer = Array(repeating: Value.null, count: 5)
+        func check(_ i: Int) {
+            for f in fields { buffer[f] = .string("stale") }
+            #expect(rows.read(i, into: &buffer, at: fields))
+            #expect(buffer.map { String(reflecting: $0) } == expected(i).map { String(reflecting: $0) }, "row \(i)")
+        }
+        // read while appending: the rows just written, and one far back, after each append
+        for i in 0..<3_000 {
+            rows.append(row(i), at: fields)
+            check(i)
+            if i % 7 == 0 { check(i / 2) }
+        }
+        #expect(rows.count == 3_000)
+        for i in 0..<3_000 { check(i) }
+        for i in stride(from: 2_999, through: 0, by: -1) { check(i) }
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3_000 { check(Int.random(in: 0..<3_000, using: &generator)) }
+        // children read their parents forward from the start again (another child file)
+        for i in stride(from: 0, to: 3_000, by: 3) { check(i) }
+        #expect(!rows.read(-1, into: &buffer, at: fields))
+        #expect(!rows.read(3_000, into: &buffer, at: fields))
+        #expect(file.failure == nil)
+        #expect((file.bytesWritten > 0) == (chunk > 0 && chunk < 100_000))
+    }
+
+    @Test("parents' values and kept records that cannot be read back while the stream goes on fail the rules that read them: the run does not pass")
+    func unreadableDuringStream() throws {
+        let set = try samplePacks()
+        let events = joined(try sampleEvents(set.model), set)
+        var options = EngineOptions()
+        options.spillChunkBytes = 64
+        let engine = Engine(ruleSet: set, options: options, grouped: false)
+        // the file goes once the parents are in it, before the first record that reads them
+        var closed = false
+        for e in events {
+            if !closed, case .record(let r) = e, !engine.contextEntities[r.entity].isEmpty {
+                #expect(engine.spill.bytesWritten > 0)
+                engine.spill.closeForTesting()
+                closed = true
+            }
+            engine.consume(e)
+        }
+        #expect(closed)
+        #expect(engine.projectionsLost > 0)
+        let result = engine.finish(path: "memory", files: [])
+        func rule(_ f: Finding) -> String { f.message.split(separator: " ").dropFirst().first.map(String.init) ?? "" }
+        let failed = Set(result.findings.filter { $0.ruleID == ReservedFinding.runtime.rawValue }.map(rule))
+        let readers = engine.model.entities.indices.filter { !engine.contextEntities[$0].isEmpty }
+        let needed = Set(readers.flatMap { engine.immediateRules[$0] + engine.deferredRules[$0] }.map { engine.rules[$0].id })
+        #expect(!needed.isEmpty)
+        #expect(needed.isSubset(of: failed), "\(needed.subtracting(failed).sorted())")
+        #expect(result.findings.contains { $0.message.contains("could not be read back from the temporary file") })
+        #expect(result.severityCounts.fatal > 0)
+        for c in result.coverage { #expect(c.evaluated == c.passed + c.failed + c.notApplicable + c.errors) }
+    }
+
+    @Test("a kept row that cannot be read back is refused, not made up: false, and the file's failure")
+    func spilledRowsUnreadable() {
+        let file = SpillFile(chunkBytes: 64)
+        var rows = SpilledRows(file: file)
+        for i in 0..<1_000 { rows.append([.int(Int64(i)), .string("X-\(i)")], at: [0, 1]) }
+        #expect(file.bytesWritten > 0)
+        file.closeForTesting()
+        var buffer: [Value] = [.null, .null]
+        #expect(!rows.read(0, into: &buffer, at: [0, 1]))
+        #expect(buffer == [.null, .null])
+        #expect(file.failure != nil)
+        // the rows of the last chunk, still in memory, are still read
+        #expect(rows.read(999, into: &buffer, at: [0, 1]))
+        #expect(buffer == [.int(999), .string("X-999")])
     }
 
     @Test("findings and coverage are the same whatever the tags of the unique logs (one bit: nearly every key a candidate settled at the end)",
