@@ -326,11 +326,40 @@ struct SpillTests {
             #expect(settled?.occurrence == c.count && settled?.first == c.first, "record \(c.seq): \(String(describing: settled)), expected \(c)")
         }
         #expect(log.place(candidates.last?.first ?? 0)?.line == Int32((candidates.last?.first ?? 0) + 1))
-        // 16-bit tags: nearly every candidate is a repeat; one bit (every tag the same): every record whose
-        // home slot is taken is a candidate
+        // 16-bit tags: nearly every candidate is a repeat; one bit (every tag the same): every record one
+        // of whose two buckets holds a tag is a candidate
         if tagBits == 16 { #expect(candidates.count - repeats < 20) }
         if tagBits == 1 { #expect(candidates.count - repeats > records.count / 5) }
         #expect((file.bytesWritten > 0) == (chunk > 0))
+        #expect(file.failure == nil)
+    }
+
+    @Test("a unique log's filter of 200,000 keys misses no repeat, makes few candidates of new keys, and takes under 3.5 bytes a key")
+    func uniqueLogFilterDensity() {
+        let file = SpillFile(chunkBytes: 1 << 16)
+        let log = UniqueLog(width: 1, file: file)
+        var repeats = 0, falseCandidates = 0
+        for i in 0..<220_000 {
+            // every eleventh record repeats the key of an earlier record that was not a repeat
+            var key = i
+            if i % 11 == 10 {
+                key = Int(truncatingIfNeeded: (UInt64(i) &* 0x9E37_79B9_7F4A_7C15) >> 40) % i
+                if key % 11 == 10 { key -= 1 }
+            }
+            let r: [Value] = [.string("X-\(key)")]
+            let (_, candidate) = log.log(UniqueLog.hash(r, [0]), r, [0], place: RecordPlace(key: -1, file: 0, line: 1, record: 0))
+            if key != i {
+                repeats += 1
+                #expect(candidate, "record \(i) repeats key \(key) and is not a candidate")
+            } else if candidate {
+                falseCandidates += 1
+            }
+        }
+        let keys = 220_000 - repeats
+        #expect(keys == 200_000)
+        // 8 slots searched, at most 90 % full: fewer than 8 × 0.9 / 65,535 of the new keys on average
+        #expect(falseCandidates < 100, "\(falseCandidates) new keys were candidates")
+        #expect(Double(log.filterBytes) / Double(keys) < 3.5, "\(log.filterBytes) bytes for \(keys) keys")
         #expect(file.failure == nil)
     }
 
