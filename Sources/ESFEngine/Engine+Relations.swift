@@ -16,9 +16,10 @@ extension Engine {
     }
 
     public func lookup(_ entity: Int, key: Value) -> [Value]? {
-        guard let ki = keyFieldIndex[entity], let s = keys.find(entity, ki, key.keyForm), Int(s) < lookupRows[entity].count else { return nil }
-        let row = lookupRows[entity][Int(s)]
-        if row == -2 { return [] }
+        guard let ki = keyFieldIndex[entity], let s = keys.find(entity, ki, key.keyForm), lookupSeen[entity].contains(Int(s)) else { return nil }
+        // present, its record not kept (only `exists` reads the entity)
+        guard recordLookupEntities[entity] else { return [] }
+        let row = Int(s) < lookupRows[entity].count ? lookupRows[entity][Int(s)] : -1
         return row >= 0 ? lookupRecords[entity][Int(row)] : nil
     }
 
@@ -200,7 +201,10 @@ extension Engine {
             var clashPlace = RecordPlace.none
             var item = intervalLists[state].first(k)
             while item >= 0 {
-                let earlier = (CivilDate(dayNumber: Int(intervalStarts[state][Int(item)])), CivilDate(dayNumber: Int(intervalEnds[state][Int(item)])))
+                guard let bounds = intervalBounds[state].element(Int(item)) else {
+                    throw EvalError(code: "state", message: "an earlier interval could not be read back from the temporary file (\(spill.failure ?? "unknown error"))")
+                }
+                let earlier = (CivilDate(dayNumber: Int(Int32(truncatingIfNeeded: bounds >> 32))), CivilDate(dayNumber: Int(Int32(truncatingIfNeeded: bounds))))
                 if earlier.0 <= e && s <= earlier.1 {
                     clash = earlier
                     clashPlace = intervalPlaces[state].element(Int(item)) ?? RecordPlace.none
@@ -214,8 +218,7 @@ extension Engine {
                 throw EvalError(code: "range", message: "a date of the interval \(s) – \(e) is out of the range of dates compared")
             }
             intervalLists[state].append(row: k)
-            intervalStarts[state].append(s32)
-            intervalEnds[state].append(e32)
+            intervalBounds[state].append(UInt64(UInt32(bitPattern: s32)) << 32 | UInt64(UInt32(bitPattern: e32)))
             intervalPlaces[state].append(place(r))
             guard let clash else { return .passed }
             func bound(_ d: CivilDate, _ expr: BoundExpr) -> String {

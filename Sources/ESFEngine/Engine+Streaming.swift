@@ -121,14 +121,11 @@ extension Engine {
         aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: keys, repeatOfKey: repeatOfKey)
         if lookupEntities[e], let ki = keyFieldIndex[e], !r.values[ki].isNull {
             let s = Int(keys.symbol(e, ki, r.values))
-            lookupRows[e].ensureIndex(s, -1)
-            if lookupRows[e][s] == -1 {
-                if recordLookupEntities[e] {
-                    lookupRows[e][s] = Int32(truncatingIfNeeded: lookupRecords[e].count)
-                    lookupRecords[e].append(r.values)
-                } else {
-                    lookupRows[e][s] = -2
-                }
+            // the first record of a key is the one looked up
+            if lookupSeen[e].insert(s), recordLookupEntities[e] {
+                lookupRows[e].ensureIndex(s, -1)
+                lookupRows[e][s] = Int32(truncatingIfNeeded: lookupRecords[e].count)
+                lookupRecords[e].append(r.values)
             }
         }
         for i in relationRules[e] { relate(i, r) }
@@ -379,6 +376,7 @@ extension Engine {
         keys = KeySymbols(model: model)
         aggregates = AggregateStore(specs: [], entityCount: n, budget: options.budget, file: spill)
         firstOfKeySeen = Array(repeating: BitBlocks(), count: n)
+        lookupSeen = Array(repeating: BitBlocks(), count: n)
         lookupRows = Array(repeating: BlockArray(), count: n)
         lookupRecords = Array(repeating: [], count: n)
         projectionRows = (0..<n).map { _ in KeyIndex() }
@@ -390,8 +388,7 @@ extension Engine {
         uniqueCounts = []
         uniqueLogs = []
         intervalLists = []
-        intervalStarts = []
-        intervalEnds = []
+        intervalBounds = []
         group = []
     }
 }

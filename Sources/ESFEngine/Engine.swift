@@ -127,7 +127,10 @@ public final class Engine: EvaluationState {
     var firstOfKeySeen: [BitBlocks]
     /// Per entity: the entities a joined-mode record reads as context (its parent and the parent's other children).
     let contextEntities: [[Int]]
-    /// Per entity and key symbol: the row of its record in `lookupRecords` (-1: none; -2: present, record not kept).
+    /// Per entity some rule looks up (`exists`, `lookup`): the key symbols seen (a bit each); and for
+    /// the entities whose records a `lookup` reads, per key symbol the row of its record in
+    /// `lookupRecords` (-1: none).
+    var lookupSeen: [BitBlocks]
     var lookupRows: [BlockArray<Int32>]
     var lookupRecords: [[[Value]]]
     /// Joined mode: per entity and parent key symbol, the row of the values of the fields some rule reads
@@ -167,10 +170,12 @@ public final class Engine: EvaluationState {
     var pendingItems: SpilledArray<PendingItem>
     var pendingFindings: FindingStore
     var pendingRecords: [Int]
-    /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order.
+    /// `no_overlap`: per relation state, the intervals of each key symbol in insertion order, and per
+    /// item its bounds (two 32-bit day numbers in a word), in the temporary file past their last chunk:
+    /// a key's intervals are read when another of its intervals comes, nearly always right after them
+    /// (still in memory), one `pread` each otherwise.
     var intervalLists: [RowLists]
-    var intervalStarts: [BlockArray<Int32>]
-    var intervalEnds: [BlockArray<Int32>]
+    var intervalBounds: [SpilledArray<UInt64>]
     /// The records a relation finding names as the earlier one, as a few numbers each, in the
     /// temporary file (read only for a finding): per `unique` state and row, the key's first record;
     /// per `no_overlap` state and item, its record.
@@ -209,6 +214,7 @@ public final class Engine: EvaluationState {
         deferredRules = Array(repeating: [], count: n)
         relationRules = Array(repeating: [], count: n)
         contextFields = Array(repeating: [], count: n)
+        lookupSeen = Array(repeating: BitBlocks(), count: n)
         lookupRows = Array(repeating: BlockArray(), count: n)
         lookupRecords = Array(repeating: [], count: n)
         // one per entity (classes: `Array(repeating:)` would share one)
@@ -263,10 +269,9 @@ public final class Engine: EvaluationState {
         uniqueIndex = (0..<states).map { _ in KeyIndex() }
         uniqueCounts = Array(repeating: OccurrenceCounts(), count: states)
         intervalLists = (0..<states).map { _ in RowLists() }
-        intervalStarts = Array(repeating: BlockArray(), count: states)
-        intervalEnds = Array(repeating: BlockArray(), count: states)
         let spill = SpillFile(chunkBytes: options.spillChunkBytes)
         self.spill = spill
+        intervalBounds = (0..<states).map { _ in SpilledArray(file: spill) }
         projectionValues = (0..<n).map { _ in SpilledRows(file: spill) }
         findingStore = FindingStore(file: spill)
         uniqueFirst = (0..<states).map { _ in SpilledArray(file: spill) }
