@@ -68,13 +68,14 @@ final class UniqueLog {
         hashes.append(h)
         for f in fields { values.append(record[f].keyForm) }
         places.append(place)
-        if found(h) {
+        let p = slots(h)
+        if found(p) {
             candidates.insert(h)
             return (seq, true)
         }
         // 90 % full, or no room without too long a chain of moves: a table half as large again,
         // from the log (which holds `h`)
-        if stored * 10 >= buckets.count * 4 * 9 || !insert(h) {
+        if stored * 10 >= buckets.count * 4 * 9 || !insert(p, h) {
             rebuild(count: buckets.count + buckets.count / 2)
         } else {
             stored += 1
@@ -107,10 +108,19 @@ final class UniqueLog {
         return (x &- lanes) & ~x & highs != 0
     }
 
-    /// Whether the tag of `h` is in one of its two buckets.
-    private func found(_ h: UInt64) -> Bool {
+    /// A hash's tag and its two buckets.
+    private typealias Slots = (tag: UInt64, first: Int, second: Int)
+
+    /// The tag of `h` and its two buckets in the table as it is (computed once for the look-up and the
+    /// insertion that follows it).
+    private func slots(_ h: UInt64) -> Slots {
         let t = tag(h), b = home(h)
-        return Self.holds(buckets[b], t) || Self.holds(buckets[other(b, t)], t)
+        return (t, b, other(b, t))
+    }
+
+    /// Whether a hash's tag is in one of its two buckets.
+    private func found(_ p: Slots) -> Bool {
+        Self.holds(buckets[p.first], p.tag) || Self.holds(buckets[p.second], p.tag)
     }
 
     /// Puts tag `t` in an empty slot of bucket `b`, if it has one.
@@ -125,13 +135,12 @@ final class UniqueLog {
         return true
     }
 
-    /// Puts `h`'s tag (not in the table) in one of its buckets, moving tags to their other buckets to
+    /// Puts hash `h`'s tag (`p`: its tag and buckets; not in the table) in one of its buckets, moving tags to their other buckets to
     /// make room: false when no room was made within `maxMoves` moves (a tag moved out is then out of
     /// the table: the caller rebuilds it).
-    private func insert(_ h: UInt64) -> Bool {
-        var t = tag(h)
-        let first = home(h)
-        let second = other(first, t)
+    private func insert(_ p: Slots, _ h: UInt64) -> Bool {
+        var t = p.tag
+        let first = p.first, second = p.second
         if put(first, t) || put(second, t) { return true }
         // the bucket to move a tag out of alternates with the hash's bits; the lane with the moves made
         var b = h & 1 << 32 == 0 ? first : second
@@ -159,8 +168,9 @@ final class UniqueLog {
             for i in 0..<hashes.count {
                 // unreadable: the file's failure fails the relation rules at the end of the stream
                 guard let h = reader.element(i) else { break }
-                if found(h) { continue }
-                guard insert(h) else {
+                let p = slots(h)
+                if found(p) { continue }
+                guard insert(p, h) else {
                     complete = false
                     break
                 }
