@@ -168,6 +168,8 @@ final class AggregateStore {
     /// Per aggregate: the fields of its inner key and its parameters (hot path, as `shapes`).
     let innerKeyFields: [[Int]]
     let params: [[Value]]
+    /// Per aggregate: the number of its parameter values (`Evaluator.use(params:tag:)`), as the engine numbers them.
+    let paramsTags: [Int]
 
     struct Shape {
         var kind: AggregateKind
@@ -181,8 +183,10 @@ final class AggregateStore {
         var width: Int
     }
 
-    init(specs: [AggregateSpec], entityCount: Int, budget: Int, file: SpillFile) {
+    init(specs: [AggregateSpec], entityCount: Int, budget: Int, file: SpillFile, paramsTags: [Int] = []) {
+        precondition(paramsTags.isEmpty || paramsTags.count == specs.count, "one parameters tag per aggregate")
         self.specs = specs
+        self.paramsTags = paramsTags.isEmpty ? Array(repeating: -1, count: specs.count) : paramsTags
         shapes = specs.map { Shape(kind: $0.kind, integer: $0.valueType == .int, firstOfKey: $0.firstOfKey, keeps: $0.residual != nil,
                                    keyless: $0.innerKeyFields.isEmpty, field: $0.field, entity: $0.entity, width: $0.width) }
         innerKeyFields = specs.map(\.innerKeyFields)
@@ -260,7 +264,9 @@ final class AggregateStore {
         for id in byEntity[entity] where failures.isEmpty || failures[id] == nil {
             let shape = shapes[id]
             if repeatOfKey && shape.firstOfKey { continue }
-            if compiledFilter[id] != nil || compiledValue[id] != nil { evaluator.params = params[id] }
+            if compiledFilter[id] != nil || compiledValue[id] != nil, paramsTags[id] < 0 || evaluator.paramsTag != paramsTags[id] {
+                evaluator.use(params: params[id], tag: paramsTags[id])
+            }
             if let filter = compiledFilter[id] {
                 do {
                     guard try evaluator.truth(filter) == true else { continue }

@@ -21,7 +21,7 @@ extension Engine {
             }
         }
         // hot path: read the rule's fields in place (binding `rules[i]` would copy the whole rule)
-        evaluator.params = rules[i].params
+        useParams(i)
         coverage[i].evaluated += 1
         if !aggregates.failures.isEmpty {
             for id in rules[i].usage.aggregates {
@@ -50,6 +50,12 @@ extension Engine {
         } catch {
             runtimeFailure(i, key: key(), participantID: participantID(), location: location(), message: error.message, code: error.code)
         }
+    }
+
+    /// Gives the evaluator rule `i`'s parameter values, unless it holds them already.
+    @inline(__always)
+    func useParams(_ i: Int) {
+        if evaluator.paramsTag != paramsTags[i] { evaluator.use(params: rules[i].params, tag: paramsTags[i]) }
     }
 
     /// A rule's outcome, as coverage counts it: not applicable when its `when` is not true or its

@@ -46,7 +46,7 @@ extension Engine {
         guard count > 0 else { return }
         // every record looked at counts, so that evaluated = passed + failed + not applicable + errors
         coverage[i].evaluated += 1
-        evaluator.params = rules[i].params
+        useParams(i)
         evaluator.aggregated = r.values
         defer { evaluator.aggregated = nil }
         // the record's key and participant id are made only for a finding (hot path)

@@ -91,6 +91,9 @@ public final class Engine: EvaluationState {
     /// (the tree evaluator explains the rules that fail).
     let compiledWhen: [CompiledExpression?]
     let compiledAssert: [CompiledExpression?]
+    /// Per rule: a number for its parameter values, the same for rules whose values are equal (a pack's
+    /// rules), so that the evaluator's are set only when they change (`useParams`).
+    let paramsTags: [Int]
 
     // state
     var evaluator: Evaluator
@@ -292,6 +295,8 @@ public final class Engine: EvaluationState {
         compiledWhen = ruleSet.rules.map { rule in
             rule.when.map { CompiledExpression($0, params: rule.params, aggregates: specs, budget: budget) }
         }
+        var tagger = ParamsTags()
+        paramsTags = ruleSet.rules.map { tagger.tag($0.params) }
         compiledAssert = ruleSet.rules.map { rule in
             guard case .expression(let a) = rule.assertion else { return nil }
             return CompiledExpression(a, params: rule.params, aggregates: specs, budget: budget)
@@ -300,7 +305,8 @@ public final class Engine: EvaluationState {
             guard case .relations(let relations) = rule.assertion else { return [] }
             return relations.map { RelationPlan($0, params: rule.params, aggregates: specs, budget: budget) }
         }
-        aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget, file: spill)
+        aggregates = AggregateStore(specs: ruleSet.aggregates, entityCount: n, budget: options.budget, file: spill,
+                                    paramsTags: ruleSet.aggregates.map { tagger.tag($0.params) })
         coverage = rules.map { RuleCoverage(ruleID: $0.id, pack: $0.pack) }
         ruleNanos = Array(repeating: 0, count: options.timings ? rules.count : 0)
         ruleRuns = Array(repeating: 0, count: options.timings ? rules.count : 0)

@@ -20,6 +20,7 @@ final class PreEvaluator {
         let when: CompiledExpression?
         let assert: CompiledExpression
         let params: [Value]
+        let paramsTag: Int
     }
 
     /// Outcome codes, two bits per slot; 0 (no bits) is "not evaluated here".
@@ -38,7 +39,8 @@ final class PreEvaluator {
         for (e, slots) in engine.preSlots.enumerated() {
             for (slot, i) in slots.enumerated() {
                 guard let assert = engine.compiledAssert[i] else { continue }
-                items[e].append(Item(slot: slot, when: engine.compiledWhen[i], assert: assert, params: engine.rules[i].params))
+                items[e].append(Item(slot: slot, when: engine.compiledWhen[i], assert: assert, params: engine.rules[i].params,
+                                     paramsTag: engine.paramsTags[i]))
             }
         }
         guard items.contains(where: { !$0.isEmpty }) else { return nil }
@@ -67,22 +69,23 @@ final class PreEvaluator {
     /// rejected there), and with `evaluate`, evaluates the own-record rules of a record and stores their
     /// outcomes in it. Without, the record goes on as read (the engine evaluates its rules).
     func prepare(_ event: inout InputEvent, evaluate: Bool) {
-        guard case .record(var r) = event else { return }
-        let e = r.entity
+        // read in place: a record whose rules are not evaluated here is not copied
+        guard case .record(let seen) = event else { return }
+        let e = seen.entity
         if e == root {
             if !rootSeen {
                 rootSeen = true
-                evaluator.records[root] = r.values
+                evaluator.records[root] = seen.values
             }
             return
         }
-        guard evaluate, !items[e].isEmpty else { return }
+        guard evaluate, !items[e].isEmpty, case .record(var r) = event else { return }
         // the event gives up its record while it is changed (no second reference to its values)
         event = .groupEnd
         evaluator.records[e] = r.values
         var outcomes: UInt64 = 0
         for item in items[e] {
-            evaluator.params = item.params
+            if evaluator.paramsTag != item.paramsTag { evaluator.use(params: item.params, tag: item.paramsTag) }
             let code: UInt64
             switch try? evaluator.outcome(when: item.when, assert: item.assert) {
             case .passed?: code = Self.passed

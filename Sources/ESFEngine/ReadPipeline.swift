@@ -60,11 +60,15 @@ public enum ReadPipeline {
             var preparing = prepare != nil && prepareWhenWaiting == 0
             let outcome: Result<Void, any Error> = Result {
                 try reader.read(entityOrder: entityOrder) { event in
-                    var event = event
-                    prepare?(&event, preparing)
+                    // one copy of the event, into the batch, where the reading thread's rules see it in place
                     batch.append(event)
+                    if let prepare { prepare(&batch[batch.count - 1], preparing) }
                     if batch.count >= batchSize {
                         guard queue.put(Batch(events: batch, bytesRead: counter?.bytes ?? 0)) else { throw Stopped() }
+                        // a batch the calling thread is done with, emptied here: the memory this thread
+                        // allocated for its events is freed by this thread, into its own heap (freed on the
+                        // other thread, it went back under a lock both threads wait on), and its buffer reused
+                        batch = queue.takeSpent() ?? []
                         batch.removeAll(keepingCapacity: true)
                         // help the evaluating thread only while it is behind (an XML file validated
                         // against its XSD can keep this thread the busier one)
@@ -87,9 +91,11 @@ public enum ReadPipeline {
         }
         while var batch = queue.take() {
             if let shown { shown.add(batch.bytesRead &- shown.bytes) }
-            // each event moved out of the batch, not copied (a copy retains every value it holds)
-            batch.events.reverse()
-            while let event = batch.events.popLast() { try sink(event) }
+            // each event lent to the sink in place, not copied (a copy retains every value it holds) nor
+            // moved (an event is some 200 bytes); then the events go back to the reading thread, which
+            // made them and frees them
+            for i in batch.events.indices { try sink(batch.events[i]) }
+            queue.giveBack(&batch.events)
         }
         let end = queue.end()
         if let shown { shown.add(end.bytesRead &- shown.bytes) }
@@ -114,14 +120,18 @@ public enum ReadPipeline {
             var outcome: Result<Void, any Error>?
             var endBytes = 0
             var stopped = false
+            /// Events the consumer is done with, for the producer to free (`giveBack`, `takeSpent`).
+            var spent: [[InputEvent]] = []
         }
 
         private let state = Mutex(State())
         private let free: DispatchSemaphore
         private let filled = DispatchSemaphore(value: 0)
         private let done = DispatchSemaphore(value: 0)
+        private let depth: Int
 
         init(depth: Int) {
+            self.depth = depth
             // made at 0 and raised: libdispatch traps when a semaphore is freed below the value it was
             // made with, which `free` is after a stopped run (places left taken)
             free = DispatchSemaphore(value: 0)
@@ -168,6 +178,22 @@ public enum ReadPipeline {
             }
             if batch != nil { free.signal() }
             return batch
+        }
+
+        /// Consumer: events it is done with, handed back to the producer to be freed there (at most
+        /// `depth` wait; past that they stay with the caller). The queue takes the caller's reference
+        /// (`events` is left empty), so that the producer holds the only one and frees the events itself.
+        func giveBack(_ events: inout [InputEvent]) {
+            state.withLock { s in
+                guard !s.stopped, s.spent.count < depth else { return }
+                s.spent.append([])
+                swap(&s.spent[s.spent.count - 1], &events)
+            }
+        }
+
+        /// Producer: the events of a batch the consumer is done with, if one was handed back.
+        func takeSpent() -> [InputEvent]? {
+            state.withLock { s in s.spent.popLast() }
         }
 
         /// The batches queued and not yet taken.

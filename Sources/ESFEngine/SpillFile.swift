@@ -362,8 +362,9 @@ struct SpilledRows {
     }
 
     /// Writes row `i` into `record`, its `k`th value at `fields[k]`: false (`record` unchanged) when the
-    /// row is past the end or cannot be read back (`file.failure`).
-    func read(_ i: Int, into record: inout [Value], at fields: [Int]) -> Bool {
+    /// row is past the end or cannot be read back (`file.failure`). Mutating only so that a store kept
+    /// in an array or a class is read in place: a copy of it for the call would retain its five references.
+    mutating func read(_ i: Int, into record: inout [Value], at fields: [Int]) -> Bool {
         guard i >= 0, i < count else { return false }
         let g = i / group
         let c = Int(marks[g] >> 32)

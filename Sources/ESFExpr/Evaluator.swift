@@ -30,10 +30,26 @@ extension EvaluationState {
     }
 }
 
+/// Numbers for sets of parameter values (`Evaluator.use(params:tag:)`): values that are equal and spelt
+/// alike (`0.8` and `0.80` are told apart) get the same number.
+public struct ParamsTags {
+    private var known: [(values: [Value], texts: [String])] = []
+    public init() {}
+
+    public mutating func tag(_ params: [Value]) -> Int {
+        let texts = params.map(\.description)
+        if let t = known.firstIndex(where: { $0.values == params && $0.texts == texts }) { return t }
+        known.append((params, texts))
+        return known.count - 1
+    }
+}
+
 /// Evaluates bound expressions with SPEC §4's three-valued logic and a cost budget.
 public struct Evaluator {
-    /// Parameter values, by parameter index.
-    public var params: [Value]
+    /// Parameter values, by parameter index. Setting them directly forgets `paramsTag`.
+    public var params: [Value] { didSet { paramsTag = -1 } }
+    /// Which parameter values `params` holds, as `use(params:tag:)` was told (-1: not known).
+    public private(set) var paramsTag = -1
     /// The current record of each entity in context (own, parent, siblings, root), by entity index.
     public var records: [[Value]?]
     /// The record being aggregated or related.
@@ -65,6 +81,16 @@ public struct Evaluator {
         self.records = Array(repeating: nil, count: entityCount)
         self.state = state
         self.budget = budget
+    }
+
+    /// Sets the parameter values `params` under `tag` (one tag per set of values): when they are those
+    /// of the same tag already, nothing is assigned (an assignment retains one array and releases another,
+    /// once per rule evaluated on the hot path).
+    @inline(__always)
+    public mutating func use(params: [Value], tag: Int) {
+        guard tag != paramsTag || tag < 0 else { return }
+        self.params = params
+        paramsTag = tag
     }
 
     /// Evaluates `e` with a fresh budget.

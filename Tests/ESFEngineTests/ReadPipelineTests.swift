@@ -53,6 +53,25 @@ func describe(_ event: InputEvent) -> String {
 struct ReadPipelineTests {
     static let shapes: [ReadPipeline.Shape] = [.init(batchSize: 1, queueDepth: 1), .init(batchSize: 7, queueDepth: 2), .standard]
 
+    @Test("events the engine is done with go back to the reading thread: at most the queue's depth, none once stopped")
+    func spentEvents() {
+        let queue = ReadPipeline.BatchQueue(depth: 2)
+        var a = [CountingSource.event(0)], b = [CountingSource.event(1)], c = [CountingSource.event(2)]
+        queue.giveBack(&a)
+        queue.giveBack(&b)
+        queue.giveBack(&c)
+        // the queue took the first two (the caller's references with them); the third stays with the caller
+        #expect(a.isEmpty && b.isEmpty)
+        #expect(c.map(describe) == ["record 3"])
+        let taken = [queue.takeSpent(), queue.takeSpent()].map { $0?.map(describe) }
+        #expect(Set(taken.compactMap { $0 }) == [["record 1"], ["record 2"]])
+        #expect(queue.takeSpent() == nil)
+        queue.stop()
+        queue.giveBack(&c)
+        #expect(c.count == 1)
+        #expect(queue.takeSpent() == nil)
+    }
+
     @Test("every event arrives once, in order, whatever the batch and queue sizes", arguments: shapes)
     func order(shape: ReadPipeline.Shape) throws {
         var source: any RecordSource = CountingSource(count: 5_000)
