@@ -92,7 +92,7 @@ public enum ReadPipeline {
         while var batch = queue.take() {
             if let shown { shown.add(batch.bytesRead &- shown.bytes) }
             // each event lent to the sink in place, not copied (a copy retains every value it holds) nor
-            // moved (an event is some 200 bytes); then the events go back to the reading thread, which
+            // moved (an event is about 200 bytes); then the events go back to the reading thread, which
             // made them and frees them
             for i in batch.events.indices { try sink(batch.events[i]) }
             queue.giveBack(&batch.events)
