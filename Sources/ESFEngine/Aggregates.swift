@@ -183,10 +183,10 @@ final class AggregateStore {
         var width: Int
     }
 
-    init(specs: [AggregateSpec], entityCount: Int, budget: Int, file: SpillFile, paramsTags: [Int] = []) {
-        precondition(paramsTags.isEmpty || paramsTags.count == specs.count, "one parameters tag per aggregate")
+    init(specs: [AggregateSpec], entityCount: Int, budget: Int, file: SpillFile, paramsTags: [Int]) {
+        precondition(paramsTags.count == specs.count, "one parameters tag per aggregate")
         self.specs = specs
-        self.paramsTags = paramsTags.isEmpty ? Array(repeating: -1, count: specs.count) : paramsTags
+        self.paramsTags = paramsTags
         shapes = specs.map { Shape(kind: $0.kind, integer: $0.valueType == .int, firstOfKey: $0.firstOfKey, keeps: $0.residual != nil,
                                    keyless: $0.innerKeyFields.isEmpty, field: $0.field, entity: $0.entity, width: $0.width) }
         innerKeyFields = specs.map(\.innerKeyFields)
@@ -264,7 +264,7 @@ final class AggregateStore {
         for id in byEntity[entity] where failures.isEmpty || failures[id] == nil {
             let shape = shapes[id]
             if repeatOfKey && shape.firstOfKey { continue }
-            if compiledFilter[id] != nil || compiledValue[id] != nil, paramsTags[id] < 0 || evaluator.paramsTag != paramsTags[id] {
+            if compiledFilter[id] != nil || compiledValue[id] != nil, !evaluator.holds(paramsTag: paramsTags[id]) {
                 evaluator.use(params: params[id], tag: paramsTags[id])
             }
             if let filter = compiledFilter[id] {

@@ -374,7 +374,7 @@ extension Engine {
     func releaseKeyState() {
         let n = model.entities.count
         keys = KeySymbols(model: model)
-        aggregates = AggregateStore(specs: [], entityCount: n, budget: options.budget, file: spill)
+        aggregates = AggregateStore(specs: [], entityCount: n, budget: options.budget, file: spill, paramsTags: [])
         firstOfKeySeen = Array(repeating: BitBlocks(), count: n)
         lookupSeen = Array(repeating: BitBlocks(), count: n)
         lookupRows = Array(repeating: BlockArray(), count: n)

@@ -88,10 +88,15 @@ public struct Evaluator {
     /// once per rule evaluated on the hot path).
     @inline(__always)
     public mutating func use(params: [Value], tag: Int) {
-        guard tag != paramsTag || tag < 0 else { return }
+        guard !holds(paramsTag: tag) else { return }
         self.params = params
         paramsTag = tag
     }
+
+    /// Whether `params` are those of `tag` already (never for a negative tag): callers ask first so
+    /// that they read the values out of their store only when they are to be set.
+    @inline(__always)
+    public func holds(paramsTag tag: Int) -> Bool { tag >= 0 && tag == paramsTag }
 
     /// Evaluates `e` with a fresh budget.
     public mutating func evaluate(_ e: BoundExpr) throws(EvalError) -> Value {
