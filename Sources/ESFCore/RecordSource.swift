@@ -40,6 +40,11 @@ public struct InputProblem: Sendable, Hashable {
     }
 }
 
+/// Where a reader sends its events, in order. Each event is handed over (consumed), so that a receiver
+/// that keeps it (a batch of the reading thread) takes it without a copy: a copy retains every value,
+/// string and array the record holds, and the reader's own reference is then released.
+public typealias EventSink = (consuming InputEvent) throws -> Void
+
 /// A streaming reader of one input (an XML file or a CSV bundle).
 public protocol RecordSource {
     /// A display path of the input, and the files it reads (for hashes and counts).
@@ -49,7 +54,7 @@ public protocol RecordSource {
     /// input cannot be read further (malformed XML, invalid UTF-8, unterminated quote).
     /// `entityOrder` is the order in which a bundle should read its entity files
     /// (ignored by document readers).
-    func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws
+    func read(entityOrder: [Int], _ sink: EventSink) throws
     /// Whether nested records arrive inside their parent's group, closed by `.groupEnd` (XML),
     /// rather than in separate files joined by `participant_id` (CSV bundles).
     var deliversGroups: Bool { get }

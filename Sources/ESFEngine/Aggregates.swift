@@ -264,9 +264,7 @@ final class AggregateStore {
         for id in byEntity[entity] where failures.isEmpty || failures[id] == nil {
             let shape = shapes[id]
             if repeatOfKey && shape.firstOfKey { continue }
-            if compiledFilter[id] != nil || compiledValue[id] != nil, !evaluator.holds(paramsTag: paramsTags[id]) {
-                evaluator.use(params: params[id], tag: paramsTags[id])
-            }
+            if compiledFilter[id] != nil || compiledValue[id] != nil { evaluator.use(params: params[id], tag: paramsTags[id]) }
             if let filter = compiledFilter[id] {
                 do {
                     guard try evaluator.truth(filter) == true else { continue }

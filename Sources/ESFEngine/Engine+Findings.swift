@@ -55,7 +55,7 @@ extension Engine {
     /// Gives the evaluator rule `i`'s parameter values, unless it holds them already.
     @inline(__always)
     func useParams(_ i: Int) {
-        if !evaluator.holds(paramsTag: paramsTags[i]) { evaluator.use(params: rules[i].params, tag: paramsTags[i]) }
+        evaluator.use(params: rules[i].params, tag: paramsTags[i])
     }
 
     /// A rule's outcome, as coverage counts it: not applicable when its `when` is not true or its

@@ -85,7 +85,7 @@ final class PreEvaluator {
         evaluator.records[e] = r.values
         var outcomes: UInt64 = 0
         for item in items[e] {
-            if !evaluator.holds(paramsTag: item.paramsTag) { evaluator.use(params: item.params, tag: item.paramsTag) }
+            evaluator.use(params: item.params, tag: item.paramsTag)
             let code: UInt64
             switch try? evaluator.outcome(when: item.when, assert: item.assert) {
             case .passed?: code = Self.passed

@@ -35,7 +35,7 @@ public enum ReadPipeline {
     public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1 }
 
     /// Streams every event of `source` to `sink` on the calling thread while the source reads on a
-    /// thread of its own. The source's `progress` counter, if any, is brought up to date on the calling
+    /// thread of its own; `sink` is lent each event in place (`inout`: read it, do not keep a changed one). The source's `progress` counter, if any, is brought up to date on the calling
     /// thread as each batch arrives (the reader counts into a counter of its own, given back when done).
     /// `prepare`, when given, sees every event on the reader's thread before it is queued (the engine's
     /// `PreEvaluator`), and is told to do its work (`true`) while the calling thread is the slower one:
@@ -43,7 +43,7 @@ public enum ReadPipeline {
     /// with fewer. It is used by that thread only, and must not change what the events mean (the calling
     /// thread gets the same events either way).
     public static func stream(_ source: inout any RecordSource, entityOrder: [Int], shape: Shape = .standard,
-                              prepare: ((inout InputEvent, Bool) -> Void)? = nil, _ sink: (InputEvent) throws -> Void) throws {
+                              prepare: ((inout InputEvent, Bool) -> Void)? = nil, _ sink: (inout InputEvent) throws -> Void) throws {
         let shown = source.progress
         let counted = shown.map { _ in ReadProgress() }
         source.progress = counted
@@ -60,8 +60,9 @@ public enum ReadPipeline {
             var preparing = prepare != nil && prepareWhenWaiting == 0
             let outcome: Result<Void, any Error> = Result {
                 try reader.read(entityOrder: entityOrder) { event in
-                    // one copy of the event, into the batch, where the reading thread's rules see it in place
-                    batch.append(event)
+                    // the event moved into the batch (the reader hands it over), where the reading thread's
+                    // rules see it in place
+                    batch.append(consume event)
                     if let prepare { prepare(&batch[batch.count - 1], preparing) }
                     if batch.count >= batchSize {
                         guard queue.put(Batch(events: batch, bytesRead: counter?.bytes ?? 0)) else { throw Stopped() }
@@ -92,9 +93,10 @@ public enum ReadPipeline {
         while var batch = queue.take() {
             if let shown { shown.add(batch.bytesRead &- shown.bytes) }
             // each event lent to the sink in place, not copied (a copy retains every value it holds) nor
-            // moved (an event is about 200 bytes); then the events go back to the reading thread, which
-            // made them and frees them
-            for i in batch.events.indices { try sink(batch.events[i]) }
+            // moved (an event is about 200 bytes): `inout`, so that the sink can read it where it lies (an
+            // array element read for a call is copied, to keep it alive whatever the callee does); then the
+            // events go back to the reading thread, which made them and frees them
+            for i in batch.events.indices { try sink(&batch.events[i]) }
             queue.giveBack(&batch.events)
         }
         let end = queue.end()

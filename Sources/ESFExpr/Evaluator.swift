@@ -84,19 +84,16 @@ public struct Evaluator {
     }
 
     /// Sets the parameter values `params` under `tag` (one tag per set of values): when they are those
-    /// of the same tag already, nothing is assigned (an assignment retains one array and releases another,
-    /// once per rule evaluated on the hot path).
+    /// of the same tag already (never for a negative tag), `params` is not even read, and nothing is
+    /// assigned (an assignment retains one array and releases another, once per rule evaluated on the
+    /// hot path). Mutating, so that a caller holding the evaluator in a class property tests the tag in
+    /// place: a non-mutating method called there copies the whole evaluator first.
     @inline(__always)
-    public mutating func use(params: [Value], tag: Int) {
-        guard !holds(paramsTag: tag) else { return }
-        self.params = params
+    public mutating func use(params: @autoclosure () -> [Value], tag: Int) {
+        guard tag < 0 || tag != paramsTag else { return }
+        self.params = params()
         paramsTag = tag
     }
-
-    /// Whether `params` are those of `tag` already (never for a negative tag): callers ask first so
-    /// that they read the values out of their store only when they are to be set.
-    @inline(__always)
-    public func holds(paramsTag tag: Int) -> Bool { tag >= 0 && tag == paramsTag }
 
     /// Evaluates `e` with a fresh budget.
     public mutating func evaluate(_ e: BoundExpr) throws(EvalError) -> Value {

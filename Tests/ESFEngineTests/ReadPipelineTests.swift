@@ -27,7 +27,7 @@ final class CountingSource: RecordSource, Sendable {
         i % 6 == 5 ? .groupEnd : .record(Record(entity: 0, values: [.int(Int64(i))], location: SourceLocation(file: "made-up", line: i + 1)))
     }
 
-    func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
+    func read(entityOrder: [Int], _ sink: EventSink) throws {
         for i in 0..<count {
             try sink(Self.event(i))
             delivered.withLock { $0 += 1 }

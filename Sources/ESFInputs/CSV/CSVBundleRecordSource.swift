@@ -209,7 +209,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
         return profilePlans[entity].map { $0.field(forHeader: header, fieldNames: plan.fieldNames) } ?? plan.fieldNames.firstIndex(of: header)
     }
 
-    public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
+    public func read(entityOrder: [Int], _ sink: EventSink) throws {
         var order: [Int] = []
         for e in entityOrder where model.entities.indices.contains(e) && !order.contains(e) { order.append(e) }
         for e in model.entities.indices where !order.contains(e) { order.append(e) }
@@ -262,7 +262,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     }
 
     /// Reads one entity file; the number of rows it had and the line of its header (nil: the file is empty).
-    private func readEntity(_ entity: Int, path: String, _ sink: (InputEvent) throws -> Void) throws -> (rows: Int, headerLine: Int)? {
+    private func readEntity(_ entity: Int, path: String, _ sink: EventSink) throws -> (rows: Int, headerLine: Int)? {
         let profilePlan = profilePlans[entity]
         let fileName = profilePlan?.file ?? model.entities[entity].csvFile ?? path
         var reader = try CSVReader(path: path, dialect: dialect, encoding: profile?.encoding ?? .utf8, chunkSize: chunkSize)
@@ -287,7 +287,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     /// Reads one entity's rows, a header row first, from a CSV file or a workbook's sheet; the number
     /// of rows it had and the line of its header (nil: the file or sheet is empty).
     func readRows<R: TableRows>(_ entity: Int, path: String, sheet: String?, fileName: String, reader: inout R,
-                                _ sink: (InputEvent) throws -> Void) throws -> (rows: Int, headerLine: Int)? {
+                                _ sink: EventSink) throws -> (rows: Int, headerLine: Int)? {
         let plan = plans[entity]
         let profilePlan = profilePlans[entity]
         guard try reader.next() else {
@@ -442,7 +442,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
                 try emitProblems(plan, record: record, issues: issues, unparseable: unparseable, invisible: invisible,
                                  columnField: columnField, headerCount: headerCount, profiled: profiled, sink)
             }
-            try sink(.record(record))
+            try sink(.record(consume record))
         }
         return (recordNumber, headerLine)
     }
@@ -450,7 +450,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     /// Sends the problems of one row: broken cells, unparseable values, missing required values.
     private func emitProblems(_ plan: EntityPlan, record: Record, issues: [CSVIssue], unparseable: [(field: Int, raw: [UInt8])],
                               invisible: [InvisibleValue], columnField: [Int], headerCount: Int,
-                              profiled: (expectations: [String], headers: [String])?, _ sink: (InputEvent) throws -> Void) throws {
+                              profiled: (expectations: [String], headers: [String])?, _ sink: EventSink) throws {
         let (label, key) = plan.label(values: record.values)
         var broken: [Int] = []
         for issue in issues {
@@ -497,7 +497,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     }
 
     private func rejectRow(_ plan: EntityPlan, fileName: String, cells: Int, headerCount: Int, location: SourceLocation,
-                           _ sink: (InputEvent) throws -> Void) throws {
+                           _ sink: EventSink) throws {
         try sink(.problem(InputProblem(
             .raggedRow(file: fileName, line: location.line ?? 0, cells: cells, headerCells: headerCount),
             location: location, entity: plan.index)))
@@ -505,7 +505,7 @@ public final class CSVBundleRecordSource: RecordSource, InputDigests {
     }
 
     private func emitRequiredProblems(_ plan: EntityPlan, values: [Value], skip: [Int], location: SourceLocation,
-                                      record: Record? = nil, _ sink: (InputEvent) throws -> Void) throws {
+                                      record: Record? = nil, _ sink: EventSink) throws {
         for f in plan.requiredIndices where values[f].isNull && !skip.contains(f) {
             let (label, key) = plan.label(values: values)
             var where_ = record?.location(ofField: f, named: plan.fieldNames[f]) ?? location

@@ -82,7 +82,7 @@ public final class XMLRecordSource: RecordSource, InputDigests {
     }
 
     /// Streams every record in document order; `entityOrder` is ignored.
-    public func read(entityOrder: [Int], _ sink: (InputEvent) throws -> Void) throws {
+    public func read(entityOrder: [Int], _ sink: EventSink) throws {
         digest = nil
         linesExact = false
         let compiled = try SchemaCache.schema(for: schema, model: model)
@@ -252,7 +252,7 @@ struct XMLWalker {
     }
 
     /// Handles the node the reader is on and moves on; returns the reader's status (1: more nodes).
-    mutating func step(_ sink: (InputEvent) throws -> Void) throws -> Int32 {
+    mutating func step(_ sink: EventSink) throws -> Int32 {
         let type = xmlTextReaderNodeType(reader)
         switch type {
         case Self.element:
@@ -337,7 +337,7 @@ struct XMLWalker {
     /// After the document: an entity with no element at all, unless the model declares it
     /// `may_be_empty`, is a fatal problem (an export without its participants is incomplete,
     /// never an export whose participant rules all pass). Nothing when the root was not read.
-    func reportEmptyLists(model: DataModel, _ sink: (InputEvent) throws -> Void) throws {
+    func reportEmptyLists(model: DataModel, _ sink: EventSink) throws {
         guard kindsSeen.indices.contains(plan.rootKind), kindsSeen[plan.rootKind] else { return }
         func xpath(of kind: Int) -> String {
             var names: [String] = []
@@ -376,7 +376,7 @@ struct XMLWalker {
         }
     }
 
-    private mutating func startElement(_ node: UnsafeMutablePointer<xmlNode>, _ sink: (InputEvent) throws -> Void) throws -> Int32 {
+    private mutating func startElement(_ node: UnsafeMutablePointer<xmlNode>, _ sink: EventSink) throws -> Int32 {
         // Line of the end of the start tag, trusted only below libxml2's 16-bit cap.
         let tagEnd = xmlGetLineNo(node)
         let tagEndKnown = tagEnd > 0 && tagEnd < 65535
@@ -535,7 +535,7 @@ struct XMLWalker {
     }
 
     private func reportUnknownElement(name: UnsafePointer<UInt8>, namespace: UnsafePointer<UInt8>?, inNamespace: Bool,
-                                      parent: Frame, line: Int, _ sink: (InputEvent) throws -> Void) throws {
+                                      parent: Frame, line: Int, _ sink: EventSink) throws {
         let found = String(cString: name)
         let parentName = plan.kinds[parent.kind].xpathName
         let message: ReservedMessage
@@ -559,7 +559,7 @@ struct XMLWalker {
     /// Builds the record of an entity element from its attributes and sends problems, then the record.
     /// Returns the values, and the attributes (Clark notation) the reader reported a problem about.
     private mutating func emitRecord(node: UnsafeMutablePointer<xmlNode>, entity e: Int, xpath: String, line: Int,
-                                     parent: Frame?, _ sink: (InputEvent) throws -> Void) throws -> ([Value], [String]) {
+                                     parent: Frame?, _ sink: EventSink) throws -> ([Value], [String]) {
         let ep = plan.entities[e]
         // per record: allocated without the generic metadata look-up (`Array(filled:count:)`)
         var values = [Value](filled: .null, count: ep.fieldNames.count)
@@ -631,7 +631,7 @@ struct XMLWalker {
                     location: record.location(ofField: f, named: ep.fieldNames[f]), entity: e, recordKey: key)))
             }
         }
-        try sink(.record(record))
+        try sink(.record(consume record))
         return (values, reported)
     }
 
@@ -684,7 +684,7 @@ struct XMLWalker {
 
     /// A child element of the open entity element that holds fields (`<emso>…</emso>`, `<znesek valuta="EUR">`).
     private mutating func readFieldElement(_ node: UnsafeMutablePointer<xmlNode>, entity e: Int, child c: Int, line: Int,
-                                           _ sink: (InputEvent) throws -> Void) throws {
+                                           _ sink: EventSink) throws {
         let pe = plan.profiled![e]
         let child = pe.children[c]
         let i = frames.count - 1
@@ -718,7 +718,7 @@ struct XMLWalker {
     }
 
     /// Sends the pending record of the innermost open element (its child-element fields are all in).
-    private mutating func flushPending(_ sink: (InputEvent) throws -> Void) throws {
+    private mutating func flushPending(_ sink: EventSink) throws {
         let i = frames.count - 1
         guard let record = frames[i].pending, let e = plan.kinds[frames[i].kind].entity else { return }
         frames[i].pending = nil
@@ -730,7 +730,7 @@ struct XMLWalker {
 
     /// Sends a profiled record's problems, then the record; returns its values and what was reported.
     private func finishProfiledRecord(_ record: PendingRecord, entity e: Int, xpath: String, line: Int,
-                                      _ sink: (InputEvent) throws -> Void) throws -> ([Value], [String]) {
+                                      _ sink: EventSink) throws -> ([Value], [String]) {
         let ep = plan.entities[e]
         let pe = plan.profiled![e]
         let values = record.values

@@ -43,7 +43,7 @@ extension XMLWalker {
 
     /// Sends the XSD problems of one element (claimed from the collector), applying the dedup rule.
     mutating func emitSchemaProblems(node: UnsafeMutablePointer<xmlNode>, kind: Int, xpath: String, line: Int, values: [Value],
-                                     reported: [String], reportedText: Bool, _ sink: (InputEvent) throws -> Void) throws {
+                                     reported: [String], reportedText: Bool, _ sink: EventSink) throws {
         guard let schema else { return }
         let entries = schema.claim(node)
         guard !entries.isEmpty else { return }
@@ -95,7 +95,7 @@ extension XMLWalker {
     }
 
     /// Sends the errors no element claimed (inside skipped elements, or not tied to an element), in order.
-    mutating func flushSchemaErrors(_ sink: (InputEvent) throws -> Void) throws {
+    mutating func flushSchemaErrors(_ sink: EventSink) throws {
         guard let schema else { return }
         for entry in schema.remaining() {
             var text = cleanDetail(entry.detail)
