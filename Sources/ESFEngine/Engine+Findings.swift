@@ -11,8 +11,10 @@ extension Engine {
         check(i, key: { key }, participantID: { participantID }, location: { location })
     }
 
-    /// Evaluates rule `i`; the record's key, participant id and location are made only for a finding (hot path).
-    func check(_ i: Int, key: () -> String, participantID: () -> String?, location: () -> SourceLocation?) {
+    /// Evaluates rule `i`; the record's key, participant id and location, and where its fields are (its CSV
+    /// columns, its XML paths under a profile), are read only for a finding (hot path).
+    func check(_ i: Int, key: () -> String, participantID: () -> String?, location: () -> SourceLocation?,
+               fields: () -> FieldPlaces = { FieldPlaces() }) {
         let started = options.timings ? DispatchTime.now().uptimeNanoseconds : 0
         defer {
             if options.timings {
@@ -45,7 +47,7 @@ extension Engine {
                 var tracer = evaluator
                 tracer.trace = []
                 _ = try? tracer.evaluate(a.source)
-                emit(i, key: key(), participantID: participantID(), location: location(), explain: tracer.trace ?? [], occurrence: nil)
+                emit(i, key: key(), participantID: participantID(), location: location(), fields: fields(), explain: tracer.trace ?? [], occurrence: nil)
             }
         } catch {
             runtimeFailure(i, key: key(), participantID: participantID(), location: location(), message: error.message, code: error.code)
@@ -76,7 +78,14 @@ extension Engine {
             field: rule.id)
     }
 
-    func emit(_ i: Int, key: String, participantID: String?, location: SourceLocation?, explain: [ExplainTerm], occurrence: Int?) {
+    /// Where the fields of a record are in its input (`Record.fieldColumns`, `Record.fieldXPaths`).
+    struct FieldPlaces {
+        var columns: [Int32]?
+        var xpaths: [String]?
+    }
+
+    func emit(_ i: Int, key: String, participantID: String?, location: SourceLocation?, fields: FieldPlaces = FieldPlaces(),
+              explain: [ExplainTerm], occurrence: Int?) {
         let rule = rules[i]
         var loc = location
         // the fingerprint keeps the rule's first own field, whatever part failed (stable for baselines);
@@ -85,7 +94,7 @@ extension Engine {
         let field = rule.scope != nil ? rule.usage.ownFields.first : nil
         if let scope = rule.scope, let name = locationField(i, scope: scope), let fi = model.entities[scope].fieldIndex(name) {
             if let l = location {
-                let record = Record(entity: scope, values: [], location: l, fieldColumns: currentColumns, fieldXPaths: currentXPaths)
+                let record = Record(entity: scope, values: [], location: l, fieldColumns: fields.columns, fieldXPaths: fields.xpaths)
                 loc = record.location(ofField: fi, named: name)
             }
         }

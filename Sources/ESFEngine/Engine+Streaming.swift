@@ -239,12 +239,6 @@ extension Engine {
         let e = r.entity
         let imm = immediateRules[e], def = deferredRules[e]
         guard !imm.isEmpty || !def.isEmpty else { return }
-        currentColumns = r.fieldColumns
-        currentXPaths = r.fieldXPaths
-        defer {
-            currentColumns = nil
-            currentXPaths = nil
-        }
         if !imm.isEmpty {
             if !sealedBy[e] {
                 for s in relies[e] { sealed[s] = true }
@@ -272,7 +266,8 @@ extension Engine {
                     setContext(context, own: e, values: r.values)
                     contextSet = true
                 }
-                check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: { r.location })
+                check(i, key: { recordKey(e, r.values) }, participantID: { participantID(e, r.values) }, location: { r.location },
+                      fields: { FieldPlaces(columns: r.fieldColumns, xpaths: r.fieldXPaths) })
             }
         }
         if !def.isEmpty {
@@ -296,14 +291,14 @@ extension Engine {
         // the kept records read back in the order kept; the evaluator's record buffers and the columns
         // are refilled in place, record after record
         var reader = deferred.reader()
-        while let kept = reader.next(into: &evaluator.records, columns: &currentColumns) {
+        var columns: [Int32]?
+        while let kept = reader.next(into: &evaluator.records, columns: &columns) {
             evaluator.records[model.root] = root
-            currentXPaths = kept.xpaths
             let e = kept.entity
             // the key, participant id and location are made only for a finding, from the record as kept
             for i in deferredRules[e] {
                 check(i, key: { recordKey(e, evaluator.records[e] ?? []) }, participantID: { participantID(e, evaluator.records[e] ?? []) },
-                      location: { reader.location() })
+                      location: { reader.location() }, fields: { FieldPlaces(columns: columns, xpaths: kept.xpaths) })
             }
         }
         // state that could not be read back from the temporary file fails the rules that needed it (one
@@ -332,8 +327,6 @@ extension Engine {
             fail(relationCounts.indices.filter { relationCounts[$0] > 0 },
                  "a key or the place of an earlier record could not be read back from the temporary file (\(failure))")
         }
-        currentColumns = nil
-        currentXPaths = nil
         deferred.removeAll()
         for e in evaluator.records.indices { evaluator.records[e] = nil }
         evaluator.records[model.root] = root

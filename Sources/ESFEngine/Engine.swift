@@ -200,10 +200,6 @@ public final class Engine: EvaluationState {
     /// With `options.timings`: per rule, the nanoseconds spent in it and the records it ran on.
     var ruleNanos: [UInt64]
     var ruleRuns: [Int]
-    /// Per-field columns of the record being checked (CSV), for finding locations.
-    var currentColumns: [Int32]?
-    /// Per-field XPaths of the record being checked (XML mapping profile), for finding locations.
-    var currentXPaths: [String]?
 
     /// Prepares a run over one input; `grouped` is true for readers that deliver parent groups (XML).
     public init(ruleSet: RuleSet, options: EngineOptions, grouped: Bool) {

@@ -93,10 +93,13 @@ public enum ReadPipeline {
         while var batch = queue.take() {
             if let shown { shown.add(batch.bytesRead &- shown.bytes) }
             // each event lent to the sink in place, not copied (a copy retains every value it holds) nor
-            // moved (an event is about 200 bytes): `inout`, so that the sink can read it where it lies (an
-            // array element read for a call is copied, to keep it alive whatever the callee does); then the
-            // events go back to the reading thread, which made them and frees them
-            for i in batch.events.indices { try sink(&batch.events[i]) }
+            // moved (an event is about 200 bytes): `inout` through a buffer pointer, whose subscript
+            // addresses the element where it lies (an array element read for a call is copied, to keep it
+            // alive whatever the callee does; one passed inout is moved out and back); then the events go
+            // back to the reading thread, which made them and frees them
+            try batch.events.withUnsafeMutableBufferPointer { events in
+                for i in events.indices { try sink(&events[i]) }
+            }
             queue.giveBack(&batch.events)
         }
         let end = queue.end()
