@@ -80,6 +80,9 @@ public struct Record: Sendable {
     /// The outcomes of the record's own-record rules when the reading thread evaluated them (the
     /// engine's `PreEvaluator`): two bits a rule; 0 when none was evaluated there.
     public var preOutcomes: UInt64 = 0
+    /// The outcomes of the filters of the aggregates over this record when the reading thread evaluated
+    /// them: two bits an aggregate (`AggregateStore.preFilterSlot`); 0 when none was evaluated there.
+    public var preFilters: UInt64 = 0
 
     public init(entity: Int, values: [Value], location: SourceLocation, fieldColumns: [Int32]? = nil, fieldXPaths: [String]? = nil) {
         self.entity = entity

@@ -170,6 +170,13 @@ final class AggregateStore {
     let params: [[Value]]
     /// Per aggregate: the number of its parameter values (`Evaluator.use(params:tag:)`), as the engine numbers them.
     let paramsTags: [Int]
+    /// Per entity: the aggregates over it whose filter reads that record alone (and parameters), which
+    /// the reading thread of a two-thread run may evaluate (`PreEvaluator`), at most `PreEvaluator.maxSlots`;
+    /// per aggregate: its slot in its records' `preFilters`, -1 for none.
+    let preFiltered: [[Int]]
+    let preFilterSlot: [Int]
+    /// Codes of a filter's outcome in `Record.preFilters`, two bits per slot; 0 is "not evaluated there".
+    static let filterPassed: UInt64 = 1, filterNotPassed: UInt64 = 2
 
     struct Shape {
         var kind: AggregateKind
@@ -220,6 +227,12 @@ final class AggregateStore {
         var by = Array(repeating: [Int](), count: entityCount)
         for (i, s) in specs.enumerated() { by[s.entity].append(i) }
         byEntity = by
+        preFiltered = by.map { ids in
+            Array(ids.filter { specs[$0].filter?.readsOnlyAggregated == true }.prefix(PreEvaluator.maxSlots))
+        }
+        var slot = Array(repeating: -1, count: specs.count)
+        for ids in preFiltered { for (k, id) in ids.enumerated() { slot[id] = k } }
+        preFilterSlot = slot
     }
 
     /// The row of the record's inner key for aggregate `id`, created on first sight.
@@ -256,8 +269,10 @@ final class AggregateStore {
     }
 
     /// Feeds one record to the aggregates of its entity; `repeatOfKey`: its record key occurred before,
-    /// so the call sites of indicators (`firstOfKey`) skip it.
-    func feed(entity: Int, values: [Value], evaluator: inout Evaluator, keys: KeySymbols, repeatOfKey: Bool = false) {
+    /// so the call sites of indicators (`firstOfKey`) skip it; `preFilters`: the outcomes of filters the
+    /// reading thread evaluated (`Record.preFilters`), the others are evaluated here.
+    func feed(entity: Int, values: [Value], evaluator: inout Evaluator, keys: KeySymbols, repeatOfKey: Bool = false,
+              preFilters: UInt64 = 0) {
         // hot path: the specs' fields are read in place (binding `specs[id]` would copy a whole spec)
         // the record in context for every filter and value (a nested aggregate puts it back when done)
         evaluator.aggregated = values
@@ -266,11 +281,18 @@ final class AggregateStore {
             if repeatOfKey && shape.firstOfKey { continue }
             if compiledFilter[id] != nil || compiledValue[id] != nil { evaluator.use(params: params[id], tag: paramsTags[id]) }
             if let filter = compiledFilter[id] {
-                do {
-                    guard try evaluator.truth(filter) == true else { continue }
-                } catch {
-                    failures[id] = "\(specs[id].text): \(error.message)"
-                    continue
+                let slot = preFilterSlot[id]
+                switch slot >= 0 ? (preFilters >> UInt64(2 * slot)) & 3 : 0 {
+                case Self.filterPassed: break
+                case Self.filterNotPassed: continue
+                default:
+                    // not evaluated on the reading thread, or stopped there with an error: evaluated here
+                    do {
+                        guard try evaluator.truth(filter) == true else { continue }
+                    } catch {
+                        failures[id] = "\(specs[id].text): \(error.message)"
+                        continue
+                    }
                 }
             }
             if shape.keeps {

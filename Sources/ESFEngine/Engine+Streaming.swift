@@ -118,7 +118,7 @@ extension Engine {
             let s = Int(keys.symbol(e, f, r.values))
             repeatOfKey = !firstOfKeySeen[e].insert(s)
         }
-        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: keys, repeatOfKey: repeatOfKey)
+        aggregates.feed(entity: e, values: r.values, evaluator: &evaluator, keys: keys, repeatOfKey: repeatOfKey, preFilters: r.preFilters)
         if lookupEntities[e], let ki = keyFieldIndex[e], !r.values[ki].isNull {
             let s = Int(keys.symbol(e, ki, r.values))
             // the first record of a key is the one looked up

@@ -8,8 +8,10 @@ import ESFRules
 /// the records before. Each outcome travels with its record (`Record.preOutcomes`, two bits a rule):
 /// the engine counts a passed or not applicable rule from it and evaluates the rule itself only when
 /// it failed or stopped with an error, so that the finding, its message and its explanation are
-/// made as in a one-thread run, in the same order. Runs with `--timings` evaluate every rule on the
-/// engine's thread (their per-rule times would otherwise miss these).
+/// made as in a one-thread run, in the same order. The filters of aggregates that read the aggregated
+/// record alone are evaluated here too (`Record.preFilters`: passed or not; the engine evaluates those
+/// that stopped with an error). Runs with `--timings` evaluate every rule on the engine's thread (their
+/// per-rule times would otherwise miss these).
 ///
 /// One instance per run, used by one thread only: its evaluator (regular-expression cache included)
 /// is its own. The compiled expressions are shared with the engine; they hold no mutable state.
@@ -29,6 +31,16 @@ final class PreEvaluator {
     static let maxSlots = 32
 
     private let items: [[Item]]
+    /// Per entity: the filters of the aggregates over it that read that record alone, with their slot
+    /// in `Record.preFilters` (`AggregateStore.preFiltered`).
+    private let filters: [[Filter]]
+
+    private struct Filter {
+        let slot: Int
+        let filter: CompiledExpression
+        let params: [Value]
+        let paramsTag: Int
+    }
     private let root: Int
     private var evaluator: Evaluator
     private var rootSeen = false
@@ -43,8 +55,15 @@ final class PreEvaluator {
                                      paramsTag: engine.paramsTags[i]))
             }
         }
-        guard items.contains(where: { !$0.isEmpty }) else { return nil }
+        let store = engine.aggregates
+        let filters = store.preFiltered.map { ids in
+            ids.compactMap { id in
+                store.compiledFilter[id].map { Filter(slot: store.preFilterSlot[id], filter: $0, params: store.params[id], paramsTag: store.paramsTags[id]) }
+            }
+        }
+        guard items.contains(where: { !$0.isEmpty }) || filters.contains(where: { !$0.isEmpty }) else { return nil }
         self.items = items
+        self.filters = filters
         root = engine.model.root
         evaluator = Evaluator(params: [], entityCount: engine.model.entities.count, budget: engine.options.budget)
         evaluator.aggregates = engine.ruleSet.aggregates
@@ -79,9 +98,25 @@ final class PreEvaluator {
             }
             return
         }
-        guard evaluate, !items[e].isEmpty, case .record(var r) = event else { return }
+        guard evaluate, !items[e].isEmpty || !filters[e].isEmpty, case .record(var r) = event else { return }
         // the event gives up its record while it is changed (no second reference to its values)
         event = .groupEnd
+        if !filters[e].isEmpty {
+            // the aggregates' filters, on the record as the aggregated one (as `AggregateStore.feed` does)
+            evaluator.aggregated = r.values
+            var outcomes: UInt64 = 0
+            for f in filters[e] {
+                evaluator.use(params: f.params, tag: f.paramsTag)
+                do {
+                    let passed = try evaluator.truth(f.filter) == true
+                    outcomes |= (passed ? AggregateStore.filterPassed : AggregateStore.filterNotPassed) << UInt64(2 * f.slot)
+                } catch {
+                    // no code: evaluated again on the engine's thread, which reports the error
+                }
+            }
+            evaluator.aggregated = nil
+            r.preFilters = outcomes
+        }
         evaluator.records[e] = r.values
         var outcomes: UInt64 = 0
         for item in items[e] {

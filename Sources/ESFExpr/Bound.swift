@@ -141,6 +141,16 @@ extension BoundExpr {
 }
 
 extension BoundExpr {
+    /// Whether this expression reads nothing but the aggregated record, parameters and literals (no
+    /// context record, aggregate or look-up): its value is a function of that record alone.
+    public var readsOnlyAggregated: Bool {
+        switch kind {
+        case .field(.aggregated, _), .literal, .param: return true
+        case .field, .aggregate, .lookup, .exists: return false
+        default: return kind.children.allSatisfy(\.readsOnlyAggregated)
+        }
+    }
+
     /// The parts of a conjunction (`a and b and c` → a, b, c); the expression itself otherwise.
     public var conjuncts: [BoundExpr] {
         if case .binary(.and, let l, let r) = kind { return l.conjuncts + r.conjuncts }
