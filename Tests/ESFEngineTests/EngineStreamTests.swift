@@ -26,6 +26,18 @@ func sampleEvents(_ model: DataModel) throws -> [InputEvent] {
     return events
 }
 
+/// The sample's events with one field of the first record of `entity` set to `value`, and that record as changed.
+func sampleEvents(_ model: DataModel, setting field: String, of entity: String, to value: Value) throws -> (events: [InputEvent], changed: Record) {
+    var events = try sampleEvents(model)
+    let e = try #require(model.entityIndex(entity))
+    let f = try #require(model.entities[e].fieldIndex(field))
+    let at = try #require(events.firstIndex { if case .record(let r) = $0 { r.entity == e } else { false } })
+    guard case .record(var r) = events[at] else { preconditionFailure("the index found is a record's") }
+    r.values[f] = value
+    events[at] = .record(r)
+    return (events, r)
+}
+
 /// The same records as a CSV bundle delivers them: one entity after another in the bundle's read order, no groups.
 func joined(_ events: [InputEvent], _ set: RuleSet) -> [InputEvent] {
     var records: [Record] = []
@@ -207,14 +219,7 @@ struct EngineStreamTests {
     @Test("an interval whose days pass 32 bits fails its no_overlap rule as an error, grouped and joined; the run goes on")
     func intervalPastThirtyTwoBits() throws {
         let set = try samplePacks()
-        let model = set.model
-        var events = try sampleEvents(model)
-        let employment = try #require(model.entityIndex("employment"))
-        let start = try #require(model.entities[employment].fieldIndex("start"))
-        let at = try #require(events.firstIndex { if case .record(let r) = $0 { r.entity == employment } else { false } })
-        guard case .record(var r) = events[at] else { return }
-        r.values[start] = .date(CivilDate(dayNumber: Int(Int32.min) - 5))
-        events[at] = .record(r)
+        let (events, _) = try sampleEvents(set.model, setting: "start", of: "employment", to: .date(CivilDate(dayNumber: Int(Int32.min) - 5)))
         let rule = try #require(set.rules.firstIndex { $0.id == "UD-EM-005" })
         for grouped in [true, false] {
             let result = run(set, grouped ? events : joined(events, set), grouped: grouped)

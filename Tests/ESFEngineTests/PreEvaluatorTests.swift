@@ -85,14 +85,10 @@ struct PreEvaluatorTests {
     func preFilterError() throws {
         let set = try samplePacks()
         let model = set.model
-        var events = try sampleEvents(model)
         let participant = try #require(model.entityIndex("participant"))
         let entry = try #require(model.entities[participant].fieldIndex("entry_date"))
         // `add_months(entry_date, -params.ltu_months)` leaves the calendar for a participant who entered in year 1
-        let at = try #require(events.firstIndex { if case .record(let r) = $0 { r.entity == participant } else { false } })
-        guard case .record(var r) = events[at] else { return }
-        r.values[entry] = .date(try #require(CivilDate(year: 1, month: 2, day: 1)))
-        events[at] = .record(r)
+        let (events, r) = try sampleEvents(model, setting: "entry_date", of: "participant", to: .date(try #require(CivilDate(year: 1, month: 2, day: 1))))
         for (grouped, stream) in [(true, events), (false, joined(events, set))] {
             let plain = run(set, stream, grouped: grouped)
             let engine = Engine(ruleSet: set, options: EngineOptions(), grouped: grouped)
