@@ -584,7 +584,8 @@ public enum Checker {
             // one thread reads and evaluates, or reading moves to a thread of its own (the same events, in order)
             func read(_ sink: (inout InputEvent) -> Void) throws {
                 if request.threads > 1 {
-                    // the reading thread also evaluates the records' own-record rules (not when per-rule times are measured)
+                    // the reading thread also evaluates the records' own-record rules and aggregate filters (not
+                    // when per-rule times are measured)
                     let pre = engineOptions.timings ? nil : PreEvaluator(engine: engine)
                     try ReadPipeline.stream(&src, entityOrder: order, shape: request.pipelineShape, prepare: pre.map { p in { p.prepare(&$0, evaluate: $1) } }, sink)
                 } else {

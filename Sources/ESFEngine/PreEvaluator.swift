@@ -25,6 +25,14 @@ final class PreEvaluator {
         let paramsTag: Int
     }
 
+    /// An aggregate's filter (`filters`).
+    private struct Filter {
+        let slot: Int
+        let filter: CompiledExpression
+        let params: [Value]
+        let paramsTag: Int
+    }
+
     /// Outcome codes, two bits per slot; 0 (no bits) is "not evaluated here".
     static let passed: UInt64 = 1, notApplicable: UInt64 = 2, evaluateAgain: UInt64 = 3
     /// The slots a record's outcomes hold (two bits each in 64).
@@ -34,18 +42,11 @@ final class PreEvaluator {
     /// Per entity: the filters of the aggregates over it that read that record alone, with their slot
     /// in `Record.preFilters` (`AggregateStore.preFiltered`).
     private let filters: [[Filter]]
-
-    private struct Filter {
-        let slot: Int
-        let filter: CompiledExpression
-        let params: [Value]
-        let paramsTag: Int
-    }
     private let root: Int
     private var evaluator: Evaluator
     private var rootSeen = false
 
-    /// Nil when no entity has an own-record rule.
+    /// Nil when no entity has an own-record rule or an aggregate filter it could evaluate.
     init?(engine: Engine) {
         var items: [[Item]] = Array(repeating: [], count: engine.model.entities.count)
         for (e, slots) in engine.preSlots.enumerated() {

@@ -35,8 +35,9 @@ public enum ReadPipeline {
     public static var defaultThreads: Int { ProcessInfo.processInfo.activeProcessorCount >= 2 ? 2 : 1 }
 
     /// Streams every event of `source` to `sink` on the calling thread while the source reads on a
-    /// thread of its own; `sink` is lent each event in place (`inout`: read it, do not keep a changed one). The source's `progress` counter, if any, is brought up to date on the calling
-    /// thread as each batch arrives (the reader counts into a counter of its own, given back when done).
+    /// thread of its own; `sink` is lent each event in place (`inout`: it reads the event and leaves it
+    /// as it was). The source's `progress` counter, if any, is brought up to date on the calling thread
+    /// as each batch arrives (the reader counts into a counter of its own, given back when done).
     /// `prepare`, when given, sees every event on the reader's thread before it is queued (the engine's
     /// `PreEvaluator`), and is told to do its work (`true`) while the calling thread is the slower one:
     /// from a batch put when at least `shape.prepareWhenWaiting` (2) were waiting to the next batch put
