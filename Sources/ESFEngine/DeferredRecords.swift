@@ -57,6 +57,11 @@ struct DeferredRecords {
     /// XPaths by their shape (the path with each element index written `[]`) and numbers.
     private var shapes: [String] = []
     private var shapeIndex: [String: Int32] = [:]
+    /// The shape of the last XPath kept, as bytes, and its number: consecutive records nearly always
+    /// share one (`/…/participant[]/training[]`), and it is then neither made as a string nor looked up.
+    private var lastShape: [UInt8] = []
+    private var lastShapeNumber: Int32 = -1
+    private var shapeBytes: [UInt8] = []
     /// The XPath indices of the record being kept (reused).
     private var numbers: [Int32] = []
 
@@ -287,16 +292,24 @@ struct DeferredRecords {
             guard let n = Int32(exactly: record), n >= 0 else { return false }
             item.record = n
         }
-        if let xpath = l.xpath {
-            guard let (shape, indices) = Self.shape(of: xpath) else { return false }
-            item.numberCount = Int32(truncatingIfNeeded: indices.count)
-            numbers.append(contentsOf: indices)
-            if let known = shapeIndex[shape] {
-                item.shape = known
+        if var xpath = l.xpath {
+            // parsed where the string lies, into buffers kept from one record to the next
+            let start = numbers.count
+            guard xpath.withUTF8({ Self.shape(of: $0, into: &shapeBytes, indices: &numbers) }) else { return false }
+            item.numberCount = Int32(truncatingIfNeeded: numbers.count - start)
+            if lastShapeNumber >= 0, shapeBytes == lastShape {
+                item.shape = lastShapeNumber
             } else {
-                item.shape = Int32(truncatingIfNeeded: shapes.count)
-                shapeIndex[shape] = item.shape
-                shapes.append(shape)
+                let shape = String(decoding: shapeBytes, as: UTF8.self)
+                if let known = shapeIndex[shape] {
+                    item.shape = known
+                } else {
+                    item.shape = Int32(truncatingIfNeeded: shapes.count)
+                    shapeIndex[shape] = item.shape
+                    shapes.append(shape)
+                }
+                lastShape = shapeBytes
+                lastShapeNumber = item.shape
             }
         }
         if let last = files.indices.last, files[last] == l.file {
@@ -315,7 +328,15 @@ struct DeferredRecords {
     static func shape(of xpath: String) -> (String, [Int32])? {
         var shape: [UInt8] = []
         var indices: [Int32] = []
-        let bytes = Array(xpath.utf8)
+        var xpath = xpath
+        guard xpath.withUTF8({ Self.shape(of: $0, into: &shape, indices: &indices) }) else { return nil }
+        return (String(decoding: shape, as: UTF8.self), indices)
+    }
+
+    /// `shape(of:)` on the path's bytes: the shape into `shape` (emptied first), the indices appended
+    /// to `indices`; false when the path has no shape (then `indices` may hold some of its numbers).
+    static func shape(of bytes: UnsafeBufferPointer<UInt8>, into shape: inout [UInt8], indices: inout [Int32]) -> Bool {
+        shape.removeAll(keepingCapacity: true)
         var i = 0
         while i < bytes.count {
             let b = bytes[i]
@@ -329,13 +350,13 @@ struct DeferredRecords {
                 j += 1
             }
             guard j > i, j < bytes.count, bytes[j] == UInt8(ascii: "]"), bytes[i] != 48 || j == i + 1, let v = Int32(exactly: n) else {
-                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { return nil }
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { return false }
                 continue
             }
             indices.append(v)
             i = j
         }
-        return (String(decoding: shape, as: UTF8.self), indices)
+        return true
     }
 
     /// The XPath of a shape with its numbers put back.
