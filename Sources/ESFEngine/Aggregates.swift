@@ -230,9 +230,7 @@ final class AggregateStore {
         preFiltered = by.map { ids in
             Array(ids.filter { specs[$0].filter?.readsOnlyAggregated == true }.prefix(PreEvaluator.maxSlots))
         }
-        var slot = Array(repeating: -1, count: specs.count)
-        for ids in preFiltered { for (k, id) in ids.enumerated() { slot[id] = k } }
-        preFilterSlot = slot
+        preFilterSlot = PreEvaluator.slotOf(preFiltered, count: specs.count)
     }
 
     /// The row of the record's inner key for aggregate `id`, created on first sight.
@@ -282,7 +280,7 @@ final class AggregateStore {
             if compiledFilter[id] != nil || compiledValue[id] != nil { evaluator.use(params: params[id], tag: paramsTags[id]) }
             if let filter = compiledFilter[id] {
                 let slot = preFilterSlot[id]
-                switch slot >= 0 ? (preFilters >> UInt64(2 * slot)) & 3 : 0 {
+                switch slot >= 0 ? PreEvaluator.code(preFilters, slot: slot) : 0 {
                 case Self.filterPassed: break
                 case Self.filterNotPassed: continue
                 default:

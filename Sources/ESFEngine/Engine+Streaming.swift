@@ -250,7 +250,7 @@ extension Engine {
             var contextSet = false
             for i in imm {
                 if pre != 0, preSlot[i] >= 0 {
-                    switch (pre >> UInt64(2 * preSlot[i])) & 3 {
+                    switch PreEvaluator.code(pre, slot: preSlot[i]) {
                     case PreEvaluator.passed:
                         coverage[i].evaluated += 1
                         coverage[i].passed += 1

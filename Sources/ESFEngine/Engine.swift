@@ -356,8 +356,7 @@ public final class Engine: EvaluationState {
         for e in 0..<n { if let ki = projectedKey[e] { projectedFields[e].removeAll { $0 == ki } } }
         projectionKeyExceptions = Array(repeating: [:], count: n)
         preSlots = PreEvaluator.slots(rules: rules, immediate: immediateRules, root: model.root)
-        preSlot = Array(repeating: -1, count: rules.count)
-        for list in preSlots { for (slot, i) in list.enumerated() { preSlot[i] = slot } }
+        preSlot = PreEvaluator.slotOf(preSlots, count: rules.count)
         let recordKeyFields = (0..<n).map { e in [keyFieldIndex[e], parentFieldIndex[e], participantFieldIndex[e]].compactMap { $0 } }
         deferred = DeferredRecords(ruleSet: ruleSet, deferredRules: deferredRules, reads: deferredReads, keyFields: recordKeyFields, spill: spill)
         evaluator.state = self

@@ -16,19 +16,12 @@ import ESFRules
 /// One instance per run, used by one thread only: its evaluator (regular-expression cache included)
 /// is its own. The compiled expressions are shared with the engine; they hold no mutable state.
 final class PreEvaluator {
-    /// Per entity: its own-record rules, in the engine's order, with their slot in `Record.preOutcomes`.
+    /// An own-record rule (`items`) or an aggregate's filter (`filters`, in `assert`, without `when`), with
+    /// its slot in its record's outcomes and its parameter values.
     private struct Item {
         let slot: Int
         let when: CompiledExpression?
         let assert: CompiledExpression
-        let params: [Value]
-        let paramsTag: Int
-    }
-
-    /// An aggregate's filter (`filters`).
-    private struct Filter {
-        let slot: Int
-        let filter: CompiledExpression
         let params: [Value]
         let paramsTag: Int
     }
@@ -38,10 +31,26 @@ final class PreEvaluator {
     /// The slots a record's outcomes hold (two bits each in 64).
     static let maxSlots = 32
 
+    /// The code of `slot` in a record's outcomes (`Record.preOutcomes`, `Record.preFilters`); 0 for none.
+    @inline(__always)
+    static func code(_ outcomes: UInt64, slot: Int) -> UInt64 { (outcomes >> UInt64(2 * slot)) & 3 }
+
+    /// Outcomes holding `code` in `slot`.
+    @inline(__always)
+    static func outcomes(_ code: UInt64, slot: Int) -> UInt64 { code << UInt64(2 * slot) }
+
+    /// Per rule or aggregate numbered in `lists` (per entity, slot by slot): its slot, -1 for none.
+    static func slotOf(_ lists: [[Int]], count: Int) -> [Int] {
+        var slot = Array(repeating: -1, count: count)
+        for list in lists { for (k, i) in list.enumerated() { slot[i] = k } }
+        return slot
+    }
+
+    /// Per entity: its own-record rules, in the engine's order, with their slot in `Record.preOutcomes`.
     private let items: [[Item]]
     /// Per entity: the filters of the aggregates over it that read that record alone, with their slot
     /// in `Record.preFilters` (`AggregateStore.preFiltered`).
-    private let filters: [[Filter]]
+    private let filters: [[Item]]
     private let root: Int
     private var evaluator: Evaluator
     private var rootSeen = false
@@ -59,7 +68,7 @@ final class PreEvaluator {
         let store = engine.aggregates
         let filters = store.preFiltered.map { ids in
             ids.compactMap { id in
-                store.compiledFilter[id].map { Filter(slot: store.preFilterSlot[id], filter: $0, params: store.params[id], paramsTag: store.paramsTags[id]) }
+                store.compiledFilter[id].map { Item(slot: store.preFilterSlot[id], when: nil, assert: $0, params: store.params[id], paramsTag: store.paramsTags[id]) }
             }
         }
         guard items.contains(where: { !$0.isEmpty }) || filters.contains(where: { !$0.isEmpty }) else { return nil }
@@ -109,8 +118,8 @@ final class PreEvaluator {
             for f in filters[e] {
                 evaluator.use(params: f.params, tag: f.paramsTag)
                 do {
-                    let passed = try evaluator.truth(f.filter) == true
-                    outcomes |= (passed ? AggregateStore.filterPassed : AggregateStore.filterNotPassed) << UInt64(2 * f.slot)
+                    let passed = try evaluator.truth(f.assert) == true
+                    outcomes |= Self.outcomes(passed ? AggregateStore.filterPassed : AggregateStore.filterNotPassed, slot: f.slot)
                 } catch {
                     // no code: evaluated again on the engine's thread, which reports the error
                 }
@@ -128,7 +137,7 @@ final class PreEvaluator {
             case .notApplicable?: code = Self.notApplicable
             case .failed?, nil: code = Self.evaluateAgain
             }
-            outcomes |= code << UInt64(2 * item.slot)
+            outcomes |= Self.outcomes(code, slot: item.slot)
         }
         evaluator.records[e] = nil
         r.preOutcomes = outcomes
