@@ -161,8 +161,10 @@ final class AggregateStore {
     /// Aggregate ids by the entity they aggregate.
     let byEntity: [[Int]]
     /// Per aggregate: its filter and computed value lowered to typed closures (parameters folded).
-    let compiledFilter: [CompiledExpression?]
-    let compiledValue: [CompiledExpression?]
+    /// Referred to without reference counting (`ExpressionRef`); `compiledExpressions` holds them.
+    let compiledFilter: [ExpressionRef?]
+    let compiledValue: [ExpressionRef?]
+    let compiledExpressions: [CompiledExpression]
     /// Per aggregate, the few facts of its spec the hot path reads (a spec read as a whole is copied).
     let shapes: [Shape]
     /// Per aggregate: the fields of its inner key and its parameters (hot path, as `shapes`).
@@ -198,8 +200,10 @@ final class AggregateStore {
                                    keyless: $0.innerKeyFields.isEmpty, field: $0.field, entity: $0.entity, width: $0.width) }
         innerKeyFields = specs.map(\.innerKeyFields)
         params = specs.map(\.params)
-        compiledFilter = specs.map { s in s.filter.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
-        compiledValue = specs.map { s in s.value.map { CompiledExpression($0, params: s.params, aggregates: specs, budget: budget) } }
+        var owner: [CompiledExpression] = []
+        compiledFilter = specs.map { s in s.filter.map { .keeping(CompiledExpression($0, params: s.params, aggregates: specs, budget: budget), in: &owner) } }
+        compiledValue = specs.map { s in s.value.map { .keeping(CompiledExpression($0, params: s.params, aggregates: specs, budget: budget), in: &owner) } }
+        compiledExpressions = owner
         single = Array(repeating: AggregateAccumulator(), count: specs.count)
         // one key index per aggregated entity and key fields, shared by the call sites over them (a
         // class: each holds the same one; a row is a key's whichever call site saw it first)

@@ -46,7 +46,7 @@ extension Engine {
                 // only a failed rule is evaluated again, by the tree evaluator, for its explanation
                 var tracer = evaluator
                 tracer.trace = []
-                _ = try? tracer.evaluate(a.source)
+                _ = try? tracer.evaluate(a.expression.source)
                 emit(i, key: key(), participantID: participantID(), location: location(), fields: fields(), explain: tracer.trace ?? [], occurrence: nil)
             }
         } catch {
@@ -245,7 +245,7 @@ extension Engine {
 
 extension Evaluator {
     /// The outcome of a rule with `when` and `assert` on the records set in this evaluator.
-    mutating func outcome(when: CompiledExpression?, assert: CompiledExpression) throws(EvalError) -> Engine.RuleOutcome {
+    mutating func outcome(when: ExpressionRef?, assert: ExpressionRef) throws(EvalError) -> Engine.RuleOutcome {
         if let when, try truth(when) != true { return .notApplicable }
         switch try truth(assert) {
         case true?: return .passed

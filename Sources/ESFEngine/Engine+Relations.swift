@@ -270,13 +270,16 @@ extension Finding {
 /// closures (`CompiledExpression`: the tree evaluator's values and errors, without a tree walk).
 final class RelationPlan {
     let spec: RelationSpec
-    let filter: CompiledExpression?
-    let start: CompiledExpression?
-    let end: CompiledExpression?
+    /// Referred to without reference counting (`ExpressionRef`); `compiledExpressions` holds them.
+    let filter: ExpressionRef?
+    let start: ExpressionRef?
+    let end: ExpressionRef?
+    private let compiledExpressions: [CompiledExpression]
 
     init(_ spec: RelationSpec, params: [Value], aggregates: [AggregateSpec], budget: Int) {
         self.spec = spec
-        func lowered(_ e: BoundExpr) -> CompiledExpression { CompiledExpression(e, params: params, aggregates: aggregates, budget: budget) }
+        var owner: [CompiledExpression] = []
+        func lowered(_ e: BoundExpr) -> ExpressionRef { .keeping(CompiledExpression(e, params: params, aggregates: aggregates, budget: budget), in: &owner) }
         switch spec {
         case .unique(_, _, let filter):
             self.filter = filter.map(lowered)
@@ -287,6 +290,7 @@ final class RelationPlan {
             start = lowered(s)
             end = lowered(e)
         }
+        compiledExpressions = owner
     }
 }
 

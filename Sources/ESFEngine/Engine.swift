@@ -89,8 +89,10 @@ public final class Engine: EvaluationState {
 
     /// Per rule: its `when` and expression assert lowered to typed closures, parameters folded
     /// (the tree evaluator explains the rules that fail).
-    let compiledWhen: [CompiledExpression?]
-    let compiledAssert: [CompiledExpression?]
+    /// Referred to without reference counting (`ExpressionRef`); `compiledExpressions` holds them.
+    let compiledWhen: [ExpressionRef?]
+    let compiledAssert: [ExpressionRef?]
+    let compiledExpressions: [CompiledExpression]
     /// Per rule: a number for its parameter values, the same for rules whose values are equal (a pack's
     /// rules), so that the evaluator's are set only when they change (`useParams`).
     let paramsTags: [Int]
@@ -288,15 +290,17 @@ public final class Engine: EvaluationState {
         evaluator.showPersonalData = options.showPersonalData
         evaluator.language = options.language
         let specs = ruleSet.aggregates, budget = options.budget
+        var owner: [CompiledExpression] = []
         compiledWhen = ruleSet.rules.map { rule in
-            rule.when.map { CompiledExpression($0, params: rule.params, aggregates: specs, budget: budget) }
+            rule.when.map { .keeping(CompiledExpression($0, params: rule.params, aggregates: specs, budget: budget), in: &owner) }
         }
         var tagger = ParamsTags()
         paramsTags = ruleSet.rules.map { tagger.tag($0.params) }
         compiledAssert = ruleSet.rules.map { rule in
             guard case .expression(let a) = rule.assertion else { return nil }
-            return CompiledExpression(a, params: rule.params, aggregates: specs, budget: budget)
+            return .keeping(CompiledExpression(a, params: rule.params, aggregates: specs, budget: budget), in: &owner)
         }
+        compiledExpressions = owner
         relationPlans = ruleSet.rules.flatMap { rule -> [RelationPlan] in
             guard case .relations(let relations) = rule.assertion else { return [] }
             return relations.map { RelationPlan($0, params: rule.params, aggregates: specs, budget: budget) }

@@ -17,12 +17,13 @@ import ESFRules
 /// is its own. The compiled expressions are shared with the engine; they hold no mutable state.
 final class PreEvaluator {
     /// An own-record rule (`items`) or an aggregate's filter (`filters`, in `assert`, without `when`), with
-    /// its slot in its record's outcomes and its parameter values.
+    /// its slot in its record's outcomes and its parameter values (`paramSets[params]`). Plain data: the
+    /// expressions are held by `expressions`, so that reading an item retains and releases nothing.
     private struct Item {
         let slot: Int
-        let when: CompiledExpression?
-        let assert: CompiledExpression
-        let params: [Value]
+        let when: ExpressionRef?
+        let assert: ExpressionRef
+        let params: Int
         let paramsTag: Int
     }
 
@@ -51,29 +52,44 @@ final class PreEvaluator {
     /// Per entity: the filters of the aggregates over it that read that record alone, with their slot
     /// in `Record.preFilters` (`AggregateStore.preFiltered`).
     private let filters: [[Item]]
+    /// The compiled expressions the items point at (kept alive here), and their parameter values.
+    private let expressions: [CompiledExpression]
+    private let paramSets: [[Value]]
     private let root: Int
     private var evaluator: Evaluator
     private var rootSeen = false
 
     /// Nil when no entity has an own-record rule or an aggregate filter it could evaluate.
     init?(engine: Engine) {
+        // this thread's own copies of the expressions: sharing the engine's would have both threads
+        // change the same reference counts (their closures' contexts) for every rule of every record
+        let specs = engine.ruleSet.aggregates, budget = engine.options.budget
+        var expressions: [CompiledExpression] = [], paramSets: [[Value]] = []
+        func own(_ c: ExpressionRef, _ params: [Value]) -> ExpressionRef {
+            .keeping(CompiledExpression(c.expression.source, params: params, aggregates: specs, budget: budget), in: &expressions)
+        }
+        func item(slot: Int, when: ExpressionRef?, assert: ExpressionRef, params: [Value], tag: Int) -> Item {
+            paramSets.append(params)
+            return Item(slot: slot, when: when.map { own($0, params) }, assert: own(assert, params), params: paramSets.count - 1, paramsTag: tag)
+        }
         var items: [[Item]] = Array(repeating: [], count: engine.model.entities.count)
         for (e, slots) in engine.preSlots.enumerated() {
             for (slot, i) in slots.enumerated() {
                 guard let assert = engine.compiledAssert[i] else { continue }
-                items[e].append(Item(slot: slot, when: engine.compiledWhen[i], assert: assert, params: engine.rules[i].params,
-                                     paramsTag: engine.paramsTags[i]))
+                items[e].append(item(slot: slot, when: engine.compiledWhen[i], assert: assert, params: engine.rules[i].params, tag: engine.paramsTags[i]))
             }
         }
         let store = engine.aggregates
         let filters = store.preFiltered.map { ids in
             ids.compactMap { id in
-                store.compiledFilter[id].map { Item(slot: store.preFilterSlot[id], when: nil, assert: $0, params: store.params[id], paramsTag: store.paramsTags[id]) }
+                store.compiledFilter[id].map { item(slot: store.preFilterSlot[id], when: nil, assert: $0, params: store.params[id], tag: store.paramsTags[id]) }
             }
         }
         guard items.contains(where: { !$0.isEmpty }) || filters.contains(where: { !$0.isEmpty }) else { return nil }
         self.items = items
         self.filters = filters
+        self.expressions = expressions
+        self.paramSets = paramSets
         root = engine.model.root
         evaluator = Evaluator(params: [], entityCount: engine.model.entities.count, budget: engine.options.budget)
         evaluator.aggregates = engine.ruleSet.aggregates
@@ -108,15 +124,15 @@ final class PreEvaluator {
             }
             return
         }
-        guard evaluate, !items[e].isEmpty || !filters[e].isEmpty, case .record(var r) = event else { return }
-        // the event gives up its record while it is changed (no second reference to its values)
-        event = .groupEnd
+        guard evaluate, !items[e].isEmpty || !filters[e].isEmpty else { return }
+        // the record moved out of the event while it is changed (neither copied nor its values shared)
+        guard case .record(var r) = consume event else { preconditionFailure("checked above") }
         if !filters[e].isEmpty {
             // the aggregates' filters, on the record as the aggregated one (as `AggregateStore.feed` does)
             evaluator.aggregated = r.values
             var outcomes: UInt64 = 0
             for f in filters[e] {
-                evaluator.use(params: f.params, tag: f.paramsTag)
+                evaluator.use(params: paramSets[f.params], tag: f.paramsTag)
                 do {
                     let passed = try evaluator.truth(f.assert) == true
                     outcomes |= Self.outcomes(passed ? AggregateStore.filterPassed : AggregateStore.filterNotPassed, slot: f.slot)
@@ -130,7 +146,7 @@ final class PreEvaluator {
         evaluator.records[e] = r.values
         var outcomes: UInt64 = 0
         for item in items[e] {
-            evaluator.use(params: item.params, tag: item.paramsTag)
+            evaluator.use(params: paramSets[item.params], tag: item.paramsTag)
             let code: UInt64
             switch try? evaluator.outcome(when: item.when, assert: item.assert) {
             case .passed?: code = Self.passed

@@ -41,6 +41,26 @@ public final class CompiledExpression {
 
 typealias Lowered<T> = (inout Evaluator) throws(EvalError) -> T
 
+/// A compiled expression referred to without reference counting, for the per-record path: copying one,
+/// reading it from an array or evaluating it retains and releases nothing. Whoever makes it keeps the
+/// expression alive (`keeping(_:in:)` appends it to an owner array) for as long as the reference is used.
+public struct ExpressionRef {
+    let unmanaged: Unmanaged<CompiledExpression>
+
+    /// A reference to `c`, which the caller keeps alive.
+    public init(unretained c: CompiledExpression) { unmanaged = .passUnretained(c) }
+
+    /// A reference to `c`, kept alive by appending it to `owner`.
+    public static func keeping(_ c: CompiledExpression, in owner: inout [CompiledExpression]) -> ExpressionRef {
+        owner.append(c)
+        return ExpressionRef(unretained: c)
+    }
+
+    /// The expression itself (retained by the caller as usual).
+    public var expression: CompiledExpression { unmanaged.takeUnretainedValue() }
+}
+
+
 extension Evaluator {
     /// The internal signal that a value had another representation than its static type (never reported).
     static let deoptimized = EvalError(code: "\u{1}deoptimized", message: "")
@@ -67,6 +87,30 @@ extension Evaluator {
             if error.code == Evaluator.deoptimized.code { return Evaluator.truth(try evaluate(c.source)) }
             throw shown(error, of: c.source)
         }
+    }
+}
+
+extension Evaluator {
+    /// `evaluate(_:)` of an expression referred to by `ExpressionRef` (not retained for the call).
+    @inline(__always)
+    public mutating func evaluate(_ r: ExpressionRef) throws(EvalError) -> Value {
+        var failure: EvalError?
+        let v = r.unmanaged._withUnsafeGuaranteedRef { c -> Value in
+            do throws(EvalError) { return try evaluate(c) } catch { failure = error; return .null }
+        }
+        if let failure { throw failure }
+        return v
+    }
+
+    /// `truth(_:)` of an expression referred to by `ExpressionRef` (not retained for the call).
+    @inline(__always)
+    public mutating func truth(_ r: ExpressionRef) throws(EvalError) -> Bool? {
+        var failure: EvalError?
+        let t = r.unmanaged._withUnsafeGuaranteedRef { c -> Bool? in
+            do throws(EvalError) { return try truth(c) } catch { failure = error; return nil }
+        }
+        if let failure { throw failure }
+        return t
     }
 }
 
